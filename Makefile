@@ -1,0 +1,106 @@
+# tt: a two-tower recommender made of Unix filters.
+#   make            build bin/* and lib/libtt.a
+#   make check      run every test (SANITIZE=1: with ASan+UBSan; VALGRIND=1: under memcheck)
+#   make demo       train on MovieLens-1M (ML1M=DIR) or generated data, show recommendations
+#   make bench      speed and quality against reference tools -> bench/results.md
+#   make install    PREFIX=/usr/local DESTDIR=
+#   make deps       install the Debian packages the build and tests need
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+CC ?= cc
+PKGS = libzstd openblas
+DEB_PACKAGES = build-essential pkg-config libzstd-dev libopenblas-dev libcsv-dev \
+	mandoc zstd gzip python3 python3-numpy python3-torch python3-faiss gnuplot-nox \
+	valgrind clang libclang-rt-dev
+
+CFLAGS ?= -O2 -g
+WARN = -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+ifeq ($(SANITIZE),1)
+MODE = san
+SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+else
+MODE = opt
+endif
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SANFLAGS) $(PKG_CFLAGS) -Ilib -pthread -MMD -MP
+LDLIBS = $(PKG_LIBS) -lcsv -lm -pthread
+
+OBJDIR = build/$(MODE)
+LIB_SRC = $(wildcard lib/*.c)
+LIB_OBJ = $(LIB_SRC:lib/%.c=$(OBJDIR)/lib/%.o)
+CMD_SRC = $(wildcard cmd/*.c)
+PROGRAMS = $(CMD_SRC:cmd/%.c=bin/%)
+UNIT_SRC = $(wildcard tests/unit/*.c)
+UNIT_TESTS = $(UNIT_SRC:tests/unit/%.c=$(OBJDIR)/tests/%)
+LIBTT = $(OBJDIR)/libtt.a
+MANPAGES = $(wildcard man/*.[1-9])
+
+all: deps-check $(PROGRAMS) lib/libtt.a
+
+# The programs in bin/ are rebuilt whenever the build mode changes.
+bin/.mode: FORCE
+	@mkdir -p bin
+	@[ "$$(cat $@ 2>/dev/null)" = "$(MODE)" ] || echo $(MODE) > $@
+
+$(OBJDIR)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIBTT): $(LIB_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+lib/libtt.a: $(LIBTT)
+	cp $< $@
+
+bin/%: $(OBJDIR)/cmd/%.o $(LIBTT) bin/.mode
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBTT) $(LDLIBS)
+
+$(OBJDIR)/tests/%: $(OBJDIR)/tests/unit/%.o $(LIBTT)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBTT) $(LDLIBS)
+
+check: all $(UNIT_TESTS)
+	@mandoc -Tlint -W warning $(MANPAGES) && echo "man pages: lint clean"
+	TT_UNIT_DIR=$(OBJDIR)/tests prove -j2 $(if $(V),-v) tests/t*.sh
+
+# Missing build dependencies: install them as root, else say what to run.
+deps-check:
+	@missing=; \
+	pkg-config --exists $(PKGS) 2>/dev/null || missing=1; \
+	[ -f /usr/include/csv.h ] || missing=1; \
+	command -v mandoc >/dev/null || missing=1; \
+	command -v prove >/dev/null || missing=1; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then $(MAKE) --no-print-directory deps; \
+		else echo "tt: missing build dependencies; run:"; \
+		echo "  sudo apt-get install $(DEB_PACKAGES)"; exit 1; fi; \
+	fi
+
+deps:
+	@if [ "$$(id -u)" != 0 ]; then echo "make deps needs root; run:"; \
+		echo "  sudo apt-get update && sudo apt-get install $(DEB_PACKAGES)"; exit 1; fi
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(DEB_PACKAGES)
+
+demo: all
+	@sh examples/demo.sh $(ML1M)
+
+bench: all
+	@sh bench/run.sh
+
+install: all
+	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7
+	install -m 755 $(PROGRAMS) $(DESTDIR)$(BINDIR)/
+	for p in $(MANPAGES); do s=$${p##*.}; install -m 644 $$p $(DESTDIR)$(MANDIR)/man$$s/; done
+
+clean:
+	rm -rf build bin lib/libtt.a tests/scratch
+
+FORCE:
+.PHONY: all check deps deps-check demo bench install clean FORCE
+.PRECIOUS: $(OBJDIR)/%.o
+.DELETE_ON_ERROR:
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,69 @@
+/*
+ * cli.h - what every tt program does the same way: messages, numbers,
+ * output files, progress.  Only programs (cmd/) use this; it may exit.
+ */
+#ifndef CLI_H
+#define CLI_H
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define TT_VERSION "0.1.0"
+
+/* Exit codes, the same for every program. */
+#define EXIT_USAGE 2   /* bad options */
+#define EXIT_INTERRUPTED 130
+
+extern const char *progname;
+
+void cli_init(const char *argv0);
+/* "prog: message" to stderr, then exit(1). */
+void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+/* The same with ": strerror(errno)" appended. */
+void die_errno(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+void warnx_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "prog: message\nTry 'prog --help'." to stderr, exit EXIT_USAGE. */
+void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+void print_version(void); /* "prog (tt) VERSION" to stdout */
+
+/* Numbers from option arguments, range-checked; die with the option name. */
+long long parse_int(const char *opt, const char *s, long long min, long long max);
+double parse_double(const char *opt, const char *s, double min, double max);
+
+/* Binary output: refuse a terminal (like zstd) unless forced. */
+void refuse_tty(FILE *f);
+
+/*
+ * Output files: written to a temporary file beside path and renamed over
+ * it on output_commit(), so a reader never sees a partial file and a
+ * failure leaves the previous file intact.  path NULL or "-" is stdout.
+ * If the program dies before commit, the temporary file is removed.
+ */
+typedef struct output output;
+output *output_open(const char *path);
+FILE *output_file(output *o);
+void output_commit(output *o); /* flush, check, fsync, rename; dies on error */
+void output_discard(output *o);
+
+/* Input: path NULL or "-" is stdin; dies with the path on error. */
+FILE *input_open(const char *path);
+const char *input_name(const char *path); /* "<stdin>" for NULL or "-" */
+
+/* Standard output: check for write errors at exit (fflush + ferror + fclose).
+ * A closed pipe (EPIPE) ends the program quietly with status 0. */
+void stdout_close(void);
+
+/* Progress on stderr, only when stderr is a terminal. */
+typedef struct {
+	const char *what;
+	uint64_t total, done;
+	double start, last;
+	int active;
+} progress;
+void progress_start(progress *p, const char *what, uint64_t total);
+void progress_update(progress *p, uint64_t done, const char *extra);
+void progress_end(progress *p);
+double now_seconds(void);
+
+#endif

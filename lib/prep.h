@@ -1,0 +1,57 @@
+/*
+ * prep.h - an interaction data set: users' item sequences in time order,
+ * the id maps back to the input, side data, and the leave-one-out split.
+ * This is what ml-prep writes (kind=prep) and every later program reads.
+ *
+ * Dimension letters (see also model.h): U users, N items, Z interactions.
+ */
+#ifndef PREP_H
+#define PREP_H
+
+#include <stdint.h>
+#include "tts.h"
+
+typedef struct {
+	int64_t n_users;     /* U */
+	int64_t n_items;     /* N */
+	int64_t n_inter;     /* Z */
+	int64_t *user_ids;   /* (U) original user id of each user index */
+	int64_t *item_ids;   /* (N) original item id of each item index */
+	int64_t *offsets;    /* (U+1) CSR row pointers into items */
+	int32_t *items;      /* (Z) item index of each interaction, per user in time order */
+	float *ratings;      /* (Z) or NULL */
+	int64_t *times;      /* (Z) or NULL */
+	/* Leave-one-out split, as indices into items (-1: none).  Training is
+	 * [offsets[u], valid[u]) when valid[u] >= 0, else the whole row. */
+	int64_t *valid;      /* (U) */
+	int64_t *test;       /* (U) */
+	/* Side data, each NULL when absent. */
+	char **titles;       /* (N) UTF-8 titles */
+	int32_t n_genres;    /* G */
+	char **genre_names;  /* (G) */
+	uint8_t *genres;     /* (N, G) multi-hot */
+	int32_t *year;       /* (N), 0 = unknown */
+	uint8_t *gender;     /* (U) 0 unknown, 1 F, 2 M */
+	int32_t *age;        /* (U) */
+	int32_t *occupation; /* (U) */
+	char *meta;          /* the stream's meta text, kept for provenance */
+} prep;
+
+/* Training rows: how many of user u's interactions are training. */
+static inline int64_t prep_train_end(const prep *p, int64_t u)
+{
+	return p->valid[u] >= 0 ? p->valid[u] : p->offsets[u + 1];
+}
+
+/* Read a whole prep stream (kind=prep).  On error returns -1 with a
+ * one-line reason in err.  Records it does not know are skipped. */
+int prep_read(tts_reader *r, prep *p, char *err, size_t errlen);
+/* Read the prep records that follow a meta record already consumed (for
+ * programs that dispatch on kind). */
+int prep_read_body(tts_reader *r, const char *meta, prep *p, char *err, size_t errlen);
+/* Write every record of p (meta first; extra_meta lines appended to it),
+ * not the end record. */
+int prep_write(tts_writer *w, const prep *p, const char *extra_meta);
+void prep_free(prep *p);
+
+#endif

@@ -1,0 +1,104 @@
+/*
+ * tts.h - tensor streams: the one format that flows between tt programs.
+ *
+ * A stream is zstd-compressed (one or more frames, content checksums on).
+ * Its decompressed bytes are a sequence of records, each a fixed header, a
+ * name and raw little-endian data; the last record is an end record, so a
+ * reader can tell a finished stream from one whose writer died.  The byte
+ * layout is documented in man/tt-stream.5.
+ *
+ * The library never exits or prints: every call returns 0 (or a count) on
+ * success and -1 on error, and tts_reader_error()/tts_writer_error() say
+ * what went wrong in one line ("truncated stream: ...").
+ */
+#ifndef TTS_H
+#define TTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define TTS_VERSION 1
+#define TTS_MAX_RANK 8
+#define TTS_MAX_NAME 255          /* bytes in a record name, no NUL inside */
+#define TTS_MAX_DIM (1ULL << 48)  /* a single dimension */
+#define TTS_MAX_BYTES (1ULL << 56) /* the data of one record */
+
+/* Type codes are part of the format: append only, never renumber. */
+enum tts_dtype {
+	TTS_END = 0,  /* end of stream; no name, no data */
+	TTS_U8 = 1,
+	TTS_I32 = 2,
+	TTS_I64 = 3,
+	TTS_F32 = 4,
+	TTS_F64 = 5,
+	TTS_TEXT = 6, /* UTF-8 bytes, rank 1 */
+};
+
+typedef struct {
+	char name[TTS_MAX_NAME + 1]; /* NUL-terminated */
+	int dtype;                   /* enum tts_dtype */
+	int rank;                    /* 0..TTS_MAX_RANK */
+	uint64_t dims[TTS_MAX_RANK];
+	uint64_t count;              /* product of dims (1 for rank 0) */
+	uint64_t nbytes;             /* count * tts_dtype_size(dtype) */
+} tts_header;
+
+size_t tts_dtype_size(int dtype);      /* 0 for an unknown code */
+const char *tts_dtype_name(int dtype); /* "f32", ...; NULL if unknown */
+int tts_dtype_parse(const char *name); /* -1 if unknown */
+
+/* ---- writing ---- */
+
+typedef struct tts_writer tts_writer;
+
+/* Writes to f (not closed by the library).  level: zstd level, 0 = default. */
+tts_writer *tts_writer_open(FILE *f, int level);
+const char *tts_writer_error(const tts_writer *w);
+
+/* A whole record at once.  dims may be NULL when rank is 0. */
+int tts_write(tts_writer *w, const char *name, int dtype, int rank,
+	const uint64_t *dims, const void *data);
+/* A record in pieces: begin, then data whose lengths add up to nbytes. */
+int tts_write_begin(tts_writer *w, const char *name, int dtype, int rank,
+	const uint64_t *dims);
+int tts_write_data(tts_writer *w, const void *data, size_t n);
+/* Convenience records. */
+int tts_write_text(tts_writer *w, const char *name, const char *text);
+/* The meta record: "key=value\n" lines; kind must come first. */
+int tts_write_meta(tts_writer *w, const char *text);
+/* End the current zstd frame and flush f, so a reader at the other end of
+ * a pipe sees everything written so far.  The stream goes on. */
+int tts_flush(tts_writer *w);
+/* Write the end record, end the frame, fflush(f), free w.  Returns -1 (and
+ * frees w) if anything failed, here or earlier; errbuf gets the reason. */
+int tts_writer_close(tts_writer *w, char *errbuf, size_t errlen);
+/* Free without writing the end record: the stream stays visibly unfinished. */
+void tts_writer_abort(tts_writer *w);
+
+/* ---- reading ---- */
+
+typedef struct tts_reader tts_reader;
+
+tts_reader *tts_reader_open(FILE *f);
+void tts_reader_close(tts_reader *r);
+const char *tts_reader_error(const tts_reader *r);
+
+/* Next record header: 1 = a record (h filled), 0 = the end record,
+ * -1 = error.  Any unread data of the previous record is skipped. */
+int tts_next(tts_reader *r, tts_header *h);
+/* Read the next n bytes of the current record's data (n <= remaining). */
+int tts_read_data(tts_reader *r, void *buf, size_t n);
+/* The current record's data in one malloc'd block (NUL-terminated for
+ * convenience: nbytes + 1 bytes are allocated).  Refuses records larger
+ * than max_bytes (0 = no limit beyond TTS_MAX_BYTES) without allocating. */
+void *tts_read_alloc(tts_reader *r, const tts_header *h, uint64_t max_bytes);
+
+/* Pass the current record (header and remaining data) on to w, in pieces. */
+int tts_copy_record(tts_reader *r, const tts_header *h, tts_writer *w);
+
+/* Meta text: value of key in "key=value\n" lines, copied into buf.
+ * Returns 1 if found, 0 if not. */
+int tts_meta_get(const char *meta, const char *key, char *buf, size_t len);
+
+#endif
