@@ -92,6 +92,12 @@ void usage_error(const char *fmt, ...)
 	exit(EXIT_USAGE);
 }
 
+void usage_hint(void)
+{
+	fprintf(stderr, "Try '%s --help' for more information.\n", progname);
+	exit(EXIT_USAGE);
+}
+
 void print_version(void)
 {
 	printf("%s (tt) %s\n", progname, TT_VERSION);

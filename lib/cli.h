@@ -25,7 +25,9 @@ void die_errno(const char *fmt, ...) __attribute__((format(printf, 1, 2), noretu
 void warnx_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "prog: message\nTry 'prog --help'." to stderr, exit EXIT_USAGE. */
 void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-void print_version(void); /* "prog (tt) VERSION" to stdout */
+/* After getopt has said what is wrong: "Try 'prog --help'.", exit EXIT_USAGE. */
+void usage_hint(void) __attribute__((noreturn));
+void print_version(void) __attribute__((noreturn)); /* "prog (tt) VERSION", exit 0 */
 
 /* Numbers from option arguments, range-checked; die with the option name. */
 long long parse_int(const char *opt, const char *s, long long min, long long max);

@@ -80,9 +80,13 @@ void tts_writer_abort(tts_writer *w);
 
 typedef struct tts_reader tts_reader;
 
+/* Reads f with read(2) when it has a file descriptor (after any bytes its
+ * stdio buffer already holds), so a record flushed into a pipe arrives at
+ * once; do not read f through stdio while the reader is open.  Stops at
+ * the end record: what follows it in f is not read. */
 tts_reader *tts_reader_open(FILE *f);
 void tts_reader_close(tts_reader *r);
-const char *tts_reader_error(const tts_reader *r);
+const char *tts_reader_error(const tts_reader *r); /* "" if no error */
 
 /* Next record header: 1 = a record (h filled), 0 = the end record,
  * -1 = error.  Any unread data of the previous record is skipped. */
@@ -94,11 +98,12 @@ int tts_read_data(tts_reader *r, void *buf, size_t n);
  * than max_bytes (0 = no limit beyond TTS_MAX_BYTES) without allocating. */
 void *tts_read_alloc(tts_reader *r, const tts_header *h, uint64_t max_bytes);
 
-/* Pass the current record (header and remaining data) on to w, in pieces. */
+/* Pass the current record (header and data, none of it read yet) on to w,
+ * in pieces.  On a read error both r and w carry the reader's message. */
 int tts_copy_record(tts_reader *r, const tts_header *h, tts_writer *w);
 
 /* Meta text: value of key in "key=value\n" lines, copied into buf.
- * Returns 1 if found, 0 if not. */
+ * Returns 1 if found, 0 if not.  A value longer than len - 1 is cut. */
 int tts_meta_get(const char *meta, const char *key, char *buf, size_t len);
 
 #endif

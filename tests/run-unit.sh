@@ -1,6 +1,8 @@
 # Sourced by tests/t00NN-unit-*.sh: run one C unit test binary, whose
 # output is already TAP.  make check builds them first.
 dir=${TT_UNIT_DIR:-$(cd "$(dirname "$0")/.." && pwd)/build/opt/tests}
-bin="$dir/$1"
+# dash does not pass arguments to ".": then the name comes from the script's.
+name=${1:-test_$(basename "$0" .sh | sed 's/^t[0-9]*-unit-//')}
+bin="$dir/$name"
 [ -x "$bin" ] || { echo "Bail out! $bin is not built (run make check)"; exit 1; }
 exec "$bin"

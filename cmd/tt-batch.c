@@ -1,0 +1,113 @@
+/* tt-batch - training batches from a prep stream, exactly as tt-fit makes them. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "batch.h"
+#include "cli.h"
+#include "ids.h"
+#include "prep.h"
+#include "tts.h"
+
+static const char usage_text[] =
+"usage: tt-batch [options] [FILE] > batches.tts\n"
+"Cut the training interactions of a prep stream into batches for tt-fit:\n"
+"rows of up to L items, each slot's target the item that came next.\n"
+"\n"
+"  -L, --history L      slots per row (200; tt-fit --arch seed uses 50)\n"
+"  -b, --batch B        rows per batch (128; tt-fit --arch seed uses 16)\n"
+"  -e, --epochs E       passes over the data, each in a new order (1)\n"
+"  -s, --seed S         random seed of the order, as tt-fit --seed (1)\n"
+"  -n, --negatives M    M sampled negative items per example (0)\n"
+"      --neg-alpha A    sample negatives by popularity^A (0: uniform)\n"
+"  -o, --output FILE    write to FILE (atomically) instead of stdout\n"
+"  -l, --level N        zstd level (3)\n"
+"  -h, --help           this help\n"
+"  -V, --version        version\n";
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "history", required_argument, NULL, 'L' },
+		{ "batch", required_argument, NULL, 'b' },
+		{ "epochs", required_argument, NULL, 'e' },
+		{ "seed", required_argument, NULL, 's' },
+		{ "negatives", required_argument, NULL, 'n' },
+		{ "neg-alpha", required_argument, NULL, 'A' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "level", required_argument, NULL, 'l' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int64_t L = 200, B = 128, epochs = 1, M = 0;
+	uint64_t seed = 1;
+	double alpha = 0;
+	int level = 3, ch;
+	const char *outpath = NULL;
+	cli_init(argv[0]);
+	while ((ch = getopt_long(argc, argv, "L:b:e:s:n:o:l:hV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'L': L = parse_int("--history", optarg, 1, 4096); break;
+		case 'b': B = parse_int("--batch", optarg, 1, 1 << 20); break;
+		case 'e': epochs = parse_int("--epochs", optarg, 1, 1000000); break;
+		case 's': seed = (uint64_t)parse_int("--seed", optarg, 0, INT64_MAX); break;
+		case 'n': M = parse_int("--negatives", optarg, 0, 1 << 16); break;
+		case 'A': alpha = parse_double("--neg-alpha", optarg, 0, 4); break;
+		case 'o': outpath = optarg; break;
+		case 'l': level = (int)parse_int("--level", optarg, 1, 19); break;
+		case 'h': fputs(usage_text, stdout); stdout_close(); exit(0);
+		case 'V': print_version();
+		default: usage_hint();
+		}
+	}
+	if (argc - optind > 1)
+		usage_error("at most one input file");
+	const char *inpath = optind < argc ? argv[optind] : NULL;
+
+	char err[512];
+	prep p;
+	FILE *in = input_open(inpath);
+	tts_reader *r = tts_reader_open(in);
+	if (!r || prep_read(r, &p, err, sizeof err))
+		die("%s: %s", input_name(inpath), r ? err : "out of memory");
+	sampler neg;
+	batcher bb;
+	batch bt;
+	if ((M && sampler_init(&neg, &p, alpha)) ||
+	    batcher_init(&bb, &p, L, B, M, M ? &neg : NULL, seed) ||
+	    batch_alloc(&bt, B, L, M))
+		die("out of memory");
+
+	if (!outpath || strcmp(outpath, "-") == 0)
+		refuse_tty(stdout);
+	output *o = output_open(outpath);
+	tts_writer *w = tts_writer_open(output_file(o), level);
+	char meta[512];
+	snprintf(meta, sizeof meta,
+		"kind=batch\nproducer=tt-batch\nusers=%lld\nitems=%lld\nhistory=%lld\n"
+		"batch=%lld\nepochs=%lld\nseed=%llu\nnegatives=%lld\nneg_alpha=%g\n"
+		"examples_per_epoch=%lld\n",
+		(long long)p.n_users, (long long)p.n_items, (long long)L, (long long)B,
+		(long long)epochs, (unsigned long long)seed, (long long)M, alpha,
+		(long long)batcher_examples(&bb));
+	if (!w || tts_write_meta(w, meta) || ids_write(w, &p))
+		die("%s: %s", outpath ? outpath : "standard output", w ? tts_writer_error(w) : "out of memory");
+	for (int64_t e = 1; e <= epochs; e++) {
+		batcher_epoch(&bb, e);
+		while (batcher_next(&bb, &bt))
+			if (batch_write(w, &bt) || tts_flush(w))
+				die("%s: %s", outpath ? outpath : "standard output", tts_writer_error(w));
+	}
+	if (tts_writer_close(w, err, sizeof err))
+		die("%s: %s", outpath ? outpath : "standard output", err);
+	output_commit(o);
+	batch_free(&bt);
+	batcher_free(&bb);
+	if (M)
+		sampler_free(&neg);
+	tts_reader_close(r);
+	prep_free(&p);
+	stdout_close();
+	return 0;
+}

@@ -1,0 +1,284 @@
+/* tt-embed - item vectors from a model, or user vectors from a model and a prep stream. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "batch.h"
+#include "cli.h"
+#include "embed_stream.h"
+#include "evaluate.h"
+#include "model.h"
+#include "prep.h"
+#include "tts.h"
+
+void openblas_set_num_threads(int);
+
+static const char usage_text[] =
+"usage: tt-embed [options] MODEL > items.tts\n"
+"       tt-embed --users [options] MODEL [PREP] > users.tts\n"
+"Run the item tower over every item, or the user tower over the history of\n"
+"every user of a prep stream (PREP or standard input).\n"
+"\n"
+"  -u, --users          user vectors instead of item vectors\n"
+"      --user ID,...    only these users (original ids)\n"
+"      --at SPLIT       history before the test target (test, the default:\n"
+"                       recommendations for now) or the validation target (valid)\n"
+"  -t, --threads N      threads (TT_THREADS or 2)\n"
+"  -o, --output FILE    write to FILE (atomically) instead of stdout\n"
+"  -l, --level N        zstd level (3)\n"
+"  -h, --help           this help\n"
+"  -V, --version        version\n";
+
+static struct {
+	int users, threads, level, split;
+	const char *only, *model, *prep, *output;
+} opt = { .level = 3, .split = SPLIT_TEST };
+
+static void parse_options(int argc, char **argv)
+{
+	enum { O_USER = 256, O_AT };
+	static const struct option longopts[] = {
+		{ "users", no_argument, NULL, 'u' },
+		{ "user", required_argument, NULL, O_USER },
+		{ "at", required_argument, NULL, O_AT },
+		{ "threads", required_argument, NULL, 't' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "level", required_argument, NULL, 'l' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *env = getenv("TT_THREADS");
+	opt.threads = env ? (int)parse_int("TT_THREADS", env, 1, 256) : 2;
+	int ch;
+	while ((ch = getopt_long(argc, argv, "ut:o:l:hV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'u': opt.users = 1; break;
+		case O_USER: opt.only = optarg; opt.users = 1; break;
+		case O_AT:
+			if (strcmp(optarg, "test") == 0)
+				opt.split = SPLIT_TEST;
+			else if (strcmp(optarg, "valid") == 0)
+				opt.split = SPLIT_VALID;
+			else
+				usage_error("--at: '%s' is not test or valid", optarg);
+			break;
+		case 't': opt.threads = (int)parse_int("--threads", optarg, 1, 256); break;
+		case 'o': opt.output = optarg; break;
+		case 'l': opt.level = (int)parse_int("--level", optarg, 1, 19); break;
+		case 'h': fputs(usage_text, stdout); stdout_close(); exit(0);
+		case 'V': print_version();
+		default: usage_hint();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1)
+		usage_error("no model file");
+	if (argc > (opt.users ? 2 : 1))
+		usage_error("too many files");
+	opt.model = argv[0];
+	opt.prep = argc > 1 ? argv[1] : NULL;
+}
+
+static model *load_model(prep *ids)
+{
+	char err[512];
+	model *m;
+	FILE *f = input_open(opt.model);
+	tts_reader *r = tts_reader_open(f);
+	if (!r || model_read(r, &m, ids, NULL, err, sizeof err))
+		die("%s: %s", opt.model, r ? err : "out of memory");
+	tts_reader_close(r);
+	if (f != stdin)
+		fclose(f);
+	return m;
+}
+
+static int cmp_pair(const void *a, const void *b)
+{
+	const int64_t *x = a, *y = b;
+	return x[0] < y[0] ? -1 : x[0] > y[0];
+}
+
+/* (id, index) pairs sorted by id, for mapping a prep's ids to the model's. */
+static int64_t *id_index(const int64_t *ids, int64_t n)
+{
+	int64_t *pairs = malloc(2 * (n ? n : 1) * sizeof *pairs);
+	if (!pairs)
+		die("out of memory");
+	for (int64_t i = 0; i < n; i++) {
+		pairs[2 * i] = ids[i];
+		pairs[2 * i + 1] = i;
+	}
+	qsort(pairs, n, 2 * sizeof *pairs, cmp_pair);
+	return pairs;
+}
+
+static int64_t lookup(const int64_t *pairs, int64_t n, int64_t id)
+{
+	int64_t key[2] = { id, 0 };
+	const int64_t *hit = bsearch(key, pairs, n, 2 * sizeof *pairs, cmp_pair);
+	return hit ? hit[1] : -1;
+}
+
+static void write_items(model *m, const prep *ids, tts_writer *w)
+{
+	const model_config *c = model_cfg(m);
+	embed_group g;
+	memset(&g, 0, sizeof g);
+	g.n = c->N;
+	g.dim = c->E;
+	g.ids = ids->item_ids;
+	g.index = malloc(c->N * sizeof *g.index);
+	g.vectors = malloc((size_t)c->N * c->E * sizeof *g.vectors);
+	if (!g.index || !g.vectors || model_item_vectors(m, g.vectors))
+		die("out of memory");
+	for (int64_t i = 0; i < c->N; i++)
+		g.index[i] = (int32_t)i;
+	g.titles = ids->titles;
+	if (embed_write_meta(w, 0, c->E, c->N, NULL) || embed_write_group(w, &g))
+		die("%s: %s", opt.output ? opt.output : "standard output", tts_writer_error(w));
+	free(g.index);
+	free(g.vectors);
+}
+
+/* The users asked for with --user, as prep indices in the order given. */
+static int64_t *selected_users(const prep *p, int64_t *n)
+{
+	int64_t *pairs = id_index(p->user_ids, p->n_users), cap = 16, k = 0;
+	int64_t *sel = malloc(cap * sizeof *sel);
+	char *list = strdup(opt.only), *save = NULL;
+	if (!sel || !list)
+		die("out of memory");
+	for (char *tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *end;
+		long long id = strtoll(tok, &end, 10);
+		if (end == tok || *end)
+			usage_error("--user: '%s' is not a user id", tok);
+		int64_t u = lookup(pairs, p->n_users, id);
+		if (u < 0)
+			die("%s: no user %lld", input_name(opt.prep), id);
+		if (k == cap && !(sel = realloc(sel, (cap *= 2) * sizeof *sel)))
+			die("out of memory");
+		sel[k++] = u;
+	}
+	free(list);
+	free(pairs);
+	*n = k;
+	return sel;
+}
+
+static void write_users(model *m, const prep *ids, const prep *p, tts_writer *w)
+{
+	const model_config *c = model_cfg(m);
+	int64_t L = c->L, E = c->E, n;
+	int64_t *users = NULL;
+	if (opt.only)
+		users = selected_users(p, &n);
+	else
+		n = p->n_users;
+	/* the prep's numbering may differ from the model's: map by original id */
+	int64_t *model_users = id_index(ids->user_ids, ids->n_users);
+	int64_t *model_items = id_index(ids->item_ids, ids->n_items);
+	int32_t *item_map = malloc((p->n_items ? p->n_items : 1) * sizeof *item_map);
+	if (!item_map)
+		die("out of memory");
+	for (int64_t i = 0; i < p->n_items; i++)
+		item_map[i] = (int32_t)lookup(model_items, ids->n_items, p->item_ids[i]);
+	int64_t G = EMBED_GROUP_ROWS;
+	embed_group g;
+	memset(&g, 0, sizeof g);
+	g.dim = c->E;
+	g.ids = malloc(G * sizeof *g.ids);
+	g.index = malloc(G * sizeof *g.index);
+	g.vectors = malloc((size_t)G * E * sizeof *g.vectors);
+	g.seen_offsets = malloc((G + 1) * sizeof *g.seen_offsets);
+	int32_t *muser = malloc(G * sizeof *muser);
+	int32_t *hist = malloc((size_t)G * L * sizeof *hist);
+	int64_t seen_cap = 1 << 16;
+	g.seen = malloc(seen_cap * sizeof *g.seen);
+	if (!g.ids || !g.index || !g.vectors || !g.seen_offsets || !muser || !hist || !g.seen)
+		die("out of memory");
+	if (embed_write_meta(w, 1, c->E, n, opt.split == SPLIT_TEST ? "test" : "valid"))
+		die("%s", tts_writer_error(w));
+	for (int64_t i0 = 0; i0 < n; i0 += G) {
+		int64_t B = n - i0 < G ? n - i0 : G, S = 0;
+		g.n = B;
+		g.seen_offsets[0] = 0;
+		for (int64_t b = 0; b < B; b++) {
+			int64_t u = users ? users[i0 + b] : i0 + b;
+			int64_t end = split_target(p, u, opt.split);
+			if (end < 0) /* no held-out target: everything is history */
+				end = p->offsets[u + 1];
+			int64_t mu = lookup(model_users, ids->n_users, p->user_ids[u]);
+			if (mu < 0 && c->arch == ARCH_SEED)
+				die("%s: user %lld is not in the model; the seed architecture has a "
+					"learned vector per user, so only training users can be embedded",
+					input_name(opt.prep), (long long)p->user_ids[u]);
+			muser[b] = mu < 0 ? 0 : (int32_t)mu;
+			g.ids[b] = p->user_ids[u];
+			g.index[b] = (int32_t)u;
+			/* the history in the model's item numbering; unknown items dropped */
+			for (int64_t j = p->offsets[u]; j < end; j++) {
+				int32_t it = item_map[p->items[j]];
+				if (it < 0)
+					continue;
+				if (S == seen_cap && !(g.seen = realloc(g.seen, (seen_cap *= 2) * sizeof *g.seen)))
+					die("out of memory");
+				g.seen[S++] = it;
+			}
+			int64_t from = S - L > g.seen_offsets[b] ? S - L : g.seen_offsets[b];
+			for (int64_t t = 0; t < L; t++)
+				hist[b * L + t] = -1;
+			for (int64_t j = from; j < S; j++)
+				hist[b * L + L - (S - j)] = g.seen[j];
+			g.seen_offsets[b + 1] = S;
+		}
+		if (model_user_vectors(m, muser, hist, B, g.vectors))
+			die("out of memory");
+		if (embed_write_group(w, &g))
+			die("%s", tts_writer_error(w));
+	}
+	free(g.ids); free(g.index); free(g.vectors); free(g.seen_offsets); free(g.seen);
+	free(muser); free(hist); free(item_map);
+	free(model_users); free(model_items); free(users);
+}
+
+int main(int argc, char **argv)
+{
+	char err[512];
+	cli_init(argv[0]);
+	parse_options(argc, argv);
+	openblas_set_num_threads(opt.threads);
+	prep ids, p;
+	model *m = load_model(&ids);
+	tts_reader *r = NULL;
+	if (opt.users) {
+		FILE *in = input_open(opt.prep);
+		r = tts_reader_open(in);
+		if (!r || prep_read(r, &p, err, sizeof err))
+			die("%s: %s", input_name(opt.prep), r ? err : "out of memory");
+	}
+	if (!opt.output || strcmp(opt.output, "-") == 0)
+		refuse_tty(stdout);
+	output *o = output_open(opt.output);
+	tts_writer *w = tts_writer_open(output_file(o), opt.level);
+	if (!w)
+		die("out of memory");
+	if (opt.users)
+		write_users(m, &ids, &p, w);
+	else
+		write_items(m, &ids, w);
+	if (tts_writer_close(w, err, sizeof err))
+		die("%s: %s", opt.output ? opt.output : "standard output", err);
+	output_commit(o);
+	if (opt.users) {
+		tts_reader_close(r);
+		prep_free(&p);
+	}
+	prep_free(&ids);
+	model_free(m);
+	stdout_close();
+	return 0;
+}

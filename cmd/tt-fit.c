@@ -1,0 +1,459 @@
+/* tt-fit - train the two-tower model on a prep or batch stream. */
+#include <getopt.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "batch.h"
+#include "cli.h"
+#include "evaluate.h"
+#include "ids.h"
+#include "model.h"
+#include "prep.h"
+#include "tts.h"
+
+void openblas_set_num_threads(int);
+
+static const char usage_text[] =
+"usage: tt-fit [options] [FILE] > model.bin\n"
+"Train the two-tower model on a prep stream (from ml-prep) or a batch\n"
+"stream (from tt-batch) read from FILE or standard input.\n"
+"\n"
+"Model:\n"
+"  -a, --arch NAME        tt (default: causal transformer user tower) or seed\n"
+"  -d, --dim E            embedding width (64)\n"
+"      --hidden F         MLP / feed-forward width (tt 256, seed 128)\n"
+"      --heads N          attention heads (2)\n"
+"  -L, --history L        history slots (tt 200, seed 50)\n"
+"      --blocks N         tt: transformer blocks (2)\n"
+"      --dropout P        tt: dropout rate (0.2)\n"
+"      --item-mlp         tt: an MLP on the item tower\n"
+"      --no-positions     tt: no slot embeddings\n"
+"Training:\n"
+"  -e, --epochs N         passes over the training data (tt 30, seed 8)\n"
+"  -b, --batch B          rows per step (tt 128, seed 16)\n"
+"      --lr RATE          Adam learning rate (0.001)\n"
+"      --weight-decay W   AdamW decoupled weight decay (0)\n"
+"  -s, --seed S           random seed (1)\n"
+"  -t, --threads N        threads (TT_THREADS or 2)\n"
+"      --max-steps N      stop after N steps\n"
+"      --init FILE        start from this model's weights\n"
+"Validation:\n"
+"      --valid            HR@10 and NDCG@10 on the validation split each epoch\n"
+"      --patience N       stop after N epochs without a better validation NDCG@10\n"
+"                         and keep the best weights (implies --valid)\n"
+"      --test             HR@10 and NDCG@10 on the test split at the end\n"
+"Output:\n"
+"  -o, --output FILE      write the model to FILE (atomically) instead of stdout\n"
+"      --log FILE         TSV per epoch: epoch step loss valid_hr10 valid_ndcg10\n"
+"                         examples_per_s seconds\n"
+"  -l, --level N          zstd level (3)\n"
+"  -h, --help             this help\n"
+"  -V, --version          version\n";
+
+static struct {
+	model_config cfg;
+	int epochs, batch, threads, level, valid, test, patience;
+	int hidden_set, history_set, epochs_set, batch_set;
+	double lr, weight_decay;
+	uint64_t seed;
+	long long max_steps;
+	const char *input, *output, *log, *init;
+} opt = {
+	.cfg = { .arch = ARCH_TT, .E = 64, .F = 256, .NH = 2, .L = 200, .blocks = 2,
+		.positions = 1, .dropout = 0.2f },
+	.epochs = 30, .batch = 128, .lr = 1e-3, .seed = 1, .level = 3,
+};
+
+static volatile sig_atomic_t interrupted;
+
+static void on_interrupt(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+static void parse_options(int argc, char **argv)
+{
+	enum { O_HIDDEN = 256, O_HEADS, O_BLOCKS, O_DROPOUT, O_ITEM_MLP, O_NO_POS,
+		O_LR, O_WD, O_MAX_STEPS, O_INIT, O_VALID, O_PATIENCE, O_TEST, O_LOG };
+	static const struct option longopts[] = {
+		{ "arch", required_argument, NULL, 'a' },
+		{ "dim", required_argument, NULL, 'd' },
+		{ "hidden", required_argument, NULL, O_HIDDEN },
+		{ "heads", required_argument, NULL, O_HEADS },
+		{ "history", required_argument, NULL, 'L' },
+		{ "blocks", required_argument, NULL, O_BLOCKS },
+		{ "dropout", required_argument, NULL, O_DROPOUT },
+		{ "item-mlp", no_argument, NULL, O_ITEM_MLP },
+		{ "no-positions", no_argument, NULL, O_NO_POS },
+		{ "epochs", required_argument, NULL, 'e' },
+		{ "batch", required_argument, NULL, 'b' },
+		{ "lr", required_argument, NULL, O_LR },
+		{ "weight-decay", required_argument, NULL, O_WD },
+		{ "seed", required_argument, NULL, 's' },
+		{ "threads", required_argument, NULL, 't' },
+		{ "max-steps", required_argument, NULL, O_MAX_STEPS },
+		{ "init", required_argument, NULL, O_INIT },
+		{ "valid", no_argument, NULL, O_VALID },
+		{ "patience", required_argument, NULL, O_PATIENCE },
+		{ "test", no_argument, NULL, O_TEST },
+		{ "output", required_argument, NULL, 'o' },
+		{ "log", required_argument, NULL, O_LOG },
+		{ "level", required_argument, NULL, 'l' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *env = getenv("TT_THREADS");
+	opt.threads = env ? (int)parse_int("TT_THREADS", env, 1, 256) : 2;
+	int ch;
+	while ((ch = getopt_long(argc, argv, "a:d:L:e:b:s:t:o:l:hV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'a':
+			if (strcmp(optarg, "tt") == 0)
+				opt.cfg.arch = ARCH_TT;
+			else if (strcmp(optarg, "seed") == 0)
+				opt.cfg.arch = ARCH_SEED;
+			else
+				usage_error("--arch: '%s' is not tt or seed", optarg);
+			break;
+		case 'd': opt.cfg.E = (int)parse_int("--dim", optarg, 1, 4096); break;
+		case O_HIDDEN: opt.cfg.F = (int)parse_int("--hidden", optarg, 1, 65536); opt.hidden_set = 1; break;
+		case O_HEADS: opt.cfg.NH = (int)parse_int("--heads", optarg, 1, 64); break;
+		case 'L': opt.cfg.L = (int)parse_int("--history", optarg, 1, 4096); opt.history_set = 1; break;
+		case O_BLOCKS: opt.cfg.blocks = (int)parse_int("--blocks", optarg, 1, MAX_BLOCKS); break;
+		case O_DROPOUT: opt.cfg.dropout = (float)parse_double("--dropout", optarg, 0, 0.95); break;
+		case O_ITEM_MLP: opt.cfg.item_mlp = 1; break;
+		case O_NO_POS: opt.cfg.positions = 0; break;
+		case 'e': opt.epochs = (int)parse_int("--epochs", optarg, 0, 1000000); opt.epochs_set = 1; break;
+		case 'b': opt.batch = (int)parse_int("--batch", optarg, 1, 1 << 20); opt.batch_set = 1; break;
+		case O_LR: opt.lr = parse_double("--lr", optarg, 0, 10); break;
+		case O_WD: opt.weight_decay = parse_double("--weight-decay", optarg, 0, 10); break;
+		case 's': opt.seed = (uint64_t)parse_int("--seed", optarg, 0, INT64_MAX); break;
+		case 't': opt.threads = (int)parse_int("--threads", optarg, 1, 256); break;
+		case O_MAX_STEPS: opt.max_steps = parse_int("--max-steps", optarg, 1, INT64_MAX); break;
+		case O_INIT: opt.init = optarg; break;
+		case O_VALID: opt.valid = 1; break;
+		case O_PATIENCE: opt.patience = (int)parse_int("--patience", optarg, 1, 1000000); opt.valid = 1; break;
+		case O_TEST: opt.test = 1; break;
+		case 'o': opt.output = optarg; break;
+		case O_LOG: opt.log = optarg; break;
+		case 'l': opt.level = (int)parse_int("--level", optarg, 1, 19); break;
+		case 'h': fputs(usage_text, stdout); stdout_close(); exit(0);
+		case 'V': print_version();
+		default: usage_hint();
+		}
+	}
+	if (argc - optind > 1)
+		usage_error("at most one input file");
+	opt.input = optind < argc ? argv[optind] : NULL;
+	if (opt.cfg.arch == ARCH_SEED) {
+		/* the seed's recipe, unless asked otherwise */
+		if (!opt.hidden_set) opt.cfg.F = 128;
+		if (!opt.history_set) opt.cfg.L = 50;
+		if (!opt.epochs_set) opt.epochs = 8;
+		if (!opt.batch_set) opt.batch = 16;
+		opt.cfg.dropout = 0.0f;
+		opt.cfg.positions = 0;
+	}
+}
+
+typedef struct {
+	model *m;
+	prep p;          /* the data (prep input) or only its id maps (batch input) */
+	int from_batches;
+	float *best;     /* best weights so far, with --valid */
+	double best_ndcg;
+	int best_epoch;
+	int64_t step;
+	FILE *log;
+	output *out;
+	char meta_extra[512];
+} trainer;
+
+static void write_model(trainer *t)
+{
+	if (t->best)
+		memcpy(model_weights(t->m), t->best, model_num_params(t->m) * sizeof(float));
+	FILE *f = output_file(t->out);
+	tts_writer *w = tts_writer_open(f, opt.level);
+	char err[256];
+	if (!w)
+		die("%s: cannot start a stream", opt.output ? opt.output : "standard output");
+	snprintf(t->meta_extra, sizeof t->meta_extra,
+		"epochs=%d\nbatch=%d\nlr=%g\nweight_decay=%g\nseed=%llu\nthreads=%d\nsteps=%lld\n"
+		"best_epoch=%d\nvalid_ndcg10=%.6f\n",
+		opt.epochs, opt.batch, opt.lr, opt.weight_decay, (unsigned long long)opt.seed,
+		opt.threads, (long long)t->step, t->best_epoch, t->best ? t->best_ndcg : 0.0);
+	if (model_write(w, t->m, &t->p, t->meta_extra) != 0) {
+		snprintf(err, sizeof err, "%s", tts_writer_error(w));
+		tts_writer_abort(w);
+		die("%s: %s", opt.output ? opt.output : "standard output", err);
+	}
+	if (tts_writer_close(w, err, sizeof err) != 0)
+		die("%s: %s", opt.output ? opt.output : "standard output", err);
+	output_commit(t->out);
+}
+
+static int ks10[1] = { 10 };
+
+static void report_split(trainer *t, int split, metrics_result *res)
+{
+	char err[256];
+	if (evaluate(t->m, &t->p, split, ks10, 1, opt.threads, res, err, sizeof err))
+		die("evaluation: %s", err);
+}
+
+/* One optimisation step; dies on a loss that is not finite. */
+static double step(trainer *t, const batch *bt, uint64_t *rng, int64_t epoch, int64_t *ex)
+{
+	double loss = model_step_grad(t->m, bt, rng, ex);
+	if (!isfinite(loss))
+		die("epoch %lld step %lld: the loss is %g; stopping, no model written",
+			(long long)epoch, (long long)t->step + 1, loss);
+	t->step++;
+	if (model_adam(t->m, (float)opt.lr, 0.9f, 0.98f, 1e-8f, (float)opt.weight_decay, t->step))
+		die("out of memory for the optimiser");
+	return loss;
+}
+
+static void log_epoch(trainer *t, int64_t epoch, double loss, const metrics_result *v,
+	double ex_per_s, double secs)
+{
+	if (!t->log)
+		return;
+	if (v)
+		fprintf(t->log, "%lld\t%lld\t%.6f\t%.6f\t%.6f\t%.0f\t%.2f\n", (long long)epoch,
+			(long long)t->step, loss, v->hr[0], v->ndcg[0], ex_per_s, secs);
+	else
+		fprintf(t->log, "%lld\t%lld\t%.6f\t\t\t%.0f\t%.2f\n", (long long)epoch,
+			(long long)t->step, loss, ex_per_s, secs);
+	fflush(t->log);
+}
+
+static void train_on_prep(trainer *t)
+{
+	batcher bb;
+	batch bt;
+	uint64_t rng = opt.seed ^ 0xd1b54a32d192ed03ULL;
+	const model_config *c = model_cfg(t->m);
+	if (batcher_init(&bb, &t->p, c->L, opt.batch, 0, NULL, opt.seed) ||
+	    batch_alloc(&bt, opt.batch, c->L, 0) ||
+	    model_train_alloc(t->m, opt.batch, opt.threads) ||
+	    model_adam_alloc(t->m))
+		die("out of memory for training");
+	int64_t per_epoch = batcher_examples(&bb);
+	if (per_epoch == 0)
+		die("%s: no training examples (every user needs 2 training interactions)",
+			input_name(opt.input));
+	double start = now_seconds();
+	int since_best = 0;
+	for (int64_t epoch = 1; epoch <= opt.epochs && !interrupted; epoch++) {
+		progress pr;
+		char extra[64];
+		double t0 = now_seconds(), loss_sum = 0;
+		int64_t seen = 0, nb = 0;
+		snprintf(extra, sizeof extra, "epoch %lld/%d", (long long)epoch, opt.epochs);
+		progress_start(&pr, extra, per_epoch);
+		batcher_epoch(&bb, epoch);
+		while (!interrupted && batcher_next(&bb, &bt)) {
+			int64_t ex;
+			double loss = step(t, &bt, &rng, epoch, &ex);
+			loss_sum += loss;
+			nb++;
+			seen += ex;
+			snprintf(extra, sizeof extra, "loss %.4f", loss_sum / nb);
+			progress_update(&pr, seen, extra);
+			if (opt.max_steps && t->step >= opt.max_steps)
+				break;
+		}
+		progress_end(&pr);
+		double secs = now_seconds() - t0, loss = nb ? loss_sum / nb : 0;
+		metrics_result v, *vp = NULL;
+		if (opt.valid && !interrupted) {
+			report_split(t, SPLIT_VALID, &v);
+			vp = &v;
+			fprintf(stderr, "%s: epoch %lld loss %.4f valid HR@10 %.4f NDCG@10 %.4f (%.0f examples/s)\n",
+				progname, (long long)epoch, loss, v.hr[0], v.ndcg[0], seen / secs);
+			if (v.ndcg[0] > t->best_ndcg || !t->best) {
+				if (!t->best && !(t->best = malloc(model_num_params(t->m) * sizeof(float))))
+					die("out of memory");
+				memcpy(t->best, model_weights(t->m), model_num_params(t->m) * sizeof(float));
+				t->best_ndcg = v.ndcg[0];
+				t->best_epoch = (int)epoch;
+				since_best = 0;
+			} else
+				since_best++;
+		}
+		log_epoch(t, epoch, loss, vp, seen / secs, now_seconds() - start);
+		if (opt.max_steps && t->step >= opt.max_steps)
+			break;
+		if (opt.patience && since_best >= opt.patience)
+			break;
+	}
+	batch_free(&bt);
+	batcher_free(&bb);
+}
+
+static void train_on_batches(trainer *t, tts_reader *r)
+{
+	batch bt;
+	tts_header h;
+	char err[256];
+	uint64_t rng = opt.seed ^ 0xd1b54a32d192ed03ULL;
+	const model_config *c = model_cfg(t->m);
+	memset(&bt, 0, sizeof bt);
+	double t0 = now_seconds(), loss_sum = 0;
+	int64_t seen = 0, nb = 0;
+	int rc;
+	progress pr;
+	progress_start(&pr, "training", 0);
+	while (!interrupted && (rc = batch_read(r, &bt, &h, err, sizeof err)) != 0) {
+		if (rc < 0)
+			die("%s: %s; no model written", input_name(opt.input), err);
+		if (rc == 2) { /* id maps come before the batches; others pass */
+			if (ids_read_record(r, &h, &t->p, err, sizeof err) < 0)
+				die("%s: %s", input_name(opt.input), err);
+			continue;
+		}
+		if (batch_check(&bt, c->U, c->N, c->L, err, sizeof err))
+			die("%s: batch %lld: %s", input_name(opt.input), (long long)nb + 1, err);
+		if (model_train_alloc(t->m, bt.B, opt.threads) || model_adam_alloc(t->m))
+			die("out of memory for a batch of %lld rows", (long long)bt.B);
+		int64_t ex;
+		loss_sum += step(t, &bt, &rng, 1, &ex);
+		nb++;
+		seen += ex;
+		progress_update(&pr, seen, NULL);
+		if (opt.max_steps && t->step >= opt.max_steps)
+			break;
+	}
+	progress_end(&pr);
+	double secs = now_seconds() - t0;
+	log_epoch(t, 1, nb ? loss_sum / nb : 0, NULL, seen / secs, secs);
+	batch_free(&bt);
+}
+
+/* A batch stream's header: sizes in the meta, then the id maps. */
+static void read_batch_header(trainer *t, tts_reader *r, const char *meta)
+{
+	char buf[64];
+	int64_t U = 0, N = 0, L = 0;
+	if (tts_meta_get(meta, "users", buf, sizeof buf)) U = atoll(buf);
+	if (tts_meta_get(meta, "items", buf, sizeof buf)) N = atoll(buf);
+	if (tts_meta_get(meta, "history", buf, sizeof buf)) L = atoll(buf);
+	if (U < 1 || N < 1 || L < 1 || L > 4096)
+		die("%s: batch stream meta: expected users=, items= and history= (1..4096)",
+			input_name(opt.input));
+	opt.cfg.U = U;
+	opt.cfg.N = N;
+	opt.cfg.L = (int)L;
+	(void)r;
+	t->p.n_users = U;
+	t->p.n_items = N;
+}
+
+int main(int argc, char **argv)
+{
+	char err[512];
+	trainer t;
+	memset(&t, 0, sizeof t);
+	cli_init(argv[0]);
+	parse_options(argc, argv);
+	openblas_set_num_threads(opt.threads);
+
+	FILE *in = input_open(opt.input);
+	tts_reader *r = tts_reader_open(in);
+	tts_header h;
+	if (!r)
+		die("out of memory");
+	int rc = tts_next(r, &h);
+	if (rc <= 0 || strcmp(h.name, "meta") != 0)
+		die("%s: %s", input_name(opt.input),
+			rc < 0 ? tts_reader_error(r) : "expected a prep or batch stream (no meta record)");
+	char *meta = tts_read_alloc(r, &h, 1 << 20), kind[32] = "";
+	if (!meta)
+		die("%s: %s", input_name(opt.input), tts_reader_error(r));
+	tts_meta_get(meta, "kind", kind, sizeof kind);
+	if (strcmp(kind, "prep") == 0) {
+		if (prep_read_body(r, meta, &t.p, err, sizeof err))
+			die("%s: %s", input_name(opt.input), err);
+		opt.cfg.U = t.p.n_users;
+		opt.cfg.N = t.p.n_items;
+	} else if (strcmp(kind, "batch") == 0) {
+		if (opt.valid || opt.test)
+			usage_error("--valid, --patience and --test need a prep stream, not batches");
+		t.from_batches = 1;
+		read_batch_header(&t, r, meta);
+	} else {
+		die("%s: expected a prep or batch stream, not kind=%s", input_name(opt.input), kind);
+	}
+	free(meta);
+
+	if (opt.init) {
+		prep ids;
+		FILE *f = input_open(opt.init);
+		tts_reader *mr = tts_reader_open(f);
+		if (!mr || model_read(mr, &t.m, &ids, NULL, err, sizeof err))
+			die("%s: %s", opt.init, err);
+		tts_reader_close(mr);
+		fclose(f);
+		prep_free(&ids);
+		const model_config *c = model_cfg(t.m);
+		if (c->U != opt.cfg.U || c->N != opt.cfg.N)
+			die("%s: the model has %lld users and %lld items, the data %lld and %lld",
+				opt.init, (long long)c->U, (long long)c->N,
+				(long long)opt.cfg.U, (long long)opt.cfg.N);
+	} else {
+		if (!(t.m = model_new(&opt.cfg, err, sizeof err)))
+			die("model: %s", err);
+		model_init_weights(t.m, opt.seed);
+	}
+
+	if (!opt.output || strcmp(opt.output, "-") == 0)
+		refuse_tty(stdout);
+	t.out = output_open(opt.output);
+	if (opt.log && !(t.log = fopen(opt.log, "w")))
+		die_errno("%s", opt.log);
+	if (t.log)
+		fprintf(t.log, "epoch\tstep\tloss\tvalid_hr10\tvalid_ndcg10\texamples_per_s\tseconds\n");
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_interrupt;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	if (t.from_batches) {
+		train_on_batches(&t, r);
+		if (!t.p.user_ids) { /* a batch stream carries no ids: number them */
+			t.p.user_ids = malloc(t.p.n_users * sizeof *t.p.user_ids);
+			t.p.item_ids = malloc(t.p.n_items * sizeof *t.p.item_ids);
+			if (!t.p.user_ids || !t.p.item_ids)
+				die("out of memory");
+			for (int64_t i = 0; i < t.p.n_users; i++) t.p.user_ids[i] = i + 1;
+			for (int64_t i = 0; i < t.p.n_items; i++) t.p.item_ids[i] = i + 1;
+		}
+	} else {
+		train_on_prep(&t);
+	}
+	if (opt.test && !interrupted) {
+		metrics_result res;
+		if (t.best)
+			memcpy(model_weights(t.m), t.best, model_num_params(t.m) * sizeof(float));
+		report_split(&t, SPLIT_TEST, &res);
+		fprintf(stderr, "%s: test HR@10 %.4f NDCG@10 %.4f (%lld users)\n", progname,
+			res.hr[0], res.ndcg[0], (long long)res.users);
+	}
+	write_model(&t);
+	if (t.log && fclose(t.log) != 0)
+		die_errno("%s", opt.log);
+	tts_reader_close(r);
+	model_free(t.m);
+	prep_free(&t.p);
+	free(t.best);
+	stdout_close();
+	return interrupted ? EXIT_INTERRUPTED : 0;
+}

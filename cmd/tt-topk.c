@@ -1,0 +1,500 @@
+/* tt-topk - exact top-K items by inner product for every user. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <math.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "embed_stream.h"
+#include "topk.h"
+
+static void usage(void)
+{
+	printf("usage: %s [-k K] [options] ITEMS.tts [USERS.tts]\n"
+		"       %s --merge [-k K] [options] ITEMS.tts RECS.tts ...\n"
+		"Top-K items by inner product for every user of an embeddings stream\n"
+		"(standard input by default); items each user has seen are excluded.\n"
+		"  -k, --k K             recommendations per user (default 10)\n"
+		"      --keep-seen       do not exclude the items users have seen\n"
+		"      --exclude FILE    exclude more: lines 'ITEM' (everyone) or\n"
+		"                        'USER ITEM' (that user), original ids\n"
+		"      --format FMT      tsv (default: user rank item score title) or tts\n"
+		"                        (a recs stream)\n"
+		"      --shard I/N       search only the I-th of N contiguous item ranges\n"
+		"      --merge           merge recs streams (of shards) into one top-K\n"
+		"      --threads N       threads (default $TT_THREADS or 2)\n"
+		"  -o, --output FILE     write FILE instead of standard output\n"
+		"  -h, --help            show this help and exit\n"
+		"      --version         show the version and exit\n",
+		progname, progname);
+}
+
+typedef struct {
+	int k, keep_seen, tts, threads, merge;
+	int64_t shard, shards;
+	const char *exclude, *output;
+} options;
+
+/* ---- exclusions from --exclude ---- */
+
+typedef struct {
+	int32_t *global;        /* item indices excluded for everyone */
+	int64_t n_global;
+	int64_t *pairs;         /* (P,2) (user id, item index), sorted */
+	int64_t n_pairs;
+} exclusions;
+
+static int cmp_pair(const void *a, const void *b)
+{
+	const int64_t *x = a, *y = b;
+	if (x[0] != y[0])
+		return x[0] < y[0] ? -1 : 1;
+	return (x[1] > y[1]) - (x[1] < y[1]);
+}
+
+static int64_t item_index(embed_items *it, const char *file, long line,
+	long long id)
+{
+	int64_t x = embed_items_find(it, id);
+	if (x < 0)
+		die("%s:%ld: unknown item id %lld", file, line, id);
+	return x;
+}
+
+static void read_exclusions(const char *path, embed_items *it, exclusions *ex)
+{
+	FILE *f = input_open(path);
+	char *line = NULL;
+	size_t cap = 0, gcap = 0, pcap = 0;
+	long lineno = 0;
+	memset(ex, 0, sizeof *ex);
+	while (getline(&line, &cap, f) >= 0) {
+		lineno++;
+		long long a, b;
+		char extra;
+		char *p = line + strspn(line, " \t\r\n");
+		if (*p == '\0' || *p == '#')
+			continue;
+		int n = sscanf(p, "%lld %lld %c", &a, &b, &extra);
+		if (n == 1) {
+			if ((size_t)ex->n_global == gcap) {
+				gcap = gcap ? 2 * gcap : 64;
+				ex->global = realloc(ex->global, gcap * sizeof *ex->global);
+				if (!ex->global)
+					die_errno("out of memory");
+			}
+			ex->global[ex->n_global++] =
+				(int32_t)item_index(it, path, lineno, a);
+		} else if (n == 2) {
+			if ((size_t)ex->n_pairs == pcap) {
+				pcap = pcap ? 2 * pcap : 64;
+				ex->pairs = realloc(ex->pairs, pcap * 2 * sizeof *ex->pairs);
+				if (!ex->pairs)
+					die_errno("out of memory");
+			}
+			ex->pairs[2 * ex->n_pairs] = a;
+			ex->pairs[2 * ex->n_pairs + 1] = item_index(it, path, lineno, b);
+			ex->n_pairs++;
+		} else {
+			die("%s:%ld: expected 'ITEM' or 'USER ITEM' (ids)", path, lineno);
+		}
+	}
+	if (ferror(f))
+		die_errno("%s", path);
+	free(line);
+	if (f != stdin)
+		fclose(f);
+	qsort(ex->pairs, ex->n_pairs, 2 * sizeof *ex->pairs, cmp_pair);
+}
+
+/* Exclusion lists for one group: seen (unless kept) + global + per user. */
+typedef struct {
+	int64_t *off;           /* (B+1) */
+	int32_t *items;
+	size_t cap_off, cap_items;
+} excl_lists;
+
+static void excl_push(excl_lists *el, int64_t *n, int32_t item)
+{
+	if ((size_t)*n == el->cap_items) {
+		el->cap_items = el->cap_items ? 2 * el->cap_items : 1024;
+		el->items = realloc(el->items, el->cap_items * sizeof *el->items);
+		if (!el->items)
+			die_errno("out of memory");
+	}
+	el->items[(*n)++] = item;
+}
+
+static const int64_t *build_exclusions(excl_lists *el, const embed_group *g,
+	const exclusions *ex, int keep_seen)
+{
+	int use_seen = !keep_seen && g->seen_offsets;
+	if (!use_seen && !ex->n_global && !ex->n_pairs)
+		return NULL;
+	if ((size_t)g->n + 1 > el->cap_off) {
+		el->cap_off = g->n + 1;
+		el->off = realloc(el->off, el->cap_off * sizeof *el->off);
+		if (!el->off)
+			die_errno("out of memory");
+	}
+	int64_t n = 0;
+	el->off[0] = 0;
+	for (int64_t r = 0; r < g->n; r++) {
+		if (use_seen)
+			for (int64_t s = g->seen_offsets[r]; s < g->seen_offsets[r + 1]; s++)
+				excl_push(el, &n, g->seen[s]);
+		for (int64_t s = 0; s < ex->n_global; s++)
+			excl_push(el, &n, ex->global[s]);
+		int64_t key[2] = { g->ids[r], INT64_MIN };
+		/* the first pair of this user: lower bound by binary search */
+		int64_t lo = 0, hi = ex->n_pairs;
+		while (lo < hi) {
+			int64_t mid = lo + (hi - lo) / 2;
+			if (cmp_pair(ex->pairs + 2 * mid, key) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (; lo < ex->n_pairs && ex->pairs[2 * lo] == g->ids[r]; lo++)
+			excl_push(el, &n, (int32_t)ex->pairs[2 * lo + 1]);
+		el->off[r + 1] = n;
+	}
+	return el->off;
+}
+
+/* ---- output ---- */
+
+typedef struct {
+	output *o;
+	FILE *f;
+	tts_writer *w;          /* --format tts */
+	embed_items *items;
+	const char *name;
+} sink;
+
+/* A write error: a closed pipe ends the program quietly. */
+static void write_failed(sink *s, const char *why)
+{
+	if (errno == EPIPE || (ferror(s->f) && errno == EPIPE))
+		exit(0);
+	die("%s: write failed: %s", s->name, why ? why : strerror(errno));
+}
+
+static void print_title(FILE *f, const char *t)
+{
+	fputc('\t', f);
+	for (; *t; t++)
+		fputc(*t == '\t' ? ' ' : *t, f);
+}
+
+static void emit(sink *s, const recs_group *rg)
+{
+	if (s->w) {
+		if (recs_write_group(s->w, rg) < 0 || tts_flush(s->w) < 0)
+			write_failed(s, tts_writer_error(s->w));
+		return;
+	}
+	const embed_items *it = s->items;
+	for (int64_t r = 0; r < rg->n; r++)
+		for (int k = 0; k < rg->k; k++) {
+			int32_t x = rg->items[r * rg->k + k];
+			if (x < 0)
+				break;
+			fprintf(s->f, "%" PRId64 "\t%d\t%" PRId64 "\t%.6g", rg->user_ids[r],
+				k + 1, it->ids[x], rg->scores[r * rg->k + k]);
+			if (it->titles)
+				print_title(s->f, it->titles[x]);
+			fputc('\n', s->f);
+		}
+	if (fflush(s->f) != 0 || ferror(s->f))
+		write_failed(s, NULL);
+}
+
+static void sink_open(sink *s, const options *opt, embed_items *items,
+	int k, const char *at)
+{
+	memset(s, 0, sizeof *s);
+	s->o = output_open(opt->output);
+	s->f = output_file(s->o);
+	s->items = items;
+	s->name = opt->output ? opt->output : "standard output";
+	if (!opt->tts)
+		return;
+	refuse_tty(s->f);
+	s->w = tts_writer_open(s->f, 0);
+	if (!s->w)
+		die("out of memory");
+	if (recs_write_meta(s->w, k, at) < 0)
+		write_failed(s, tts_writer_error(s->w));
+}
+
+static void sink_close(sink *s)
+{
+	char err[256];
+	if (s->w && tts_writer_close(s->w, err, sizeof err) < 0)
+		write_failed(s, err);
+	output_commit(s->o);
+}
+
+/* ---- the two modes ---- */
+
+static void load_items(const char *path, embed_items *it)
+{
+	FILE *f = input_open(path);
+	tts_reader *r = tts_reader_open(f);
+	char err[256];
+	if (!r)
+		die("out of memory");
+	if (embed_items_load(r, it, err, sizeof err) < 0)
+		die("%s: %s", path, err);
+	tts_reader_close(r);
+	if (f != stdin)
+		fclose(f);
+}
+
+static void search(const options *opt, const char *items_path,
+	const char *users_path)
+{
+	embed_items it;
+	load_items(items_path, &it);
+	exclusions ex = { 0 };
+	if (opt->exclude)
+		read_exclusions(opt->exclude, &it, &ex);
+	const char *uname = input_name(users_path);
+	FILE *uf = input_open(users_path);
+	tts_reader *r = tts_reader_open(uf);
+	embed_reader er;
+	if (!r)
+		die("out of memory");
+	if (embed_reader_open(&er, r) < 0)
+		die("%s: %s", uname, er.g.err);
+	if (!er.users)
+		die("%s: embeddings of items, expected users", uname);
+	if (er.dim != it.dim)
+		die("dimension mismatch: %s has dim=%d, %s has dim=%d", items_path,
+			it.dim, uname, er.dim);
+	int64_t begin = it.n * opt->shard / opt->shards;
+	int64_t end = it.n * (opt->shard + 1) / opt->shards;
+	topk_workspace *ws = topk_workspace_new(opt->k, opt->threads);
+	if (!ws)
+		die("out of memory");
+	sink s;
+	sink_open(&s, opt, &it, opt->k, er.at);
+	embed_group g = { 0 };
+	recs_group rg = { 0 };
+	excl_lists el = { 0 };
+	int rc;
+	while ((rc = embed_read_group(&er, &g)) == 1) {
+		const int64_t *off = build_exclusions(&el, &g, &ex, opt->keep_seen);
+		if (recs_group_reserve(&rg, g.n, opt->k) < 0)
+			die("out of memory");
+		if (topk_search_range(g.vectors, g.n, it.vectors, begin, end, it.dim,
+			opt->k, off, el.items, rg.items, rg.scores, ws) < 0)
+			die("%s", topk_error(ws));
+		memcpy(rg.users, g.index, g.n * sizeof *rg.users);
+		memcpy(rg.user_ids, g.ids, g.n * sizeof *rg.user_ids);
+		emit(&s, &rg);
+	}
+	if (rc < 0)
+		die("%s: %s", uname, er.g.err);
+	sink_close(&s);
+	embed_reader_close(&er);
+	tts_reader_close(r);
+	if (uf != stdin)
+		fclose(uf);
+	embed_group_free(&g);
+	recs_group_free(&rg);
+	free(el.off), free(el.items), free(ex.global), free(ex.pairs);
+	topk_workspace_free(ws);
+	embed_items_free(&it);
+}
+
+typedef struct {
+	const char *path;
+	FILE *f;
+	tts_reader *r;
+	recs_reader rr;
+	recs_group g;
+} recs_input;
+
+static void check_same_users(const recs_input *a, const recs_input *b,
+	int64_t group)
+{
+	if (a->g.n != b->g.n ||
+	    memcmp(a->g.users, b->g.users, a->g.n * sizeof *a->g.users) != 0)
+		die("%s: group %" PRId64 ": users differ from %s's", b->path, group,
+			a->path);
+}
+
+static void merge(const options *opt, int k_given, const char *items_path,
+	char **paths, int M)
+{
+	embed_items it;
+	load_items(items_path, &it);
+	recs_input *in = calloc(M, sizeof *in);
+	if (!in)
+		die("out of memory");
+	int K = opt->k;
+	for (int m = 0; m < M; m++) {
+		in[m].path = paths[m];
+		in[m].f = input_open(paths[m]);
+		if (!(in[m].r = tts_reader_open(in[m].f)))
+			die("out of memory");
+		if (recs_reader_open(&in[m].rr, in[m].r) < 0)
+			die("%s: %s", paths[m], in[m].rr.g.err);
+		if (!k_given && m == 0)
+			K = in[0].rr.k;
+		if (in[m].rr.k < K)
+			die("%s: k=%d, fewer than the %d asked", paths[m], in[m].rr.k, K);
+	}
+	sink s;
+	sink_open(&s, opt, &it, K, in[0].rr.at);
+	recs_group out = { 0 };
+	const int32_t **lists = malloc(M * sizeof *lists);
+	const float **scores = malloc(M * sizeof *scores);
+	if (!lists || !scores)
+		die("out of memory");
+	for (int64_t group = 1;; group++) {
+		int rc0 = 0;
+		for (int m = 0; m < M; m++) {
+			int rc = recs_read_group(&in[m].rr, &in[m].g);
+			if (rc < 0)
+				die("%s: %s", paths[m], in[m].rr.g.err);
+			if (m == 0)
+				rc0 = rc;
+			else if (rc != rc0)
+				die("%s: %s than %s", paths[m], rc ? "more groups" :
+					"fewer groups", paths[0]);
+			else if (rc)
+				check_same_users(&in[0], &in[m], group);
+		}
+		if (!rc0)
+			break;
+		int64_t B = in[0].g.n;
+		if (recs_group_reserve(&out, B, K) < 0)
+			die("out of memory");
+		for (int64_t r = 0; r < B; r++) {
+			for (int m = 0; m < M; m++) {
+				lists[m] = in[m].g.items + r * in[m].g.k;
+				scores[m] = in[m].g.scores + r * in[m].g.k;
+				for (int k = 0; k < K; k++)
+					if (lists[m][k] >= it.n)
+						die("%s: item index %d beyond the %" PRId64
+							" items of %s", paths[m], lists[m][k],
+							it.n, items_path);
+			}
+			topk_merge(lists, scores, M, K, out.items + r * K,
+				out.scores + r * K);
+		}
+		memcpy(out.users, in[0].g.users, B * sizeof *out.users);
+		memcpy(out.user_ids, in[0].g.user_ids, B * sizeof *out.user_ids);
+		emit(&s, &out);
+	}
+	sink_close(&s);
+	for (int m = 0; m < M; m++) {
+		recs_reader_close(&in[m].rr);
+		recs_group_free(&in[m].g);
+		tts_reader_close(in[m].r);
+		if (in[m].f != stdin)
+			fclose(in[m].f);
+	}
+	free(in), free(lists), free(scores);
+	recs_group_free(&out);
+	embed_items_free(&it);
+}
+
+static void parse_shard(const char *s, options *opt)
+{
+	long long i, n;
+	char extra;
+	if (sscanf(s, "%lld/%lld%c", &i, &n, &extra) != 2 || n < 1 || i < 0 ||
+	    i >= n || n > 1000000)
+		usage_error("--shard: '%s' is not I/N with 0 <= I < N", s);
+	opt->shard = i;
+	opt->shards = n;
+}
+
+int main(int argc, char **argv)
+{
+	enum { OPT_KEEP = 256, OPT_EXCLUDE, OPT_FORMAT, OPT_SHARD, OPT_MERGE,
+		OPT_THREADS, OPT_VERSION };
+	static const struct option longopts[] = {
+		{ "k", required_argument, NULL, 'k' },
+		{ "keep-seen", no_argument, NULL, OPT_KEEP },
+		{ "exclude", required_argument, NULL, OPT_EXCLUDE },
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "shard", required_argument, NULL, OPT_SHARD },
+		{ "merge", no_argument, NULL, OPT_MERGE },
+		{ "threads", required_argument, NULL, OPT_THREADS },
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, OPT_VERSION },
+		{ NULL, 0, NULL, 0 },
+	};
+	options opt = { .k = 10, .threads = 2, .shards = 1 };
+	int k_given = 0, c;
+	cli_init(argv[0]);
+	const char *env = getenv("TT_THREADS");
+	if (env && *env)
+		opt.threads = (int)parse_int("TT_THREADS", env, 1, 1024);
+	while ((c = getopt_long(argc, argv, "k:o:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'k':
+			opt.k = (int)parse_int("-k", optarg, 1, 1 << 20);
+			k_given = 1;
+			break;
+		case OPT_KEEP:
+			opt.keep_seen = 1;
+			break;
+		case OPT_EXCLUDE:
+			opt.exclude = optarg;
+			break;
+		case OPT_FORMAT:
+			if (strcmp(optarg, "tsv") != 0 && strcmp(optarg, "tts") != 0)
+				usage_error("--format: '%s' is not tsv or tts", optarg);
+			opt.tts = strcmp(optarg, "tts") == 0;
+			break;
+		case OPT_SHARD:
+			parse_shard(optarg, &opt);
+			break;
+		case OPT_MERGE:
+			opt.merge = 1;
+			break;
+		case OPT_THREADS:
+			opt.threads = (int)parse_int("--threads", optarg, 1, 1024);
+			break;
+		case 'o':
+			opt.output = optarg;
+			break;
+		case 'h':
+			usage();
+			stdout_close();
+			return 0;
+		case OPT_VERSION:
+			print_version();
+			break;
+		default:
+			usage_error("unknown option");
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	/* A reader that goes away (| head) is not an error: see write_failed. */
+	signal(SIGPIPE, SIG_IGN);
+	if (opt.merge) {
+		if (argc < 2)
+			usage_error("--merge needs ITEMS.tts and at least one RECS.tts");
+		if (opt.shards > 1 || opt.keep_seen || opt.exclude)
+			usage_error("--merge takes no --shard, --keep-seen or --exclude");
+		merge(&opt, k_given, argv[0], argv + 1, argc - 1);
+	} else {
+		if (argc < 1 || argc > 2)
+			usage_error("expected ITEMS.tts and at most one USERS.tts");
+		search(&opt, argv[0], argc > 1 ? argv[1] : NULL);
+	}
+	stdout_close();
+	return 0;
+}

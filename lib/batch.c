@@ -1,0 +1,364 @@
+/* batch.c - training rows, batches, negative sampling, batch streams. */
+#include "batch.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "layers.h"
+
+int batch_alloc(batch *bt, int64_t capacity, int64_t L, int64_t M)
+{
+	memset(bt, 0, sizeof *bt);
+	bt->L = L;
+	bt->M = M;
+	bt->capacity = capacity;
+	size_t R = (size_t)capacity * L;
+	bt->users = calloc(capacity ? capacity : 1, sizeof *bt->users);
+	bt->hist = calloc(R ? R : 1, sizeof *bt->hist);
+	bt->targets = calloc(R ? R : 1, sizeof *bt->targets);
+	if (M)
+		bt->negatives = calloc(R * M + 1, sizeof *bt->negatives);
+	if (!bt->users || !bt->hist || !bt->targets || (M && !bt->negatives)) {
+		batch_free(bt);
+		return -1;
+	}
+	return 0;
+}
+
+void batch_free(batch *bt)
+{
+	free(bt->users);
+	free(bt->hist);
+	free(bt->targets);
+	free(bt->negatives);
+	memset(bt, 0, sizeof *bt);
+}
+
+int64_t batch_examples(const batch *bt)
+{
+	int64_t n = 0;
+	for (int64_t i = 0; i < bt->B * bt->L; i++)
+		n += bt->targets[i] >= 0;
+	return n;
+}
+
+int sampler_init(sampler *s, const prep *p, double alpha)
+{
+	memset(s, 0, sizeof *s);
+	s->N = p->n_items;
+	s->log_q = malloc(s->N * sizeof *s->log_q);
+	if (!s->log_q)
+		return -1;
+	if (alpha == 0.0) {
+		for (int64_t i = 0; i < s->N; i++)
+			s->log_q[i] = (float)-log((double)s->N);
+		return 0;
+	}
+	double *w = calloc(s->N, sizeof *w);
+	s->cdf = malloc(s->N * sizeof *s->cdf);
+	if (!w || !s->cdf) {
+		free(w);
+		sampler_free(s);
+		return -1;
+	}
+	for (int64_t u = 0; u < p->n_users; u++)
+		for (int64_t j = p->offsets[u]; j < prep_train_end(p, u); j++)
+			w[p->items[j]] += 1.0;
+	double total = 0.0;
+	for (int64_t i = 0; i < s->N; i++) {
+		w[i] = pow(w[i] + 1.0, alpha); /* +1: every item can be drawn */
+		total += w[i];
+	}
+	double acc = 0.0;
+	for (int64_t i = 0; i < s->N; i++) {
+		acc += w[i] / total;
+		s->cdf[i] = acc;
+		s->log_q[i] = (float)log(w[i] / total);
+	}
+	s->cdf[s->N - 1] = 1.0;
+	free(w);
+	return 0;
+}
+
+int32_t sampler_draw(const sampler *s, uint64_t *rng)
+{
+	double u = rng_uniform(rng);
+	if (!s->cdf)
+		return (int32_t)(u * s->N);
+	int64_t lo = 0, hi = s->N - 1;
+	while (lo < hi) {
+		int64_t mid = (lo + hi) / 2;
+		if (s->cdf[mid] > u)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return (int32_t)lo;
+}
+
+void sampler_free(sampler *s)
+{
+	free(s->cdf);
+	free(s->log_q);
+	memset(s, 0, sizeof *s);
+}
+
+int batcher_init(batcher *bb, const prep *p, int64_t L, int64_t B, int64_t M,
+	const sampler *neg, uint64_t seed)
+{
+	memset(bb, 0, sizeof *bb);
+	bb->p = p;
+	bb->L = L;
+	bb->B = B;
+	bb->M = M;
+	bb->neg = neg;
+	bb->seed = seed;
+	int64_t rows = 0;
+	for (int64_t u = 0; u < p->n_users; u++) {
+		int64_t n = prep_train_end(p, u) - p->offsets[u];
+		if (n >= 2)
+			rows += (n - 1 + L - 1) / L;
+	}
+	bb->n_rows = rows;
+	bb->row_user = malloc((rows ? rows : 1) * sizeof *bb->row_user);
+	bb->row_end = malloc((rows ? rows : 1) * sizeof *bb->row_end);
+	bb->order = malloc((rows ? rows : 1) * sizeof *bb->order);
+	if (!bb->row_user || !bb->row_end || !bb->order) {
+		batcher_free(bb);
+		return -1;
+	}
+	int64_t r = 0;
+	for (int64_t u = 0; u < p->n_users; u++) {
+		int64_t first = p->offsets[u] + 1, last = prep_train_end(p, u) - 1;
+		for (int64_t end = last; end >= first; end -= L) {
+			bb->row_user[r] = u;
+			bb->row_end[r] = end;
+			r++;
+		}
+	}
+	return 0;
+}
+
+void batcher_free(batcher *bb)
+{
+	free(bb->row_user);
+	free(bb->row_end);
+	free(bb->order);
+	memset(bb, 0, sizeof *bb);
+}
+
+int64_t batcher_examples(const batcher *bb)
+{
+	const prep *p = bb->p;
+	int64_t n = 0;
+	for (int64_t u = 0; u < p->n_users; u++) {
+		int64_t len = prep_train_end(p, u) - p->offsets[u];
+		if (len >= 2)
+			n += len - 1;
+	}
+	return n;
+}
+
+void batcher_epoch(batcher *bb, int64_t epoch)
+{
+	bb->epoch = epoch;
+	bb->next = 0;
+	bb->rng = bb->seed * 0x2545f4914f6cdd1dULL + (uint64_t)epoch * 0x9e3779b97f4a7c15ULL;
+	for (int64_t i = 0; i < bb->n_rows; i++)
+		bb->order[i] = i;
+	for (int64_t i = bb->n_rows - 1; i > 0; i--) {
+		int64_t j = (int64_t)(rng_uniform(&bb->rng) * (i + 1));
+		int64_t t = bb->order[i];
+		bb->order[i] = bb->order[j];
+		bb->order[j] = t;
+	}
+}
+
+int64_t history_row(int32_t *hist, const prep *p, int64_t u, int64_t end, int64_t L)
+{
+	int64_t first = end - L > p->offsets[u] ? end - L : p->offsets[u];
+	int64_t n = end - first, pad = L - n;
+	for (int64_t t = 0; t < pad; t++)
+		hist[t] = -1;
+	for (int64_t t = 0; t < n; t++)
+		hist[pad + t] = p->items[first + t];
+	return n;
+}
+
+int batcher_next(batcher *bb, batch *bt)
+{
+	const prep *p = bb->p;
+	int64_t L = bb->L;
+	if (bb->next >= bb->n_rows)
+		return 0;
+	int64_t B = bb->n_rows - bb->next < bb->B ? bb->n_rows - bb->next : bb->B;
+	bt->B = B;
+	bt->L = L;
+	bt->M = bb->M;
+	for (int64_t b = 0; b < B; b++) {
+		int64_t r = bb->order[bb->next + b];
+		int64_t u = bb->row_user[r], end = bb->row_end[r];
+		int32_t *h = bt->hist + b * L, *t = bt->targets + b * L;
+		bt->users[b] = (int32_t)u;
+		/* slots hold items ending just before `end`; targets are shifted by one */
+		int64_t n = history_row(h, p, u, end, L);
+		for (int64_t s = 0; s < L; s++)
+			t[s] = -1;
+		for (int64_t s = 0; s < n; s++) {
+			int64_t pos = end - n + 1 + s;
+			t[L - n + s] = p->items[pos];
+		}
+		if (bt->negatives)
+			for (int64_t s = 0; s < L * bb->M; s++)
+				bt->negatives[b * L * bb->M + s] = sampler_draw(bb->neg, &bb->rng);
+	}
+	bb->next += B;
+	return 1;
+}
+
+int batch_write(tts_writer *w, const batch *bt)
+{
+	uint64_t d1[1] = { (uint64_t)bt->B }, d2[2] = { (uint64_t)bt->B, (uint64_t)bt->L };
+	uint64_t d3[3] = { (uint64_t)bt->B, (uint64_t)bt->L, (uint64_t)bt->M };
+	if (tts_write(w, "users", TTS_I32, 1, d1, bt->users))
+		return -1;
+	if (bt->M && tts_write(w, "negatives", TTS_I32, 3, d3, bt->negatives))
+		return -1;
+	if (tts_write(w, "hist", TTS_I32, 2, d2, bt->hist) ||
+	    tts_write(w, "targets", TTS_I32, 2, d2, bt->targets))
+		return -1;
+	return 0;
+}
+
+/* Read record h's i32 data into *buf, reallocated to fit. */
+static int read_i32(tts_reader *r, const tts_header *h, int32_t **buf,
+	char *err, size_t errlen)
+{
+	if (h->dtype != TTS_I32) {
+		snprintf(err, errlen, "record %s: expected dtype i32, not %s", h->name,
+			tts_dtype_name(h->dtype));
+		return -1;
+	}
+	if (h->nbytes > ((uint64_t)1 << 32)) {
+		snprintf(err, errlen, "record %s: %llu bytes is more than a batch may hold (4 GiB)",
+			h->name, (unsigned long long)h->nbytes);
+		return -1;
+	}
+	int32_t *p = realloc(*buf, h->nbytes ? h->nbytes : 1);
+	if (!p) {
+		snprintf(err, errlen, "record %s: out of memory", h->name);
+		return -1;
+	}
+	*buf = p;
+	if (tts_read_data(r, p, h->nbytes) != 0) {
+		snprintf(err, errlen, "%s", tts_reader_error(r));
+		return -1;
+	}
+	return 0;
+}
+
+int batch_read(tts_reader *r, batch *bt, tts_header *other, char *err, size_t errlen)
+{
+	tts_header h;
+	int seen_users = 0, seen_hist = 0, seen_neg = 0, seen_any = 0;
+	uint64_t B = 0, L = 0, M = 0;
+	for (;;) {
+		int rc = tts_next(r, &h);
+		if (rc < 0) {
+			snprintf(err, errlen, "%s", tts_reader_error(r));
+			return -1;
+		}
+		if (rc == 0) {
+			if (seen_any) {
+				snprintf(err, errlen, "truncated batch: the stream ends before its targets record");
+				return -1;
+			}
+			return 0;
+		}
+		if (strcmp(h.name, "meta") == 0 && !seen_any)
+			continue;
+		seen_any = 1;
+		if (strcmp(h.name, "users") == 0 && h.rank == 1) {
+			B = h.dims[0];
+			if (read_i32(r, &h, &bt->users, err, errlen))
+				return -1;
+			seen_users = 1;
+		} else if (strcmp(h.name, "negatives") == 0 && h.rank == 3) {
+			M = h.dims[2];
+			if (read_i32(r, &h, &bt->negatives, err, errlen))
+				return -1;
+			seen_neg = 1;
+		} else if ((strcmp(h.name, "hist") == 0 || strcmp(h.name, "targets") == 0) && h.rank == 2) {
+			int is_hist = h.name[0] == 'h';
+			if (read_i32(r, &h, is_hist ? &bt->hist : &bt->targets, err, errlen))
+				return -1;
+			if (!seen_users || h.dims[0] != B || (L && h.dims[1] != L) || h.dims[1] == 0) {
+				snprintf(err, errlen, "record %s: expected shape (B,L) after users (B)", h.name);
+				return -1;
+			}
+			L = h.dims[1];
+			if (is_hist) {
+				seen_hist = 1;
+				continue;
+			}
+			if (!seen_hist) {
+				snprintf(err, errlen, "record targets: no hist record before it");
+				return -1;
+			}
+			if (seen_neg && M == 0) {
+				snprintf(err, errlen, "record negatives: expected shape (B,L,M) with M > 0");
+				return -1;
+			}
+			bt->B = (int64_t)B;
+			bt->L = (int64_t)L;
+			bt->M = seen_neg ? (int64_t)M : 0;
+			bt->capacity = bt->B;
+			return 1;
+		} else if (!(seen_users || seen_neg || seen_hist)) {
+			*other = h;
+			return 2;
+		} else {
+			snprintf(err, errlen, "record %s: not a record of a batch (users, negatives, hist, targets)", h.name);
+			return -1;
+		}
+	}
+}
+
+int batch_check(const batch *bt, int64_t U, int64_t N, int64_t L, char *err, size_t errlen)
+{
+	if (bt->L != L) {
+		snprintf(err, errlen, "batch rows have %lld slots, the model %lld", (long long)bt->L, (long long)L);
+		return -1;
+	}
+	for (int64_t b = 0; b < bt->B; b++) {
+		if (bt->users[b] < 0 || bt->users[b] >= U) {
+			snprintf(err, errlen, "record users: user %d out of range 0..%lld", bt->users[b], (long long)U - 1);
+			return -1;
+		}
+		int pad = 1;
+		for (int64_t t = 0; t < L; t++) {
+			int32_t h = bt->hist[b * L + t], g = bt->targets[b * L + t];
+			if (h < -1 || h >= N || g < -1 || g >= N) {
+				snprintf(err, errlen, "record %s: item %d out of range -1..%lld", h < -1 || h >= N ? "hist" : "targets", h < -1 || h >= N ? h : g, (long long)N - 1);
+				return -1;
+			}
+			if (h >= 0)
+				pad = 0;
+			else if (!pad) {
+				snprintf(err, errlen, "record hist: row %lld has padding after items", (long long)b);
+				return -1;
+			}
+			if (h < 0 && g >= 0) {
+				snprintf(err, errlen, "record targets: row %lld has a target on a padding slot", (long long)b);
+				return -1;
+			}
+		}
+	}
+	for (int64_t i = 0; bt->negatives && i < bt->B * L * bt->M; i++)
+		if (bt->negatives[i] < 0 || bt->negatives[i] >= N) {
+			snprintf(err, errlen, "record negatives: item %d out of range 0..%lld", bt->negatives[i], (long long)N - 1);
+			return -1;
+		}
+	return 0;
+}

@@ -1,0 +1,84 @@
+/*
+ * batch.h - training batches: rows of a user's item sequence, each slot a
+ * training example whose target is the item that came next.
+ *
+ * A user's training items s[0..n-1] are cut, from the most recent end,
+ * into rows of up to L targets: a row's slots hold s[a..b-1] right-aligned
+ * (padding -1 first) and its targets are s[a+1..b].  Slot t of a row sees
+ * the row's items up to and including slot t, so every example sees the
+ * history the model will see at recommendation time: the most recent up
+ * to L items, right-aligned.
+ */
+#ifndef BATCH_H
+#define BATCH_H
+
+#include <stdint.h>
+#include "prep.h"
+#include "tts.h"
+
+typedef struct {
+	int64_t B;          /* rows in this batch (<= capacity) */
+	int64_t L;          /* slots per row */
+	int64_t M;          /* negatives per example, 0 = none */
+	int32_t *users;     /* (B) user index */
+	int32_t *hist;      /* (B,L) item index, -1 = padding (only before items) */
+	int32_t *targets;   /* (B,L) the item after hist[b,t], -1 = no example */
+	int32_t *negatives; /* (B,L,M) sampled items, or NULL */
+	int64_t capacity;   /* rows allocated */
+} batch;
+
+int batch_alloc(batch *bt, int64_t capacity, int64_t L, int64_t M);
+void batch_free(batch *bt);
+int64_t batch_examples(const batch *bt); /* targets >= 0 */
+
+/* Negative sampling: uniform or popularity^alpha over training counts. */
+typedef struct {
+	int64_t N;
+	double *cdf;     /* (N) cumulative sampling probabilities, or NULL: uniform */
+	float *log_q;    /* (N) log probability of sampling each item */
+} sampler;
+int sampler_init(sampler *s, const prep *p, double alpha); /* alpha 0: uniform */
+int32_t sampler_draw(const sampler *s, uint64_t *rng);
+void sampler_free(sampler *s);
+
+/* The rows of one epoch in a seeded order, then batches of them. */
+typedef struct {
+	const prep *p;
+	int64_t L, B, M;
+	uint64_t seed;
+	int64_t n_rows;
+	int64_t *row_user;  /* (n_rows) */
+	int64_t *row_end;   /* (n_rows) index into p->items of the row's last target */
+	int64_t *order;     /* (n_rows) this epoch's permutation */
+	int64_t next;       /* next position in order */
+	int64_t epoch;
+	uint64_t rng;
+	const sampler *neg;
+} batcher;
+
+/* Training rows of p: users' items before their validation target. */
+int batcher_init(batcher *bb, const prep *p, int64_t L, int64_t B, int64_t M,
+	const sampler *neg, uint64_t seed);
+void batcher_free(batcher *bb);
+int64_t batcher_examples(const batcher *bb); /* examples per epoch */
+void batcher_epoch(batcher *bb, int64_t epoch); /* reshuffle for this epoch */
+/* Fill bt with the next batch of this epoch; 1 = filled, 0 = epoch over. */
+int batcher_next(batcher *bb, batch *bt);
+
+/* Fill one right-aligned row with the at most L items ending before the
+ * position end (an index into p->items) of user u; targets set to -1.
+ * Returns the number of items placed. */
+int64_t history_row(int32_t *hist, const prep *p, int64_t u, int64_t end, int64_t L);
+
+/* Batch streams (kind=batch): meta, then per batch the records users,
+ * [negatives], hist, targets. */
+int batch_write(tts_writer *w, const batch *bt);
+/* Read the next batch's records (growing bt as needed): 1, 0 at END, -1.
+ * Records: users, [negatives], hist, targets; targets ends a batch.
+ * Between batches, a record of another name returns 2 with its header in
+ * *other: the caller reads or skips it and calls again (pass-through). */
+int batch_read(tts_reader *r, batch *bt, tts_header *other, char *err, size_t errlen);
+/* A batch read from a stream must fit the model before it is used. */
+int batch_check(const batch *bt, int64_t U, int64_t N, int64_t L, char *err, size_t errlen);
+
+#endif

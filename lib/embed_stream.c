@@ -1,0 +1,576 @@
+/* embed_stream.c - embeddings and recs streams: groups of records. */
+#include "embed_stream.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int fail(group_reader *g, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static int fail(group_reader *g, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(g->err, sizeof g->err, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* Grow *buf to hold n elements of size sz; keeps *cap in elements. */
+static int grow(void *buf, size_t *cap, size_t n, size_t sz)
+{
+	void **p = buf;
+	if (n <= *cap && *p)
+		return 0;
+	size_t c = *cap ? *cap : 16;
+	while (c < n)
+		c *= 2;
+	void *q = realloc(*p, c * sz);
+	if (!q)
+		return -1;
+	*p = q;
+	*cap = c;
+	return 0;
+}
+
+/* ---- the meta record and group boundaries ---- */
+
+static int group_open(group_reader *g, tts_reader *r, const char *kind)
+{
+	memset(g, 0, sizeof *g);
+	g->r = r;
+	tts_header h;
+	int rc = tts_next(r, &h);
+	if (rc < 0)
+		return fail(g, "%s", tts_reader_error(r));
+	if (rc == 0 || h.dtype != TTS_TEXT)
+		return fail(g, "no meta record first, expected kind=%s", kind);
+	g->meta = tts_read_alloc(r, &h, 1 << 20);
+	if (!g->meta)
+		return fail(g, "%s", tts_reader_error(r));
+	char k[64];
+	if (!tts_meta_get(g->meta, "kind", k, sizeof k))
+		return fail(g, "meta has no kind=, expected kind=%s", kind);
+	if (strcmp(k, kind) != 0)
+		return fail(g, "kind=%s, expected kind=%s", k, kind);
+	return 0;
+}
+
+/* Next header: 1 a record of the current group, 2 the first record of the
+ * next group (kept for the next call), 0 the end, -1 an error.  started:
+ * whether the current group has begun. */
+static int group_header(group_reader *g, const char *first, int started,
+	tts_header *h)
+{
+	if (g->at_end)
+		return 0;
+	if (g->have_next) {
+		g->have_next = 0;
+		*h = g->next;
+		return 1;
+	}
+	int rc = tts_next(g->r, h);
+	if (rc < 0)
+		return fail(g, "%s", tts_reader_error(g->r));
+	if (rc == 0) {
+		g->at_end = 1;
+		return 0;
+	}
+	if (started && strcmp(h->name, first) == 0) {
+		g->next = *h;
+		g->have_next = 1;
+		return 2;
+	}
+	return 1;
+}
+
+/* Read a record's data after checking dtype and shape (dims d0[, d1]). */
+static int read_array(group_reader *g, const tts_header *h, int dtype,
+	int rank, uint64_t d0, uint64_t d1, void *buf)
+{
+	if (h->dtype != dtype)
+		return fail(g, "record %s: type %s, expected %s", h->name,
+			tts_dtype_name(h->dtype) ? tts_dtype_name(h->dtype) : "?",
+			tts_dtype_name(dtype));
+	if (h->rank != rank || h->dims[0] != d0 || (rank == 2 && h->dims[1] != d1)) {
+		if (rank == 1)
+			return fail(g, "record %s: shape mismatch, expected (%" PRIu64 ")",
+				h->name, d0);
+		return fail(g, "record %s: shape mismatch, expected (%" PRIu64
+			",%" PRIu64 ")", h->name, d0, d1);
+	}
+	if (h->nbytes && tts_read_data(g->r, buf, h->nbytes) < 0)
+		return fail(g, "%s", tts_reader_error(g->r));
+	return 0;
+}
+
+static int no_memory(group_reader *g, const char *name)
+{
+	return fail(g, "record %s: out of memory", name);
+}
+
+/* ---- embeddings ---- */
+
+int embed_reader_open(embed_reader *er, tts_reader *r)
+{
+	memset(er, 0, sizeof *er);
+	if (group_open(&er->g, r, "embeddings") < 0)
+		return -1;
+	char v[64];
+	const char *meta = er->g.meta;
+	if (!tts_meta_get(meta, "of", v, sizeof v) ||
+	    (strcmp(v, "items") != 0 && strcmp(v, "users") != 0))
+		return fail(&er->g, "embeddings meta: of= must be items or users");
+	er->users = strcmp(v, "users") == 0;
+	char *end;
+	if (!tts_meta_get(meta, "dim", v, sizeof v))
+		return fail(&er->g, "embeddings meta: no dim=");
+	long d = strtol(v, &end, 10);
+	if (end == v || *end || d < 1 || d > EMBED_MAX_DIM)
+		return fail(&er->g, "embeddings meta: bad dim=%s", v);
+	er->dim = (int)d;
+	er->count = -1;
+	if (tts_meta_get(meta, "count", v, sizeof v)) {
+		long long c = strtoll(v, &end, 10);
+		if (end == v || *end || c < 0)
+			return fail(&er->g, "embeddings meta: bad count=%s", v);
+		er->count = c;
+	}
+	if (!tts_meta_get(meta, "at", er->at, sizeof er->at))
+		er->at[0] = '\0';
+	return 0;
+}
+
+/* Titles: B lines of text, split in place into grp->titles_buf. */
+static int read_titles(embed_reader *er, const tts_header *h, embed_group *grp)
+{
+	group_reader *g = &er->g;
+	if (h->dtype != TTS_TEXT)
+		return fail(g, "record titles: type %s, expected text",
+			tts_dtype_name(h->dtype) ? tts_dtype_name(h->dtype) : "?");
+	if (grow(&grp->text, &grp->cap_text, h->nbytes + 2, 1) < 0 ||
+	    grow(&grp->titles_buf, &grp->cap_titles, grp->n + 1, sizeof(char *)) < 0)
+		return no_memory(g, "titles");
+	if (h->nbytes && tts_read_data(g->r, grp->text, h->nbytes) < 0)
+		return fail(g, "%s", tts_reader_error(g->r));
+	size_t len = h->nbytes;
+	if (len && grp->text[len - 1] != '\n')
+		grp->text[len++] = '\n'; /* a last line without newline */
+	grp->text[len] = '\0';
+	int64_t lines = 0;
+	for (char *p = grp->text; p < grp->text + len; lines++) {
+		char *nl = memchr(p, '\n', grp->text + len - p);
+		if (lines < grp->n)
+			grp->titles_buf[lines] = p;
+		*nl = '\0';
+		p = nl + 1;
+	}
+	if (lines != grp->n)
+		return fail(g, "record titles: %" PRId64 " lines, expected %" PRId64,
+			lines, grp->n);
+	return 0;
+}
+
+static int check_seen(group_reader *g, const embed_group *grp)
+{
+	const int64_t *o = grp->offsets_buf;
+	if (o[0] != 0)
+		return fail(g, "record seen_offsets: does not start at 0");
+	for (int64_t i = 0; i < grp->n; i++)
+		if (o[i + 1] < o[i])
+			return fail(g, "record seen_offsets: decreasing at row %" PRId64, i);
+	return 0;
+}
+
+int embed_read_group(embed_reader *er, embed_group *grp)
+{
+	group_reader *g = &er->g;
+	tts_header h;
+	int started = 0, have_vec = 0, have_index = 0, have_off = 0, have_seen = 0;
+	int have_titles = 0;
+	int rc;
+	grp->dim = er->dim;
+	while ((rc = group_header(g, "ids", started, &h)) == 1) {
+		if (!started) {
+			if (strcmp(h.name, "ids") != 0)
+				continue; /* not ours, or a stray record: skip */
+			if (h.rank != 1 || h.dims[0] > (uint64_t)INT32_MAX)
+				return fail(g, "record ids: rank %d, expected (B)", h.rank);
+			grp->n = (int64_t)h.dims[0];
+			size_t cap = grp->cap_rows;
+			if (grow(&grp->ids, &cap, grp->n + 1, sizeof(int64_t)) < 0 ||
+			    !(grp->index = realloc(grp->index, cap * sizeof(int32_t))) ||
+			    !(grp->offsets_buf = realloc(grp->offsets_buf,
+				cap * sizeof(int64_t))))
+				return no_memory(g, "ids");
+			grp->cap_rows = cap;
+			if (read_array(g, &h, TTS_I64, 1, grp->n, 0, grp->ids) < 0)
+				return -1;
+			started = 1;
+		} else if (strcmp(h.name, "index") == 0) {
+			if (read_array(g, &h, TTS_I32, 1, grp->n, 0, grp->index) < 0)
+				return -1;
+			have_index = 1;
+		} else if (strcmp(h.name, "vectors") == 0) {
+			if (grow(&grp->vectors, &grp->cap_vec,
+				(size_t)grp->n * er->dim + 1, sizeof(float)) < 0)
+				return no_memory(g, "vectors");
+			if (read_array(g, &h, TTS_F32, 2, grp->n, er->dim,
+				grp->vectors) < 0)
+				return -1;
+			have_vec = 1;
+		} else if (strcmp(h.name, "titles") == 0) {
+			if (read_titles(er, &h, grp) < 0)
+				return -1;
+			have_titles = 1;
+		} else if (strcmp(h.name, "seen_offsets") == 0) {
+			if (read_array(g, &h, TTS_I64, 1, grp->n + 1, 0,
+				grp->offsets_buf) < 0 || check_seen(g, grp) < 0)
+				return -1;
+			have_off = 1;
+		} else if (strcmp(h.name, "seen") == 0) {
+			if (!have_off)
+				return fail(g, "record seen: before seen_offsets");
+			uint64_t s = (uint64_t)grp->offsets_buf[grp->n];
+			if (grow(&grp->seen_buf, &grp->cap_seen, s + 1,
+				sizeof(int32_t)) < 0)
+				return no_memory(g, "seen");
+			if (read_array(g, &h, TTS_I32, 1, s, 0, grp->seen_buf) < 0)
+				return -1;
+			have_seen = 1;
+		}
+	}
+	if (rc < 0)
+		return -1;
+	if (!started)
+		return 0;
+	if (!have_index || !have_vec)
+		return fail(g, "group of %" PRId64 " rows: no %s record", grp->n,
+			have_index ? "vectors" : "index");
+	if (have_off && !have_seen)
+		return fail(g, "group of %" PRId64 " rows: seen_offsets without seen",
+			grp->n);
+	grp->titles = have_titles ? grp->titles_buf : NULL;
+	grp->seen_offsets = have_off ? grp->offsets_buf : NULL;
+	grp->seen = have_off ? grp->seen_buf : NULL;
+	return 1;
+}
+
+void embed_reader_close(embed_reader *er)
+{
+	free(er->g.meta);
+	er->g.meta = NULL;
+}
+
+void embed_group_free(embed_group *grp)
+{
+	free(grp->ids);
+	free(grp->index);
+	free(grp->vectors);
+	free(grp->text);
+	free(grp->titles_buf);
+	free(grp->offsets_buf);
+	free(grp->seen_buf);
+	memset(grp, 0, sizeof *grp);
+}
+
+int embed_write_meta(tts_writer *w, int users, int dim, int64_t count,
+	const char *at)
+{
+	char meta[256];
+	int n = snprintf(meta, sizeof meta,
+		"kind=embeddings\nof=%s\ndim=%d\ncount=%" PRId64 "\n",
+		users ? "users" : "items", dim, count);
+	if (at && *at)
+		snprintf(meta + n, sizeof meta - n, "at=%s\n", at);
+	return tts_write_meta(w, meta);
+}
+
+/* Titles as one text record: one line each, newlines inside made spaces. */
+static int write_titles(tts_writer *w, char *const *titles, int64_t n)
+{
+	uint64_t len = 0;
+	for (int64_t i = 0; i < n; i++)
+		len += (titles[i] ? strlen(titles[i]) : 0) + 1;
+	if (tts_write_begin(w, "titles", TTS_TEXT, 1, &len) < 0)
+		return -1;
+	for (int64_t i = 0; i < n; i++) {
+		const char *t = titles[i] ? titles[i] : "";
+		for (;;) {
+			size_t run = strcspn(t, "\n\r");
+			if (run && tts_write_data(w, t, run) < 0)
+				return -1;
+			if (!t[run])
+				break;
+			if (tts_write_data(w, " ", 1) < 0)
+				return -1;
+			t += run + 1;
+		}
+		if (tts_write_data(w, "\n", 1) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int embed_write_group(tts_writer *w, const embed_group *grp)
+{
+	uint64_t b = (uint64_t)grp->n, dims[2] = { b, (uint64_t)grp->dim };
+	if (tts_write(w, "ids", TTS_I64, 1, &b, grp->ids) < 0 ||
+	    tts_write(w, "index", TTS_I32, 1, &b, grp->index) < 0 ||
+	    tts_write(w, "vectors", TTS_F32, 2, dims, grp->vectors) < 0)
+		return -1;
+	if (grp->titles && write_titles(w, grp->titles, grp->n) < 0)
+		return -1;
+	if (grp->seen_offsets) {
+		uint64_t b1 = b + 1, s = (uint64_t)grp->seen_offsets[b];
+		if (tts_write(w, "seen_offsets", TTS_I64, 1, &b1,
+			grp->seen_offsets) < 0 ||
+		    tts_write(w, "seen", TTS_I32, 1, &s, grp->seen) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* ---- a whole items stream ---- */
+
+static int load_group(embed_items *it, const embed_group *grp, char *err,
+	size_t errlen)
+{
+	int64_t n = it->n, d = it->dim;
+	for (int64_t i = 0; i < grp->n; i++) {
+		int64_t x = grp->index[i];
+		if (x < 0 || x >= n) {
+			snprintf(err, errlen, "record index: item index %" PRId64
+				" outside 0..%" PRId64, x, n - 1);
+			return -1;
+		}
+		if (it->ids[x] != INT64_MIN) {
+			snprintf(err, errlen, "record index: item index %" PRId64
+				" twice", x);
+			return -1;
+		}
+		it->ids[x] = grp->ids[i];
+		memcpy(it->vectors + x * d, grp->vectors + i * d, d * sizeof(float));
+		if (grp->titles) {
+			if (!it->titles && !(it->titles = calloc(n, sizeof(char *))))
+				goto nomem;
+			if (!(it->titles[x] = strdup(grp->titles[i])))
+				goto nomem;
+		}
+	}
+	return 0;
+nomem:
+	snprintf(err, errlen, "out of memory");
+	return -1;
+}
+
+int embed_items_load(tts_reader *r, embed_items *it, char *err, size_t errlen)
+{
+	embed_reader er;
+	embed_group grp;
+	memset(it, 0, sizeof *it);
+	memset(&grp, 0, sizeof grp);
+	int rc = -1;
+	if (embed_reader_open(&er, r) < 0) {
+		snprintf(err, errlen, "%s", er.g.err);
+		goto out;
+	}
+	if (er.users || er.count < 0) {
+		snprintf(err, errlen, "%s", er.users ?
+			"embeddings of users, expected items" : "embeddings meta: no count=");
+		goto out;
+	}
+	it->n = er.count;
+	it->dim = er.dim;
+	it->ids = malloc((it->n + 1) * sizeof(int64_t));
+	it->vectors = malloc(((size_t)it->n * it->dim + 1) * sizeof(float));
+	if (!it->ids || !it->vectors) {
+		snprintf(err, errlen, "out of memory for %" PRId64 " items", it->n);
+		goto out;
+	}
+	for (int64_t i = 0; i < it->n; i++)
+		it->ids[i] = INT64_MIN;
+	int64_t rows = 0, g;
+	while ((g = embed_read_group(&er, &grp)) == 1) {
+		rows += grp.n;
+		if (rows > it->n) {
+			snprintf(err, errlen, "more rows than count=%" PRId64, it->n);
+			goto out;
+		}
+		if (load_group(it, &grp, err, errlen) < 0)
+			goto out;
+	}
+	if (g < 0) {
+		snprintf(err, errlen, "%s", er.g.err);
+		goto out;
+	}
+	if (rows != it->n) {
+		snprintf(err, errlen, "%" PRId64 " rows, meta says count=%" PRId64,
+			rows, it->n);
+		goto out;
+	}
+	if (it->titles)
+		for (int64_t i = 0; i < it->n; i++)
+			if (!it->titles[i] && !(it->titles[i] = strdup(""))) {
+				snprintf(err, errlen, "out of memory");
+				goto out;
+			}
+	it->meta = er.g.meta;
+	er.g.meta = NULL;
+	rc = 0;
+out:
+	embed_reader_close(&er);
+	embed_group_free(&grp);
+	if (rc < 0)
+		embed_items_free(it);
+	return rc;
+}
+
+void embed_items_free(embed_items *it)
+{
+	if (it->titles)
+		for (int64_t i = 0; i < it->n; i++)
+			free(it->titles[i]);
+	free(it->titles);
+	free(it->ids);
+	free(it->vectors);
+	free(it->meta);
+	free(it->by_id);
+	memset(it, 0, sizeof *it);
+}
+
+static int cmp_pair(const void *a, const void *b)
+{
+	const int64_t *x = a, *y = b;
+	return (x[0] > y[0]) - (x[0] < y[0]);
+}
+
+int64_t embed_items_find(embed_items *it, int64_t id)
+{
+	if (!it->by_id) {
+		if (!(it->by_id = malloc((it->n + 1) * 2 * sizeof(int64_t))))
+			return -1;
+		for (int64_t i = 0; i < it->n; i++) {
+			it->by_id[2 * i] = it->ids[i];
+			it->by_id[2 * i + 1] = i;
+		}
+		qsort(it->by_id, it->n, 2 * sizeof(int64_t), cmp_pair);
+	}
+	int64_t key[2] = { id, 0 };
+	const int64_t *p = bsearch(key, it->by_id, it->n, 2 * sizeof(int64_t),
+		cmp_pair);
+	return p ? p[1] : -1;
+}
+
+/* ---- recs ---- */
+
+int recs_group_reserve(recs_group *rg, int64_t b, int k)
+{
+	size_t rows = rg->cap_rows, cells = rg->cap_cells;
+	if (grow(&rg->users, &rows, b + 1, sizeof(int32_t)) < 0 ||
+	    !(rg->user_ids = realloc(rg->user_ids, rows * sizeof(int64_t))))
+		return -1;
+	rg->cap_rows = rows;
+	if (grow(&rg->items, &cells, (size_t)b * k + 1, sizeof(int32_t)) < 0 ||
+	    !(rg->scores = realloc(rg->scores, cells * sizeof(float))))
+		return -1;
+	rg->cap_cells = cells;
+	rg->n = b;
+	rg->k = k;
+	return 0;
+}
+
+void recs_group_free(recs_group *rg)
+{
+	free(rg->users);
+	free(rg->user_ids);
+	free(rg->items);
+	free(rg->scores);
+	memset(rg, 0, sizeof *rg);
+}
+
+int recs_reader_open(recs_reader *rr, tts_reader *r)
+{
+	memset(rr, 0, sizeof *rr);
+	if (group_open(&rr->g, r, "recs") < 0)
+		return -1;
+	char v[64], *end;
+	if (!tts_meta_get(rr->g.meta, "k", v, sizeof v))
+		return fail(&rr->g, "recs meta: no k=");
+	long k = strtol(v, &end, 10);
+	if (end == v || *end || k < 1 || k > (1 << 20))
+		return fail(&rr->g, "recs meta: bad k=%s", v);
+	rr->k = (int)k;
+	if (!tts_meta_get(rr->g.meta, "at", rr->at, sizeof rr->at))
+		rr->at[0] = '\0';
+	return 0;
+}
+
+int recs_read_group(recs_reader *rr, recs_group *rg)
+{
+	group_reader *g = &rr->g;
+	tts_header h;
+	int started = 0, have = 0, rc;
+	while ((rc = group_header(g, "users", started, &h)) == 1) {
+		if (!started) {
+			if (strcmp(h.name, "users") != 0)
+				continue;
+			if (h.rank != 1 || h.dims[0] > (uint64_t)INT32_MAX)
+				return fail(g, "record users: rank %d, expected (B)", h.rank);
+			if (recs_group_reserve(rg, (int64_t)h.dims[0], rr->k) < 0)
+				return no_memory(g, "users");
+			if (read_array(g, &h, TTS_I32, 1, rg->n, 0, rg->users) < 0)
+				return -1;
+			started = 1;
+		} else if (strcmp(h.name, "user_ids") == 0) {
+			if (read_array(g, &h, TTS_I64, 1, rg->n, 0, rg->user_ids) < 0)
+				return -1;
+			have |= 1;
+		} else if (strcmp(h.name, "items") == 0) {
+			if (read_array(g, &h, TTS_I32, 2, rg->n, rg->k, rg->items) < 0)
+				return -1;
+			have |= 2;
+		} else if (strcmp(h.name, "scores") == 0) {
+			if (read_array(g, &h, TTS_F32, 2, rg->n, rg->k, rg->scores) < 0)
+				return -1;
+			have |= 4;
+		}
+	}
+	if (rc < 0)
+		return -1;
+	if (!started)
+		return 0;
+	if (have != 7)
+		return fail(g, "group of %" PRId64 " users: no %s record", rg->n,
+			!(have & 1) ? "user_ids" : !(have & 2) ? "items" : "scores");
+	return 1;
+}
+
+void recs_reader_close(recs_reader *rr)
+{
+	free(rr->g.meta);
+	rr->g.meta = NULL;
+}
+
+int recs_write_meta(tts_writer *w, int k, const char *at)
+{
+	char meta[128];
+	int n = snprintf(meta, sizeof meta, "kind=recs\nk=%d\n", k);
+	if (at && *at)
+		snprintf(meta + n, sizeof meta - n, "at=%s\n", at);
+	return tts_write_meta(w, meta);
+}
+
+int recs_write_group(tts_writer *w, const recs_group *rg)
+{
+	uint64_t b = (uint64_t)rg->n, dims[2] = { b, (uint64_t)rg->k };
+	if (tts_write(w, "users", TTS_I32, 1, &b, rg->users) < 0 ||
+	    tts_write(w, "user_ids", TTS_I64, 1, &b, rg->user_ids) < 0 ||
+	    tts_write(w, "items", TTS_I32, 2, dims, rg->items) < 0 ||
+	    tts_write(w, "scores", TTS_F32, 2, dims, rg->scores) < 0)
+		return -1;
+	return 0;
+}

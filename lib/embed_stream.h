@@ -1,0 +1,141 @@
+/*
+ * embed_stream.h - the embeddings and recs stream kinds: what tt-embed
+ * writes and tt-topk, tt-eval and tt-fit read.
+ *
+ * Dimension letters: B rows in one group, D vector width, N items, S seen
+ * entries in a group, K recommendations per user.
+ *
+ * An embeddings stream starts with the meta record
+ *	kind=embeddings
+ *	of=items|users
+ *	dim=D
+ *	count=n            (rows in the whole stream)
+ *	at=test|valid      (users only: the split the history stops before)
+ * followed by one or more groups, so that a reader can stream users in
+ * bounded memory.  A group is these records, in this order:
+ *	ids           i64 (B)     original ids
+ *	index         i32 (B)     user or item index in the prep numbering
+ *	vectors       f32 (B,D)
+ *	titles        text        items only, optional: B lines
+ *	seen_offsets  i64 (B+1)   users only, optional: CSR row pointers
+ *	seen          i32 (S)     item indices each user has seen
+ * Items come in one group (readers accept several); users in groups of at
+ * most EMBED_GROUP_ROWS.  A group begins with its ids record; records with
+ * other names are skipped.
+ *
+ * A recs stream starts with the meta record "kind=recs\nk=K\n" (and at=
+ * when the users carried it), then groups of:
+ *	users     i32 (B)    user index
+ *	user_ids  i64 (B)    original user id
+ *	items     i32 (B,K)  item indices, best first; -1 pads a short list
+ *	scores    f32 (B,K)  -inf where the item is -1
+ *
+ * The library never prints or exits: -1 and a one-line reason in err.
+ */
+#ifndef EMBED_STREAM_H
+#define EMBED_STREAM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "tts.h"
+
+#define EMBED_GROUP_ROWS 4096
+#define EMBED_MAX_DIM 65536
+
+/* One group of an embeddings stream.  Zero it before first use; the
+ * reader reuses (and grows) its buffers from group to group. */
+typedef struct {
+	int64_t n;              /* B */
+	int dim;                /* D */
+	int64_t *ids;           /* (B) original ids */
+	int32_t *index;         /* (B) prep index */
+	float *vectors;         /* (B,D) */
+	char **titles;          /* (B) or NULL */
+	int64_t *seen_offsets;  /* (B+1) or NULL */
+	int32_t *seen;          /* (S), S = seen_offsets[B] */
+	/* buffers owned by the reader (the pointers above point into them,
+	 * or are NULL when the group lacks the record) */
+	size_t cap_rows, cap_vec, cap_seen, cap_text, cap_titles;
+	char *text;
+	char **titles_buf;
+	int64_t *offsets_buf;
+	int32_t *seen_buf;
+} embed_group;
+
+/* Reading state shared by both stream kinds: one header read ahead, so a
+ * group ends where the next one begins. */
+typedef struct {
+	tts_reader *r;
+	char *meta;             /* the stream's meta text */
+	int have_next;          /* next holds the first header of a group */
+	int at_end;             /* the end record has been read */
+	tts_header next;
+	char err[256];
+} group_reader;
+
+typedef struct {
+	group_reader g;
+	int users;              /* of=users */
+	int dim;                /* D */
+	int64_t count;          /* from meta */
+	char at[16];            /* "" for items */
+} embed_reader;
+
+/* Read and check the meta record (kind=embeddings).  -1: er->g.err. */
+int embed_reader_open(embed_reader *er, tts_reader *r);
+/* The next group: 1, 0 at the end of the stream, -1 on error (er->g.err). */
+int embed_read_group(embed_reader *er, embed_group *grp);
+void embed_reader_close(embed_reader *er); /* frees meta; r stays open */
+void embed_group_free(embed_group *grp);
+
+/* Writing: the meta record once (at may be NULL), then groups.  Titles
+ * have newlines replaced by spaces.  -1: see tts_writer_error(). */
+int embed_write_meta(tts_writer *w, int users, int dim, int64_t count,
+	const char *at);
+int embed_write_group(tts_writer *w, const embed_group *grp);
+
+/* A whole items stream in memory, rows reordered so that row i is item
+ * index i (the indices must be a permutation of 0..N-1). */
+typedef struct {
+	int64_t n;              /* N */
+	int dim;                /* D */
+	int64_t *ids;           /* (N) original id of item index i */
+	float *vectors;         /* (N,D) */
+	char **titles;          /* (N) or NULL */
+	char *meta;
+	int64_t *by_id;         /* (N,2) (id, index) sorted by id, for find */
+} embed_items;
+
+int embed_items_load(tts_reader *r, embed_items *it, char *err, size_t errlen);
+void embed_items_free(embed_items *it);
+/* Item index of an original id, or -1 (binary search in a sorted copy
+ * made on first use). */
+int64_t embed_items_find(embed_items *it, int64_t id);
+
+/* One group of a recs stream; zero it before first use. */
+typedef struct {
+	int64_t n;              /* B */
+	int k;                  /* K */
+	int32_t *users;         /* (B) */
+	int64_t *user_ids;      /* (B) */
+	int32_t *items;         /* (B,K) */
+	float *scores;          /* (B,K) */
+	size_t cap_rows, cap_cells;
+} recs_group;
+
+typedef struct {
+	group_reader g;
+	int k;                  /* K */
+	char at[16];            /* "" when absent */
+} recs_reader;
+
+/* Ensure room for B rows of K; -1 when out of memory. */
+int recs_group_reserve(recs_group *rg, int64_t b, int k);
+void recs_group_free(recs_group *rg);
+int recs_reader_open(recs_reader *rr, tts_reader *r);
+int recs_read_group(recs_reader *rr, recs_group *rg);
+void recs_reader_close(recs_reader *rr);
+int recs_write_meta(tts_writer *w, int k, const char *at);
+int recs_write_group(tts_writer *w, const recs_group *rg);
+
+#endif

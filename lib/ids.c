@@ -1,0 +1,97 @@
+/* ids.c - user_ids, item_ids and titles records. */
+#include "ids.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int ids_write(tts_writer *w, const prep *p)
+{
+	uint64_t U = p->n_users, N = p->n_items;
+	if (tts_write(w, "user_ids", TTS_I64, 1, &U, p->user_ids) ||
+	    tts_write(w, "item_ids", TTS_I64, 1, &N, p->item_ids))
+		return -1;
+	if (!p->titles)
+		return 0;
+	size_t len = 1;
+	for (int64_t i = 0; i < p->n_items; i++)
+		len += strlen(p->titles[i]) + 1;
+	char *text = malloc(len), *q = text;
+	if (!text)
+		return -1;
+	for (int64_t i = 0; i < p->n_items; i++) {
+		size_t n = strlen(p->titles[i]);
+		memcpy(q, p->titles[i], n);
+		q[n] = '\n';
+		q += n + 1;
+	}
+	*q = '\0';
+	int rc = tts_write_text(w, "titles", text);
+	free(text);
+	return rc;
+}
+
+char **split_lines(const char *text, int64_t n)
+{
+	char **out = calloc(n ? n : 1, sizeof *out);
+	if (!out)
+		return NULL;
+	const char *line = text;
+	for (int64_t i = 0; i < n; i++) {
+		const char *nl = line ? strchr(line, '\n') : NULL;
+		size_t len = line ? (nl ? (size_t)(nl - line) : strlen(line)) : 0;
+		if (!(out[i] = strndup(line ? line : "", len))) {
+			while (i--)
+				free(out[i]);
+			free(out);
+			return NULL;
+		}
+		line = nl ? nl + 1 : NULL;
+	}
+	return out;
+}
+
+static int read_i64s(tts_reader *r, const tts_header *h, int64_t **out, int64_t n,
+	char *err, size_t errlen)
+{
+	if (h->dtype != TTS_I64 || h->rank != 1 || (int64_t)h->dims[0] != n) {
+		snprintf(err, errlen, "record %s: expected i64 (%lld)", h->name, (long long)n);
+		return -1;
+	}
+	free(*out);
+	if (!(*out = tts_read_alloc(r, h, 0))) {
+		snprintf(err, errlen, "record %s: %s", h->name, tts_reader_error(r));
+		return -1;
+	}
+	return 1;
+}
+
+int ids_read_record(tts_reader *r, const tts_header *h, prep *p, char *err, size_t errlen)
+{
+	if (strcmp(h->name, "user_ids") == 0)
+		return read_i64s(r, h, &p->user_ids, p->n_users, err, errlen);
+	if (strcmp(h->name, "item_ids") == 0)
+		return read_i64s(r, h, &p->item_ids, p->n_items, err, errlen);
+	if (strcmp(h->name, "titles") != 0)
+		return 0;
+	if (h->dtype != TTS_TEXT) {
+		snprintf(err, errlen, "record titles: expected text");
+		return -1;
+	}
+	char *text = tts_read_alloc(r, h, 0);
+	if (!text) {
+		snprintf(err, errlen, "record titles: %s", tts_reader_error(r));
+		return -1;
+	}
+	if (p->titles)
+		for (int64_t i = 0; i < p->n_items; i++)
+			free(p->titles[i]);
+	free(p->titles);
+	p->titles = split_lines(text, p->n_items);
+	free(text);
+	if (!p->titles) {
+		snprintf(err, errlen, "record titles: out of memory");
+		return -1;
+	}
+	return 1;
+}

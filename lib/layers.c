@@ -1,0 +1,314 @@
+/* layers.c - forward/backward pairs of the model's layers (see layers.h). */
+#include "layers.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <string.h>
+
+void embedding_forward(float *out, const int32_t *idx, const float *table,
+	size_t R, size_t E)
+{
+	for (size_t r = 0; r < R; r++) {
+		if (idx[r] < 0)
+			memset(out + r * E, 0, E * sizeof *out);
+		else
+			memcpy(out + r * E, table + (size_t)idx[r] * E, E * sizeof *out);
+	}
+}
+
+void embedding_backward(float *dtable, const float *dout, const int32_t *idx,
+	size_t R, size_t E)
+{
+	for (size_t r = 0; r < R; r++) {
+		if (idx[r] < 0)
+			continue;
+		float *row = dtable + (size_t)idx[r] * E;
+		const float *g = dout + r * E;
+		for (size_t e = 0; e < E; e++)
+			row[e] += g[e];
+	}
+}
+
+void linear_forward(float *out, const float *inp, const float *w, const float *b,
+	size_t R, size_t IC, size_t OC)
+{
+	if (R == 0)
+		return;
+	float beta = 0.0f;
+	if (b) {
+		for (size_t r = 0; r < R; r++)
+			memcpy(out + r * OC, b, OC * sizeof *out);
+		beta = 1.0f;
+	}
+	/* out (R,OC) = inp (R,IC) . w^T, w stored (OC,IC) row-major */
+	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, R, OC, IC,
+		1.0f, inp, IC, w, IC, beta, out, OC);
+}
+
+void linear_backward(float *dinp, float *dw, float *db, const float *dout,
+	const float *inp, const float *w, size_t R, size_t IC, size_t OC)
+{
+	if (R == 0)
+		return;
+	if (dinp) /* dinp (R,IC) += dout (R,OC) . w (OC,IC) */
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, R, IC, OC,
+			1.0f, dout, OC, w, IC, 1.0f, dinp, IC);
+	if (dw) /* dw (OC,IC) += dout^T (OC,R) . inp (R,IC) */
+		cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, OC, IC, R,
+			1.0f, dout, OC, inp, IC, 1.0f, dw, IC);
+	if (db)
+		for (size_t r = 0; r < R; r++)
+			for (size_t o = 0; o < OC; o++)
+				db[o] += dout[r * OC + o];
+}
+
+void relu_forward(float *out, const float *inp, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		out[i] = inp[i] > 0.0f ? inp[i] : 0.0f;
+}
+
+void relu_backward(float *dinp, const float *dout, const float *out, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (out[i] > 0.0f)
+			dinp[i] += dout[i];
+}
+
+void layernorm_forward(float *out, float *mean, float *rstd, const float *inp,
+	const float *g, const float *b, size_t R, size_t E)
+{
+	const float eps = 1e-5f;
+	for (size_t r = 0; r < R; r++) {
+		const float *x = inp + r * E;
+		float m = 0.0f, var = 0.0f;
+		for (size_t e = 0; e < E; e++)
+			m += x[e];
+		m /= E;
+		for (size_t e = 0; e < E; e++)
+			var += (x[e] - m) * (x[e] - m);
+		var /= E;
+		float s = 1.0f / sqrtf(var + eps);
+		float *y = out + r * E;
+		for (size_t e = 0; e < E; e++)
+			y[e] = (x[e] - m) * s * g[e] + b[e];
+		mean[r] = m;
+		rstd[r] = s;
+	}
+}
+
+void layernorm_backward(float *dinp, float *dg, float *db, const float *dout,
+	const float *inp, const float *g, const float *mean, const float *rstd,
+	size_t R, size_t E)
+{
+	for (size_t r = 0; r < R; r++) {
+		const float *dy = dout + r * E, *x = inp + r * E;
+		float m = mean[r], s = rstd[r];
+		float dnorm_mean = 0.0f, dnorm_norm_mean = 0.0f;
+		for (size_t e = 0; e < E; e++) {
+			float norm = (x[e] - m) * s;
+			float dnorm = g[e] * dy[e];
+			dnorm_mean += dnorm;
+			dnorm_norm_mean += dnorm * norm;
+		}
+		dnorm_mean /= E;
+		dnorm_norm_mean /= E;
+		float *dx = dinp + r * E;
+		for (size_t e = 0; e < E; e++) {
+			float norm = (x[e] - m) * s;
+			float dnorm = g[e] * dy[e];
+			if (db)
+				db[e] += dy[e];
+			if (dg)
+				dg[e] += norm * dy[e];
+			dx[e] += (dnorm - dnorm_mean - norm * dnorm_norm_mean) * s;
+		}
+	}
+}
+
+void attention_forward(float *out, float *att, const float *q, const float *k,
+	const float *v, const int64_t *off, const int64_t *att_off, size_t B,
+	size_t E, size_t NH)
+{
+	size_t D = E / NH;
+	float scale = 1.0f / sqrtf((float)D);
+	for (size_t b = 0; b < B; b++) {
+		size_t n = off[b + 1] - off[b], base = off[b] * E;
+		for (size_t h = 0; h < NH && n; h++) {
+			float *P = att + att_off[b] + h * n * n; /* (n,n) */
+			/* P = scale * Q K^T; Q, K (n,D) with leading dimension E */
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, n, D,
+				scale, q + base + h * D, E, k + base + h * D, E, 0.0f, P, n);
+			for (size_t t = 0; t < n; t++) {
+				float *row = P + t * n, mx = row[0], sum = 0.0f;
+				for (size_t j = 1; j <= t; j++)
+					mx = row[j] > mx ? row[j] : mx;
+				for (size_t j = 0; j <= t; j++) {
+					row[j] = expf(row[j] - mx);
+					sum += row[j];
+				}
+				float inv = 1.0f / sum;
+				for (size_t j = 0; j <= t; j++)
+					row[j] *= inv;
+				for (size_t j = t + 1; j < n; j++)
+					row[j] = 0.0f;
+			}
+			/* O (n,D) = P (n,n) . V (n,D) */
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, D, n,
+				1.0f, P, n, v + base + h * D, E, 0.0f, out + base + h * D, E);
+		}
+	}
+}
+
+void attention_backward(float *dq, float *dk, float *dv, const float *dout,
+	const float *att, const float *q, const float *k, const float *v,
+	const int64_t *off, const int64_t *att_off, float *scratch, size_t B,
+	size_t E, size_t NH)
+{
+	size_t D = E / NH;
+	float scale = 1.0f / sqrtf((float)D);
+	for (size_t b = 0; b < B; b++) {
+		size_t n = off[b + 1] - off[b], base = off[b] * E;
+		for (size_t h = 0; h < NH && n; h++) {
+			size_t o = base + h * D;
+			const float *P = att + att_off[b] + h * n * n;
+			float *dP = scratch; /* (n,n) */
+			/* dP = dO (n,D) . V^T */
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, n, D,
+				1.0f, dout + o, E, v + o, E, 0.0f, dP, n);
+			/* dV (n,D) += P^T . dO */
+			cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, n, D, n,
+				1.0f, P, n, dout + o, E, 1.0f, dv + o, E);
+			/* softmax backward, row by row: dS = P * (dP - <P, dP>) */
+			for (size_t t = 0; t < n; t++) {
+				const float *p = P + t * n;
+				float *d = dP + t * n, dot = 0.0f;
+				for (size_t j = 0; j <= t; j++)
+					dot += p[j] * d[j];
+				for (size_t j = 0; j <= t; j++)
+					d[j] = p[j] * (d[j] - dot);
+				for (size_t j = t + 1; j < n; j++)
+					d[j] = 0.0f;
+			}
+			/* dQ += scale dS . K; dK += scale dS^T . Q */
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, D, n,
+				scale, dP, n, k + o, E, 1.0f, dq + o, E);
+			cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, n, D, n,
+				scale, dP, n, q + o, E, 1.0f, dk + o, E);
+		}
+	}
+}
+
+uint64_t rng_next(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+double rng_uniform(uint64_t *state)
+{
+	return (rng_next(state) >> 11) * 0x1.0p-53;
+}
+
+void dropout_forward(float *out, uint8_t *mask, const float *inp, float p,
+	uint64_t *rng, size_t n)
+{
+	if (p <= 0.0f) {
+		if (out != inp)
+			memcpy(out, inp, n * sizeof *out);
+		memset(mask, 1, n);
+		return;
+	}
+	float keep = 1.0f / (1.0f - p);
+	uint32_t threshold = (uint32_t)(p * 4294967296.0);
+	for (size_t i = 0; i < n; i += 2) {
+		uint64_t r = rng_next(rng);
+		for (size_t j = i; j < i + 2 && j < n; j++, r >>= 32) {
+			mask[j] = (uint32_t)r >= threshold;
+			out[j] = mask[j] ? inp[j] * keep : 0.0f;
+		}
+	}
+}
+
+void dropout_backward(float *dinp, const float *dout, const uint8_t *mask,
+	float p, size_t n)
+{
+	float keep = p > 0.0f ? 1.0f / (1.0f - p) : 1.0f;
+	for (size_t i = 0; i < n; i++)
+		if (mask[i])
+			dinp[i] += dout[i] * keep;
+}
+
+/* exp(x) for x <= 0 in softmax: a polynomial the compiler vectorises;
+ * relative error about 2e-7, exact enough for float training. */
+static inline float exp_neg(float x)
+{
+	if (x < -87.0f)
+		x = -87.0f;
+	float t = x * 1.44269504f; /* log2(e) */
+	float fi = floorf(t), f = t - fi;
+	float p = 1.8775767e-3f;
+	p = p * f + 8.9893397e-3f;
+	p = p * f + 5.5826318e-2f;
+	p = p * f + 2.4015361e-1f;
+	p = p * f + 6.9315308e-1f;
+	p = p * f + 9.9999994e-1f;
+	int32_t bits = ((int32_t)fi + 127) << 23;
+	float scale;
+	memcpy(&scale, &bits, sizeof scale);
+	return p * scale;
+}
+
+__attribute__((target_clones("avx2", "default")))
+static double softmax_rows(float *logits, const int32_t *target, float scale,
+	size_t c, size_t N)
+{
+	double loss = 0.0;
+	for (size_t r = 0; r < c; r++) {
+		float *row = logits + r * N;
+		if (target[r] < 0) {
+			memset(row, 0, N * sizeof *row);
+			continue;
+		}
+		float mx = row[0];
+		for (size_t i = 1; i < N; i++)
+			mx = row[i] > mx ? row[i] : mx;
+		float sum = 0.0f;
+		for (size_t i = 0; i < N; i++) {
+			row[i] = exp_neg(row[i] - mx);
+			sum += row[i];
+		}
+		float p_target = row[target[r]] / sum;
+		loss += -log((double)p_target > 1e-30 ? (double)p_target : 1e-30);
+		float inv = scale / sum;
+		for (size_t i = 0; i < N; i++)
+			row[i] *= inv;
+		row[target[r]] -= scale;
+	}
+	return loss;
+}
+
+double softmax_xent(float *dz, float *dv, float *logits, const float *z,
+	const float *v, const int32_t *target, float scale, size_t R, size_t N,
+	size_t E, size_t chunk)
+{
+	double loss = 0.0;
+	for (size_t r0 = 0; r0 < R; r0 += chunk) {
+		size_t c = R - r0 < chunk ? R - r0 : chunk;
+		const float *zc = z + r0 * E;
+		/* logits (c,N) = z (c,E) . v^T, v (N,E) */
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, c, N, E,
+			1.0f, zc, E, v, E, 0.0f, logits, N);
+		/* rows become scale * (softmax - onehot): the logits' gradient */
+		loss += softmax_rows(logits, target + r0, scale, c, N);
+		if (dz) /* dz (c,E) += G (c,N) . v (N,E) */
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, c, E, N,
+				1.0f, logits, N, v, E, 1.0f, dz + r0 * E, E);
+		if (dv) /* dv (N,E) += G^T (N,c) . z (c,E) */
+			cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, N, E, c,
+				1.0f, logits, N, zc, E, 1.0f, dv, E);
+	}
+	return loss;
+}

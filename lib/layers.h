@@ -1,0 +1,88 @@
+/*
+ * layers.h - the model's layers, each a forward/backward pair.
+ *
+ * Argument order (after llm.c): outputs, then cached values, then inputs
+ * and weights, dimensions last.  Backward functions ADD into every
+ * gradient they are given (so shared weights accumulate); a NULL gradient
+ * pointer means "not needed".  All arrays are row-major float.
+ *
+ * Dimension letters, used in every shape comment of the project:
+ *   B  batch (rows)            L  history slots per row
+ *   S  filled slots of a batch (rows stored without padding), S <= B*L
+ *   T  slots with a target (the examples of a batch), T <= S
+ *   E  embedding width         F  hidden width of an MLP or feed-forward
+ *   NH attention heads         D  E/NH, head width
+ *   N  items                   U  users
+ *   K  top-k
+ */
+#ifndef LAYERS_H
+#define LAYERS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* out (R,E) = table[idx[r]], zero where idx[r] < 0.  table is (V,E). */
+void embedding_forward(float *out, const int32_t *idx, const float *table,
+	size_t R, size_t E);
+/* dtable (V,E) += dout rows scattered by idx. */
+void embedding_backward(float *dtable, const float *dout, const int32_t *idx,
+	size_t R, size_t E);
+
+/* out (R,OC) = inp (R,IC) . w^T + b; w is (OC,IC) as in PyTorch, b (OC) or NULL. */
+void linear_forward(float *out, const float *inp, const float *w, const float *b,
+	size_t R, size_t IC, size_t OC);
+/* dinp (R,IC) += dout . w; dw (OC,IC) += dout^T . inp; db (OC) += sum of dout rows. */
+void linear_backward(float *dinp, float *dw, float *db, const float *dout,
+	const float *inp, const float *w, size_t R, size_t IC, size_t OC);
+
+/* out = max(inp, 0), n elements; out may equal inp. */
+void relu_forward(float *out, const float *inp, size_t n);
+/* dinp += dout where out > 0.  out is the forward output. */
+void relu_backward(float *dinp, const float *dout, const float *out, size_t n);
+
+/* Per row of inp (R,E): out = (x - mean) * rstd * g + b; caches mean, rstd (R). */
+void layernorm_forward(float *out, float *mean, float *rstd, const float *inp,
+	const float *g, const float *b, size_t R, size_t E);
+void layernorm_backward(float *dinp, float *dg, float *db, const float *dout,
+	const float *inp, const float *g, const float *mean, const float *rstd,
+	size_t R, size_t E);
+
+/*
+ * Masked multi-head scaled dot-product attention over B rows of varying
+ * length, stored without padding: row b is the slots off[b]..off[b+1]-1
+ * of q, k, v and out, each (S,E) with E = NH*D and S = off[B].  Slot t of
+ * a row attends to the slots 0..t of the same row (causal).  att caches
+ * the weights: row b's NH (n,n) matrices start at att_off[b], with
+ * att_off[b+1] = att_off[b] + NH*n*n.
+ */
+void attention_forward(float *out, float *att, const float *q, const float *k,
+	const float *v, const int64_t *off, const int64_t *att_off, size_t B,
+	size_t E, size_t NH);
+/* scratch holds (n,n) floats for the longest row. */
+void attention_backward(float *dq, float *dk, float *dv, const float *dout,
+	const float *att, const float *q, const float *k, const float *v,
+	const int64_t *off, const int64_t *att_off, float *scratch, size_t B,
+	size_t E, size_t NH);
+
+/* Inverted dropout: out = inp * mask / (1-p), mask (n) bytes drawn from rng. */
+void dropout_forward(float *out, uint8_t *mask, const float *inp, float p,
+	uint64_t *rng, size_t n);
+void dropout_backward(float *dinp, const float *dout, const uint8_t *mask,
+	float p, size_t n);
+
+/*
+ * Full softmax cross-entropy of rows of z (R,E) against all items v (N,E):
+ * logits = z . v^T, loss = mean over the rows with target >= 0 of
+ * -log softmax(logits)[target].  Returns the SUM of the row losses; the
+ * caller divides.  With dz/dv non-NULL, adds scale * d(sum)/dz, /dv.
+ * logits is scratch of (chunk,N) floats; rows are done chunk at a time.
+ */
+double softmax_xent(float *dz, float *dv, float *logits, const float *z,
+	const float *v, const int32_t *target, float scale, size_t R, size_t N,
+	size_t E, size_t chunk);
+
+/* splitmix64: the project's one small PRNG, seeded explicitly. */
+uint64_t rng_next(uint64_t *state);
+double rng_uniform(uint64_t *state); /* [0,1) */
+
+#endif

@@ -1,0 +1,113 @@
+/*
+ * model.h - the two-tower model: parameters, forward and backward over a
+ * batch, the item and user vectors, Adam, and the model stream.
+ *
+ * Two user towers (dimension letters in layers.h):
+ *   seed: the seed's design.  q = Wq u + bq from the user embedding u;
+ *         keys and values from a separate history item table; masked
+ *         multi-head attention of q over the row's slots up to t; output
+ *         projection; concat(u, a) (2E) -> Linear F -> ReLU -> Linear E.
+ *         Item tower: item table -> Linear F -> ReLU -> Linear E.
+ *   tt:   a causal transformer over the history: item embedding + slot
+ *         embedding, `blocks` pre-LN blocks of self-attention and a ReLU
+ *         feed-forward of width F, final layer norm; the user vector is the
+ *         output at slot t.  The history shares the item tower's table;
+ *         the item tower is the embedding (plus an MLP with item_mlp).
+ * Score = dot product of the two towers' E-vectors: retrieval stays an
+ * inner-product search over item vectors that do not depend on the user.
+ */
+#ifndef MODEL_H
+#define MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "batch.h"
+#include "prep.h"
+#include "tts.h"
+
+#define MAX_BLOCKS 8
+
+enum arch { ARCH_SEED = 0, ARCH_TT = 1 };
+enum loss { LOSS_SOFTMAX = 0, LOSS_SAMPLED = 1, LOSS_INBATCH = 2, LOSS_BCE = 3 };
+
+typedef struct {
+	int arch;         /* enum arch */
+	int64_t U, N;     /* users, items */
+	int E, F, NH, L;  /* embedding, hidden, heads, history slots */
+	int blocks;       /* tt: transformer blocks */
+	int item_mlp;     /* tt: item tower MLP (seed: always) */
+	int positions;    /* tt: slot embeddings */
+	float dropout;    /* tt: dropout after embeddings, attention, feed-forward */
+} model_config;
+
+/* Pointers into one flat buffer; the same struct names the gradients. */
+typedef struct {
+	float *ln1_g, *ln1_b;          /* (E) tt only */
+	float *wq, *bq, *wk, *bk;      /* (E,E), (E) */
+	float *wv, *bv, *wo, *bo;      /* (E,E), (E) */
+	float *ln2_g, *ln2_b;          /* (E) tt only */
+	float *ff1_w, *ff1_b;          /* (F,E), (F) tt only */
+	float *ff2_w, *ff2_b;          /* (E,F), (E) tt only */
+} block_params;
+
+typedef struct {
+	float *user_emb;               /* (U,E) seed */
+	float *hist_emb;               /* (N,E) seed: own table; tt: == item_emb */
+	float *item_emb;               /* (N,E) */
+	float *pos_emb;                /* (L,E) tt with positions */
+	block_params blk[MAX_BLOCKS];
+	float *lnf_g, *lnf_b;          /* (E) tt */
+	float *ufc1_w, *ufc1_b;        /* (F,2E), (F) seed */
+	float *ufc2_w, *ufc2_b;        /* (E,F), (E) seed */
+	float *ifc1_w, *ifc1_b;        /* (F,E), (F) seed, tt with item_mlp */
+	float *ifc2_w, *ifc2_b;        /* (E,F), (E) */
+} params;
+
+typedef struct model model;
+
+/* NULL with a reason in err when the configuration is impossible. */
+model *model_new(const model_config *c, char *err, size_t errlen);
+void model_free(model *m);
+const model_config *model_cfg(const model *m);
+size_t model_num_params(const model *m);
+void model_init_weights(model *m, uint64_t seed);
+
+/* Working memory for batches of up to B rows, split over threads
+ * (allocated once; again only when B or threads grow). */
+int model_train_alloc(model *m, int64_t B, int threads);
+/* Adam's moments, before the first model_adam(). */
+int model_adam_alloc(model *m);
+/* One batch: forward, loss, backward into the gradient buffer (zeroed
+ * first).  Returns the mean loss over the batch's examples; *examples
+ * gets their count.  rng drives dropout. */
+double model_step_grad(model *m, const batch *bt, uint64_t *rng, int64_t *examples);
+/* Adam(W) update from the gradients; -1 if its moments cannot be had. */
+int model_adam(model *m, float lr, float beta1, float beta2, float eps,
+	float weight_decay, int64_t step);
+
+/* Item vectors (N,E): the item tower over every item. */
+int model_item_vectors(model *m, float *out);
+/* User vectors (B,E) from right-aligned rows hist (B,L) (see batch.h), the
+ * output at the last slot, in evaluation mode (no dropout). */
+int model_user_vectors(model *m, const int32_t *users, const int32_t *hist,
+	int64_t B, float *out);
+
+/* Flat access, for gradient checks and the optimiser. */
+float *model_weights(model *m);
+float *model_grads(model *m);
+size_t model_num_tensors(const model *m);
+/* Name, shape and offset of tensor i. */
+const char *model_tensor(const model *m, size_t i, int *rank, uint64_t dims[2], size_t *offset);
+
+/* The model stream (kind=model): meta with the configuration and the
+ * training parameters in extra_meta, every weight by name, then the id
+ * maps and titles of ids (a prep whose users/items the model was trained
+ * on).  The caller writes the end record. */
+int model_write(tts_writer *w, const model *m, const prep *ids, const char *extra_meta);
+/* Read a whole model stream: a new model in *out and, in ids, the id maps
+ * and titles (n_users, n_items, user_ids, item_ids, titles; the rest of
+ * ids left empty; free with prep_free).  A stream of another kind, a
+ * missing or misshapen weight is an error naming it. */
+int model_read(tts_reader *r, model **out, prep *ids, char **meta, char *err, size_t errlen);
+
+#endif

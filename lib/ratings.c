@@ -1,0 +1,894 @@
+/* ratings.c - decompressing input and parsing interaction lines. */
+#include "ratings.h"
+
+#include <csv.h>
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <zstd.h>
+
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	if (!err || !errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+static const char *format_names[] = { "auto", "dat", "tsv", "csv", "seq" };
+
+const char *rating_format_name(int format)
+{
+	if (format < 0 || format > RF_SEQ)
+		return "?";
+	return format_names[format];
+}
+
+int rating_format_parse(const char *name)
+{
+	for (int i = RF_DAT; i <= RF_SEQ; i++)
+		if (strcmp(name, format_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+void rating_array_free(rating_array *a)
+{
+	free(a->v);
+	a->v = NULL;
+	a->n = a->cap = 0;
+}
+
+static int rating_push(rating_array *a, const rating_row *r)
+{
+	if (a->n == a->cap) {
+		size_t c = a->cap ? a->cap * 2 : 1 << 16;
+		rating_row *v = realloc(a->v, c * sizeof *v);
+		if (!v)
+			return -1;
+		a->v = v;
+		a->cap = c;
+	}
+	a->v[a->n++] = *r;
+	return 0;
+}
+
+/* ---- instream ---- */
+
+enum { IN_PLAIN, IN_ZSTD, IN_GZIP };
+
+struct instream {
+	int kind;
+	FILE *f;
+	unsigned char peek[4];
+	size_t npeek, peek_pos;
+	/* zstd */
+	ZSTD_DStream *z;
+	unsigned char *zbuf;
+	size_t zcap;
+	ZSTD_inBuffer in;
+	int eof;
+	size_t last;
+	/* gzip */
+	int fd;
+	pid_t gzip_pid, feeder_pid;
+};
+
+/* The feeder child: the bytes already peeked, then the rest of f. */
+static void feed_gzip(instream *s, int fd)
+{
+	signal(SIGPIPE, SIG_DFL);
+	char buf[65536];
+	size_t n = s->npeek;
+	memcpy(buf, s->peek, n);
+	for (;;) {
+		size_t off = 0;
+		while (off < n) {
+			ssize_t w = write(fd, buf + off, n - off);
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w < 0)
+				_exit(1);
+			off += (size_t)w;
+		}
+		n = fread(buf, 1, sizeof buf, s->f);
+		if (n == 0)
+			_exit(ferror(s->f) ? 1 : 0);
+	}
+}
+
+static int gzip_start(instream *s, char *err, size_t errlen)
+{
+	int in[2], out[2];
+	if (pipe(in) != 0)
+		goto fail;
+	if (pipe(out) != 0) {
+		close(in[0]);
+		close(in[1]);
+		goto fail;
+	}
+	fflush(NULL);
+	s->gzip_pid = fork();
+	if (s->gzip_pid < 0)
+		goto fail_pipes;
+	if (s->gzip_pid == 0) {
+		dup2(in[0], 0);
+		dup2(out[1], 1);
+		close(in[0]); close(in[1]); close(out[0]); close(out[1]);
+		execlp("gzip", "gzip", "-dc", (char *)NULL);
+		_exit(127);
+	}
+	s->feeder_pid = fork();
+	if (s->feeder_pid < 0)
+		goto fail_pipes;
+	if (s->feeder_pid == 0) {
+		close(in[0]); close(out[0]); close(out[1]);
+		feed_gzip(s, in[1]);
+	}
+	close(in[0]);
+	close(in[1]);
+	close(out[1]);
+	s->fd = out[0];
+	return 0;
+fail_pipes:
+	close(in[0]); close(in[1]); close(out[0]); close(out[1]);
+fail:
+	seterr(err, errlen, "cannot start gzip -dc: %s", strerror(errno));
+	return -1;
+}
+
+instream *instream_open(FILE *f, char *err, size_t errlen)
+{
+	instream *s = calloc(1, sizeof *s);
+	if (!s) {
+		seterr(err, errlen, "out of memory");
+		return NULL;
+	}
+	s->f = f;
+	s->fd = -1;
+	s->npeek = fread(s->peek, 1, sizeof s->peek, f);
+	if (s->npeek < sizeof s->peek && ferror(f)) {
+		seterr(err, errlen, "read error: %s", strerror(errno));
+		free(s);
+		return NULL;
+	}
+	static const unsigned char zmagic[4] = { 0x28, 0xb5, 0x2f, 0xfd };
+	if (s->npeek == 4 && memcmp(s->peek, zmagic, 4) == 0) {
+		s->kind = IN_ZSTD;
+		s->z = ZSTD_createDStream();
+		s->zcap = ZSTD_DStreamInSize();
+		s->zbuf = malloc(s->zcap);
+		if (!s->z || !s->zbuf) {
+			seterr(err, errlen, "out of memory");
+			instream_close(s, NULL, 0);
+			return NULL;
+		}
+		memcpy(s->zbuf, s->peek, 4);
+		s->in.src = s->zbuf;
+		s->in.size = 4;
+		s->in.pos = 0;
+	} else if (s->npeek >= 2 && s->peek[0] == 0x1f && s->peek[1] == 0x8b) {
+		s->kind = IN_GZIP;
+		if (gzip_start(s, err, errlen) != 0) {
+			free(s);
+			return NULL;
+		}
+	}
+	return s;
+}
+
+static ssize_t zstd_read(instream *s, void *buf, size_t n, char *err, size_t errlen)
+{
+	ZSTD_outBuffer out = { buf, n, 0 };
+	for (;;) {
+		if (s->in.pos == s->in.size && !s->eof) {
+			size_t got = fread(s->zbuf, 1, s->zcap, s->f);
+			if (got == 0 && ferror(s->f)) {
+				seterr(err, errlen, "read error: %s", strerror(errno));
+				return -1;
+			}
+			if (got == 0)
+				s->eof = 1;
+			s->in.size = got;
+			s->in.pos = 0;
+		}
+		size_t ret = ZSTD_decompressStream(s->z, &out, &s->in);
+		if (ZSTD_isError(ret)) {
+			seterr(err, errlen, "zstd: %s", ZSTD_getErrorName(ret));
+			return -1;
+		}
+		s->last = ret;
+		if (out.pos > 0)
+			return (ssize_t)out.pos;
+		if (s->in.pos == s->in.size && s->eof) {
+			if (s->last != 0) {
+				seterr(err, errlen, "truncated zstd input");
+				return -1;
+			}
+			return 0;
+		}
+	}
+}
+
+ssize_t instream_read(instream *s, void *buf, size_t n, char *err, size_t errlen)
+{
+	if (n == 0)
+		return 0;
+	switch (s->kind) {
+	case IN_ZSTD:
+		return zstd_read(s, buf, n, err, errlen);
+	case IN_GZIP:
+		for (;;) {
+			ssize_t got = read(s->fd, buf, n);
+			if (got >= 0)
+				return got;
+			if (errno != EINTR) {
+				seterr(err, errlen, "read error: %s", strerror(errno));
+				return -1;
+			}
+		}
+	default:
+		if (s->peek_pos < s->npeek) {
+			size_t k = s->npeek - s->peek_pos;
+			if (k > n)
+				k = n;
+			memcpy(buf, s->peek + s->peek_pos, k);
+			s->peek_pos += k;
+			return (ssize_t)k;
+		}
+		size_t got = fread(buf, 1, n, s->f);
+		if (got == 0 && ferror(s->f)) {
+			seterr(err, errlen, "read error: %s", strerror(errno));
+			return -1;
+		}
+		return (ssize_t)got;
+	}
+}
+
+static int wait_child(pid_t pid)
+{
+	int status;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return status;
+}
+
+int instream_close(instream *s, char *err, size_t errlen)
+{
+	int rc = 0;
+	if (!s)
+		return 0;
+	if (s->kind == IN_GZIP) {
+		close(s->fd);
+		int gz = wait_child(s->gzip_pid);
+		int fe = wait_child(s->feeder_pid);
+		if (gz != 0) {
+			if (WIFEXITED(gz) && WEXITSTATUS(gz) == 127)
+				seterr(err, errlen, "cannot run gzip -dc");
+			else
+				seterr(err, errlen, "gzip -dc failed (not valid gzip input?)");
+			rc = -1;
+		} else if (fe != 0) {
+			seterr(err, errlen, "read error while feeding gzip");
+			rc = -1;
+		}
+	}
+	ZSTD_freeDStream(s->z);
+	free(s->zbuf);
+	free(s);
+	return rc;
+}
+
+char *instream_slurp(FILE *f, size_t *len, char *err, size_t errlen)
+{
+	instream *s = instream_open(f, err, errlen);
+	if (!s)
+		return NULL;
+	size_t n = 0, cap = 1 << 16;
+	char *buf = malloc(cap + 1);
+	if (!buf)
+		goto oom;
+	for (;;) {
+		if (cap - n < 1 << 15) {
+			char *b = realloc(buf, cap * 2 + 1);
+			if (!b)
+				goto oom;
+			buf = b;
+			cap *= 2;
+		}
+		ssize_t got = instream_read(s, buf + n, cap - n, err, errlen);
+		if (got < 0)
+			goto fail;
+		if (got == 0)
+			break;
+		n += (size_t)got;
+	}
+	if (instream_close(s, err, errlen) != 0) {
+		free(buf);
+		return NULL;
+	}
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+oom:
+	seterr(err, errlen, "out of memory");
+fail:
+	instream_close(s, NULL, 0);
+	free(buf);
+	return NULL;
+}
+
+/* ---- numbers, by hand: these are the hot path ---- */
+
+/* A non-negative integer id of up to 63 bits. */
+static int parse_id(const char *s, size_t n, int64_t *out)
+{
+	if (n == 0 || n > 19)
+		return -1;
+	uint64_t v = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned d = (unsigned char)s[i] - '0';
+		if (d > 9)
+			return -1;
+		v = v * 10 + d;
+	}
+	if (v > INT64_MAX)
+		return -1;
+	*out = (int64_t)v;
+	return 0;
+}
+
+static int parse_i64(const char *s, size_t n, int64_t *out)
+{
+	int neg = n > 0 && s[0] == '-';
+	int64_t v;
+	if (parse_id(s + neg, n - neg, &v) != 0)
+		return -1;
+	*out = neg ? -v : v;
+	return 0;
+}
+
+/* "4", "3.5", "-1", ".5"; anything else through strtod. */
+static int parse_rating(const char *s, size_t n, float *out)
+{
+	size_t i = 0;
+	int neg = 0, digits = 0;
+	if (i < n && (s[i] == '-' || s[i] == '+'))
+		neg = s[i++] == '-';
+	double v = 0, scale = 1;
+	while (i < n && (unsigned char)s[i] - '0' <= 9) {
+		v = v * 10 + (s[i++] - '0');
+		digits++;
+	}
+	if (i < n && s[i] == '.') {
+		i++;
+		while (i < n && (unsigned char)s[i] - '0' <= 9) {
+			scale /= 10;
+			v += (s[i++] - '0') * scale;
+			digits++;
+		}
+	}
+	if (i == n && digits > 0 && digits < 16) {
+		*out = (float)(neg ? -v : v);
+		return 0;
+	}
+	char tmp[64];
+	if (n == 0 || n >= sizeof tmp)
+		return -1;
+	memcpy(tmp, s, n);
+	tmp[n] = '\0';
+	char *end;
+	double d = strtod(tmp, &end);
+	if (*end != '\0' || !isfinite(d))
+		return -1;
+	*out = (float)d;
+	return 0;
+}
+
+/* ---- the parser ---- */
+
+#define MAX_FIELDS 8
+
+typedef struct {
+	const char *s;
+	size_t n;
+} field;
+
+struct ratings_parser {
+	int format;
+	int skip_bad;
+	rating_array *out;
+	rating_columns cols;
+	int has_rating, has_time; /* of every file so far */
+	int file_rating, file_time;
+	const char *name;
+	int64_t line, lines, skipped;
+	char *carry;
+	size_t ncarry, capcarry;
+	char err[512];
+	/* csv */
+	struct csv_parser csv;
+	int csv_ready;
+	int header_done;
+	int col_user, col_item, col_rating, col_time, ncols;
+	int fieldno;
+	rating_row row;
+	char row_err[256];
+	int row_bad;
+};
+
+ratings_parser *ratings_parser_new(int format, const rating_columns *cols,
+	int skip_bad, rating_array *out)
+{
+	ratings_parser *p = calloc(1, sizeof *p);
+	if (!p)
+		return NULL;
+	p->format = format;
+	p->skip_bad = skip_bad;
+	p->out = out;
+	if (cols)
+		p->cols = *cols;
+	p->has_rating = p->has_time = 1;
+	return p;
+}
+
+void ratings_parser_free(ratings_parser *p)
+{
+	if (!p)
+		return;
+	if (p->csv_ready)
+		csv_free(&p->csv);
+	free(p->carry);
+	free(p);
+}
+
+const char *ratings_error(const ratings_parser *p) { return p->err; }
+int ratings_format(const ratings_parser *p) { return p->format; }
+int ratings_has_rating(const ratings_parser *p) { return p->has_rating; }
+int ratings_has_time(const ratings_parser *p) { return p->has_time; }
+int64_t ratings_lines(const ratings_parser *p) { return p->lines; }
+int64_t ratings_skipped(const ratings_parser *p) { return p->skipped; }
+
+/* Up to 40 bytes of a field, for messages. */
+static const char *shown(const char *s, size_t n, char *buf, size_t len)
+{
+	size_t k = n < 40 ? n : 40;
+	if (k >= len)
+		k = len - 1;
+	memcpy(buf, s, k);
+	buf[k] = '\0';
+	for (size_t i = 0; i < k; i++)
+		if ((unsigned char)buf[i] < ' ')
+			buf[i] = '?';
+	return buf;
+}
+
+/* A bad line: fail, or count it with --skip-bad.  Returns -1 to stop. */
+static int bad_line(ratings_parser *p, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static int bad_line(ratings_parser *p, const char *fmt, ...)
+{
+	if (p->skip_bad) {
+		p->skipped++;
+		return 0;
+	}
+	char what[384];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof what, fmt, ap);
+	va_end(ap);
+	snprintf(p->err, sizeof p->err, "%s:%lld: %s", p->name,
+		(long long)p->line, what);
+	return -1;
+}
+
+static int split_dat(const char *s, size_t n, field *f)
+{
+	int k = 0;
+	const char *e = s + n, *start = s;
+	for (;;) {
+		const char *c = memchr(s, ':', (size_t)(e - s));
+		while (c && c + 1 < e && c[1] != ':')
+			c = memchr(c + 1, ':', (size_t)(e - c - 1));
+		if (!c || c + 1 >= e) {
+			if (k < MAX_FIELDS)
+				f[k] = (field){ start, (size_t)(e - start) };
+			return k + 1;
+		}
+		if (k < MAX_FIELDS)
+			f[k] = (field){ start, (size_t)(c - start) };
+		k++;
+		s = start = c + 2;
+	}
+}
+
+static int split_char(const char *s, size_t n, char sep, field *f)
+{
+	int k = 0;
+	const char *e = s + n;
+	for (;;) {
+		const char *c = memchr(s, sep, (size_t)(e - s));
+		const char *end = c ? c : e;
+		if (k < MAX_FIELDS)
+			f[k] = (field){ s, (size_t)(end - s) };
+		k++;
+		if (!c)
+			return k;
+		s = c + 1;
+	}
+}
+
+/* Fields separated by runs of blanks; leading and trailing blanks ignored. */
+static int split_blank(const char *s, size_t n, field *f)
+{
+	int k = 0;
+	size_t i = 0;
+	for (;;) {
+		while (i < n && (s[i] == ' ' || s[i] == '\t'))
+			i++;
+		if (i == n)
+			return k;
+		size_t b = i;
+		while (i < n && s[i] != ' ' && s[i] != '\t')
+			i++;
+		if (k < MAX_FIELDS)
+			f[k] = (field){ s + b, i - b };
+		k++;
+	}
+}
+
+static int check_id(ratings_parser *p, const field *f, const char *what, int64_t *v)
+{
+	char b[48];
+	if (parse_id(f->s, f->n, v) == 0)
+		return 0;
+	return bad_line(p, "%s '%s' is not a non-negative integer", what,
+		shown(f->s, f->n, b, sizeof b)) < 0 ? -1 : 1;
+}
+
+/* Parse the fields of one line; 0 ok, 1 skipped, -1 error. */
+static int take_fields(ratings_parser *p, const field *f, int with_values)
+{
+	rating_row r = { 0, 0, 0, 0 };
+	char b[48];
+	int rc;
+	if ((rc = check_id(p, &f[0], "user id", &r.user)) != 0)
+		return rc;
+	if ((rc = check_id(p, &f[1], "item id", &r.item)) != 0)
+		return rc;
+	if (with_values) {
+		if (parse_rating(f[2].s, f[2].n, &r.rating) != 0)
+			return bad_line(p, "rating '%s' is not a number",
+				shown(f[2].s, f[2].n, b, sizeof b)) < 0 ? -1 : 1;
+		if (parse_i64(f[3].s, f[3].n, &r.time) != 0)
+			return bad_line(p, "timestamp '%s' is not an integer",
+				shown(f[3].s, f[3].n, b, sizeof b)) < 0 ? -1 : 1;
+	}
+	if (rating_push(p->out, &r) != 0) {
+		snprintf(p->err, sizeof p->err, "%s: out of memory", p->name);
+		return -1;
+	}
+	return 0;
+}
+
+static int detect_format(ratings_parser *p, const char *s, size_t n)
+{
+	field f[MAX_FIELDS];
+	if (n >= 2 && memmem(s, n, "::", 2))
+		p->format = RF_DAT;
+	else if (memchr(s, ',', n))
+		p->format = RF_CSV;
+	else if (memchr(s, '\t', n) && split_char(s, n, '\t', f) >= 3)
+		p->format = RF_TSV;
+	else if (split_blank(s, n, f) == 2)
+		p->format = RF_SEQ;
+	else {
+		snprintf(p->err, sizeof p->err, "%s:%lld: cannot tell the format "
+			"from this line (dat, tsv, csv or seq); use --format",
+			p->name, (long long)p->line);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- csv through libcsv, one line at a time so that messages can name
+ * the line where a record ends ---- */
+
+static int csv_col_matches(const char *want, const char *dflt, const void *s, size_t n)
+{
+	const char *name = want ? want : dflt;
+	return strlen(name) == n && memcmp(name, s, n) == 0;
+}
+
+static void csv_on_field(void *s, size_t n, void *data)
+{
+	ratings_parser *p = data;
+	int i = p->fieldno++;
+	char b[48];
+	if (!s)
+		n = 0;
+	if (!p->header_done) {
+		if (csv_col_matches(p->cols.user, "userId", s, n))
+			p->col_user = i;
+		if (csv_col_matches(p->cols.item, "movieId", s, n))
+			p->col_item = i;
+		if (csv_col_matches(p->cols.rating, "rating", s, n))
+			p->col_rating = i;
+		if (csv_col_matches(p->cols.time, "timestamp", s, n))
+			p->col_time = i;
+		return;
+	}
+	if (p->row_bad)
+		return;
+	const char *what = NULL;
+	if (i == p->col_user && parse_id(s, n, &p->row.user) != 0)
+		what = "user id '%s' is not a non-negative integer";
+	else if (i == p->col_item && parse_id(s, n, &p->row.item) != 0)
+		what = "item id '%s' is not a non-negative integer";
+	else if (i == p->col_rating && parse_rating(s, n, &p->row.rating) != 0)
+		what = "rating '%s' is not a number";
+	else if (i == p->col_time && parse_i64(s, n, &p->row.time) != 0)
+		what = "timestamp '%s' is not an integer";
+	if (what) {
+		p->row_bad = 1;
+		snprintf(p->row_err, sizeof p->row_err, what,
+			shown(s ? s : "", n, b, sizeof b));
+	}
+}
+
+static void csv_on_row(int c, void *data)
+{
+	ratings_parser *p = data;
+	int nf = p->fieldno;
+	p->fieldno = 0;
+	if (!p->header_done) {
+		p->header_done = 1;
+		p->ncols = nf;
+		return;
+	}
+	if (!p->row_bad && nf != p->ncols) {
+		p->row_bad = 1;
+		snprintf(p->row_err, sizeof p->row_err,
+			"expected %d fields separated by ',', found %d", p->ncols, nf);
+	}
+	p->row_bad += 2; /* a row ended on this line */
+}
+
+static const char *csv_missing(ratings_parser *p)
+{
+	static char msg[300];
+	const char *which = NULL, *name = NULL;
+	if (p->col_user < 0)
+		which = "user", name = p->cols.user ? p->cols.user : "userId";
+	else if (p->col_item < 0)
+		which = "item", name = p->cols.item ? p->cols.item : "movieId";
+	else if (p->col_rating < 0 && p->cols.rating)
+		which = "rating", name = p->cols.rating;
+	else if (p->col_time < 0 && p->cols.time)
+		which = "time", name = p->cols.time;
+	if (!which)
+		return NULL;
+	snprintf(msg, sizeof msg, "no %s column '%s' in the header", which, name);
+	return msg;
+}
+
+static int csv_line(ratings_parser *p, const char *s, size_t n)
+{
+	int was_header = p->header_done;
+	p->row = (rating_row){ 0, 0, 0, 0 };
+	p->row_bad = 0;
+	if (csv_parse(&p->csv, s, n, csv_on_field, csv_on_row, p) != n ||
+	    csv_parse(&p->csv, "\n", 1, csv_on_field, csv_on_row, p) != 1) {
+		snprintf(p->err, sizeof p->err, "%s:%lld: %s", p->name,
+			(long long)p->line, csv_strerror(csv_error(&p->csv)));
+		return -1;
+	}
+	if (!was_header) {
+		if (!p->header_done)
+			return 0;
+		const char *m = csv_missing(p);
+		if (m) {
+			snprintf(p->err, sizeof p->err, "%s:%lld: %s", p->name,
+				(long long)p->line, m);
+			return -1;
+		}
+		p->file_rating = p->col_rating >= 0;
+		p->file_time = p->col_time >= 0;
+		return 0;
+	}
+	if (p->row_bad < 2)
+		return 0; /* a quoted field goes on to the next line */
+	if (p->row_bad & 1)
+		return bad_line(p, "%s", p->row_err);
+	if (rating_push(p->out, &p->row) != 0) {
+		snprintf(p->err, sizeof p->err, "%s: out of memory", p->name);
+		return -1;
+	}
+	return 0;
+}
+
+static int one_line(ratings_parser *p, const char *s, size_t n)
+{
+	field f[MAX_FIELDS];
+	int k;
+	p->line++;
+	if (n > 0 && s[n - 1] == '\r')
+		n--;
+	if (p->line == 1 && n >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0)
+		s += 3, n -= 3;
+	if (p->format == RF_CSV && p->header_done == 0 && n == 0)
+		return 0;
+	if (p->format != RF_CSV || !p->header_done) {
+		size_t i = 0;
+		while (i < n && (s[i] == ' ' || s[i] == '\t'))
+			i++;
+		if (i == n)
+			return 0;
+	}
+	if (p->format == RF_AUTO && detect_format(p, s, n) != 0)
+		return -1;
+	switch (p->format) {
+	case RF_DAT:
+		p->lines++;
+		k = split_dat(s, n, f);
+		if (k != 4)
+			return bad_line(p, "expected 4 fields separated by '::'");
+		return take_fields(p, f, 1) < 0 ? -1 : 0;
+	case RF_TSV:
+		p->lines++;
+		k = split_char(s, n, '\t', f);
+		if (k != 4)
+			return bad_line(p, "expected 4 fields separated by tabs");
+		return take_fields(p, f, 1) < 0 ? -1 : 0;
+	case RF_SEQ:
+		p->lines++;
+		k = split_blank(s, n, f);
+		if (k != 2)
+			return bad_line(p, "expected 2 fields 'user item'");
+		return take_fields(p, f, 0) < 0 ? -1 : 0;
+	default:
+		if (p->header_done)
+			p->lines++;
+		return csv_line(p, s, n);
+	}
+}
+
+int ratings_begin(ratings_parser *p, const char *name)
+{
+	p->name = name;
+	p->line = 0;
+	p->ncarry = 0;
+	p->header_done = 0;
+	p->col_user = p->col_item = p->col_rating = p->col_time = -1;
+	p->fieldno = 0;
+	p->file_rating = p->file_time = 1;
+	if (p->csv_ready)
+		csv_free(&p->csv);
+	p->csv_ready = 0;
+	if (csv_init(&p->csv, CSV_APPEND_NULL) != 0) {
+		snprintf(p->err, sizeof p->err, "%s: out of memory", name);
+		return -1;
+	}
+	p->csv_ready = 1;
+	return 0;
+}
+
+static int carry_append(ratings_parser *p, const char *s, size_t n)
+{
+	if (p->ncarry + n > p->capcarry) {
+		size_t c = p->capcarry ? p->capcarry : 4096;
+		while (c < p->ncarry + n)
+			c *= 2;
+		char *b = realloc(p->carry, c);
+		if (!b) {
+			snprintf(p->err, sizeof p->err, "%s: out of memory", p->name);
+			return -1;
+		}
+		p->carry = b;
+		p->capcarry = c;
+	}
+	memcpy(p->carry + p->ncarry, s, n);
+	p->ncarry += n;
+	return 0;
+}
+
+int ratings_feed(ratings_parser *p, const char *buf, size_t n)
+{
+	const char *e = buf + n;
+	if (p->ncarry > 0) {
+		const char *nl = memchr(buf, '\n', n);
+		if (!nl)
+			return carry_append(p, buf, n);
+		if (carry_append(p, buf, (size_t)(nl - buf)) != 0)
+			return -1;
+		p->ncarry = 0;
+		if (one_line(p, p->carry, (size_t)(nl - buf) + 0 + (p->ncarry)) != 0)
+			return -1;
+		buf = nl + 1;
+	}
+	for (;;) {
+		const char *nl = memchr(buf, '\n', (size_t)(e - buf));
+		if (!nl)
+			return carry_append(p, buf, (size_t)(e - buf));
+		if (one_line(p, buf, (size_t)(nl - buf)) != 0)
+			return -1;
+		buf = nl + 1;
+	}
+}
+
+int ratings_end(ratings_parser *p)
+{
+	if (p->ncarry > 0) {
+		size_t n = p->ncarry;
+		p->ncarry = 0;
+		if (one_line(p, p->carry, n) != 0)
+			return -1;
+	}
+	if (p->format == RF_CSV && !p->header_done) {
+		/* an empty file: nothing to say about its columns */
+		p->file_rating = p->file_time = p->has_rating;
+	}
+	if (p->format == RF_SEQ)
+		p->file_rating = p->file_time = 0;
+	if (p->format == RF_CSV && p->header_done && (p->row_bad & 1) == 0 &&
+	    p->row_bad == 0 && csv_get_buffer_size(&p->csv) > 0) {
+		/* nothing: libcsv keeps its buffer between rows */
+	}
+	p->has_rating &= p->file_rating;
+	p->has_time &= p->file_time;
+	return 0;
+}
+
+int ratings_parse_file(ratings_parser *p, FILE *f, const char *name)
+{
+	char err[256];
+	if (ratings_begin(p, name) != 0)
+		return -1;
+	instream *s = instream_open(f, err, sizeof err);
+	if (!s) {
+		snprintf(p->err, sizeof p->err, "%s: %s", name, err);
+		return -1;
+	}
+	size_t cap = 1 << 20;
+	char *buf = malloc(cap);
+	if (!buf) {
+		instream_close(s, NULL, 0);
+		snprintf(p->err, sizeof p->err, "%s: out of memory", name);
+		return -1;
+	}
+	int rc = 0;
+	for (;;) {
+		ssize_t got = instream_read(s, buf, cap, err, sizeof err);
+		if (got < 0) {
+			snprintf(p->err, sizeof p->err, "%s: %s", name, err);
+			rc = -1;
+			break;
+		}
+		if (got == 0)
+			break;
+		if (ratings_feed(p, buf, (size_t)got) != 0) {
+			rc = -1;
+			break;
+		}
+	}
+	free(buf);
+	if (rc != 0) {
+		instream_close(s, NULL, 0);
+		return -1;
+	}
+	if (instream_close(s, err, sizeof err) != 0) {
+		snprintf(p->err, sizeof p->err, "%s: %s", name, err);
+		return -1;
+	}
+	return ratings_end(p);
+}

@@ -1,0 +1,810 @@
+/*
+ * tts.c - tensor streams: records in a zstd stream.  Layout in tt-stream(5).
+ *
+ * Reading decompresses into a buffer that headers are parsed from in
+ * place; large data reads decompress straight into the caller's memory.
+ * Nothing in a header is trusted before it is checked against the limits
+ * in tts.h, and no allocation depends on an unchecked size.
+ */
+#include "tts.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zstd.h>
+#include <zstd_errors.h>
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "tensor streams are little-endian; this host is not (see tt-stream(5))"
+#endif
+
+#define HEADER_FIXED 8
+#define HEADER_MAX (HEADER_FIXED + 8 * TTS_MAX_RANK + TTS_MAX_NAME)
+#define ERRLEN 320
+#define PIPE_SIZE (1 << 20)
+#define COPY_PIECE ((size_t)1 << 20)
+/* Data reads at least this large skip the buffer and decompress directly. */
+#define DIRECT_MIN ((size_t)32 << 10)
+
+static const unsigned char record_magic[3] = { 'T', 'T', 'S' };
+
+/* ---- types ---- */
+
+static const struct {
+	const char *name;
+	size_t size;
+} dtypes[] = {
+	[TTS_END] = { "end", 0 },
+	[TTS_U8] = { "u8", 1 },
+	[TTS_I32] = { "i32", 4 },
+	[TTS_I64] = { "i64", 8 },
+	[TTS_F32] = { "f32", 4 },
+	[TTS_F64] = { "f64", 8 },
+	[TTS_TEXT] = { "text", 1 },
+};
+#define NDTYPES ((int)(sizeof dtypes / sizeof dtypes[0]))
+
+size_t tts_dtype_size(int dtype)
+{
+	return dtype >= 0 && dtype < NDTYPES ? dtypes[dtype].size : 0;
+}
+
+const char *tts_dtype_name(int dtype)
+{
+	return dtype >= 0 && dtype < NDTYPES ? dtypes[dtype].name : NULL;
+}
+
+int tts_dtype_parse(const char *name)
+{
+	for (int i = TTS_U8; i < NDTYPES; i++)
+		if (strcmp(name, dtypes[i].name) == 0)
+			return i;
+	return -1;
+}
+
+static int is_host_little_endian(void)
+{
+	const uint16_t one = 1;
+	return *(const unsigned char *)&one == 1;
+}
+
+/*
+ * A name becomes a file name in tt-dump --npy, so it must be valid UTF-8
+ * without '/', NUL or control characters.  Returns NULL or what is wrong.
+ */
+static const char *name_problem(const unsigned char *s, size_t len)
+{
+	if (len == 0)
+		return "empty name";
+	if (len > TTS_MAX_NAME)
+		return "name longer than 255 bytes";
+	for (size_t i = 0; i < len; ) {
+		unsigned c = s[i];
+		if (c < 0x20 || c == 0x7f)
+			return "control character in name";
+		if (c == '/')
+			return "'/' in name";
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		size_t n = c >= 0xc2 && c <= 0xdf ? 2 :
+			c >= 0xe0 && c <= 0xef ? 3 :
+			c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+		if (n == 0 || i + n > len)
+			return "name is not UTF-8";
+		for (size_t k = 1; k < n; k++)
+			if ((s[i + k] & 0xc0) != 0x80)
+				return "name is not UTF-8";
+		i += n;
+	}
+	return NULL;
+}
+
+/*
+ * The checks a header must pass, shared by the writer (which must never
+ * produce what the reader rejects) and the reader.  Fills count/nbytes.
+ */
+static const char *shape_problem(int dtype, int rank, const uint64_t *dims,
+	uint64_t *count, uint64_t *nbytes)
+{
+	if (tts_dtype_name(dtype) == NULL || dtype == TTS_END)
+		return "unknown dtype";
+	if (rank < 0 || rank > TTS_MAX_RANK)
+		return "rank out of range 0..8";
+	if (dtype == TTS_TEXT && rank != 1)
+		return "text record of rank other than 1";
+	uint64_t n = 1;
+	for (int i = 0; i < rank; i++) {
+		if (dims[i] > TTS_MAX_DIM)
+			return "dimension larger than 2^48";
+		if (dims[i] != 0 && n > UINT64_MAX / dims[i])
+			return "product of dimensions overflows";
+		n *= dims[i];
+	}
+	size_t size = tts_dtype_size(dtype);
+	if (n > TTS_MAX_BYTES / size)
+		return "data larger than 2^56 bytes";
+	*count = n;
+	*nbytes = n * size;
+	return NULL;
+}
+
+static void put_u16(unsigned char *p, uint16_t v)
+{
+	p[0] = v & 0xff;
+	p[1] = v >> 8;
+}
+
+static uint16_t get_u16(const unsigned char *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static void put_u64(unsigned char *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint64_t get_u64(const unsigned char *p)
+{
+	uint64_t v = 0;
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/* ---- writing ---- */
+
+struct tts_writer {
+	FILE *f;
+	ZSTD_CCtx *cctx;
+	unsigned char *out;
+	size_t outcap;
+	int frame_open;   /* bytes given to zstd since the last frame end */
+	int in_record;
+	uint64_t remain;  /* data bytes the current record still expects */
+	char name[TTS_MAX_NAME + 1];
+	char err[ERRLEN]; /* non-empty once anything failed: sticky */
+};
+
+static int wfail(tts_writer *w, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static int wfail(tts_writer *w, const char *fmt, ...)
+{
+	if (w->err[0] == '\0') {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(w->err, sizeof w->err, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+tts_writer *tts_writer_open(FILE *f, int level)
+{
+	if (!is_host_little_endian()) {
+		errno = ENOTSUP;
+		return NULL;
+	}
+	tts_writer *w = calloc(1, sizeof *w);
+	if (!w)
+		return NULL;
+	w->f = f;
+	w->outcap = ZSTD_CStreamOutSize();
+	w->out = malloc(w->outcap);
+	w->cctx = ZSTD_createCCtx();
+	if (!w->out || !w->cctx) {
+		tts_writer_abort(w);
+		errno = ENOMEM;
+		return NULL;
+	}
+	size_t rc = ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_compressionLevel,
+		level ? level : ZSTD_CLEVEL_DEFAULT);
+	if (!ZSTD_isError(rc))
+		rc = ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_checksumFlag, 1);
+	if (ZSTD_isError(rc))
+		wfail(w, "zstd level %d: %s", level, ZSTD_getErrorName(rc));
+	return w;
+}
+
+const char *tts_writer_error(const tts_writer *w)
+{
+	return w->err;
+}
+
+/* Give n bytes to zstd; with ZSTD_e_end, also end the frame. */
+static int compress(tts_writer *w, const void *data, size_t n,
+	ZSTD_EndDirective mode)
+{
+	ZSTD_inBuffer in = { data, n, 0 };
+	int finished;
+	do {
+		ZSTD_outBuffer out = { w->out, w->outcap, 0 };
+		size_t left = ZSTD_compressStream2(w->cctx, &out, &in, mode);
+		if (ZSTD_isError(left))
+			return wfail(w, "zstd: %s", ZSTD_getErrorName(left));
+		if (out.pos && fwrite(w->out, 1, out.pos, w->f) != out.pos)
+			return wfail(w, "write error: %s", strerror(errno));
+		finished = mode == ZSTD_e_continue ? in.pos == in.size : left == 0;
+	} while (!finished);
+	w->frame_open = mode == ZSTD_e_continue;
+	return 0;
+}
+
+static int write_header(tts_writer *w, const char *name, int dtype, int rank,
+	const uint64_t *dims)
+{
+	unsigned char h[HEADER_MAX];
+	size_t namelen = name ? strlen(name) : 0;
+	memcpy(h, record_magic, 3);
+	h[3] = TTS_VERSION;
+	h[4] = (unsigned char)dtype;
+	h[5] = (unsigned char)rank;
+	put_u16(h + 6, (uint16_t)namelen);
+	for (int i = 0; i < rank; i++)
+		put_u64(h + HEADER_FIXED + 8 * i, dims[i]);
+	if (namelen)
+		memcpy(h + HEADER_FIXED + 8 * rank, name, namelen);
+	return compress(w, h, HEADER_FIXED + 8 * rank + namelen, ZSTD_e_continue);
+}
+
+int tts_write_begin(tts_writer *w, const char *name, int dtype, int rank,
+	const uint64_t *dims)
+{
+	uint64_t count, nbytes;
+	if (w->err[0])
+		return -1;
+	if (w->in_record)
+		return wfail(w, "record %s: %llu bytes of data missing", w->name,
+			(unsigned long long)w->remain);
+	if (!name)
+		return wfail(w, "record without a name");
+	const char *why = name_problem((const unsigned char *)name, strlen(name));
+	if (why)
+		return wfail(w, "invalid record name: %s", why);
+	if (rank > 0 && !dims)
+		return wfail(w, "record %s: no dimensions", name);
+	why = shape_problem(dtype, rank, dims, &count, &nbytes);
+	if (why)
+		return wfail(w, "record %s: %s (dtype %d, rank %d)", name, why,
+			dtype, rank);
+	if (write_header(w, name, dtype, rank, dims) < 0)
+		return -1;
+	snprintf(w->name, sizeof w->name, "%s", name);
+	w->remain = nbytes;
+	w->in_record = nbytes > 0;
+	return 0;
+}
+
+int tts_write_data(tts_writer *w, const void *data, size_t n)
+{
+	if (w->err[0])
+		return -1;
+	if (n > w->remain)
+		return wfail(w, "record %s: %zu bytes of data given, %llu expected",
+			w->name, n, (unsigned long long)w->remain);
+	if (n && compress(w, data, n, ZSTD_e_continue) < 0)
+		return -1;
+	w->remain -= n;
+	w->in_record = w->remain > 0;
+	return 0;
+}
+
+int tts_write(tts_writer *w, const char *name, int dtype, int rank,
+	const uint64_t *dims, const void *data)
+{
+	if (tts_write_begin(w, name, dtype, rank, dims) < 0)
+		return -1;
+	size_t n = (size_t)w->remain;
+	if (n != w->remain)
+		return wfail(w, "record %s: too large for this host", name);
+	if (n && !data)
+		return wfail(w, "record %s: no data", name);
+	return tts_write_data(w, data, n);
+}
+
+int tts_write_text(tts_writer *w, const char *name, const char *text)
+{
+	uint64_t len = strlen(text);
+	return tts_write(w, name, TTS_TEXT, 1, &len, text);
+}
+
+int tts_write_meta(tts_writer *w, const char *text)
+{
+	if (strncmp(text, "kind=", 5) != 0)
+		return wfail(w, "meta record must start with kind=");
+	return tts_write_text(w, "meta", text);
+}
+
+int tts_flush(tts_writer *w)
+{
+	if (w->err[0])
+		return -1;
+	if (w->frame_open && compress(w, NULL, 0, ZSTD_e_end) < 0)
+		return -1;
+	if (fflush(w->f) != 0)
+		return wfail(w, "write error: %s", strerror(errno));
+	return 0;
+}
+
+int tts_writer_close(tts_writer *w, char *errbuf, size_t errlen)
+{
+	if (!w->err[0] && w->in_record)
+		wfail(w, "record %s: %llu bytes of data missing", w->name,
+			(unsigned long long)w->remain);
+	if (!w->err[0] && write_header(w, NULL, TTS_END, 0, NULL) == 0 &&
+	    compress(w, NULL, 0, ZSTD_e_end) == 0) {
+		if (fflush(w->f) != 0 || ferror(w->f))
+			wfail(w, "write error: %s", strerror(errno));
+	}
+	int rc = w->err[0] ? -1 : 0;
+	if (errbuf && errlen)
+		snprintf(errbuf, errlen, "%s", w->err);
+	tts_writer_abort(w);
+	return rc;
+}
+
+void tts_writer_abort(tts_writer *w)
+{
+	if (!w)
+		return;
+	ZSTD_freeCCtx(w->cctx);
+	free(w->out);
+	free(w);
+}
+
+/* ---- reading ---- */
+
+struct tts_reader {
+	FILE *f;
+	int fd;              /* read(2) instead of fread, so flushed frames
+				arrive without waiting for a full buffer */
+	ZSTD_DCtx *dctx;
+	unsigned char *in;   /* compressed input */
+	ZSTD_inBuffer inb;
+	size_t incap;
+	unsigned char *out;  /* decompressed bytes [pos, len) not yet used */
+	size_t pos, len, outcap;
+	int eof;             /* no more input */
+	int frame_done;      /* at a zstd frame boundary */
+	uint64_t total_in;
+	unsigned char first[4]; /* the first input bytes, to spot non-zstd */
+	uint64_t remain;     /* unread data bytes of the current record */
+	uint64_t records;    /* records seen, for messages */
+	int ended;           /* the end record was read */
+	char name[TTS_MAX_NAME + 1];
+	char err[ERRLEN];    /* sticky */
+};
+
+static int rfail(tts_reader *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static int rfail(tts_reader *r, const char *fmt, ...)
+{
+	if (r->err[0] == '\0') {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(r->err, sizeof r->err, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+tts_reader *tts_reader_open(FILE *f)
+{
+	if (!is_host_little_endian()) {
+		errno = ENOTSUP;
+		return NULL;
+	}
+	tts_reader *r = calloc(1, sizeof *r);
+	if (!r)
+		return NULL;
+	r->f = f;
+	r->fd = fileno(f);
+#ifdef F_SETPIPE_SZ
+	/* A bigger pipe means fewer, larger reads and writes at each end;
+	 * best effort: the pipe works the same without. */
+	struct stat st;
+	if (r->fd >= 0 && fstat(r->fd, &st) == 0 && S_ISFIFO(st.st_mode))
+		(void)fcntl(r->fd, F_SETPIPE_SZ, PIPE_SIZE);
+#endif
+	r->incap = ZSTD_DStreamInSize() * 8;
+	r->outcap = ZSTD_DStreamOutSize() * 4;
+	r->in = malloc(r->incap);
+	r->out = malloc(r->outcap);
+	r->dctx = ZSTD_createDCtx();
+	r->frame_done = 1;
+	r->inb.src = r->in;
+	if (!r->in || !r->out || !r->dctx) {
+		tts_reader_close(r);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return r;
+}
+
+void tts_reader_close(tts_reader *r)
+{
+	if (!r)
+		return;
+	ZSTD_freeDCtx(r->dctx);
+	free(r->in);
+	free(r->out);
+	free(r);
+}
+
+const char *tts_reader_error(const tts_reader *r)
+{
+	return r->err;
+}
+
+/* Bytes the FILE has buffered already; they must be used before read(2). */
+static size_t stdio_buffered(FILE *f)
+{
+#ifdef __GLIBC__
+	if (f->_IO_read_ptr && f->_IO_read_end > f->_IO_read_ptr)
+		return (size_t)(f->_IO_read_end - f->_IO_read_ptr);
+#else
+	(void)f;
+#endif
+	return 0;
+}
+
+static int read_input(tts_reader *r)
+{
+	size_t buffered = r->fd >= 0 ? stdio_buffered(r->f) : 0;
+	ssize_t n;
+	if (r->fd < 0 || buffered) {
+		size_t want = buffered && buffered < r->incap ? buffered : r->incap;
+		n = (ssize_t)fread(r->in, 1, want, r->f);
+		if (n == 0 && ferror(r->f))
+			return rfail(r, "read error: %s", strerror(errno));
+	} else {
+		do
+			n = read(r->fd, r->in, r->incap);
+		while (n < 0 && errno == EINTR);
+		if (n < 0)
+			return rfail(r, "read error: %s", strerror(errno));
+	}
+	if (n == 0)
+		r->eof = 1;
+	for (size_t i = 0; r->total_in + i < 4 && i < (size_t)n; i++)
+		r->first[r->total_in + i] = r->in[i];
+	r->total_in += (uint64_t)n;
+	r->inb.size = (size_t)n;
+	r->inb.pos = 0;
+	return 0;
+}
+
+/* Could these first input bytes begin a zstd frame (or skippable frame)? */
+static int looks_like_zstd(const unsigned char *p, size_t n)
+{
+	static const unsigned char zmagic[4] = { 0x28, 0xb5, 0x2f, 0xfd };
+	static const unsigned char skip[3] = { 0x2a, 0x4d, 0x18 };
+	if (memcmp(p, zmagic, n < 4 ? n : 4) == 0)
+		return 1;
+	if (n == 0 || (p[0] & 0xf0) != 0x50)
+		return 0;
+	return n < 2 || memcmp(p + 1, skip, n - 1 < 3 ? n - 1 : 3) == 0;
+}
+
+/*
+ * Decompress into out until some bytes arrive: 1 = progress, 0 = end of
+ * input (r->frame_done tells whether it fell between frames), -1 = error.
+ */
+static int decompress_some(tts_reader *r, ZSTD_outBuffer *out)
+{
+	size_t before = out->pos;
+	for (;;) {
+		if (r->inb.pos < r->inb.size || !r->frame_done) {
+			size_t ret = ZSTD_decompressStream(r->dctx, out, &r->inb);
+			if (ZSTD_isError(ret)) {
+				if (ZSTD_getErrorCode(ret) == ZSTD_error_prefix_unknown &&
+				    r->records == 0 && r->len == 0)
+					return rfail(r, "not a tensor stream (not zstd data)");
+				return rfail(r, "corrupt stream: %s", ZSTD_getErrorName(ret));
+			}
+			r->frame_done = ret == 0;
+			if (out->pos > before)
+				return 1;
+			if (r->inb.pos < r->inb.size)
+				continue;
+		}
+		if (r->eof)
+			return 0;
+		if (read_input(r) < 0)
+			return -1;
+	}
+}
+
+/* The reason input ended early, as a message. */
+static int truncated(tts_reader *r, const char *where)
+{
+	if (r->total_in == 0)
+		return rfail(r, "truncated stream: empty input");
+	if (r->total_in < 4 && !looks_like_zstd(r->first, r->total_in))
+		return rfail(r, "not a tensor stream (not zstd data)");
+	if (!r->frame_done)
+		return rfail(r, "truncated stream: input ends inside a zstd frame%s",
+			where);
+	return rfail(r, "truncated stream: %s", where[0] ? where + 2 : "input ends");
+}
+
+/* Make at least n decompressed bytes available at r->out + r->pos.
+ * 1 = done, 0 = input ended first, -1 = error. */
+static int need(tts_reader *r, size_t n)
+{
+	if (r->len - r->pos >= n)
+		return 1;
+	if (r->pos > 0) {
+		memmove(r->out, r->out + r->pos, r->len - r->pos);
+		r->len -= r->pos;
+		r->pos = 0;
+	}
+	while (r->len < n) {
+		ZSTD_outBuffer out = { r->out, r->outcap, r->len };
+		int rc = decompress_some(r, &out);
+		r->len = out.pos;
+		if (rc <= 0)
+			return rc;
+	}
+	return 1;
+}
+
+static int skip_data(tts_reader *r)
+{
+	while (r->remain > 0) {
+		size_t avail = r->len - r->pos;
+		size_t take = avail < r->remain ? avail : (size_t)r->remain;
+		r->pos += take;
+		r->remain -= take;
+		if (r->remain == 0)
+			break;
+		r->pos = r->len = 0;
+		int rc = need(r, 1);
+		if (rc <= 0)
+			return rc < 0 ? -1 : truncated(r, ", inside the data of a record");
+	}
+	return 0;
+}
+
+/* After the end record: the frame it is in must finish cleanly (that is
+ * where the checksum is) and hold nothing more.  Later frames are not read. */
+static int finish_end(tts_reader *r)
+{
+	while (r->len == r->pos && !r->frame_done) {
+		r->pos = r->len = 0;
+		ZSTD_outBuffer out = { r->out, r->outcap, 0 };
+		int rc = decompress_some(r, &out);
+		r->len = out.pos;
+		if (rc < 0)
+			return -1;
+		if (rc == 0)
+			return truncated(r, "");
+	}
+	if (r->len > r->pos)
+		return rfail(r, "corrupt stream: data after the end record");
+	r->ended = 1;
+	return 0;
+}
+
+/* Describe the record being parsed for messages: its number until the
+ * name is known. */
+#define RECORD_FMT "record #%llu"
+#define RECORD_ARG(r) (unsigned long long)((r)->records + 1)
+
+static int bad_magic(tts_reader *r)
+{
+	if (r->records == 0)
+		return rfail(r, "not a tensor stream");
+	return rfail(r, "corrupt stream: " RECORD_FMT ": bad record magic",
+		RECORD_ARG(r));
+}
+
+static int parse_header(tts_reader *r, tts_header *h)
+{
+	const unsigned char *p = r->out + r->pos;
+	if (memcmp(p, record_magic, 3) != 0)
+		return bad_magic(r);
+	if (p[3] != TTS_VERSION)
+		return rfail(r, "unsupported stream version %d", p[3]);
+	int dtype = p[4], rank = p[5];
+	size_t namelen = get_u16(p + 6);
+	if (dtype == TTS_END) {
+		if (rank != 0 || namelen != 0)
+			return rfail(r, "corrupt stream: end record with rank %d and name length %zu",
+				rank, namelen);
+		r->pos += HEADER_FIXED;
+		return 0;
+	}
+	if (!tts_dtype_name(dtype))
+		return rfail(r, RECORD_FMT ": unknown dtype %d", RECORD_ARG(r), dtype);
+	if (rank > TTS_MAX_RANK)
+		return rfail(r, RECORD_FMT ": rank %d larger than %d", RECORD_ARG(r),
+			rank, TTS_MAX_RANK);
+	if (namelen == 0 || namelen > TTS_MAX_NAME)
+		return rfail(r, RECORD_FMT ": name length %zu out of range 1..%d",
+			RECORD_ARG(r), namelen, TTS_MAX_NAME);
+	size_t hlen = HEADER_FIXED + 8 * (size_t)rank + namelen;
+	int rc = need(r, hlen);
+	if (rc <= 0)
+		return rc < 0 ? -1 : truncated(r, ", inside a record header");
+	p = r->out + r->pos;
+	const unsigned char *name = p + HEADER_FIXED + 8 * rank;
+	const char *why = name_problem(name, namelen);
+	if (why)
+		return rfail(r, RECORD_FMT ": %s", RECORD_ARG(r), why);
+	memset(h, 0, sizeof *h);
+	memcpy(h->name, name, namelen);
+	h->dtype = dtype;
+	h->rank = rank;
+	for (int i = 0; i < rank; i++)
+		h->dims[i] = get_u64(p + HEADER_FIXED + 8 * i);
+	why = shape_problem(dtype, rank, h->dims, &h->count, &h->nbytes);
+	if (why)
+		return rfail(r, "record %s: %s", h->name, why);
+	memcpy(r->name, h->name, namelen + 1);
+	r->pos += hlen;
+	r->remain = h->nbytes;
+	r->records++;
+	return 1;
+}
+
+int tts_next(tts_reader *r, tts_header *h)
+{
+	if (r->err[0])
+		return -1;
+	if (r->ended)
+		return 0;
+	if (skip_data(r) < 0)
+		return -1;
+	int rc = need(r, HEADER_FIXED);
+	if (rc < 0)
+		return -1;
+	if (rc == 0) {
+		size_t avail = r->len - r->pos;
+		if (avail == 0)
+			return truncated(r, r->frame_done ? ", no end record" : "");
+		if (memcmp(r->out + r->pos, record_magic, avail < 3 ? avail : 3) != 0)
+			return bad_magic(r);
+		return truncated(r, ", inside a record header");
+	}
+	rc = parse_header(r, h);
+	if (rc == 0) {
+		memset(h, 0, sizeof *h);
+		return finish_end(r) < 0 ? -1 : 0;
+	}
+	return rc;
+}
+
+int tts_read_data(tts_reader *r, void *buf, size_t n)
+{
+	if (r->err[0])
+		return -1;
+	if (n > r->remain)
+		return rfail(r, "record %s: reading %zu bytes, only %llu left",
+			r->name, n, (unsigned long long)r->remain);
+	unsigned char *dst = buf;
+	while (n > 0) {
+		size_t avail = r->len - r->pos;
+		if (avail > 0) {
+			size_t take = avail < n ? avail : n;
+			memcpy(dst, r->out + r->pos, take);
+			r->pos += take;
+			dst += take;
+			n -= take;
+			r->remain -= take;
+			continue;
+		}
+		int rc;
+		r->pos = r->len = 0;
+		if (n >= DIRECT_MIN) {
+			ZSTD_outBuffer out = { dst, n, 0 };
+			rc = decompress_some(r, &out);
+			dst += out.pos;
+			n -= out.pos;
+			r->remain -= out.pos;
+		} else {
+			rc = need(r, 1);
+		}
+		if (rc < 0)
+			return -1;
+		if (rc == 0) {
+			char where[TTS_MAX_NAME + 64];
+			snprintf(where, sizeof where, ", inside the data of record %s",
+				r->name);
+			return truncated(r, where);
+		}
+	}
+	return 0;
+}
+
+void *tts_read_alloc(tts_reader *r, const tts_header *h, uint64_t max_bytes)
+{
+	uint64_t limit = max_bytes ? max_bytes : TTS_MAX_BYTES;
+	if (r->err[0])
+		return NULL;
+	if (r->remain != h->nbytes) {
+		rfail(r, "record %s: data already partly read", h->name);
+		return NULL;
+	}
+	if (h->nbytes > limit || h->nbytes >= SIZE_MAX) {
+		rfail(r, "record %s: %llu bytes, more than the limit of %llu",
+			h->name, (unsigned long long)h->nbytes,
+			(unsigned long long)limit);
+		return NULL;
+	}
+	char *buf = malloc((size_t)h->nbytes + 1);
+	if (!buf) {
+		rfail(r, "record %s: out of memory for %llu bytes", h->name,
+			(unsigned long long)h->nbytes);
+		return NULL;
+	}
+	if (tts_read_data(r, buf, (size_t)h->nbytes) < 0) {
+		free(buf);
+		return NULL;
+	}
+	buf[h->nbytes] = '\0';
+	return buf;
+}
+
+int tts_copy_record(tts_reader *r, const tts_header *h, tts_writer *w)
+{
+	if (r->err[0])
+		return -1;
+	if (r->remain != h->nbytes)
+		return rfail(r, "record %s: data already partly read", h->name);
+	if (tts_write_begin(w, h->name, h->dtype, h->rank, h->dims) < 0)
+		return -1;
+	/* Pass the decompressed buffer on directly: no copy of our own. */
+	while (r->remain > 0) {
+		size_t avail = r->len - r->pos;
+		if (avail == 0) {
+			r->pos = r->len = 0;
+			int rc = need(r, 1);
+			if (rc < 0)
+				return wfail(w, "%s", r->err);
+			if (rc == 0) {
+				truncated(r, ", inside the data of a record");
+				return wfail(w, "%s", r->err);
+			}
+			continue;
+		}
+		size_t take = avail < r->remain ? avail : (size_t)r->remain;
+		if (take > COPY_PIECE)
+			take = COPY_PIECE;
+		if (tts_write_data(w, r->out + r->pos, take) < 0)
+			return -1;
+		r->pos += take;
+		r->remain -= take;
+	}
+	return 0;
+}
+
+int tts_meta_get(const char *meta, const char *key, char *buf, size_t len)
+{
+	size_t klen = strlen(key);
+	for (const char *line = meta; line && *line; ) {
+		const char *end = strchr(line, '\n');
+		size_t llen = end ? (size_t)(end - line) : strlen(line);
+		if (llen > klen && strncmp(line, key, klen) == 0 && line[klen] == '=') {
+			const char *v = line + klen + 1;
+			size_t vlen = llen - klen - 1;
+			if (vlen > 0 && v[vlen - 1] == '\r')
+				vlen--;
+			if (len > 0) {
+				size_t n = vlen < len - 1 ? vlen : len - 1;
+				memcpy(buf, v, n);
+				buf[n] = '\0';
+			}
+			return 1;
+		}
+		line = end ? end + 1 : NULL;
+	}
+	return 0;
+}

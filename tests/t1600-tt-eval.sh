@@ -1,0 +1,128 @@
+#!/bin/sh
+test_description='tt-eval: metrics of a recs stream, the pop baseline'
+. "$(dirname "$0")/test-lib.sh"
+
+# The fixture of tests/unit/test_topk.c (see t1500).  With k=2 the test
+# targets sit at ranks 0, 1, 1; the lists' first items are 10, 20, 20 and
+# their items 10 30 20 40 of the 5.
+UNIT=${TT_UNIT_DIR:-$TOP/build/opt/tests}
+case $UNIT in /*) ;; *) UNIT=$TOP/$UNIT ;; esac
+"$UNIT/test_topk" --write-embeddings . &&
+tt-topk -k 2 --format tts items.tts <users.tts >recs.tts || exit 1
+
+test_expect_success 'the table for people' '
+	cat >expect <<-EOF &&
+	recs (test split, 3 users)
+	                 @1       @2
+	HR           0.3333   1.0000
+	NDCG         0.3333   0.7540
+	MRR          0.3333   0.6667
+	coverage     0.4000   0.8000
+	EOF
+	tt-eval --k 2,1 prep.tts <recs.tts >actual &&
+	test_cmp expect actual
+'
+
+test_expect_success '--tsv, hand-computed: NDCG@2 = (1 + 2/log2(3))/3' '
+	cat >expect <<-EOF &&
+	hr	1	0.333333
+	hr	2	1.000000
+	ndcg	1	0.333333
+	ndcg	2	0.753953
+	mrr	1	0.333333
+	mrr	2	0.666667
+	coverage	1	0.400000
+	coverage	2	0.800000
+	EOF
+	tt-eval --tsv --k 1,2 prep.tts recs.tts >actual &&
+	test_cmp expect actual
+'
+
+test_expect_success 'default --k 10,20 needs lists of 20' '
+	test_must_fail tt-eval prep.tts <recs.tts 2>err &&
+	test_grep "<stdin>: k=2, fewer than the largest --k \\(20\\)" err
+'
+
+test_expect_success 'a longer list evaluates the same at the same K' '
+	tt-topk -k 4 --format tts items.tts <users.tts >recs4.tts &&
+	tt-eval --tsv --k 1,2 prep.tts recs.tts >expect &&
+	tt-eval --tsv --k 1,2 prep.tts recs4.tts >actual &&
+	test_cmp expect actual
+'
+
+test_expect_success 'a missing user counts as a miss, with a warning' '
+	tt-topk -k 2 --format tts items.tts <users2.tts >part.tts &&
+	tt-eval --tsv --k 2 prep.tts part.tts >out 2>err &&
+	test_grep "^hr	2	0.666667\$" out &&
+	test_grep "^tt-eval: part.tts: 1 of 3 users with a test target have no recommendations; counted as misses\$" err
+'
+
+test_expect_success '--baseline pop alone: test split' '
+	cat >expect <<-EOF &&
+	pop.hr	1	1.000000
+	pop.hr	2	1.000000
+	pop.ndcg	1	1.000000
+	pop.ndcg	2	1.000000
+	pop.mrr	1	1.000000
+	pop.mrr	2	1.000000
+	pop.coverage	1	0.600000
+	pop.coverage	2	0.800000
+	EOF
+	tt-eval --tsv --k 1,2 --baseline pop prep.tts </dev/null >actual &&
+	test_cmp expect actual
+'
+
+test_expect_success '--baseline pop --split valid: ranks 3, 0, 1' '
+	cat >expect <<-EOF &&
+	pop.hr	1	0.333333
+	pop.hr	2	0.666667
+	pop.hr	4	1.000000
+	pop.ndcg	1	0.333333
+	pop.ndcg	2	0.543643
+	pop.ndcg	4	0.687202
+	pop.mrr	1	0.333333
+	pop.mrr	2	0.500000
+	pop.mrr	4	0.583333
+	pop.coverage	1	0.400000
+	pop.coverage	2	0.800000
+	pop.coverage	4	1.000000
+	EOF
+	tt-eval --tsv --k 1,2,4 --split valid --baseline pop prep.tts >actual &&
+	test_cmp expect actual
+'
+
+test_expect_success 'recs and baseline together; at=test recs on valid warn' '
+	tt-eval --tsv --k 2 --split valid --baseline pop prep.tts recs.tts >out 2>err &&
+	test_grep "^hr	2	0.000000\$" out &&
+	test_grep "^pop.hr	2	0.666667\$" out &&
+	test_grep "made at=test, evaluated on the valid split" err
+'
+
+test_expect_success 'a stream that is not recs' '
+	test_must_fail tt-eval --k 1 prep.tts items.tts 2>err &&
+	test_grep "items.tts: kind=embeddings, expected kind=recs" err
+'
+
+test_expect_success 'a truncated recs stream' '
+	size=$(wc -c <recs.tts) &&
+	head -c $((size - 10)) recs.tts >trunc.tts &&
+	test_must_fail tt-eval --k 1 prep.tts trunc.tts 2>err &&
+	test_grep "trunc.tts: " err
+'
+
+test_expect_success 'bad usage: exit 2' '
+	{ tt-eval --k 0 prep.tts <recs.tts 2>err; test $? = 2; } &&
+	{ tt-eval --k 1,x prep.tts <recs.tts 2>err; test $? = 2; } &&
+	{ tt-eval --split train prep.tts <recs.tts 2>err; test $? = 2; } &&
+	{ tt-eval --baseline random prep.tts <recs.tts 2>err; test $? = 2; } &&
+	{ tt-eval 2>err; test $? = 2; }
+'
+
+test_expect_success 'every --help option is in the man page and back' '
+	tt-eval --help | grep -oE -- "--[a-z-]+" | sort -u >help.opts &&
+	grep -oE "^\\.It Fl (-[a-z-]+|[a-z] , Fl -[a-z-]+)" "$TOP/man/tt-eval.1" |
+		grep -oE -- "-[a-z-]+\$" | sed "s/^/-/" | sort -u >man.opts &&
+	test_cmp help.opts man.opts
+'
+
+test_done

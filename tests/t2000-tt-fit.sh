@@ -1,0 +1,165 @@
+#!/bin/sh
+test_description='tt-fit and tt-batch: training, determinism, batches, faults'
+. "$(dirname "$0")/test-lib.sh"
+
+# A small generated data set and a small model, so each fit takes a second.
+ml-synth --users 300 --items 120 --ratings 12000 --seed 3 --format seq >ratings.txt &&
+ml-prep ratings.txt >ml.tts || exit 1
+SMALL="--dim 16 --hidden 32 --history 20 --blocks 1 --batch 16 --threads 1"
+WEIGHTS="item_emb pos_emb block0.wq block0.ff2_w lnf_g"
+
+test_expect_success 'trains and writes a model stream' '
+	tt-fit $SMALL --epochs 2 -o model.bin ml.tts &&
+	tt-dump model.bin >dump &&
+	test_grep "^ *kind=model" dump &&
+	test_grep "^item_emb +f32 +\(120,16\)" dump &&
+	test_grep "^user_ids +i64 +\(300\)" dump
+'
+
+test_expect_success 'the same seed gives the same bytes' '
+	tt-fit $SMALL --epochs 2 ml.tts >a.bin &&
+	tt-fit $SMALL --epochs 2 <ml.tts >b.bin &&
+	cmp a.bin b.bin &&
+	cmp a.bin model.bin
+'
+
+test_expect_success 'another seed gives another model' '
+	tt-fit $SMALL --epochs 2 --seed 2 ml.tts >c.bin &&
+	! cmp -s a.bin c.bin
+'
+
+test_expect_success 'two threads: deterministic too' '
+	tt-fit $SMALL --threads 2 --epochs 1 ml.tts >t1.bin &&
+	tt-fit $SMALL --threads 2 --epochs 1 ml.tts >t2.bin &&
+	cmp t1.bin t2.bin
+'
+
+test_expect_success 'tt-batch makes exactly the batches tt-fit makes' '
+	tt-batch --history 20 --batch 16 --epochs 2 ml.tts >batches.tts &&
+	tt-fit $SMALL batches.tts >from-batches.bin &&
+	for w in $WEIGHTS item_ids; do
+		tt-dump --tsv $w a.bin >expect.$w &&
+		tt-dump --tsv $w from-batches.bin >actual.$w &&
+		test_cmp expect.$w actual.$w || return 1
+	done
+'
+
+test_expect_success 'tt-batch | tt-fit through a pipe, seed architecture' '
+	tt-batch --history 10 --batch 4 ml.tts | tt-fit --arch seed --dim 8 --hidden 8 >seed.bin &&
+	tt-dump seed.bin >dump &&
+	test_grep "^ *arch=seed" dump &&
+	test_grep "^user_emb +f32 +\(300,8\)" dump
+'
+
+test_expect_success 'batch stream records and shapes' '
+	tt-batch --history 20 --batch 16 ml.tts | tt-dump >dump &&
+	test_grep "^ *kind=batch" dump &&
+	test_grep "^hist +i32 +\(16,20\)" dump &&
+	test_grep "^targets +i32 +\(16,20\)" dump
+'
+
+test_expect_success '--valid, --test and --log report what they measured' '
+	tt-fit $SMALL --epochs 2 --valid --test --log fit.tsv ml.tts >v.bin 2>err &&
+	test_grep "epoch 2 loss [0-9.]+ valid HR@10 0\.[0-9]{4} NDCG@10 0\.[0-9]{4}" err &&
+	test_grep "test HR@10 0\.[0-9]{4} NDCG@10 0\.[0-9]{4}" err &&
+	test $(wc -l <fit.tsv) = 3 &&
+	head -1 fit.tsv >header &&
+	printf "epoch\tstep\tloss\tvalid_hr10\tvalid_ndcg10\texamples_per_s\tseconds\n" >expect &&
+	test_cmp expect header
+'
+
+test_expect_success 'validation numbers equal tt-eval on the same model' '
+	tt-fit $SMALL --epochs 2 --valid ml.tts 2>err >m.bin &&
+	tt-embed m.bin >items.tts &&
+	tt-embed --users --at valid m.bin ml.tts >users.tts &&
+	tt-topk -k 10 --format tts items.tts users.tts >recs.tts &&
+	tt-eval --split valid --k 10 --tsv ml.tts recs.tts >eval.tsv &&
+	hr=$(awk -F"\t" "\$1==\"HR\" {printf \"%.4f\", \$3}" eval.tsv) &&
+	ndcg=$(awk -F"\t" "\$1==\"NDCG\" {printf \"%.4f\", \$3}" eval.tsv) &&
+	test_grep "epoch 2 .*valid HR@10 $hr NDCG@10 $ndcg" err
+'
+
+test_expect_success 'learns: beats the popularity baseline on the test split' '
+	tt-fit $SMALL --epochs 6 --lr 0.005 ml.tts >good.bin &&
+	tt-embed good.bin >items.tts &&
+	tt-embed --users good.bin ml.tts >users.tts &&
+	tt-topk -k 10 --format tts items.tts users.tts >recs.tts &&
+	tt-eval --k 10 --tsv ml.tts recs.tts >model.tsv &&
+	tt-eval --k 10 --tsv --baseline pop ml.tts >pop.tsv &&
+	m=$(awk -F"\t" "\$1==\"HR\" {print \$3}" model.tsv) &&
+	p=$(awk -F"\t" "\$1==\"HR\" {print \$3}" pop.tsv) &&
+	echo "model HR@10 $m, popularity $p" &&
+	awk "BEGIN { exit !($m > 1.5 * $p) }"
+'
+
+test_expect_success '--init resumes from a model' '
+	tt-fit $SMALL --epochs 1 --init a.bin ml.tts >resumed.bin &&
+	tt-dump resumed.bin >dump &&
+	test_grep "^item_emb" dump &&
+	! cmp -s resumed.bin a.bin
+'
+
+test_expect_success '--init with a model of other data is refused' '
+	ml-synth --users 50 --items 40 --ratings 2000 --seed 4 --format seq | ml-prep >other.tts &&
+	test_must_fail tt-fit $SMALL --init a.bin other.tts >x.bin 2>err &&
+	test_grep "a.bin: the model has 300 users and 120 items, the data 50 and 40" err
+'
+
+test_expect_success 'a truncated prep stream: error, no model, previous file intact' '
+	cp a.bin keep.bin &&
+	head -c 3000 ml.tts >cut.tts &&
+	test_must_fail tt-fit $SMALL -o keep.bin cut.tts 2>err &&
+	test_grep "cut.tts: .*truncated" err &&
+	cmp a.bin keep.bin &&
+	! ls keep.bin.tmp* 2>/dev/null
+'
+
+test_expect_success 'a stream of another kind is refused' '
+	tt-embed a.bin >items.tts &&
+	test_must_fail tt-fit items.tts >x.bin 2>err &&
+	test_grep "expected a prep or batch stream, not kind=embeddings" err
+'
+
+test_expect_success 'a truncated batch stream: error, no model' '
+	tt-batch --history 20 --batch 16 ml.tts >b.tts &&
+	head -c 20000 b.tts >bcut.tts &&
+	test_must_fail tt-fit $SMALL -o nomodel.bin bcut.tts 2>err &&
+	test_grep "truncated" err &&
+	! test -e nomodel.bin
+'
+
+test_expect_success 'SIGINT: finishes the step, saves the model, exits 130' '
+	tt-fit $SMALL --epochs 100000 --log int.tsv -o int.bin ml.tts 2>err &
+	pid=$! &&
+	while ! test -s int.tsv || test $(wc -l <int.tsv) -lt 2; do sleep 0.1; done &&
+	kill -INT $pid &&
+	{ wait $pid; code=$?; } ;
+	test $code = 130 &&
+	tt-dump int.bin >dump &&
+	test_grep "^item_emb" dump
+'
+
+test_expect_success 'bad options' '
+	test_must_fail tt-fit --dim 0 ml.tts 2>err &&
+	test_grep "dim" err &&
+	test_must_fail tt-fit --arch nope ml.tts 2>err &&
+	test_grep "is not tt or seed" err &&
+	test_must_fail tt-fit --dim 10 --heads 4 ml.tts >x.bin 2>err &&
+	test_grep "multiple of the number of heads" err
+'
+
+test_expect_success '--help lists the options; --version' '
+	tt-fit --help >help &&
+	test_grep "^usage: tt-fit" help &&
+	tt-fit --version >v &&
+	test_grep "^tt-fit \(tt\) " v
+'
+
+test_expect_success 'binary output refused on a terminal (script(1) available)' '
+	if command -v script >/dev/null; then
+		script -qc "tt-fit $SMALL --epochs 1 $SCRATCH/ml.tts" /dev/null >out 2>&1;
+		grep -q "refused on a terminal" out
+	fi
+'
+
+test_done

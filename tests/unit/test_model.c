@@ -1,0 +1,113 @@
+/* test_model.c - the whole model's gradients against finite differences,
+ * for both user towers, on tiny configurations. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "layers.h"
+#include "model.h"
+#include "tap.h"
+
+/* A batch of B rows of L slots: padding first, random items, targets. */
+static void random_batch(batch *bt, int64_t B, int64_t L, int64_t U, int64_t N, uint64_t *rng)
+{
+	batch_alloc(bt, B, L, 0);
+	bt->B = B;
+	for (int64_t b = 0; b < B; b++) {
+		bt->users[b] = (int32_t)(rng_next(rng) % U);
+		int64_t pad = b == 0 ? 0 : (int64_t)(rng_next(rng) % L);
+		for (int64_t t = 0; t < L; t++) {
+			int in = t >= pad;
+			bt->hist[b * L + t] = in ? (int32_t)(rng_next(rng) % N) : -1;
+			bt->targets[b * L + t] = in && rng_next(rng) % 4 ? (int32_t)(rng_next(rng) % N) : -1;
+		}
+	}
+}
+
+/* Loss at the current weights, with the dropout masks of rng_seed. */
+static double loss_at(model *m, const batch *bt, uint64_t rng_seed)
+{
+	uint64_t rng = rng_seed;
+	int64_t n;
+	return model_step_grad(m, bt, &rng, &n);
+}
+
+static void check(const char *what, model_config c)
+{
+	char err[256];
+	model *m = model_new(&c, err, sizeof err);
+	if (!ok(m != NULL, "%s: model_new (%s)", what, m ? "" : err))
+		return;
+	model_init_weights(m, 7);
+	/* larger weights than at initialisation, so every path matters */
+	float *w = model_weights(m);
+	size_t P = model_num_params(m);
+	uint64_t rng = 11;
+	for (size_t i = 0; i < P; i++)
+		w[i] += 0.1f * (float)(rng_uniform(&rng) - 0.5);
+	batch bt;
+	random_batch(&bt, 3, c.L, c.U, c.N, &rng);
+	model_train_alloc(m, 3, 1);
+	loss_at(m, &bt, 99);
+	float *analytic = malloc(P * sizeof *analytic);
+	memcpy(analytic, model_grads(m), P * sizeof *analytic);
+	/* every tensor, a few of its entries */
+	int bad = 0, checked = 0;
+	double worst = 0;
+	for (size_t t = 0; t < model_num_tensors(m); t++) {
+		int rank;
+		uint64_t dims[2];
+		size_t off;
+		const char *name = model_tensor(m, t, &rank, dims, &off);
+		size_t n = dims[0] * (rank > 1 ? dims[1] : 1);
+		for (int k = 0; k < 6; k++) {
+			size_t i = off + rng_next(&rng) % n;
+			float save = w[i];
+			double h = 1e-3;
+			w[i] = save + (float)h;
+			double lp = loss_at(m, &bt, 99);
+			w[i] = save - (float)h;
+			double lm = loss_at(m, &bt, 99);
+			w[i] = save;
+			double num = (lp - lm) / (2 * h), ana = analytic[i];
+			double diff = fabs(num - ana), tol = 2e-3 + 2e-2 * fabs(num);
+			checked++;
+			if (diff > worst)
+				worst = diff;
+			if (diff > tol) {
+				if (bad++ < 5)
+					diag("%s %s[%zu]: numeric %.6g analytic %.6g", what, name, i - off, num, ana);
+			}
+		}
+	}
+	ok(bad == 0, "%s: %d gradients agree with finite differences (worst %.2g)", what, checked, worst);
+	/* split over two threads, the gradients are the same sums (with
+	 * dropout each thread draws its own masks) */
+	if (c.dropout > 0)
+		goto out;
+	model_train_alloc(m, 3, 2);
+	loss_at(m, &bt, 99);
+	double far = 0;
+	for (size_t i = 0; i < P; i++) {
+		double d = fabs(model_grads(m)[i] - analytic[i]);
+		far = d > far ? d : far;
+	}
+	ok(far < 1e-5, "%s: two threads give the gradients of one (max difference %.2g)", what, far);
+out:
+	free(analytic);
+	batch_free(&bt);
+	model_free(m);
+}
+
+int main(void)
+{
+	model_config seed = { .arch = ARCH_SEED, .U = 5, .N = 7, .E = 4, .F = 6, .NH = 2, .L = 5 };
+	check("seed tower", seed);
+	model_config tt = { .arch = ARCH_TT, .U = 5, .N = 7, .E = 4, .F = 6, .NH = 2, .L = 5,
+		.blocks = 2, .positions = 1 };
+	check("tt tower", tt);
+	tt.item_mlp = 1;
+	check("tt tower with item MLP", tt);
+	tt.dropout = 0.3f;
+	check("tt tower with dropout", tt);
+	return done();
+}
