@@ -91,7 +91,9 @@ int main(int argc, char **argv)
 		(long long)p.n_users, (long long)p.n_items, (long long)L, (long long)B,
 		(long long)epochs, (unsigned long long)seed, (long long)M, alpha,
 		(long long)batcher_examples(&bb));
-	if (!w || tts_write_meta(w, meta) || ids_write(w, &p))
+	uint64_t N = p.n_items;
+	if (!w || tts_write_meta(w, meta) || ids_write(w, &p) ||
+	    (M && tts_write(w, "log_q", TTS_F32, 1, &N, neg.log_q)))
 		die("%s: %s", outpath ? outpath : "standard output", w ? tts_writer_error(w) : "out of memory");
 	for (int64_t e = 1; e <= epochs; e++) {
 		batcher_epoch(&bb, e);

@@ -36,6 +36,11 @@ static const char usage_text[] =
 "  -b, --batch B          rows per step (tt 128, seed 16)\n"
 "      --lr RATE          Adam learning rate (0.001)\n"
 "      --weight-decay W   AdamW decoupled weight decay (0)\n"
+"      --loss NAME        softmax (full, default), sampled (softmax over the target\n"
+"                         and sampled negatives, log-Q corrected), inbatch (the\n"
+"                         batch's other targets as negatives) or bce\n"
+"  -n, --negatives M      negatives per example for sampled and bce (100)\n"
+"      --neg-alpha A      sample negatives by popularity^A (0: uniform)\n"
 "  -s, --seed S           random seed (1)\n"
 "  -t, --threads N        threads (TT_THREADS or 2)\n"
 "      --max-steps N      stop after N steps\n"
@@ -57,14 +62,15 @@ static struct {
 	model_config cfg;
 	int epochs, batch, threads, level, valid, test, patience;
 	int hidden_set, history_set, epochs_set, batch_set;
-	double lr, weight_decay;
+	int loss, negatives;
+	double lr, weight_decay, neg_alpha;
 	uint64_t seed;
 	long long max_steps;
 	const char *input, *output, *log, *init;
 } opt = {
 	.cfg = { .arch = ARCH_TT, .E = 64, .F = 256, .NH = 2, .L = 200, .blocks = 2,
 		.positions = 1, .dropout = 0.2f },
-	.epochs = 30, .batch = 128, .lr = 1e-3, .seed = 1, .level = 3,
+	.epochs = 30, .batch = 128, .lr = 1e-3, .seed = 1, .level = 3, .negatives = 100,
 };
 
 static volatile sig_atomic_t interrupted;
@@ -78,7 +84,8 @@ static void on_interrupt(int sig)
 static void parse_options(int argc, char **argv)
 {
 	enum { O_HIDDEN = 256, O_HEADS, O_BLOCKS, O_DROPOUT, O_ITEM_MLP, O_NO_POS,
-		O_LR, O_WD, O_MAX_STEPS, O_INIT, O_VALID, O_PATIENCE, O_TEST, O_LOG };
+		O_LR, O_WD, O_MAX_STEPS, O_INIT, O_VALID, O_PATIENCE, O_TEST, O_LOG,
+		O_LOSS, O_NEG_ALPHA };
 	static const struct option longopts[] = {
 		{ "arch", required_argument, NULL, 'a' },
 		{ "dim", required_argument, NULL, 'd' },
@@ -93,6 +100,9 @@ static void parse_options(int argc, char **argv)
 		{ "batch", required_argument, NULL, 'b' },
 		{ "lr", required_argument, NULL, O_LR },
 		{ "weight-decay", required_argument, NULL, O_WD },
+		{ "loss", required_argument, NULL, O_LOSS },
+		{ "negatives", required_argument, NULL, 'n' },
+		{ "neg-alpha", required_argument, NULL, O_NEG_ALPHA },
 		{ "seed", required_argument, NULL, 's' },
 		{ "threads", required_argument, NULL, 't' },
 		{ "max-steps", required_argument, NULL, O_MAX_STEPS },
@@ -110,7 +120,7 @@ static void parse_options(int argc, char **argv)
 	const char *env = getenv("TT_THREADS");
 	opt.threads = env ? (int)parse_int("TT_THREADS", env, 1, 256) : 2;
 	int ch;
-	while ((ch = getopt_long(argc, argv, "a:d:L:e:b:s:t:o:l:hV", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "a:d:L:e:b:n:s:t:o:l:hV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'a':
 			if (strcmp(optarg, "tt") == 0)
@@ -132,6 +142,18 @@ static void parse_options(int argc, char **argv)
 		case 'b': opt.batch = (int)parse_int("--batch", optarg, 1, 1 << 20); opt.batch_set = 1; break;
 		case O_LR: opt.lr = parse_double("--lr", optarg, 0, 10); break;
 		case O_WD: opt.weight_decay = parse_double("--weight-decay", optarg, 0, 10); break;
+		case O_LOSS: {
+			static const char *names[] = { "softmax", "sampled", "inbatch", "bce" };
+			int i = 0;
+			while (i < 4 && strcmp(optarg, names[i]) != 0)
+				i++;
+			if (i == 4)
+				usage_error("--loss: '%s' is not softmax, sampled, inbatch or bce", optarg);
+			opt.loss = i;
+			break;
+		}
+		case 'n': opt.negatives = (int)parse_int("--negatives", optarg, 1, 1 << 16); break;
+		case O_NEG_ALPHA: opt.neg_alpha = parse_double("--neg-alpha", optarg, 0, 4); break;
 		case 's': opt.seed = (uint64_t)parse_int("--seed", optarg, 0, INT64_MAX); break;
 		case 't': opt.threads = (int)parse_int("--threads", optarg, 1, 256); break;
 		case O_MAX_STEPS: opt.max_steps = parse_int("--max-steps", optarg, 1, INT64_MAX); break;
@@ -234,14 +256,25 @@ static void log_epoch(trainer *t, int64_t epoch, double loss, const metrics_resu
 	fflush(t->log);
 }
 
+static int needs_negatives(void)
+{
+	return opt.loss == LOSS_SAMPLED || opt.loss == LOSS_BCE;
+}
+
 static void train_on_prep(trainer *t)
 {
 	batcher bb;
 	batch bt;
+	sampler neg;
 	uint64_t rng = opt.seed ^ 0xd1b54a32d192ed03ULL;
 	const model_config *c = model_cfg(t->m);
-	if (batcher_init(&bb, &t->p, c->L, opt.batch, 0, NULL, opt.seed) ||
-	    batch_alloc(&bt, opt.batch, c->L, 0) ||
+	int64_t M = needs_negatives() ? opt.negatives : 0;
+	/* in-batch targets come by popularity: their log-Q is popularity's */
+	double alpha = opt.loss == LOSS_INBATCH ? 1.0 : opt.neg_alpha;
+	if (sampler_init(&neg, &t->p, alpha) ||
+	    model_set_loss(t->m, opt.loss, M, opt.loss == LOSS_BCE ? NULL : neg.log_q) ||
+	    batcher_init(&bb, &t->p, c->L, opt.batch, M, &neg, opt.seed) ||
+	    batch_alloc(&bt, opt.batch, c->L, M) ||
 	    model_train_alloc(t->m, opt.batch, opt.threads) ||
 	    model_adam_alloc(t->m))
 		die("out of memory for training");
@@ -296,6 +329,16 @@ static void train_on_prep(trainer *t)
 	}
 	batch_free(&bt);
 	batcher_free(&bb);
+	sampler_free(&neg);
+}
+
+static void read_log_q(tts_reader *r, const tts_header *h, float **log_q, int64_t N)
+{
+	if (h->dtype != TTS_F32 || h->rank != 1 || (int64_t)h->dims[0] != N)
+		die("%s: record log_q: expected f32 (%lld)", input_name(opt.input), (long long)N);
+	free(*log_q);
+	if (!(*log_q = tts_read_alloc(r, h, 0)))
+		die("%s: %s", input_name(opt.input), tts_reader_error(r));
 }
 
 static void train_on_batches(trainer *t, tts_reader *r)
@@ -305,6 +348,7 @@ static void train_on_batches(trainer *t, tts_reader *r)
 	char err[256];
 	uint64_t rng = opt.seed ^ 0xd1b54a32d192ed03ULL;
 	const model_config *c = model_cfg(t->m);
+	float *log_q = NULL;
 	memset(&bt, 0, sizeof bt);
 	double t0 = now_seconds(), loss_sum = 0;
 	int64_t seen = 0, nb = 0;
@@ -314,14 +358,21 @@ static void train_on_batches(trainer *t, tts_reader *r)
 	while (!interrupted && (rc = batch_read(r, &bt, &h, err, sizeof err)) != 0) {
 		if (rc < 0)
 			die("%s: %s; no model written", input_name(opt.input), err);
-		if (rc == 2) { /* id maps come before the batches; others pass */
-			if (ids_read_record(r, &h, &t->p, err, sizeof err) < 0)
+		if (rc == 2) { /* id maps and log_q come before the batches */
+			if (strcmp(h.name, "log_q") == 0)
+				read_log_q(r, &h, &log_q, c->N);
+			else if (ids_read_record(r, &h, &t->p, err, sizeof err) < 0)
 				die("%s: %s", input_name(opt.input), err);
 			continue;
 		}
 		if (batch_check(&bt, c->U, c->N, c->L, err, sizeof err))
 			die("%s: batch %lld: %s", input_name(opt.input), (long long)nb + 1, err);
-		if (model_train_alloc(t->m, bt.B, opt.threads) || model_adam_alloc(t->m))
+		if (needs_negatives() && bt.M == 0)
+			die("%s: --loss %s needs negatives in the batches (tt-batch --negatives)",
+				input_name(opt.input), opt.loss == LOSS_BCE ? "bce" : "sampled");
+		if (model_set_loss(t->m, opt.loss, needs_negatives() ? bt.M : 0,
+			opt.loss == LOSS_BCE ? NULL : log_q) ||
+		    model_train_alloc(t->m, bt.B, opt.threads) || model_adam_alloc(t->m))
 			die("out of memory for a batch of %lld rows", (long long)bt.B);
 		int64_t ex;
 		loss_sum += step(t, &bt, &rng, 1, &ex);
@@ -335,6 +386,7 @@ static void train_on_batches(trainer *t, tts_reader *r)
 	double secs = now_seconds() - t0;
 	log_epoch(t, 1, nb ? loss_sum / nb : 0, NULL, seen / secs, secs);
 	batch_free(&bt);
+	free(log_q);
 }
 
 /* A batch stream's header: sizes in the meta, then the id maps. */

@@ -117,15 +117,18 @@ typedef struct {
 	size_t cap_off, cap_items;
 } excl_lists;
 
-static void excl_push(excl_lists *el, int64_t *n, int32_t item)
+static void excl_append(excl_lists *el, int64_t *n, const int32_t *items,
+	int64_t count)
 {
-	if ((size_t)*n == el->cap_items) {
-		el->cap_items = el->cap_items ? 2 * el->cap_items : 1024;
+	if ((size_t)(*n + count) > el->cap_items) {
+		while ((size_t)(*n + count) > el->cap_items)
+			el->cap_items = el->cap_items ? 2 * el->cap_items : 1024;
 		el->items = realloc(el->items, el->cap_items * sizeof *el->items);
 		if (!el->items)
 			die_errno("out of memory");
 	}
-	el->items[(*n)++] = item;
+	memcpy(el->items + *n, items, count * sizeof *items);
+	*n += count;
 }
 
 static const int64_t *build_exclusions(excl_lists *el, const embed_group *g,
@@ -144,10 +147,9 @@ static const int64_t *build_exclusions(excl_lists *el, const embed_group *g,
 	el->off[0] = 0;
 	for (int64_t r = 0; r < g->n; r++) {
 		if (use_seen)
-			for (int64_t s = g->seen_offsets[r]; s < g->seen_offsets[r + 1]; s++)
-				excl_push(el, &n, g->seen[s]);
-		for (int64_t s = 0; s < ex->n_global; s++)
-			excl_push(el, &n, ex->global[s]);
+			excl_append(el, &n, g->seen + g->seen_offsets[r],
+				g->seen_offsets[r + 1] - g->seen_offsets[r]);
+		excl_append(el, &n, ex->global, ex->n_global);
 		int64_t key[2] = { g->ids[r], INT64_MIN };
 		/* the first pair of this user: lower bound by binary search */
 		int64_t lo = 0, hi = ex->n_pairs;
@@ -158,8 +160,10 @@ static const int64_t *build_exclusions(excl_lists *el, const embed_group *g,
 			else
 				hi = mid;
 		}
-		for (; lo < ex->n_pairs && ex->pairs[2 * lo] == g->ids[r]; lo++)
-			excl_push(el, &n, (int32_t)ex->pairs[2 * lo + 1]);
+		for (; lo < ex->n_pairs && ex->pairs[2 * lo] == g->ids[r]; lo++) {
+			int32_t item = (int32_t)ex->pairs[2 * lo + 1];
+			excl_append(el, &n, &item, 1);
+		}
 		el->off[r + 1] = n;
 	}
 	return el->off;

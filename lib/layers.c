@@ -312,3 +312,122 @@ double softmax_xent(float *dz, float *dv, float *logits, const float *z,
 	}
 	return loss;
 }
+
+double sampled_loss(float *dz, float *dv, const float *z, const float *v,
+	const int32_t *target, const int32_t *neg, size_t M, const float *log_q,
+	int bce, float scale, size_t T, size_t E, float *scratch)
+{
+	double loss = 0.0;
+	float *l = scratch; /* (1+M) logits of one example */
+	for (size_t t = 0; t < T; t++) {
+		const float *zt = z + t * E;
+		int32_t tg = target[t];
+		const int32_t *cand = neg + t * M;
+		/* candidate 0 is the target, 1..M the negatives; a negative that
+		 * is the target is no negative and drops out (logit -inf) */
+		for (size_t j = 0; j <= M; j++) {
+			int32_t c = j ? cand[j - 1] : tg;
+			if (j && c == tg) {
+				l[j] = -INFINITY;
+				continue;
+			}
+			const float *vc = v + (size_t)c * E;
+			float s = 0.0f;
+			for (size_t e = 0; e < E; e++)
+				s += zt[e] * vc[e];
+			l[j] = log_q ? s - log_q[c] : s;
+		}
+		if (bce) {
+			/* -log sigmoid(l0) - sum log(1 - sigmoid(lj)); gradients in l */
+			for (size_t j = 0; j <= M; j++) {
+				if (isinf(l[j])) {
+					l[j] = 0.0f;
+					continue;
+				}
+				double x = j ? l[j] : -l[j]; /* loss term = log(1 + e^x) */
+				loss += x > 0 ? x + log1p(exp(-x)) : log1p(exp(x));
+				float sig = 1.0f / (1.0f + expf(-l[j]));
+				l[j] = j ? sig : sig - 1.0f;
+			}
+		} else {
+			float mx = l[0];
+			for (size_t j = 1; j <= M; j++)
+				mx = l[j] > mx ? l[j] : mx;
+			double sum = 0.0;
+			for (size_t j = 0; j <= M; j++) {
+				l[j] = isinf(l[j]) ? 0.0f : expf(l[j] - mx);
+				sum += l[j];
+			}
+			loss += -log(l[0] / sum);
+			for (size_t j = 0; j <= M; j++)
+				l[j] = (float)(l[j] / sum);
+			l[0] -= 1.0f;
+		}
+		float *dzt = dz + t * E;
+		for (size_t j = 0; j <= M; j++) {
+			if (l[j] == 0.0f)
+				continue;
+			int32_t c = j ? cand[j - 1] : tg;
+			float g = scale * l[j];
+			const float *vc = v + (size_t)c * E;
+			float *dvc = dv + (size_t)c * E;
+			for (size_t e = 0; e < E; e++) {
+				dzt[e] += g * vc[e];
+				dvc[e] += g * zt[e];
+			}
+		}
+	}
+	return loss;
+}
+
+double inbatch_xent(float *dz, float *dv, float *logits, float *vt, float *dvt,
+	const float *z, const float *v, const int32_t *target, const float *log_q,
+	float scale, size_t T, size_t E, size_t chunk)
+{
+	double loss = 0.0;
+	for (size_t t = 0; t < T; t++)
+		memcpy(vt + t * E, v + (size_t)target[t] * E, E * sizeof *vt);
+	memset(dvt, 0, T * E * sizeof *dvt);
+	for (size_t r0 = 0; r0 < T; r0 += chunk) {
+		size_t c = T - r0 < chunk ? T - r0 : chunk;
+		/* logits (c,T) = z (c,E) . vt^T: every example's target is a
+		 * candidate of every other example */
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, c, T, E,
+			1.0f, z + r0 * E, E, vt, E, 0.0f, logits, T);
+		for (size_t i = 0; i < c; i++) {
+			float *row = logits + i * T;
+			int32_t own = target[r0 + i];
+			float mx = -INFINITY;
+			for (size_t j = 0; j < T; j++) {
+				/* log-Q: in-batch items were sampled by popularity */
+				if (log_q)
+					row[j] -= log_q[target[j]];
+				if (j != r0 + i && target[j] == own)
+					row[j] = -INFINITY; /* the same item is no negative */
+				mx = row[j] > mx ? row[j] : mx;
+			}
+			double sum = 0.0;
+			for (size_t j = 0; j < T; j++) {
+				row[j] = isinf(row[j]) ? 0.0f : expf(row[j] - mx);
+				sum += row[j];
+			}
+			loss += -log(row[r0 + i] / sum);
+			float inv = (float)(scale / sum);
+			for (size_t j = 0; j < T; j++)
+				row[j] *= inv;
+			row[r0 + i] -= scale;
+		}
+		/* dz (c,E) += G (c,T) . vt (T,E); dvt (T,E) += G^T (T,c) . z (c,E) */
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, c, E, T,
+			1.0f, logits, T, vt, E, 1.0f, dz + r0 * E, E);
+		cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, T, E, c,
+			1.0f, logits, T, z + r0 * E, E, 1.0f, dvt, E);
+	}
+	for (size_t t = 0; t < T; t++) {
+		float *d = dv + (size_t)target[t] * E;
+		const float *g = dvt + t * E;
+		for (size_t e = 0; e < E; e++)
+			d[e] += g[e];
+	}
+	return loss;
+}

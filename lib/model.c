@@ -54,6 +54,9 @@ typedef struct {
 	int32_t *rows;       /* (T) slot of each example */
 	int32_t *tgt;        /* (T) target of each example */
 	int32_t *ubatch;     /* (T) batch row of each example */
+	int32_t *tpad;       /* (T) index b*L+t of each example in the padded batch */
+	int32_t *negs;       /* (T,M) each example's sampled negatives */
+	float *lscratch;     /* (1+M) */
 	/* seed tower */
 	float *x, *k, *v, *u, *qu, *q, *a, *att;
 	float *ag, *o, *c, *h1, *z;      /* (T,E) (T,E) (T,2E) (T,F) (T,E) */
@@ -79,6 +82,7 @@ typedef struct {
 	/* the job */
 	struct model *m;
 	const int32_t *users, *hist, *targets; /* this share's rows */
+	const int32_t *negatives;              /* (B,L,M) or NULL */
 	int64_t B, T;
 	float scale;         /* 1 / examples in the whole batch */
 	uint64_t rng;
@@ -97,6 +101,9 @@ struct model {
 	int64_t capacity;    /* rows each worker's activations hold */
 	float *ih, *iv, *dih, *div; /* item tower: (N,F) (N,E) (N,F) (N,E) */
 	const float *iv_now; /* this step's item vectors: iv or the table */
+	int loss;            /* enum loss */
+	int64_t M;           /* negatives per example */
+	const float *log_q;  /* (N) log sampling probabilities, or NULL */
 };
 
 static void add_tensor(model *m, const char *name, int rank, uint64_t d0,
@@ -261,6 +268,7 @@ static void free_acts(acts *a)
 {
 	free(a->off); free(a->att_off); free(a->slot_item); free(a->slot_row);
 	free(a->slot_pos); free(a->rows); free(a->tgt); free(a->ubatch);
+	free(a->tpad); free(a->negs); free(a->lscratch);
 	free(a->x); free(a->k); free(a->v); free(a->u); free(a->qu); free(a->q);
 	free(a->a); free(a->att); free(a->ag); free(a->o); free(a->c); free(a->h1);
 	free(a->z); free(a->du);
@@ -338,14 +346,15 @@ void model_init_weights(model *m, uint64_t seed)
 
 #define ALLOC(p, n) do { if (!((p) = calloc((n), sizeof *(p)))) return -1; } while (0)
 
-static int acts_alloc(const model_config *c, acts *a, int64_t B)
+static int acts_alloc(const model_config *c, acts *a, int64_t B, int64_t M)
 {
 	size_t L = c->L, E = c->E, F = c->F, N = c->N, R = B * L;
 	size_t W = 2 * E > F ? 2 * E : F;
 	a->B = B;
 	ALLOC(a->off, B + 1); ALLOC(a->att_off, B + 1); ALLOC(a->slot_item, R);
 	ALLOC(a->slot_row, R); ALLOC(a->slot_pos, R);
-	ALLOC(a->rows, R); ALLOC(a->tgt, R); ALLOC(a->ubatch, R);
+	ALLOC(a->rows, R); ALLOC(a->tgt, R); ALLOC(a->ubatch, R); ALLOC(a->tpad, R);
+	ALLOC(a->negs, R * M + 1); ALLOC(a->lscratch, M + 1);
 	ALLOC(a->z, R * E); ALLOC(a->dz, R * E);
 	if (c->arch == ARCH_SEED) {
 		ALLOC(a->x, R * E); ALLOC(a->k, R * E); ALLOC(a->v, R * E);
@@ -371,7 +380,7 @@ static int acts_alloc(const model_config *c, acts *a, int64_t B)
 	ALLOC(a->d4, R * W); ALLOC(a->d5, R * W); ALLOC(a->d6, R * W);
 	ALLOC(a->div, N * E);
 	ALLOC(a->scratch, L * L);
-	ALLOC(a->logits, (size_t)LOGIT_CHUNK * N);
+	ALLOC(a->logits, (size_t)LOGIT_CHUNK * (N > R ? N : R)); /* R: in-batch */
 	return 0;
 }
 
@@ -393,7 +402,7 @@ int model_train_alloc(model *m, int64_t B, int threads)
 	m->nworkers = threads;
 	for (int i = 0; i < threads; i++) {
 		worker *wk = &m->wk[i];
-		if (acts_alloc(c, &wk->a, B))
+		if (acts_alloc(c, &wk->a, B, m->M))
 			return -1;
 		ALLOC(wk->g, m->n_params);
 		point(m, &wk->dp, wk->g);
@@ -404,6 +413,18 @@ int model_train_alloc(model *m, int64_t B, int threads)
 		ALLOC(m->dih, (size_t)c->N * c->F); ALLOC(m->div, (size_t)c->N * c->E);
 	}
 	m->capacity = B;
+	return 0;
+}
+
+int model_set_loss(model *m, int loss, int64_t M, const float *log_q)
+{
+	if ((loss == LOSS_SAMPLED || loss == LOSS_BCE) && M < 1)
+		return -1;
+	if (M != m->M)
+		m->capacity = 0; /* buffers for M negatives: reallocate */
+	m->loss = loss;
+	m->M = M;
+	m->log_q = log_q;
 	return 0;
 }
 
@@ -460,6 +481,7 @@ static int64_t gather_targets(acts *a, const int32_t *hist, const int32_t *targe
 				a->rows[T] = (int32_t)S;
 				a->tgt[T] = targets[b * L + t];
 				a->ubatch[T] = (int32_t)b;
+				a->tpad[T] = (int32_t)(b * L + t);
 				T++;
 			}
 		}
@@ -695,8 +717,24 @@ static void *worker_step(void *arg)
 	if (div == a->div)
 		memset(div, 0, (size_t)c->N * c->E * sizeof *div);
 	memset(a->dz, 0, wk->T * c->E * sizeof *a->dz);
-	wk->loss = softmax_xent(a->dz, div, a->logits, a->z, m->iv_now, a->tgt,
-		wk->scale, wk->T, c->N, c->E, LOGIT_CHUNK);
+	switch (m->loss) {
+	case LOSS_SOFTMAX:
+		wk->loss = softmax_xent(a->dz, div, a->logits, a->z, m->iv_now, a->tgt,
+			wk->scale, wk->T, c->N, c->E, LOGIT_CHUNK);
+		break;
+	case LOSS_SAMPLED:
+	case LOSS_BCE:
+		for (int64_t i = 0; i < wk->T; i++)
+			memcpy(a->negs + i * m->M, wk->negatives + (size_t)a->tpad[i] * m->M,
+				m->M * sizeof *a->negs);
+		wk->loss = sampled_loss(a->dz, div, a->z, m->iv_now, a->tgt, a->negs, m->M,
+			m->loss == LOSS_SAMPLED ? m->log_q : NULL, m->loss == LOSS_BCE,
+			wk->scale, wk->T, c->E, a->lscratch);
+		break;
+	default: /* scratch d5, d6 are free until the backward pass */
+		wk->loss = inbatch_xent(a->dz, div, a->logits, a->d5, a->d6, a->z,
+			m->iv_now, a->tgt, m->log_q, wk->scale, wk->T, c->E, LOGIT_CHUNK);
+	}
 	if (c->arch == ARCH_SEED)
 		seed_backward(m, wk, wk->users, wk->B, wk->T);
 	else
@@ -738,7 +776,8 @@ static void run_workers(model *m, void *(*fn)(void *))
 /* Give each worker a contiguous share of the rows, balanced by filled
  * slots, and lay out its slots; returns the examples in all shares. */
 static int64_t share_rows(model *m, const int32_t *users, const int32_t *hist,
-	const int32_t *targets, int64_t B, int train, uint64_t *rng)
+	const int32_t *targets, const int32_t *negatives, int64_t B, int train,
+	uint64_t *rng)
 {
 	const model_config *c = &m->c;
 	int64_t L = c->L, filled = 0, total = 0;
@@ -754,6 +793,7 @@ static int64_t share_rows(model *m, const int32_t *users, const int32_t *hist,
 			b++;
 		}
 		wk->users = users + b0;
+		wk->negatives = negatives ? negatives + b0 * L * m->M : NULL;
 		wk->hist = hist + b0 * L;
 		wk->targets = targets + b0 * L;
 		wk->B = b - b0;
@@ -768,7 +808,9 @@ static int64_t share_rows(model *m, const int32_t *users, const int32_t *hist,
 double model_step_grad(model *m, const batch *bt, uint64_t *rng, int64_t *examples)
 {
 	const model_config *c = &m->c;
-	int64_t T = share_rows(m, bt->users, bt->hist, bt->targets, bt->B, 1, rng);
+	int64_t T = share_rows(m, bt->users, bt->hist, bt->targets,
+		m->loss == LOSS_SAMPLED || m->loss == LOSS_BCE ? bt->negatives : NULL,
+		bt->B, 1, rng);
 	*examples = T;
 	memset(m->g, 0, m->n_params * sizeof *m->g);
 	if (T == 0)
@@ -850,7 +892,7 @@ int model_user_vectors(model *m, const int32_t *users, const int32_t *hist,
 		while (done < n) {
 			int64_t part = n - done < per ? n - done : per; /* no share can exceed it */
 			share_rows(m, users + b0 + done, hist + (b0 + done) * L,
-				targets + done * L, part, 0, NULL);
+				targets + done * L, NULL, part, 0, NULL);
 			run_workers(m, worker_forward);
 			memset(out + (b0 + done) * c->E, 0, part * c->E * sizeof *out);
 			for (int w = 0; w < m->nworkers; w++) {

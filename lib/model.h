@@ -75,6 +75,11 @@ void model_init_weights(model *m, uint64_t seed);
 /* Working memory for batches of up to B rows, split over threads
  * (allocated once; again only when B or threads grow). */
 int model_train_alloc(model *m, int64_t B, int threads);
+/* The training loss (enum loss), before model_train_alloc(): LOSS_SAMPLED
+ * and LOSS_BCE take M negatives per example from the batches; log_q (N),
+ * kept by the caller, is the log-Q correction of LOSS_SAMPLED and
+ * LOSS_INBATCH (NULL: none).  The default is LOSS_SOFTMAX. */
+int model_set_loss(model *m, int loss, int64_t M, const float *log_q);
 /* Adam's moments, before the first model_adam(). */
 int model_adam_alloc(model *m);
 /* One batch: forward, loss, backward into the gradient buffer (zeroed

@@ -4,7 +4,7 @@
  *
  * With --write-embeddings DIR it writes the tiny fixture the CLI tests use
  * instead: DIR/items.tts, users.tts (two groups), users1.tts (one group),
- * users2.tts (users 100 and 200),
+ * users2.tts (users 100 and 200), many.tts (5000 users, no seen items),
  * users3.tts (D=3), prep.tts.
  */
 #include <math.h>
@@ -305,6 +305,28 @@ static int fill_users(tts_writer *w)
 	return embed_write_group(w, &g2);
 }
 
+/* 5000 users (ids 1..5000) in two groups, enough output to fill a pipe. */
+static int fill_many(tts_writer *w)
+{
+	enum { N = 5000 };
+	static int64_t ids[N];
+	static int32_t index[N];
+	static float v[2 * N];
+	for (int i = 0; i < N; i++) {
+		ids[i] = i + 1;
+		index[i] = i;
+		v[2 * i] = (float)(i % 7) - 3;
+		v[2 * i + 1] = (float)(i % 5) - 2;
+	}
+	embed_group g1 = { .n = EMBED_GROUP_ROWS, .dim = 2, .ids = ids,
+		.index = index, .vectors = v };
+	embed_group g2 = { .n = N - EMBED_GROUP_ROWS, .dim = 2,
+		.ids = ids + EMBED_GROUP_ROWS, .index = index + EMBED_GROUP_ROWS,
+		.vectors = v + 2 * EMBED_GROUP_ROWS };
+	return embed_write_meta(w, 1, 2, N, "test") < 0 ||
+		embed_write_group(w, &g1) < 0 ? -1 : embed_write_group(w, &g2);
+}
+
 /* Users 100 and 200 only. */
 static int fill_users2(tts_writer *w)
 {
@@ -355,6 +377,7 @@ static int write_fixture(const char *dir)
 	    write_file(dir, "users.tts", fill_users) < 0 ||
 	    write_file(dir, "users1.tts", fill_users1) < 0 ||
 	    write_file(dir, "users2.tts", fill_users2) < 0 ||
+	    write_file(dir, "many.tts", fill_many) < 0 ||
 	    write_file(dir, "users3.tts", fill_users3) < 0 ||
 	    write_file(dir, "prep.tts", fill_prep) < 0) {
 		fprintf(stderr, "test_topk: cannot write the fixture in %s\n", dir);

@@ -1,0 +1,23 @@
+#!/usr/bin/python3
+"""Movies similar to a given one, by cosine of the item tower's vectors.
+
+    tt-embed model.bin > items.tts
+    tt-dump --npy items items.tts
+    python3 examples/python/similar.py items "Toy Story"
+"""
+import sys
+import numpy as np
+
+d = sys.argv[1] if len(sys.argv) > 1 else "items"
+query = sys.argv[2] if len(sys.argv) > 2 else "Toy Story"
+vectors = np.load(f"{d}/vectors.npy")                  # (N, D) float32
+titles = bytes(np.load(f"{d}/titles.npy")).decode().split("\n")
+unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+hits = [i for i, t in enumerate(titles) if query.lower() in t.lower()]
+if not hits:
+    sys.exit(f"similar.py: no title contains {query!r}")
+i = hits[0]
+scores = unit @ unit[i]
+print(f"like {titles[i]}:")
+for j in np.argsort(-scores)[1:11]:
+    print(f"  {scores[j]:.3f}  {titles[j]}")

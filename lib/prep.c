@@ -1,0 +1,276 @@
+/* prep.c - the prep stream: writing a data set, and reading one back
+ * with every record checked, so that consumers can trust it. */
+#include "prep.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ids.h"
+
+int prep_write(tts_writer *w, const prep *p, const char *extra_meta)
+{
+	size_t n = 256 + (extra_meta ? strlen(extra_meta) : 0);
+	char *meta = malloc(n);
+	if (!meta)
+		return -1;
+	snprintf(meta, n, "kind=prep\nusers=%lld\nitems=%lld\ninteractions=%lld\n%s",
+		(long long)p->n_users, (long long)p->n_items, (long long)p->n_inter,
+		extra_meta ? extra_meta : "");
+	int rc = tts_write_meta(w, meta);
+	free(meta);
+	if (rc || ids_write(w, p))
+		return -1;
+	uint64_t U = p->n_users, U1 = p->n_users + 1, Z = p->n_inter;
+	uint64_t NG[2] = { (uint64_t)p->n_items, (uint64_t)p->n_genres }, N = p->n_items;
+	if (tts_write(w, "offsets", TTS_I64, 1, &U1, p->offsets) ||
+	    tts_write(w, "items", TTS_I32, 1, &Z, p->items) ||
+	    tts_write(w, "valid", TTS_I64, 1, &U, p->valid) ||
+	    tts_write(w, "test", TTS_I64, 1, &U, p->test))
+		return -1;
+	if ((p->ratings && tts_write(w, "ratings", TTS_F32, 1, &Z, p->ratings)) ||
+	    (p->times && tts_write(w, "times", TTS_I64, 1, &Z, p->times)) ||
+	    (p->year && tts_write(w, "year", TTS_I32, 1, &N, p->year)) ||
+	    (p->gender && tts_write(w, "gender", TTS_U8, 1, &U, p->gender)) ||
+	    (p->age && tts_write(w, "age", TTS_I32, 1, &U, p->age)) ||
+	    (p->occupation && tts_write(w, "occupation", TTS_I32, 1, &U, p->occupation)))
+		return -1;
+	if (p->genres) {
+		size_t len = 1;
+		for (int32_t g = 0; g < p->n_genres; g++)
+			len += strlen(p->genre_names[g]) + 1;
+		char *text = malloc(len), *q = text;
+		if (!text)
+			return -1;
+		for (int32_t g = 0; g < p->n_genres; g++)
+			q += sprintf(q, "%s\n", p->genre_names[g]);
+		rc = tts_write_text(w, "genre_names", text) ||
+			tts_write(w, "genres", TTS_U8, 2, NG, p->genres);
+		free(text);
+		if (rc)
+			return -1;
+	}
+	return 0;
+}
+
+/* The records a prep stream may hold: name, dtype, length in units of
+ * U, N or Z (rank 1), and where it goes. */
+enum { BY_U, BY_U1, BY_N, BY_Z };
+
+static int meta_count(const char *meta, const char *key, int64_t *v, char *err, size_t errlen)
+{
+	char buf[32], *end;
+	if (!tts_meta_get(meta, key, buf, sizeof buf)) {
+		snprintf(err, errlen, "meta: no %s=", key);
+		return -1;
+	}
+	long long x = strtoll(buf, &end, 10);
+	if (end == buf || *end || x < 0 || x > INT32_MAX) {
+		snprintf(err, errlen, "meta: %s=%s is not a count 0..2^31-1", key, buf);
+		return -1;
+	}
+	*v = x;
+	return 0;
+}
+
+static int read_record(tts_reader *r, const tts_header *h, int dtype, int64_t len,
+	void **out, char *err, size_t errlen)
+{
+	if (h->dtype != dtype || h->rank != 1 || (int64_t)h->dims[0] != len) {
+		snprintf(err, errlen, "record %s: expected %s (%lld), not %s with %llu values",
+			h->name, tts_dtype_name(dtype), (long long)len,
+			tts_dtype_name(h->dtype) ? tts_dtype_name(h->dtype) : "?",
+			(unsigned long long)h->count);
+		return -1;
+	}
+	free(*out);
+	if (!(*out = tts_read_alloc(r, h, 0))) {
+		snprintf(err, errlen, "record %s: %s", h->name, tts_reader_error(r));
+		return -1;
+	}
+	return 0;
+}
+
+/* A prep that was read must be consistent before anyone indexes with it. */
+static int check(const prep *p, char *err, size_t errlen)
+{
+	const char *missing = !p->user_ids ? "user_ids" : !p->item_ids ? "item_ids" :
+		!p->offsets ? "offsets" : !p->items ? "items" : !p->valid ? "valid" :
+		!p->test ? "test" : NULL;
+	if (missing) {
+		snprintf(err, errlen, "record %s: missing", missing);
+		return -1;
+	}
+	if (p->offsets[0] != 0 || p->offsets[p->n_users] != p->n_inter) {
+		snprintf(err, errlen, "record offsets: must run from 0 to %lld", (long long)p->n_inter);
+		return -1;
+	}
+	for (int64_t u = 0; u < p->n_users; u++) {
+		int64_t a = p->offsets[u], b = p->offsets[u + 1];
+		if (b < a) {
+			snprintf(err, errlen, "record offsets: not increasing at user %lld", (long long)u);
+			return -1;
+		}
+		int64_t v = p->valid[u], t = p->test[u];
+		if ((v != -1 && (v < a || v >= b)) || (t != -1 && (t < a || t >= b))) {
+			snprintf(err, errlen, "record %s: user %lld's target is outside the user's items",
+				v != -1 && (v < a || v >= b) ? "valid" : "test", (long long)u);
+			return -1;
+		}
+	}
+	for (int64_t i = 0; i < p->n_inter; i++)
+		if (p->items[i] < 0 || p->items[i] >= p->n_items) {
+			snprintf(err, errlen, "record items: item index %d out of range 0..%lld",
+				p->items[i], (long long)p->n_items - 1);
+			return -1;
+		}
+	if (p->genres && !p->genre_names) {
+		snprintf(err, errlen, "record genre_names: missing");
+		return -1;
+	}
+	return 0;
+}
+
+int prep_read_body(tts_reader *r, const char *meta, prep *p, char *err, size_t errlen)
+{
+	tts_header h;
+	int rc;
+	memset(p, 0, sizeof *p);
+	if (meta_count(meta, "users", &p->n_users, err, errlen) ||
+	    meta_count(meta, "items", &p->n_items, err, errlen) ||
+	    meta_count(meta, "interactions", &p->n_inter, err, errlen))
+		goto fail;
+	if (!(p->meta = strdup(meta)))
+		goto oom;
+	struct { const char *name; int dtype, by; void **out; } recs[] = {
+		{ "offsets", TTS_I64, BY_U1, (void **)&p->offsets },
+		{ "items", TTS_I32, BY_Z, (void **)&p->items },
+		{ "ratings", TTS_F32, BY_Z, (void **)&p->ratings },
+		{ "times", TTS_I64, BY_Z, (void **)&p->times },
+		{ "valid", TTS_I64, BY_U, (void **)&p->valid },
+		{ "test", TTS_I64, BY_U, (void **)&p->test },
+		{ "year", TTS_I32, BY_N, (void **)&p->year },
+		{ "gender", TTS_U8, BY_U, (void **)&p->gender },
+		{ "age", TTS_I32, BY_U, (void **)&p->age },
+		{ "occupation", TTS_I32, BY_U, (void **)&p->occupation },
+	};
+	while ((rc = tts_next(r, &h)) == 1) {
+		size_t i;
+		for (i = 0; i < sizeof recs / sizeof recs[0]; i++)
+			if (strcmp(h.name, recs[i].name) == 0)
+				break;
+		if (i < sizeof recs / sizeof recs[0]) {
+			int64_t len = recs[i].by == BY_U ? p->n_users : recs[i].by == BY_U1 ?
+				p->n_users + 1 : recs[i].by == BY_N ? p->n_items : p->n_inter;
+			if (read_record(r, &h, recs[i].dtype, len, recs[i].out, err, errlen))
+				goto fail;
+		} else if (strcmp(h.name, "genres") == 0) {
+			if (h.dtype != TTS_U8 || h.rank != 2 || (int64_t)h.dims[0] != p->n_items ||
+			    h.dims[1] > 4096) {
+				snprintf(err, errlen, "record genres: expected u8 (%lld,G), G <= 4096",
+					(long long)p->n_items);
+				goto fail;
+			}
+			if (p->n_genres && (uint64_t)p->n_genres != h.dims[1]) {
+				snprintf(err, errlen, "record genres: %llu genres, genre_names has %d",
+					(unsigned long long)h.dims[1], p->n_genres);
+				goto fail;
+			}
+			p->n_genres = (int32_t)h.dims[1];
+			free(p->genres);
+			if (!(p->genres = tts_read_alloc(r, &h, 0))) {
+				snprintf(err, errlen, "record genres: %s", tts_reader_error(r));
+				goto fail;
+			}
+		} else if (strcmp(h.name, "genre_names") == 0 && h.dtype == TTS_TEXT) {
+			char *text = tts_read_alloc(r, &h, 1 << 20);
+			if (!text) {
+				snprintf(err, errlen, "record genre_names: %s", tts_reader_error(r));
+				goto fail;
+			}
+			int32_t g = 0;
+			for (const char *c = text; *c; c++)
+				g += *c == '\n';
+			if (p->n_genres && p->n_genres != g) {
+				free(text);
+				snprintf(err, errlen, "record genre_names: %d names for %d genres", g, p->n_genres);
+				goto fail;
+			}
+			p->n_genres = g;
+			p->genre_names = split_lines(text, g);
+			free(text);
+			if (!p->genre_names)
+				goto oom;
+		} else if ((rc = ids_read_record(r, &h, p, err, errlen)) < 0) {
+			goto fail;
+		} /* else: a record of a later version; skipped */
+	}
+	if (rc < 0) {
+		snprintf(err, errlen, "%s", tts_reader_error(r));
+		goto fail;
+	}
+	if (check(p, err, errlen))
+		goto fail;
+	return 0;
+oom:
+	snprintf(err, errlen, "out of memory");
+fail:
+	prep_free(p);
+	return -1;
+}
+
+int prep_read(tts_reader *r, prep *p, char *err, size_t errlen)
+{
+	tts_header h;
+	char kind[32] = "";
+	memset(p, 0, sizeof *p);
+	int rc = tts_next(r, &h);
+	if (rc < 0) {
+		snprintf(err, errlen, "%s", tts_reader_error(r));
+		return -1;
+	}
+	if (rc == 0 || strcmp(h.name, "meta") != 0 || h.dtype != TTS_TEXT) {
+		snprintf(err, errlen, "expected a prep stream (it has no meta record)");
+		return -1;
+	}
+	char *meta = tts_read_alloc(r, &h, 1 << 20);
+	if (!meta) {
+		snprintf(err, errlen, "record meta: %s", tts_reader_error(r));
+		return -1;
+	}
+	tts_meta_get(meta, "kind", kind, sizeof kind);
+	if (strcmp(kind, "prep") != 0) {
+		snprintf(err, errlen, "expected a prep stream, not kind=%s", kind);
+		free(meta);
+		return -1;
+	}
+	rc = prep_read_body(r, meta, p, err, errlen);
+	free(meta);
+	return rc;
+}
+
+void prep_free(prep *p)
+{
+	if (p->titles)
+		for (int64_t i = 0; i < p->n_items; i++)
+			free(p->titles[i]);
+	if (p->genre_names)
+		for (int32_t g = 0; g < p->n_genres; g++)
+			free(p->genre_names[g]);
+	free(p->titles);
+	free(p->genre_names);
+	free(p->user_ids);
+	free(p->item_ids);
+	free(p->offsets);
+	free(p->items);
+	free(p->ratings);
+	free(p->times);
+	free(p->valid);
+	free(p->test);
+	free(p->genres);
+	free(p->year);
+	free(p->gender);
+	free(p->age);
+	free(p->occupation);
+	free(p->meta);
+	memset(p, 0, sizeof *p);
+}
