@@ -15,7 +15,7 @@ DEB_PACKAGES = build-essential pkg-config libzstd-dev libopenblas-dev libcsv-dev
 	mandoc zstd gzip python3 python3-numpy python3-torch python3-faiss gnuplot-nox \
 	valgrind clang libclang-rt-dev
 
-CFLAGS ?= -O2 -g
+CFLAGS ?= -O3 -g
 WARN = -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -63,7 +63,7 @@ $(OBJDIR)/tests/%: $(OBJDIR)/tests/unit/%.o $(LIBTT)
 
 check: all $(UNIT_TESTS)
 	@mandoc -Tlint -W warning $(MANPAGES) && echo "man pages: lint clean"
-	TT_UNIT_DIR=$(OBJDIR)/tests prove -j2 $(if $(V),-v) tests/t*.sh
+	TT_UNIT_DIR=$(CURDIR)/$(OBJDIR)/tests prove -j2 $(if $(V),-v) tests/t*.sh
 
 # Missing build dependencies: install them as root, else say what to run.
 deps-check:

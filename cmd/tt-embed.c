@@ -48,8 +48,7 @@ static void parse_options(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *env = getenv("TT_THREADS");
-	opt.threads = env ? (int)parse_int("TT_THREADS", env, 1, 256) : 2;
+	opt.threads = default_threads();
 	int ch;
 	while ((ch = getopt_long(argc, argv, "ut:o:l:hV", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -266,8 +265,11 @@ int main(int argc, char **argv)
 	tts_writer *w = tts_writer_open(output_file(o), opt.level);
 	if (!w)
 		die("out of memory");
-	if (opt.users)
+	if (opt.users) {
+		if (model_infer_alloc(m, 256, opt.threads))
+			die("out of memory");
 		write_users(m, &ids, &p, w);
+	}
 	else
 		write_items(m, &ids, w);
 	if (tts_writer_close(w, err, sizeof err))

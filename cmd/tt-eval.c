@@ -230,7 +230,7 @@ int main(int argc, char **argv)
 			print_version();
 			break;
 		default:
-			usage_error("unknown option");
+			usage_hint();
 		}
 	}
 	argc -= optind;

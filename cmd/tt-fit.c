@@ -32,9 +32,9 @@ static const char usage_text[] =
 "      --item-mlp         tt: an MLP on the item tower\n"
 "      --no-positions     tt: no slot embeddings\n"
 "Training:\n"
-"  -e, --epochs N         passes over the training data (tt 30, seed 8)\n"
-"  -b, --batch B          rows per step (tt 128, seed 16)\n"
-"      --lr RATE          Adam learning rate (0.001)\n"
+"  -e, --epochs N         passes over the training data (tt 24, seed 8)\n"
+"  -b, --batch B          rows per step (tt 32, seed 16)\n"
+"      --lr RATE          Adam learning rate (tt 0.002, seed 0.001)\n"
 "      --weight-decay W   AdamW decoupled weight decay (0)\n"
 "      --loss NAME        softmax (full, default), sampled (softmax over the target\n"
 "                         and sampled negatives, log-Q corrected), inbatch (the\n"
@@ -61,7 +61,7 @@ static const char usage_text[] =
 static struct {
 	model_config cfg;
 	int epochs, batch, threads, level, valid, test, patience;
-	int hidden_set, history_set, epochs_set, batch_set;
+	int hidden_set, history_set, epochs_set, batch_set, lr_set;
 	int loss, negatives;
 	double lr, weight_decay, neg_alpha;
 	uint64_t seed;
@@ -70,7 +70,7 @@ static struct {
 } opt = {
 	.cfg = { .arch = ARCH_TT, .E = 64, .F = 256, .NH = 2, .L = 200, .blocks = 2,
 		.positions = 1, .dropout = 0.2f },
-	.epochs = 30, .batch = 128, .lr = 1e-3, .seed = 1, .level = 3, .negatives = 100,
+	.epochs = 24, .batch = 32, .lr = 2e-3, .seed = 1, .level = 3, .negatives = 100,
 };
 
 static volatile sig_atomic_t interrupted;
@@ -117,8 +117,7 @@ static void parse_options(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *env = getenv("TT_THREADS");
-	opt.threads = env ? (int)parse_int("TT_THREADS", env, 1, 256) : 2;
+	opt.threads = default_threads();
 	int ch;
 	while ((ch = getopt_long(argc, argv, "a:d:L:e:b:n:s:t:o:l:hV", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -140,7 +139,7 @@ static void parse_options(int argc, char **argv)
 		case O_NO_POS: opt.cfg.positions = 0; break;
 		case 'e': opt.epochs = (int)parse_int("--epochs", optarg, 0, 1000000); opt.epochs_set = 1; break;
 		case 'b': opt.batch = (int)parse_int("--batch", optarg, 1, 1 << 20); opt.batch_set = 1; break;
-		case O_LR: opt.lr = parse_double("--lr", optarg, 0, 10); break;
+		case O_LR: opt.lr = parse_double("--lr", optarg, 0, 10); opt.lr_set = 1; break;
 		case O_WD: opt.weight_decay = parse_double("--weight-decay", optarg, 0, 10); break;
 		case O_LOSS: {
 			static const char *names[] = { "softmax", "sampled", "inbatch", "bce" };
@@ -178,6 +177,7 @@ static void parse_options(int argc, char **argv)
 		if (!opt.history_set) opt.cfg.L = 50;
 		if (!opt.epochs_set) opt.epochs = 8;
 		if (!opt.batch_set) opt.batch = 16;
+		if (!opt.lr_set) opt.lr = 1e-3;
 		opt.cfg.dropout = 0.0f;
 		opt.cfg.positions = 0;
 	}

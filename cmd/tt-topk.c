@@ -438,12 +438,10 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ NULL, 0, NULL, 0 },
 	};
-	options opt = { .k = 10, .threads = 2, .shards = 1 };
+	options opt = { .k = 10, .shards = 1 };
 	int k_given = 0, c;
 	cli_init(argv[0]);
-	const char *env = getenv("TT_THREADS");
-	if (env && *env)
-		opt.threads = (int)parse_int("TT_THREADS", env, 1, 1024);
+	opt.threads = default_threads();
 	while ((c = getopt_long(argc, argv, "k:o:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'k':
@@ -481,7 +479,7 @@ int main(int argc, char **argv)
 			print_version();
 			break;
 		default:
-			usage_error("unknown option");
+			usage_hint();
 		}
 	}
 	argc -= optind;

@@ -129,6 +129,12 @@ double parse_double(const char *opt, const char *s, double min, double max)
 	return v;
 }
 
+int default_threads(void)
+{
+	const char *env = getenv("TT_THREADS");
+	return env ? (int)parse_int("TT_THREADS", env, 1, 256) : 2;
+}
+
 void refuse_tty(FILE *f)
 {
 	if (isatty(fileno(f)))

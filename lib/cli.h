@@ -33,6 +33,9 @@ void print_version(void) __attribute__((noreturn)); /* "prog (tt) VERSION", exit
 long long parse_int(const char *opt, const char *s, long long min, long long max);
 double parse_double(const char *opt, const char *s, double min, double max);
 
+/* Threads to use unless an option says: $TT_THREADS, else 2. */
+int default_threads(void);
+
 /* Binary output: refuse a terminal (like zstd) unless forced. */
 void refuse_tty(FILE *f);
 

@@ -65,7 +65,7 @@ void linear_backward(float *dinp, float *dw, float *db, const float *dout,
 void relu_forward(float *out, const float *inp, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		out[i] = inp[i] > 0.0f ? inp[i] : 0.0f;
+		out[i] = fmaxf(inp[i], 0.0f); /* branch-free: signs are random */
 }
 
 void relu_backward(float *dinp, const float *dout, const float *out, size_t n)
@@ -261,6 +261,36 @@ static inline float exp_neg(float x)
 	return p * scale;
 }
 
+/* Reductions in 8 independent lanes, so the compiler can vectorise them
+ * without reassociating floats on its own. */
+static inline float max8(const float *x, size_t n)
+{
+	float m[8];
+	size_t i = 0;
+	for (int l = 0; l < 8; l++)
+		m[l] = x[0];
+	for (; i + 8 <= n; i += 8)
+		for (int l = 0; l < 8; l++)
+			m[l] = x[i + l] > m[l] ? x[i + l] : m[l];
+	for (; i < n; i++)
+		m[0] = x[i] > m[0] ? x[i] : m[0];
+	for (int l = 1; l < 8; l++)
+		m[0] = m[l] > m[0] ? m[l] : m[0];
+	return m[0];
+}
+
+static inline float sum8(const float *x, size_t n)
+{
+	float s[8] = { 0 };
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8)
+		for (int l = 0; l < 8; l++)
+			s[l] += x[i + l];
+	for (; i < n; i++)
+		s[0] += x[i];
+	return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+}
+
 __attribute__((target_clones("avx2", "default")))
 static double softmax_rows(float *logits, const int32_t *target, float scale,
 	size_t c, size_t N)
@@ -272,14 +302,10 @@ static double softmax_rows(float *logits, const int32_t *target, float scale,
 			memset(row, 0, N * sizeof *row);
 			continue;
 		}
-		float mx = row[0];
-		for (size_t i = 1; i < N; i++)
-			mx = row[i] > mx ? row[i] : mx;
-		float sum = 0.0f;
-		for (size_t i = 0; i < N; i++) {
+		float mx = max8(row, N);
+		for (size_t i = 0; i < N; i++)
 			row[i] = exp_neg(row[i] - mx);
-			sum += row[i];
-		}
+		float sum = sum8(row, N);
 		float p_target = row[target[r]] / sum;
 		loss += -log((double)p_target > 1e-30 ? (double)p_target : 1e-30);
 		float inv = scale / sum;

@@ -99,6 +99,7 @@ struct model {
 	int nworkers;
 	worker wk[MAX_THREADS];
 	int64_t capacity;    /* rows each worker's activations hold */
+	int trainable;       /* the workers hold what training needs too */
 	float *ih, *iv, *dih, *div; /* item tower: (N,F) (N,E) (N,F) (N,E) */
 	const float *iv_now; /* this step's item vectors: iv or the table */
 	int loss;            /* enum loss */
@@ -346,7 +347,10 @@ void model_init_weights(model *m, uint64_t seed)
 
 #define ALLOC(p, n) do { if (!((p) = calloc((n), sizeof *(p)))) return -1; } while (0)
 
-static int acts_alloc(const model_config *c, acts *a, int64_t B, int64_t M)
+/* Activations for B rows; with train, also what the backward pass and the
+ * loss need. */
+static int acts_alloc(const model_config *c, acts *a, int64_t B, int64_t M,
+	int inbatch, int train)
 {
 	size_t L = c->L, E = c->E, F = c->F, N = c->N, R = B * L;
 	size_t W = 2 * E > F ? 2 * E : F;
@@ -354,8 +358,7 @@ static int acts_alloc(const model_config *c, acts *a, int64_t B, int64_t M)
 	ALLOC(a->off, B + 1); ALLOC(a->att_off, B + 1); ALLOC(a->slot_item, R);
 	ALLOC(a->slot_row, R); ALLOC(a->slot_pos, R);
 	ALLOC(a->rows, R); ALLOC(a->tgt, R); ALLOC(a->ubatch, R); ALLOC(a->tpad, R);
-	ALLOC(a->negs, R * M + 1); ALLOC(a->lscratch, M + 1);
-	ALLOC(a->z, R * E); ALLOC(a->dz, R * E);
+	ALLOC(a->z, R * E);
 	if (c->arch == ARCH_SEED) {
 		ALLOC(a->x, R * E); ALLOC(a->k, R * E); ALLOC(a->v, R * E);
 		ALLOC(a->u, B * E); ALLOC(a->qu, B * E); ALLOC(a->q, R * E);
@@ -376,22 +379,26 @@ static int acts_alloc(const model_config *c, acts *a, int64_t B, int64_t M)
 		}
 		ALLOC(a->xf, R * E); ALLOC(a->meanf, R); ALLOC(a->rstdf, R);
 	}
+	if (!train)
+		return 0;
+	ALLOC(a->negs, R * M + 1); ALLOC(a->lscratch, M + 1); ALLOC(a->dz, R * E);
 	ALLOC(a->d1, R * W); ALLOC(a->d2, R * W); ALLOC(a->d3, R * W);
 	ALLOC(a->d4, R * W); ALLOC(a->d5, R * W); ALLOC(a->d6, R * W);
 	ALLOC(a->div, N * E);
 	ALLOC(a->scratch, L * L);
-	ALLOC(a->logits, (size_t)LOGIT_CHUNK * (N > R ? N : R)); /* R: in-batch */
+	/* in-batch logits are (chunk, examples), the others (chunk, items) */
+	ALLOC(a->logits, (size_t)LOGIT_CHUNK * (inbatch && R > N ? R : N));
 	return 0;
 }
 
-int model_train_alloc(model *m, int64_t B, int threads)
+static int alloc_workers(model *m, int64_t B, int threads, int train)
 {
 	const model_config *c = &m->c;
 	if (threads < 1)
 		threads = 1;
 	if (threads > MAX_THREADS)
 		threads = MAX_THREADS;
-	if (m->capacity >= B && m->nworkers == threads)
+	if (m->capacity >= B && m->nworkers == threads && m->trainable >= train)
 		return 0;
 	for (int i = 0; i < MAX_THREADS; i++) {
 		free_acts(&m->wk[i].a);
@@ -402,7 +409,7 @@ int model_train_alloc(model *m, int64_t B, int threads)
 	m->nworkers = threads;
 	for (int i = 0; i < threads; i++) {
 		worker *wk = &m->wk[i];
-		if (acts_alloc(c, &wk->a, B, m->M))
+		if (acts_alloc(c, &wk->a, B, m->M, m->loss == LOSS_INBATCH, train))
 			return -1;
 		ALLOC(wk->g, m->n_params);
 		point(m, &wk->dp, wk->g);
@@ -413,15 +420,26 @@ int model_train_alloc(model *m, int64_t B, int threads)
 		ALLOC(m->dih, (size_t)c->N * c->F); ALLOC(m->div, (size_t)c->N * c->E);
 	}
 	m->capacity = B;
+	m->trainable = train;
 	return 0;
+}
+
+int model_train_alloc(model *m, int64_t B, int threads)
+{
+	return alloc_workers(m, B, threads, 1);
+}
+
+int model_infer_alloc(model *m, int64_t B, int threads)
+{
+	return alloc_workers(m, B, threads, 0);
 }
 
 int model_set_loss(model *m, int loss, int64_t M, const float *log_q)
 {
 	if ((loss == LOSS_SAMPLED || loss == LOSS_BCE) && M < 1)
 		return -1;
-	if (M != m->M)
-		m->capacity = 0; /* buffers for M negatives: reallocate */
+	if (M != m->M || (loss == LOSS_INBATCH) != (m->loss == LOSS_INBATCH))
+		m->capacity = 0; /* the loss's buffers differ: reallocate */
 	m->loss = loss;
 	m->M = M;
 	m->log_q = log_q;
@@ -760,6 +778,7 @@ static void run_workers(model *m, void *(*fn)(void *))
 		fn(&m->wk[0]);
 		return;
 	}
+	/* BLAS's own threads would spin beside ours: ours are the parallelism */
 	openblas_set_num_threads(1);
 	for (int i = 1; i < m->nworkers; i++)
 		started[i] = pthread_create(&th[i], NULL, fn, &m->wk[i]) == 0;
@@ -770,7 +789,6 @@ static void run_workers(model *m, void *(*fn)(void *))
 		else
 			fn(&m->wk[i]); /* no thread to be had: do it here */
 	}
-	openblas_set_num_threads(m->nworkers);
 }
 
 /* Give each worker a contiguous share of the rows, balanced by filled
@@ -878,7 +896,7 @@ int model_user_vectors(model *m, const int32_t *users, const int32_t *hist,
 {
 	const model_config *c = &m->c;
 	int64_t L = c->L, chunk = 256 * (m->nworkers ? m->nworkers : 1);
-	if (model_train_alloc(m, m->capacity > 256 ? m->capacity : 256, m->nworkers))
+	if (alloc_workers(m, m->capacity > 256 ? m->capacity : 256, m->nworkers, m->trainable))
 		return -1;
 	int32_t *targets = malloc((size_t)chunk * L * sizeof *targets);
 	if (!targets)

@@ -75,6 +75,8 @@ void model_init_weights(model *m, uint64_t seed);
 /* Working memory for batches of up to B rows, split over threads
  * (allocated once; again only when B or threads grow). */
 int model_train_alloc(model *m, int64_t B, int threads);
+/* The same for forward passes only (model_user_vectors). */
+int model_infer_alloc(model *m, int64_t B, int threads);
 /* The training loss (enum loss), before model_train_alloc(): LOSS_SAMPLED
  * and LOSS_BCE take M negatives per example from the batches; log_q (N),
  * kept by the caller, is the log-Q correction of LOSS_SAMPLED and

@@ -366,13 +366,13 @@ static int parse_rating(const char *s, size_t n, float *out)
 	if (i < n && (s[i] == '-' || s[i] == '+'))
 		neg = s[i++] == '-';
 	double v = 0, scale = 1;
-	while (i < n && (unsigned char)s[i] - '0' <= 9) {
+	while (i < n && (unsigned)(s[i] - '0') <= 9) {
 		v = v * 10 + (s[i++] - '0');
 		digits++;
 	}
 	if (i < n && s[i] == '.') {
 		i++;
-		while (i < n && (unsigned char)s[i] - '0' <= 9) {
+		while (i < n && (unsigned)(s[i] - '0') <= 9) {
 			scale /= 10;
 			v += (s[i++] - '0') * scale;
 			digits++;
@@ -811,8 +811,9 @@ int ratings_feed(ratings_parser *p, const char *buf, size_t n)
 			return carry_append(p, buf, n);
 		if (carry_append(p, buf, (size_t)(nl - buf)) != 0)
 			return -1;
+		size_t len = p->ncarry;
 		p->ncarry = 0;
-		if (one_line(p, p->carry, (size_t)(nl - buf) + 0 + (p->ncarry)) != 0)
+		if (one_line(p, p->carry, len) != 0)
 			return -1;
 		buf = nl + 1;
 	}
@@ -840,9 +841,14 @@ int ratings_end(ratings_parser *p)
 	}
 	if (p->format == RF_SEQ)
 		p->file_rating = p->file_time = 0;
-	if (p->format == RF_CSV && p->header_done && (p->row_bad & 1) == 0 &&
-	    p->row_bad == 0 && csv_get_buffer_size(&p->csv) > 0) {
-		/* nothing: libcsv keeps its buffer between rows */
+	if (p->format == RF_CSV && p->header_done) {
+		p->row_bad = 0;
+		csv_fini(&p->csv, csv_on_field, csv_on_row, p);
+		if (p->row_bad >= 2) {
+			snprintf(p->err, sizeof p->err, "%s:%lld: unterminated "
+				"quoted field", p->name, (long long)p->line);
+			return -1;
+		}
 	}
 	p->has_rating &= p->file_rating;
 	p->has_time &= p->file_time;

@@ -53,7 +53,8 @@ static void check_loss(const char *what, model_config c, int loss, int64_t M)
 		w[i] += 0.1f * (float)(rng_uniform(&rng) - 0.5);
 	batch bt;
 	random_batch(&bt, 3, c.L, M, c.U, c.N, &rng);
-	model_train_alloc(m, 3, 1);
+	if (!ok(model_train_alloc(m, 3, 1) == 0, "%s: working memory", what))
+		return;
 	loss_at(m, &bt, 99);
 	float *analytic = malloc(P * sizeof *analytic);
 	memcpy(analytic, model_grads(m), P * sizeof *analytic);
@@ -92,7 +93,8 @@ static void check_loss(const char *what, model_config c, int loss, int64_t M)
 	 * each thread's share of the batch) */
 	if (c.dropout > 0 || loss == LOSS_INBATCH)
 		goto out;
-	model_train_alloc(m, 3, 2);
+	if (model_train_alloc(m, 3, 2) != 0)
+		goto out;
 	loss_at(m, &bt, 99);
 	double far = 0;
 	for (size_t i = 0; i < P; i++) {

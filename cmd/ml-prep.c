@@ -1,0 +1,267 @@
+/* ml-prep - interaction files (MovieLens and the like) to a prep stream. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "build.h"
+#include "cli.h"
+#include "prep.h"
+#include "ratings.h"
+#include "side.h"
+#include "tts.h"
+
+static void usage(void)
+{
+	printf("usage: %s [options] [FILE...] > prep.tts\n"
+		"Turn interaction files (dat, tsv, csv, seq; plain, zstd or gzip) into a prep stream.\n"
+		"  -f, --format FMT        dat, tsv, csv or seq (default: detected)\n"
+		"      --min-rating R      keep ratings >= R (default: all)\n"
+		"      --min-item-count N  drop items with fewer interactions (default 0)\n"
+		"      --min-user-count N  drop users with fewer interactions (default 0)\n"
+		"      --k-core            repeat the count filters until stable\n"
+		"      --keep-repeats      keep repeated (user, item) pairs\n"
+		"      --split loo|none    leave-one-out split (default loo)\n"
+		"      --items FILE        movies.dat or movies.csv: titles, genres, year\n"
+		"      --users FILE        users.dat: gender, age, occupation\n"
+		"      --item-map FILE     'item MovieID' lines: input items to --items ids\n"
+		"      --user-map FILE     'user UserID' lines: input users to --users ids\n"
+		"      --user-col NAME     csv column of user ids (default userId)\n"
+		"      --item-col NAME     csv column of item ids (default movieId)\n"
+		"      --rating-col NAME   csv column of ratings (default rating)\n"
+		"      --time-col NAME     csv column of timestamps (default timestamp)\n"
+		"      --skip-bad          skip malformed lines and count them\n"
+		"      --stats             print statistics to standard error\n"
+		"  -o, --output FILE       write FILE (atomically) instead of standard output\n"
+		"  -l, --level N           zstd level (default 3)\n"
+		"  -h, --help              this help\n"
+		"      --version           print the version\n", progname);
+	stdout_close();
+	exit(0);
+}
+
+enum { O_MINR = 256, O_MINI, O_MINU, O_KCORE, O_REPEATS, O_SPLIT, O_ITEMS, O_USERS,
+	O_IMAP, O_UMAP, O_UCOL, O_ICOL, O_RCOL, O_TCOL, O_SKIP, O_STATS, O_VERSION };
+
+static const struct option longopts[] = {
+	{ "format", required_argument, NULL, 'f' },
+	{ "min-rating", required_argument, NULL, O_MINR },
+	{ "min-item-count", required_argument, NULL, O_MINI },
+	{ "min-user-count", required_argument, NULL, O_MINU },
+	{ "k-core", no_argument, NULL, O_KCORE },
+	{ "keep-repeats", no_argument, NULL, O_REPEATS },
+	{ "split", required_argument, NULL, O_SPLIT },
+	{ "items", required_argument, NULL, O_ITEMS },
+	{ "users", required_argument, NULL, O_USERS },
+	{ "item-map", required_argument, NULL, O_IMAP },
+	{ "user-map", required_argument, NULL, O_UMAP },
+	{ "user-col", required_argument, NULL, O_UCOL },
+	{ "item-col", required_argument, NULL, O_ICOL },
+	{ "rating-col", required_argument, NULL, O_RCOL },
+	{ "time-col", required_argument, NULL, O_TCOL },
+	{ "skip-bad", no_argument, NULL, O_SKIP },
+	{ "stats", no_argument, NULL, O_STATS },
+	{ "output", required_argument, NULL, 'o' },
+	{ "level", required_argument, NULL, 'l' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, O_VERSION },
+	{ NULL, 0, NULL, 0 },
+};
+
+static FILE *open_side(const char *path)
+{
+	return input_open(path);
+}
+
+static void close_input(FILE *f)
+{
+	if (f != stdin)
+		fclose(f);
+}
+
+static void attach_side(prep *p, const char *items, const char *users,
+	const char *imap_path, const char *umap_path, int64_t *miss_i, int64_t *miss_u)
+{
+	char err[512];
+	id_map imap = { 0 }, umap = { 0 };
+	FILE *f;
+	if (imap_path) {
+		f = open_side(imap_path);
+		if (id_map_read(f, imap_path, &imap, err, sizeof err) != 0)
+			die("%s", err);
+		close_input(f);
+	}
+	if (umap_path) {
+		f = open_side(umap_path);
+		if (id_map_read(f, umap_path, &umap, err, sizeof err) != 0)
+			die("%s", err);
+		close_input(f);
+	}
+	if (items) {
+		item_side s;
+		f = open_side(items);
+		if (item_side_read(f, items, &s, err, sizeof err) != 0 ||
+		    side_attach_items(p, &s, imap_path ? &imap : NULL, miss_i, err, sizeof err) != 0)
+			die("%s", err);
+		close_input(f);
+		item_side_free(&s);
+	}
+	if (users) {
+		user_side s;
+		f = open_side(users);
+		if (user_side_read(f, users, &s, err, sizeof err) != 0 ||
+		    side_attach_users(p, &s, umap_path ? &umap : NULL, miss_u, err, sizeof err) != 0)
+			die("%s", err);
+		close_input(f);
+		user_side_free(&s);
+	}
+	id_map_free(&imap);
+	id_map_free(&umap);
+}
+
+static void print_stats(const prep *p, const build_stats *st, const build_options *o,
+	int64_t lines, int64_t skipped, int64_t miss_i, int64_t miss_u)
+{
+	double density = (double)p->n_inter / ((double)p->n_users * (double)p->n_items);
+	fprintf(stderr, "lines: %lld\n", (long long)lines);
+	fprintf(stderr, "skipped bad lines: %lld\n", (long long)skipped);
+	fprintf(stderr, "removed by min-rating: %lld interactions\n", (long long)st->removed_rating);
+	fprintf(stderr, "removed repeats: %lld interactions\n", (long long)st->removed_repeats);
+	fprintf(stderr, "removed by min-item-count: %lld items, %lld interactions\n",
+		(long long)st->removed_items, (long long)st->removed_item_inter);
+	fprintf(stderr, "removed by min-user-count: %lld users, %lld interactions\n",
+		(long long)st->removed_users, (long long)st->removed_user_inter);
+	fprintf(stderr, "filter rounds: %lld\n", (long long)st->rounds);
+	fprintf(stderr, "users: %lld\n", (long long)p->n_users);
+	fprintf(stderr, "items: %lld\n", (long long)p->n_items);
+	fprintf(stderr, "interactions: %lld\n", (long long)p->n_inter);
+	fprintf(stderr, "density: %.6f\n", density);
+	fprintf(stderr, "history length: min %lld median %lld p90 %lld max %lld\n",
+		(long long)st->hist_min, (long long)st->hist_median,
+		(long long)st->hist_p90, (long long)st->hist_max);
+	fprintf(stderr, "split: %s train %lld valid %lld test %lld train-only users %lld\n",
+		o->split == SPLIT_LOO ? "loo" : "none", (long long)st->train,
+		(long long)st->valid, (long long)st->test, (long long)st->train_only_users);
+	if (p->titles)
+		fprintf(stderr, "items without metadata: %lld\n", (long long)miss_i);
+	if (p->gender)
+		fprintf(stderr, "users without metadata: %lld\n", (long long)miss_u);
+}
+
+int main(int argc, char **argv)
+{
+	build_options o = { .split = SPLIT_LOO };
+	rating_columns cols = { 0 };
+	const char *out_path = NULL, *items = NULL, *users = NULL, *imap = NULL, *umap = NULL;
+	int format = RF_AUTO, skip_bad = 0, stats = 0, level = 3, c;
+	char minr[64] = "";
+
+	cli_init(argv[0]);
+	while ((c = getopt_long(argc, argv, "f:o:l:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			if ((format = rating_format_parse(optarg)) < 0)
+				usage_error("--format: '%s' is not dat, tsv, csv or seq", optarg);
+			break;
+		case O_MINR:
+			o.has_min_rating = 1;
+			o.min_rating = parse_double("--min-rating", optarg, -1e30, 1e30);
+			snprintf(minr, sizeof minr, "min_rating=%s\n", optarg);
+			break;
+		case O_MINI:
+			o.min_item_count = parse_int("--min-item-count", optarg, 0, INT32_MAX);
+			break;
+		case O_MINU:
+			o.min_user_count = parse_int("--min-user-count", optarg, 0, INT32_MAX);
+			break;
+		case O_KCORE: o.k_core = 1; break;
+		case O_REPEATS: o.keep_repeats = 1; break;
+		case O_SPLIT:
+			if (strcmp(optarg, "loo") == 0)
+				o.split = SPLIT_LOO;
+			else if (strcmp(optarg, "none") == 0)
+				o.split = SPLIT_NONE;
+			else
+				usage_error("--split: '%s' is not loo or none", optarg);
+			break;
+		case O_ITEMS: items = optarg; break;
+		case O_USERS: users = optarg; break;
+		case O_IMAP: imap = optarg; break;
+		case O_UMAP: umap = optarg; break;
+		case O_UCOL: cols.user = optarg; break;
+		case O_ICOL: cols.item = optarg; break;
+		case O_RCOL: cols.rating = optarg; break;
+		case O_TCOL: cols.time = optarg; break;
+		case O_SKIP: skip_bad = 1; break;
+		case O_STATS: stats = 1; break;
+		case 'o': out_path = optarg; break;
+		case 'l': level = (int)parse_int("--level", optarg, 1, 19); break;
+		case 'h': usage(); break;
+		case O_VERSION: print_version(); break;
+		default: usage_error("unknown option");
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (imap && !items)
+		usage_error("--item-map needs --items");
+	if (umap && !users)
+		usage_error("--user-map needs --users");
+	if (!out_path || strcmp(out_path, "-") == 0)
+		refuse_tty(stdout);
+
+	/* Parse everything before writing anything: a bad line leaves no stream. */
+	rating_array rows = { 0 };
+	ratings_parser *rp = ratings_parser_new(format, &cols, skip_bad, &rows);
+	if (!rp)
+		die("out of memory");
+	int nfiles = argc > 0 ? argc : 1;
+	for (int i = 0; i < nfiles; i++) {
+		const char *path = argc > 0 ? argv[i] : NULL;
+		FILE *f = input_open(path);
+		if (ratings_parse_file(rp, f, input_name(path)) != 0)
+			die("%s", ratings_error(rp));
+		close_input(f);
+	}
+	o.has_rating = ratings_has_rating(rp);
+	o.has_time = ratings_has_time(rp);
+	format = ratings_format(rp);
+	int64_t lines = ratings_lines(rp), skipped = ratings_skipped(rp);
+	ratings_parser_free(rp);
+	if (rows.n == 0)
+		die("%s: no interactions", nfiles == 1 ? input_name(argc ? argv[0] : NULL) : "input");
+
+	prep p;
+	build_stats st;
+	char err[512];
+	if (build_prep(&rows, &o, &p, &st, err, sizeof err) != 0)
+		die("%s", err);
+	int64_t miss_i = 0, miss_u = 0;
+	attach_side(&p, items, users, imap, umap, &miss_i, &miss_u);
+
+	char meta[1024];
+	snprintf(meta, sizeof meta, "producer=ml-prep %s\nsplit=%s\nformat=%s\n%s"
+		"min_item_count=%lld\nmin_user_count=%lld\nk_core=%d\nkeep_repeats=%d\n"
+		"skipped_lines=%lld\ntrain_only_users=%lld\n",
+		TT_VERSION, o.split == SPLIT_LOO ? "loo" : "none",
+		rating_format_name(format), minr, (long long)o.min_item_count,
+		(long long)o.min_user_count, o.k_core, o.keep_repeats,
+		(long long)skipped, (long long)st.train_only_users);
+	output *out = output_open(out_path);
+	tts_writer *w = tts_writer_open(output_file(out), level);
+	if (!w)
+		die("cannot start the output stream");
+	if (prep_write(w, &p, meta) != 0) {
+		snprintf(err, sizeof err, "%s", tts_writer_error(w));
+		tts_writer_abort(w);
+		die("%s: %s", out_path ? out_path : "standard output", err);
+	}
+	if (tts_writer_close(w, err, sizeof err) != 0)
+		die("%s: %s", out_path ? out_path : "standard output", err);
+	output_commit(out);
+	if (stats)
+		print_stats(&p, &st, &o, lines, skipped, miss_i, miss_u);
+	prep_free(&p);
+	stdout_close();
+	return 0;
+}

@@ -1,0 +1,98 @@
+/* ml-synth - synthetic MovieLens-format ratings with learnable structure. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "ratings.h"
+#include "synth.h"
+
+static void usage(void)
+{
+	printf("usage: %s [options] > ratings.dat\n"
+		"Write synthetic ratings in a MovieLens format (ML-1M's shape by default).\n"
+		"  -u, --users N        users (default 6040)\n"
+		"  -i, --items N        items (default 3706)\n"
+		"  -r, --ratings N      ratings (default 1000209; at least 20 per user)\n"
+		"  -s, --seed S         random seed (default 1)\n"
+		"  -f, --format FMT     dat, tsv, csv or seq (default dat)\n"
+		"      --movies FILE    also write movies.dat-style metadata to FILE\n"
+		"      --users-out FILE also write users.dat-style metadata to FILE\n"
+		"  -o, --output FILE    write the ratings to FILE instead of standard output\n"
+		"  -h, --help           this help\n"
+		"      --version        print the version\n", progname);
+	stdout_close();
+	exit(0);
+}
+
+enum { O_MOVIES = 256, O_USERS_OUT, O_VERSION };
+
+static const struct option longopts[] = {
+	{ "users", required_argument, NULL, 'u' },
+	{ "items", required_argument, NULL, 'i' },
+	{ "ratings", required_argument, NULL, 'r' },
+	{ "seed", required_argument, NULL, 's' },
+	{ "format", required_argument, NULL, 'f' },
+	{ "movies", required_argument, NULL, O_MOVIES },
+	{ "users-out", required_argument, NULL, O_USERS_OUT },
+	{ "output", required_argument, NULL, 'o' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, O_VERSION },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void write_file(const char *path, const synth_data *d,
+	int (*fn)(FILE *, const synth_data *))
+{
+	output *o = output_open(path);
+	if (fn(output_file(o), d) != 0)
+		die_errno("%s: write failed", path);
+	output_commit(o);
+}
+
+int main(int argc, char **argv)
+{
+	synth_options o = { 6040, 3706, 1000209, 1 };
+	const char *movies = NULL, *users_out = NULL, *out_path = NULL;
+	int format = RF_DAT, c;
+	char err[256];
+
+	cli_init(argv[0]);
+	while ((c = getopt_long(argc, argv, "u:i:r:s:f:o:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'u': o.users = parse_int("--users", optarg, 1, 100000000); break;
+		case 'i': o.items = parse_int("--items", optarg, 40, 100000000); break;
+		case 'r': o.ratings = parse_int("--ratings", optarg, 20, 2000000000); break;
+		case 's': o.seed = (uint64_t)parse_int("--seed", optarg, 0, INT64_MAX); break;
+		case 'f':
+			if ((format = rating_format_parse(optarg)) < 0)
+				usage_error("--format: '%s' is not dat, tsv, csv or seq", optarg);
+			break;
+		case O_MOVIES: movies = optarg; break;
+		case O_USERS_OUT: users_out = optarg; break;
+		case 'o': out_path = optarg; break;
+		case 'h': usage(); break;
+		case O_VERSION: print_version(); break;
+		default: usage_error("unknown option");
+		}
+	}
+	if (optind < argc)
+		usage_error("unexpected argument '%s'", argv[optind]);
+	if (o.ratings < 20 * o.users || o.ratings > o.users * (o.items / 2))
+		usage_error("--ratings must be between 20 * users and users * items / 2");
+	synth_data d;
+	if (synth_generate(&o, &d, err, sizeof err) != 0)
+		die("%s", err);
+	output *out = output_open(out_path);
+	if (synth_write_ratings(output_file(out), &d, format) != 0)
+		die_errno("%s: write failed", out_path ? out_path : "standard output");
+	output_commit(out);
+	if (movies)
+		write_file(movies, &d, synth_write_movies);
+	if (users_out)
+		write_file(users_out, &d, synth_write_users);
+	synth_free(&d);
+	stdout_close();
+	return 0;
+}

@@ -1,0 +1,576 @@
+/* side.c - movies, users and id maps attached to a prep. */
+#include "side.h"
+
+#include <csv.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ratings.h"
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int utf8_valid(const char *buf, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)buf;
+	for (size_t i = 0; i < n;) {
+		unsigned c = s[i];
+		size_t k = c < 0x80 ? 0 : (c >> 5) == 6 ? 1 : (c >> 4) == 14 ? 2 :
+			(c >> 3) == 30 ? 3 : 9;
+		if (k == 9 || (k == 1 && c < 0xc2) || i + k >= n + (k == 0))
+			return 0;
+		for (size_t j = 1; j <= k; j++)
+			if ((s[i + j] & 0xc0) != 0x80)
+				return 0;
+		i += k + 1;
+	}
+	return 1;
+}
+
+char *latin1_to_utf8(const char *buf, size_t n, size_t *outlen)
+{
+	char *out = malloc(2 * n + 1), *q = out;
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)buf[i];
+		if (c < 0x80) {
+			*q++ = (char)c;
+		} else {
+			*q++ = (char)(0xc0 | (c >> 6));
+			*q++ = (char)(0x80 | (c & 0x3f));
+		}
+	}
+	*q = '\0';
+	*outlen = (size_t)(q - out);
+	return out;
+}
+
+/* The file as UTF-8 text, without a byte order mark. */
+static char *read_text(FILE *f, const char *name, size_t *len, char *err, size_t errlen)
+{
+	char e[256];
+	char *buf = instream_slurp(f, len, e, sizeof e);
+	if (!buf) {
+		fail(err, errlen, "%s: %s", name, e);
+		return NULL;
+	}
+	if (!utf8_valid(buf, *len)) {
+		char *u = latin1_to_utf8(buf, *len, len);
+		free(buf);
+		if (!u)
+			fail(err, errlen, "%s: out of memory", name);
+		return u;
+	}
+	if (*len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0) {
+		memmove(buf, buf + 3, *len - 2);
+		*len -= 3;
+	}
+	return buf;
+}
+
+/* Fields of s separated by sep (a string); returns how many. */
+static int split(char *s, const char *sep, char **f, int max)
+{
+	size_t k = strlen(sep);
+	int n = 0;
+	for (;;) {
+		char *c = strstr(s, sep);
+		if (n < max)
+			f[n] = s;
+		n++;
+		if (!c)
+			return n;
+		*c = '\0';
+		s = c + k;
+	}
+}
+
+/* Next line of *pos, NUL-terminated in place, CR removed; NULL at end. */
+static char *next_line(char **pos, char *end)
+{
+	if (*pos >= end)
+		return NULL;
+	char *s = *pos, *nl = memchr(s, '\n', (size_t)(end - s));
+	if (!nl)
+		nl = end;
+	*nl = '\0';
+	*pos = nl + 1;
+	if (nl > s && nl[-1] == '\r')
+		nl[-1] = '\0';
+	return s;
+}
+
+static int parse_id(const char *s, int64_t *v)
+{
+	char *end;
+	if (*s < '0' || *s > '9')
+		return -1;
+	long long x = strtoll(s, &end, 10);
+	if (*end)
+		return -1;
+	*v = x;
+	return 0;
+}
+
+/* ---- movies ---- */
+
+static int32_t title_year(const char *t)
+{
+	size_t n = strlen(t);
+	while (n > 0 && t[n - 1] == ' ')
+		n--;
+	if (n < 6 || t[n - 1] != ')' || t[n - 6] != '(')
+		return 0;
+	int32_t y = 0;
+	for (size_t i = n - 5; i < n - 1; i++) {
+		if (t[i] < '0' || t[i] > '9')
+			return 0;
+		y = y * 10 + (t[i] - '0');
+	}
+	return y;
+}
+
+static int genre_index(item_side *s, const char *g)
+{
+	for (int32_t i = 0; i < s->n_genres; i++)
+		if (strcmp(s->genre_names[i], g) == 0)
+			return i;
+	char **names = realloc(s->genre_names, (s->n_genres + 1) * sizeof *names);
+	if (!names)
+		return -1;
+	s->genre_names = names;
+	if (!(names[s->n_genres] = strdup(g)))
+		return -1;
+	return s->n_genres++;
+}
+
+typedef struct {
+	int64_t n, cap;
+	int64_t *ids;
+	char **titles;
+	char **glist; /* genre strings, parsed once G is known */
+} movie_rows;
+
+static int movie_add(movie_rows *m, int64_t id, const char *title, const char *genres)
+{
+	if (m->n == m->cap) {
+		int64_t c = m->cap ? 2 * m->cap : 1024;
+		int64_t *ids = realloc(m->ids, c * sizeof *ids);
+		if (ids)
+			m->ids = ids;
+		char **t = realloc(m->titles, c * sizeof *t);
+		if (t)
+			m->titles = t;
+		char **g = realloc(m->glist, c * sizeof *g);
+		if (g)
+			m->glist = g;
+		if (!ids || !t || !g)
+			return -1;
+		m->cap = c;
+	}
+	m->ids[m->n] = id;
+	m->titles[m->n] = strdup(title);
+	m->glist[m->n] = strdup(genres);
+	if (!m->titles[m->n] || !m->glist[m->n])
+		return -1;
+	for (char *c = m->titles[m->n]; *c; c++)
+		if (*c == '\n' || *c == '\r')
+			*c = ' ';
+	m->n++;
+	return 0;
+}
+
+struct csv_state {
+	movie_rows *m;
+	char *f[3];
+	int nf, row, bad;
+	int64_t line;
+};
+
+static void movie_csv_field(void *s, size_t n, void *data)
+{
+	struct csv_state *c = data;
+	if (c->nf < 3) {
+		c->f[c->nf] = strndup(s ? s : "", n);
+		if (!c->f[c->nf])
+			c->bad = 1;
+	}
+	c->nf++;
+}
+
+static void movie_csv_row(int ch, void *data)
+{
+	struct csv_state *c = data;
+	int64_t id;
+	c->row++;
+	if (c->row > 1 && !c->bad) {
+		if (c->nf != 3 || parse_id(c->f[0], &id) != 0)
+			c->bad = 2;
+		else if (movie_add(c->m, id, c->f[1], c->f[2]) != 0)
+			c->bad = 1;
+	}
+	for (int i = 0; i < 3 && i < c->nf; i++)
+		free(c->f[i]);
+	c->nf = 0;
+}
+
+static int movies_csv(char *buf, size_t len, const char *name, movie_rows *m,
+	char *err, size_t errlen)
+{
+	struct csv_parser p;
+	struct csv_state c = { m, { 0 }, 0, 0, 0, 0 };
+	if (csv_init(&p, 0) != 0)
+		return fail(err, errlen, "out of memory");
+	if (csv_parse(&p, buf, len, movie_csv_field, movie_csv_row, &c) != len ||
+	    csv_fini(&p, movie_csv_field, movie_csv_row, &c) != 0) {
+		csv_free(&p);
+		return fail(err, errlen, "%s: %s", name, csv_strerror(csv_error(&p)));
+	}
+	csv_free(&p);
+	if (c.bad == 2)
+		return fail(err, errlen, "%s: record %d: expected 3 fields "
+			"movieId,title,genres", name, c.row);
+	return c.bad ? fail(err, errlen, "out of memory") : 0;
+}
+
+static int movies_dat(char *buf, size_t len, const char *name, movie_rows *m,
+	char *err, size_t errlen)
+{
+	char *pos = buf, *line, *f[4];
+	int64_t ln = 0, id;
+	while ((line = next_line(&pos, buf + len))) {
+		ln++;
+		if (!*line)
+			continue;
+		if (split(line, "::", f, 4) != 3)
+			return fail(err, errlen, "%s:%lld: expected 3 fields "
+				"separated by '::'", name, (long long)ln);
+		if (parse_id(f[0], &id) != 0)
+			return fail(err, errlen, "%s:%lld: movie id '%.40s' is not "
+				"a non-negative integer", name, (long long)ln, f[0]);
+		if (movie_add(m, id, f[1], f[2]) != 0)
+			return fail(err, errlen, "out of memory");
+	}
+	return 0;
+}
+
+int item_side_read(FILE *f, const char *name, item_side *s, char *err, size_t errlen)
+{
+	size_t len;
+	movie_rows m = { 0 };
+	int rc = -1;
+	memset(s, 0, sizeof *s);
+	char *buf = read_text(f, name, &len, err, errlen);
+	if (!buf)
+		return -1;
+	int is_csv = strncmp(buf, "movieId,", 8) == 0;
+	if ((is_csv ? movies_csv : movies_dat)(buf, len, name, &m, err, errlen) != 0)
+		goto out;
+	s->n = m.n;
+	s->ids = m.ids, m.ids = NULL;
+	s->titles = m.titles, m.titles = NULL;
+	s->year = calloc(m.n ? m.n : 1, sizeof *s->year);
+	if (!s->year)
+		goto oom;
+	for (int64_t i = 0; i < m.n; i++) {
+		s->year[i] = title_year(s->titles[i]);
+		char *copy = strdup(m.glist[i]), *g[64];
+		if (!copy)
+			goto oom;
+		int k = split(copy, "|", g, 64);
+		for (int j = 0; j < k && j < 64; j++)
+			if (*g[j] && strcmp(g[j], "(no genres listed)") != 0 &&
+			    genre_index(s, g[j]) < 0) {
+				free(copy);
+				goto oom;
+			}
+		free(copy);
+	}
+	s->genres = calloc((m.n ? m.n : 1) * (s->n_genres ? s->n_genres : 1), 1);
+	if (!s->genres)
+		goto oom;
+	for (int64_t i = 0; i < m.n; i++) {
+		char *g[64];
+		int k = split(m.glist[i], "|", g, 64);
+		for (int j = 0; j < k && j < 64; j++)
+			if (*g[j] && strcmp(g[j], "(no genres listed)") != 0)
+				s->genres[i * s->n_genres + genre_index(s, g[j])] = 1;
+	}
+	rc = 0;
+	goto out;
+oom:
+	fail(err, errlen, "out of memory");
+out:
+	for (int64_t i = 0; i < m.n; i++)
+		free(m.glist[i]);
+	if (m.titles)
+		for (int64_t i = 0; i < m.n; i++)
+			free(m.titles[i]);
+	free(m.glist);
+	free(m.titles);
+	free(m.ids);
+	free(buf);
+	if (rc != 0)
+		item_side_free(s);
+	return rc;
+}
+
+/* ---- users, id maps ---- */
+
+int user_side_read(FILE *f, const char *name, user_side *s, char *err, size_t errlen)
+{
+	size_t len;
+	memset(s, 0, sizeof *s);
+	char *buf = read_text(f, name, &len, err, errlen);
+	if (!buf)
+		return -1;
+	int64_t cap = 1, ln = 0;
+	for (size_t i = 0; i < len; i++)
+		cap += buf[i] == '\n';
+	s->ids = malloc(cap * sizeof *s->ids);
+	s->gender = malloc(cap);
+	s->age = malloc(cap * sizeof *s->age);
+	s->occupation = malloc(cap * sizeof *s->occupation);
+	if (!s->ids || !s->gender || !s->age || !s->occupation) {
+		fail(err, errlen, "out of memory");
+		goto bad;
+	}
+	char *pos = buf, *line, *fl[6];
+	while ((line = next_line(&pos, buf + len))) {
+		ln++;
+		if (!*line)
+			continue;
+		int64_t id, age, occ;
+		if (split(line, "::", fl, 6) != 5) {
+			fail(err, errlen, "%s:%lld: expected 5 fields separated by '::'",
+				name, (long long)ln);
+			goto bad;
+		}
+		if (parse_id(fl[0], &id) || parse_id(fl[2], &age) || parse_id(fl[3], &occ)) {
+			fail(err, errlen, "%s:%lld: expected UserID::Gender::Age::"
+				"Occupation::Zip-code with numbers", name, (long long)ln);
+			goto bad;
+		}
+		s->ids[s->n] = id;
+		s->gender[s->n] = fl[1][0] == 'F' ? 1 : fl[1][0] == 'M' ? 2 : 0;
+		s->age[s->n] = (int32_t)age;
+		s->occupation[s->n] = (int32_t)occ;
+		s->n++;
+	}
+	free(buf);
+	return 0;
+bad:
+	free(buf);
+	user_side_free(s);
+	return -1;
+}
+
+typedef struct {
+	int64_t key, at;
+} keyed;
+
+static int cmp_keyed(const void *a, const void *b)
+{
+	int64_t x = ((const keyed *)a)->key, y = ((const keyed *)b)->key;
+	return (x > y) - (x < y);
+}
+
+int id_map_read(FILE *f, const char *name, id_map *m, char *err, size_t errlen)
+{
+	size_t len;
+	memset(m, 0, sizeof *m);
+	char *buf = read_text(f, name, &len, err, errlen);
+	if (!buf)
+		return -1;
+	int64_t cap = 1, ln = 0;
+	for (size_t i = 0; i < len; i++)
+		cap += buf[i] == '\n';
+	keyed *k = malloc(cap * sizeof *k);
+	m->from = malloc(cap * sizeof *m->from);
+	m->to = malloc(cap * sizeof *m->to);
+	if (!k || !m->from || !m->to) {
+		fail(err, errlen, "out of memory");
+		goto bad;
+	}
+	char *pos = buf, *line;
+	while ((line = next_line(&pos, buf + len))) {
+		ln++;
+		long long a, b;
+		int used = 0;
+		char *t = line;
+		while (*t == ' ' || *t == '\t')
+			t++;
+		if (!*t)
+			continue;
+		if (sscanf(t, "%lld %lld %n", &a, &b, &used) != 2 || t[used] || a < 0 || b < 0) {
+			fail(err, errlen, "%s:%lld: expected 2 ids 'from to'", name, (long long)ln);
+			goto bad;
+		}
+		k[m->n] = (keyed){ a, b };
+		m->n++;
+	}
+	qsort(k, m->n, sizeof *k, cmp_keyed);
+	for (int64_t i = 0; i < m->n; i++) {
+		if (i > 0 && k[i].key == k[i - 1].key) {
+			fail(err, errlen, "%s: id %lld mapped twice", name, (long long)k[i].key);
+			goto bad;
+		}
+		m->from[i] = k[i].key;
+		m->to[i] = k[i].at;
+	}
+	free(k);
+	free(buf);
+	return 0;
+bad:
+	free(k);
+	free(buf);
+	id_map_free(m);
+	return -1;
+}
+
+void item_side_free(item_side *s)
+{
+	if (s->titles)
+		for (int64_t i = 0; i < s->n; i++)
+			free(s->titles[i]);
+	for (int32_t g = 0; g < s->n_genres; g++)
+		free(s->genre_names[g]);
+	free(s->titles);
+	free(s->genre_names);
+	free(s->ids);
+	free(s->year);
+	free(s->genres);
+	memset(s, 0, sizeof *s);
+}
+
+void user_side_free(user_side *s)
+{
+	free(s->ids);
+	free(s->gender);
+	free(s->age);
+	free(s->occupation);
+	memset(s, 0, sizeof *s);
+}
+
+void id_map_free(id_map *m)
+{
+	free(m->from);
+	free(m->to);
+	memset(m, 0, sizeof *m);
+}
+
+/* ---- attaching ---- */
+
+/* Index of id in the sorted keys, -1 if absent. */
+static int64_t find(const keyed *k, int64_t n, int64_t id)
+{
+	int64_t a = 0, b = n;
+	while (a < b) {
+		int64_t m = a + (b - a) / 2;
+		if (k[m].key < id)
+			a = m + 1;
+		else
+			b = m;
+	}
+	return a < n && k[a].key == id ? k[a].at : -1;
+}
+
+static int64_t mapped(const id_map *map, int64_t id)
+{
+	if (!map)
+		return id;
+	int64_t a = 0, b = map->n;
+	while (a < b) {
+		int64_t m = a + (b - a) / 2;
+		if (map->from[m] < id)
+			a = m + 1;
+		else
+			b = m;
+	}
+	return a < map->n && map->from[a] == id ? map->to[a] : -1;
+}
+
+static keyed *sorted_ids(const int64_t *ids, int64_t n)
+{
+	keyed *k = malloc((n ? n : 1) * sizeof *k);
+	if (!k)
+		return NULL;
+	for (int64_t i = 0; i < n; i++)
+		k[i] = (keyed){ ids[i], i };
+	qsort(k, n, sizeof *k, cmp_keyed);
+	return k;
+}
+
+int side_attach_items(prep *p, const item_side *s, const id_map *map,
+	int64_t *missing, char *err, size_t errlen)
+{
+	int64_t N = p->n_items, G = s->n_genres;
+	keyed *k = sorted_ids(s->ids, s->n);
+	p->titles = calloc(N, sizeof *p->titles);
+	p->year = calloc(N, sizeof *p->year);
+	p->genres = calloc(N * (G ? G : 1), 1);
+	p->genre_names = calloc(G ? G : 1, sizeof *p->genre_names);
+	if (!k || !p->titles || !p->year || !p->genres || !p->genre_names)
+		goto oom;
+	p->n_genres = (int32_t)G;
+	for (int32_t g = 0; g < G; g++)
+		if (!(p->genre_names[g] = strdup(s->genre_names[g])))
+			goto oom;
+	*missing = 0;
+	for (int64_t i = 0; i < N; i++) {
+		int64_t id = mapped(map, p->item_ids[i]);
+		int64_t at = id < 0 ? -1 : find(k, s->n, id);
+		if (at < 0) {
+			(*missing)++;
+			p->titles[i] = strdup("");
+		} else {
+			p->titles[i] = strdup(s->titles[at]);
+			p->year[i] = s->year[at];
+			memcpy(p->genres + i * G, s->genres + at * G, G);
+		}
+		if (!p->titles[i])
+			goto oom;
+	}
+	free(k);
+	return 0;
+oom:
+	free(k);
+	return fail(err, errlen, "out of memory");
+}
+
+int side_attach_users(prep *p, const user_side *s, const id_map *map,
+	int64_t *missing, char *err, size_t errlen)
+{
+	int64_t U = p->n_users;
+	keyed *k = sorted_ids(s->ids, s->n);
+	p->gender = calloc(U, 1);
+	p->age = calloc(U, sizeof *p->age);
+	p->occupation = calloc(U, sizeof *p->occupation);
+	if (!k || !p->gender || !p->age || !p->occupation) {
+		free(k);
+		return fail(err, errlen, "out of memory");
+	}
+	*missing = 0;
+	for (int64_t u = 0; u < U; u++) {
+		int64_t id = mapped(map, p->user_ids[u]);
+		int64_t at = id < 0 ? -1 : find(k, s->n, id);
+		if (at < 0) {
+			(*missing)++;
+			continue;
+		}
+		p->gender[u] = s->gender[at];
+		p->age[u] = s->age[at];
+		p->occupation[u] = s->occupation[at];
+	}
+	free(k);
+	return 0;
+}

@@ -1,0 +1,56 @@
+/*
+ * side.h - side data for a prep: movies.dat / movies.csv (titles, genres,
+ * year), users.dat (gender, age, occupation) and id maps ("from to" lines,
+ * e.g. sas-item-to-movie-id.txt).  Files that are not valid UTF-8 are
+ * taken as ISO-8859-1 and converted.  -1 and a one-line reason on error.
+ */
+#ifndef SIDE_H
+#define SIDE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "prep.h"
+
+typedef struct {
+	int64_t n;
+	int64_t *ids;          /* (n) MovieID */
+	char **titles;         /* (n) UTF-8 */
+	int32_t *year;         /* (n) from a trailing "(1995)", 0 if none */
+	int32_t n_genres;      /* G, in order of first appearance */
+	char **genre_names;    /* (G) */
+	uint8_t *genres;       /* (n, G) */
+} item_side;
+
+typedef struct {
+	int64_t n;
+	int64_t *ids;          /* (n) UserID */
+	uint8_t *gender;       /* (n) 0 unknown, 1 F, 2 M */
+	int32_t *age;          /* (n) */
+	int32_t *occupation;   /* (n) */
+} user_side;
+
+typedef struct {
+	int64_t n;
+	int64_t *from, *to;    /* (n) sorted by from */
+} id_map;
+
+int item_side_read(FILE *f, const char *name, item_side *s, char *err, size_t errlen);
+int user_side_read(FILE *f, const char *name, user_side *s, char *err, size_t errlen);
+int id_map_read(FILE *f, const char *name, id_map *m, char *err, size_t errlen);
+void item_side_free(item_side *s);
+void user_side_free(user_side *s);
+void id_map_free(id_map *m);
+
+/* Attach to p by original id (through map when not NULL); *missing counts
+ * prep items/users without an entry (empty title, zeros). */
+int side_attach_items(prep *p, const item_side *s, const id_map *map,
+	int64_t *missing, char *err, size_t errlen);
+int side_attach_users(prep *p, const user_side *s, const id_map *map,
+	int64_t *missing, char *err, size_t errlen);
+
+/* Whether buf holds valid UTF-8; and ISO-8859-1 to UTF-8 (malloc'd). */
+int utf8_valid(const char *buf, size_t n);
+char *latin1_to_utf8(const char *buf, size_t n, size_t *outlen);
+
+#endif
