@@ -63,7 +63,7 @@ $(OBJDIR)/tests/%: $(OBJDIR)/tests/unit/%.o $(LIBTT)
 
 check: all $(UNIT_TESTS)
 	@mandoc -Tlint -W warning $(MANPAGES) && echo "man pages: lint clean"
-	TT_UNIT_DIR=$(CURDIR)/$(OBJDIR)/tests prove -j2 $(if $(V),-v) tests/t*.sh
+	TT_UNIT_DIR=$(CURDIR)/$(OBJDIR)/tests prove -j2 $(if $(V),-v) tests/t[0-9]*.sh
 
 # Missing build dependencies: install them as root, else say what to run.
 deps-check:

@@ -26,7 +26,7 @@ fit() { # name, options...
 	name=$1
 	shift
 	start=$(date +%s)
-	tt-fit --test --log "$name.tsv" "$@" -o "$name.bin" ml.tts 2>"$name.err"
+	tt-fit --valid --test --log "$name.tsv" "$@" -o "$name.bin" ml.tts 2>"$name.err"
 	end=$(date +%s)
 	sed -n 's/.*test HR@10 \([0-9.]*\) NDCG@10 \([0-9.]*\).*/\1 \2/p' "$name.err" >"$name.test"
 	read -r hr ndcg <"$name.test"
@@ -38,8 +38,8 @@ fit() { # name, options...
 fit "tt (default)"
 fit "tt --arch seed" --arch seed
 tt-eval --k 10 --tsv --baseline pop ml.tts |
-	awk -F'\t' '$1 == "pop.HR" { print "popularity test HR@10: " $3 }
-		$1 == "pop.NDCG" { print "popularity test NDCG@10: " $3 }'
+	awk -F'\t' '$1 == "pop.hr" { print "popularity test HR@10: " $3 }
+		$1 == "pop.ndcg" { print "popularity test NDCG@10: " $3 }'
 cat <<'PUB'
 published SASRec+ (full softmax) test HR@10 / NDCG@10: 0.3152 / 0.1821
 published SASRec+ 3000 negatives test HR@10 / NDCG@10: 0.3159 / 0.1857

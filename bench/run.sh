@@ -2,13 +2,13 @@
 # make bench: run every bench/ script and write bench/results.md, each
 # figure beside its reference measured in the same run; the README's
 # results section is replaced by that file's content.
-#   sh bench/run.sh [SCRIPT...]     (default: stream prep fit topk quality)
+#   sh bench/run.sh [SCRIPT...]     (default: stream prep fit topk quality ablation)
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 out=$top/bench/results.md
 raw=$(mktemp "${TMPDIR:-/tmp}/tt-bench.XXXXXX")
 trap 'rm -f "$raw"' EXIT
-scripts=${*:-stream prep fit topk quality}
+scripts=${*:-stream prep fit topk quality ablation}
 
 for s in $scripts; do
 	echo "bench: $s" >&2

@@ -201,12 +201,15 @@ static ssize_t zstd_read(instream *s, void *buf, size_t n, char *err, size_t err
 			s->in.size = got;
 			s->in.pos = 0;
 		}
+		size_t in_before = s->in.pos, out_before = out.pos;
 		size_t ret = ZSTD_decompressStream(s->z, &out, &s->in);
 		if (ZSTD_isError(ret)) {
 			seterr(err, errlen, "zstd: %s", ZSTD_getErrorName(ret));
 			return -1;
 		}
-		s->last = ret;
+		/* Without progress ret is only the next frame's header hint. */
+		if (s->in.pos != in_before || out.pos != out_before)
+			s->last = ret;
 		if (out.pos > 0)
 			return (ssize_t)out.pos;
 		if (s->in.pos == s->in.size && s->eof) {
@@ -785,6 +788,8 @@ int ratings_begin(ratings_parser *p, const char *name)
 
 static int carry_append(ratings_parser *p, const char *s, size_t n)
 {
+	if (n == 0)
+		return 0;
 	if (p->ncarry + n > p->capcarry) {
 		size_t c = p->capcarry ? p->capcarry : 4096;
 		while (c < p->ncarry + n)

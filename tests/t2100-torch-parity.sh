@@ -1,0 +1,27 @@
+#!/bin/sh
+test_description='the seed architecture against the same model in PyTorch'
+. "$(dirname "$0")/test-lib.sh"
+
+/usr/bin/python3 -c 'import torch' 2>/dev/null && test_set_prereq TORCH
+UNIT=${TT_UNIT_DIR:-$TOP/build/opt/tests}
+
+if ! test_have_prereq TORCH; then
+	echo "1..0 # skip python3-torch is missing (torch is not importable by /usr/bin/python3)"
+	exit 0
+fi
+
+test_expect_success 'a seed batch, its weights and gradients' '
+	"$UNIT/test_parity" --dump p.tts &&
+	tt-dump --npy npy p.tts &&
+	test -f npy/grad.block0.wq.npy
+'
+
+test_expect_success 'loss and every gradient agree with PyTorch to 1e-4' '
+	/usr/bin/python3 "$TEST_DIR/parity_torch.py" npy >report &&
+	cat report &&
+	test "$(grep -c "^grad\." report)" = 19
+'
+
+# the per-tensor errors, in the TAP output as comments
+[ -f report ] && sed -e 's/^/# /' report
+test_done
