@@ -127,7 +127,8 @@ static void excl_append(excl_lists *el, int64_t *n, const int32_t *items,
 		if (!el->items)
 			die_errno("out of memory");
 	}
-	memcpy(el->items + *n, items, count * sizeof *items);
+	if (count) /* items may be NULL then */
+		memcpy(el->items + *n, items, count * sizeof *items);
 	*n += count;
 }
 

@@ -7,113 +7,27 @@ DIR holds the records of a kind=parity stream (tests/unit/test_parity.c)
 as exported by `tt-dump --npy DIR`: every weight under tt's name, every
 gradient as grad.NAME, the batch (users, hist, targets) and loss.
 
-The model is built the way ../shared/seed/two-tower-seed.md writes it
-(nn.Embedding tables, MultiHeadSelfAttention with query/key/value/fc_out,
-UserTower fc1/fc2, ItemTower fc1/fc2) with the two corrections of the
-seed's README: scaled dot-product energy per head, and padded history
-slots masked.  The batch runs in the seed's per-example form: each slot
-(b, t) with a target is one example whose history is hist[b, :t+1].  Loss
-and every gradient must agree with tt's to 1e-4, relative to the largest
+The model is bench/torch_seed.py's, built the way
+../shared/seed/two-tower-seed.md writes it (nn.Embedding tables,
+MultiHeadSelfAttention with query/key/value/fc_out, UserTower fc1/fc2,
+ItemTower fc1/fc2) with the two corrections of the seed's README: scaled
+dot-product energy per head, and padded history slots masked; so the
+parity also vouches for the benchmark's PyTorch reference.  The batch runs
+in the seed's per-example form: each slot (b, t) with a target is one
+example whose history is hist[b, :t+1].  Loss and every gradient must agree with tt's to 1e-4, relative to the largest
 magnitude of each tensor.  Exit status 1 on any mismatch.
 """
-import math
 import os
 import sys
 
 import numpy as np
 import torch
-import torch.nn as nn
-import torch.nn.functional as F
+
+# the benchmark's reference model is the one checked here
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "bench"))
+from torch_seed import TwoTower, tt_names  # noqa: E402
 
 TOLERANCE = 1e-4
-
-
-class MultiHeadSelfAttention(nn.Module):
-    def __init__(self, emb_size, num_heads):
-        super().__init__()
-        assert emb_size % num_heads == 0
-        self.emb_size = emb_size
-        self.num_heads = num_heads
-        self.head_dim = emb_size // num_heads
-        self.query = nn.Linear(emb_size, emb_size)
-        self.key = nn.Linear(emb_size, emb_size)
-        self.value = nn.Linear(emb_size, emb_size)
-        self.fc_out = nn.Linear(emb_size, emb_size)
-
-    def forward(self, user_emb, item_embs, mask):
-        """user_emb (B,E), item_embs (B,n,E), mask (B,n): True = an item."""
-        batch_size = user_emb.shape[0]
-        queries = self.query(user_emb).view(batch_size, self.num_heads, self.head_dim)
-        keys = self.key(item_embs).view(batch_size, -1, self.num_heads, self.head_dim)
-        values = self.value(item_embs).view(batch_size, -1, self.num_heads, self.head_dim)
-        # correction 1: a dot product per head (the seed wrote "bhq,bnhk")
-        energy = torch.einsum("bhd,bnhd->bhn", queries, keys) / math.sqrt(self.head_dim)
-        # correction 2: padded slots take no attention
-        energy = energy.masked_fill(~mask[:, None, :], float("-inf"))
-        attention = torch.softmax(energy, dim=2)
-        out = torch.einsum("bhn,bnhd->bhd", attention, values)
-        out = out.reshape(batch_size, -1, self.emb_size)
-        out = self.fc_out(out)
-        # the seed sums over the sequence dimension: one query, one row
-        return torch.sum(out, dim=1)
-
-
-class UserTower(nn.Module):
-    def __init__(self, user_num, item_num, emb_size, hidden_size, num_heads):
-        super().__init__()
-        self.user_emb = nn.Embedding(user_num, emb_size)
-        self.item_emb = nn.Embedding(item_num, emb_size)
-        self.self_attention = MultiHeadSelfAttention(emb_size, num_heads)
-        self.fc1 = nn.Linear(emb_size * 2, hidden_size)
-        self.fc2 = nn.Linear(hidden_size, emb_size)
-
-    def forward(self, user_id, item_ids):
-        """item_ids (B,n), -1 = padding."""
-        mask = item_ids >= 0
-        user_emb = self.user_emb(user_id)
-        item_embs = self.item_emb(item_ids.clamp(min=0)) * mask[..., None]
-        user_rep = self.self_attention(user_emb, item_embs, mask)
-        user_rep = torch.cat((user_emb, user_rep), dim=1)
-        user_rep = F.relu(self.fc1(user_rep))
-        return self.fc2(user_rep)
-
-
-class ItemTower(nn.Module):
-    def __init__(self, item_num, emb_size, hidden_size):
-        super().__init__()
-        self.item_emb = nn.Embedding(item_num, emb_size)
-        self.fc1 = nn.Linear(emb_size, hidden_size)
-        self.fc2 = nn.Linear(hidden_size, emb_size)
-
-    def forward(self, item_id):
-        item_rep = F.relu(self.fc1(self.item_emb(item_id)))
-        return self.fc2(item_rep)
-
-
-class TwoTower(nn.Module):
-    def __init__(self, user_num, item_num, emb_size, hidden_size, num_heads):
-        super().__init__()
-        self.user_tower = UserTower(user_num, item_num, emb_size, hidden_size, num_heads)
-        self.item_tower = ItemTower(item_num, emb_size, hidden_size)
-
-
-def tt_names(model):
-    """tt's tensor names -> the PyTorch parameters they are."""
-    u, i = model.user_tower, model.item_tower
-    a = u.self_attention
-    return {
-        "user_emb": u.user_emb.weight,
-        "hist_emb": u.item_emb.weight,
-        "item_emb": i.item_emb.weight,
-        "block0.wq": a.query.weight, "block0.bq": a.query.bias,
-        "block0.wk": a.key.weight, "block0.bk": a.key.bias,
-        "block0.wv": a.value.weight, "block0.bv": a.value.bias,
-        "block0.wo": a.fc_out.weight, "block0.bo": a.fc_out.bias,
-        "ufc1_w": u.fc1.weight, "ufc1_b": u.fc1.bias,
-        "ufc2_w": u.fc2.weight, "ufc2_b": u.fc2.bias,
-        "ifc1_w": i.fc1.weight, "ifc1_b": i.fc1.bias,
-        "ifc2_w": i.fc2.weight, "ifc2_b": i.fc2.bias,
-    }
 
 
 def load(d):
@@ -132,7 +46,7 @@ def main():
     U, E = recs["user_emb"].shape
     N = recs["item_emb"].shape[0]
     F_ = recs["ufc1_w"].shape[0]
-    NH = 2
+    NH = 2  # tests/unit/test_parity.c's
     model = TwoTower(U, N, E, F_, NH).double()
     names = tt_names(model)
     failed = False
@@ -168,9 +82,7 @@ def main():
     ex_hist = torch.stack(ex_hist)
     ex_target = torch.stack(ex_target)
 
-    z = model.user_tower(ex_user, ex_hist)              # (T,E)
-    v = model.item_tower(torch.arange(N))                # (N,E)
-    loss = F.cross_entropy(z @ v.t(), ex_target)         # mean over examples
+    loss = model.loss(ex_user, ex_hist, ex_target)  # mean over examples
     loss.backward()
 
     ours = float(recs["loss"])
