@@ -12,7 +12,7 @@ MANDIR ?= $(PREFIX)/share/man
 CC ?= cc
 PKGS = libzstd openblas
 DEB_PACKAGES = build-essential pkg-config libzstd-dev libopenblas-dev libcsv-dev \
-	mandoc zstd gzip python3 python3-numpy python3-torch python3-faiss gnuplot-nox \
+	mandoc zstd gzip perl time python3 python3-numpy python3-torch python3-faiss gnuplot-nox \
 	valgrind clang libclang-rt-dev
 
 CFLAGS ?= -O3 -g

@@ -4,6 +4,7 @@ test_description='the seed architecture against the same model in PyTorch'
 
 /usr/bin/python3 -c 'import torch' 2>/dev/null && test_set_prereq TORCH
 UNIT=${TT_UNIT_DIR:-$TOP/build/opt/tests}
+case $UNIT in /*) ;; *) UNIT=$TOP/$UNIT ;; esac # make check passes it relative
 
 if ! test_have_prereq TORCH; then
 	echo "1..0 # skip python3-torch is missing (torch is not importable by /usr/bin/python3)"

@@ -13,14 +13,16 @@
 #include "layers.h"
 #include "model.h"
 
-/* Rows of L slots: some left-padded, some slots without a target. */
+/* Rows of L slots: some left-padded, one all padding (row 2), one with a
+ * single item (row 1), some slots without a target. */
 static void random_batch(batch *bt, int64_t B, int64_t L, int64_t U, int64_t N,
 	uint64_t *rng)
 {
 	bt->B = B;
 	for (int64_t b = 0; b < B; b++) {
 		bt->users[b] = (int32_t)(rng_next(rng) % U);
-		int64_t pad = b == 0 ? 0 : b == 1 ? L - 1 : (int64_t)(rng_next(rng) % L);
+		int64_t pad = b == 0 ? 0 : b == 1 ? L - 1 : b == 2 ? L :
+			(int64_t)(rng_next(rng) % L);
 		for (int64_t t = 0; t < L; t++) {
 			int in = t >= pad;
 			bt->hist[b * L + t] = in ? (int32_t)(rng_next(rng) % N) : -1;
