@@ -87,10 +87,11 @@ int main(int argc, char **argv)
 	snprintf(meta, sizeof meta,
 		"kind=batch\nproducer=tt-batch\nusers=%lld\nitems=%lld\nhistory=%lld\n"
 		"batch=%lld\nepochs=%lld\nseed=%llu\nnegatives=%lld\nneg_alpha=%g\n"
-		"examples_per_epoch=%lld\n",
+		"examples_per_epoch=%lld\nsteps=%lld\n",
 		(long long)p.n_users, (long long)p.n_items, (long long)L, (long long)B,
 		(long long)epochs, (unsigned long long)seed, (long long)M, alpha,
-		(long long)batcher_examples(&bb));
+		(long long)batcher_examples(&bb),
+		(long long)(epochs * ((bb.n_rows + B - 1) / B)));
 	uint64_t N = p.n_items;
 	if (!w || tts_write_meta(w, meta) || ids_write(w, &p) ||
 	    (M && tts_write(w, "log_q", TTS_F32, 1, &N, neg.log_q)))

@@ -36,6 +36,8 @@ static const char usage_text[] =
 "  -b, --batch B          rows per step (tt 32, seed 16)\n"
 "      --lr RATE          Adam learning rate (tt 0.002, seed 0.001)\n"
 "      --weight-decay W   AdamW decoupled weight decay (0)\n"
+"      --lr-schedule S    constant, or linear: decay to 0 by the last step\n"
+"                         (tt linear, seed constant)\n"
 "      --loss NAME        softmax (full, default), sampled (softmax over the target\n"
 "                         and sampled negatives, log-Q corrected), inbatch (the\n"
 "                         batch's other targets as negatives) or bce\n"
@@ -62,7 +64,7 @@ static struct {
 	model_config cfg;
 	int epochs, batch, threads, level, valid, test, patience;
 	int hidden_set, history_set, epochs_set, batch_set, lr_set;
-	int loss, negatives;
+	int loss, negatives, decay, decay_set;
 	double lr, weight_decay, neg_alpha;
 	uint64_t seed;
 	long long max_steps;
@@ -71,6 +73,7 @@ static struct {
 	.cfg = { .arch = ARCH_TT, .E = 64, .F = 256, .NH = 2, .L = 200, .blocks = 2,
 		.positions = 1, .dropout = 0.2f },
 	.epochs = 24, .batch = 32, .lr = 2e-3, .seed = 1, .level = 3, .negatives = 100,
+	.decay = 1,
 };
 
 static volatile sig_atomic_t interrupted;
@@ -85,7 +88,7 @@ static void parse_options(int argc, char **argv)
 {
 	enum { O_HIDDEN = 256, O_HEADS, O_BLOCKS, O_DROPOUT, O_ITEM_MLP, O_NO_POS,
 		O_LR, O_WD, O_MAX_STEPS, O_INIT, O_VALID, O_PATIENCE, O_TEST, O_LOG,
-		O_LOSS, O_NEG_ALPHA };
+		O_LOSS, O_NEG_ALPHA, O_SCHEDULE };
 	static const struct option longopts[] = {
 		{ "arch", required_argument, NULL, 'a' },
 		{ "dim", required_argument, NULL, 'd' },
@@ -101,6 +104,7 @@ static void parse_options(int argc, char **argv)
 		{ "lr", required_argument, NULL, O_LR },
 		{ "weight-decay", required_argument, NULL, O_WD },
 		{ "loss", required_argument, NULL, O_LOSS },
+		{ "lr-schedule", required_argument, NULL, O_SCHEDULE },
 		{ "negatives", required_argument, NULL, 'n' },
 		{ "neg-alpha", required_argument, NULL, O_NEG_ALPHA },
 		{ "seed", required_argument, NULL, 's' },
@@ -152,6 +156,12 @@ static void parse_options(int argc, char **argv)
 			break;
 		}
 		case 'n': opt.negatives = (int)parse_int("--negatives", optarg, 1, 1 << 16); break;
+		case O_SCHEDULE:
+			if (strcmp(optarg, "constant") && strcmp(optarg, "linear"))
+				usage_error("--lr-schedule: '%s' is not constant or linear", optarg);
+			opt.decay = strcmp(optarg, "linear") == 0;
+			opt.decay_set = 1;
+			break;
 		case O_NEG_ALPHA: opt.neg_alpha = parse_double("--neg-alpha", optarg, 0, 4); break;
 		case 's': opt.seed = (uint64_t)parse_int("--seed", optarg, 0, INT64_MAX); break;
 		case 't': opt.threads = (int)parse_int("--threads", optarg, 1, 256); break;
@@ -178,6 +188,7 @@ static void parse_options(int argc, char **argv)
 		if (!opt.epochs_set) opt.epochs = 8;
 		if (!opt.batch_set) opt.batch = 16;
 		if (!opt.lr_set) opt.lr = 1e-3;
+		if (!opt.decay_set) opt.decay = 0;
 		opt.cfg.dropout = 0.0f;
 		opt.cfg.positions = 0;
 	}
@@ -191,6 +202,7 @@ typedef struct {
 	double best_ndcg;
 	int best_epoch;
 	int64_t step;
+	int64_t planned; /* steps the whole run will take, for the schedule */
 	FILE *log;
 	output *out;
 	char meta_extra[512];
@@ -237,7 +249,10 @@ static double step(trainer *t, const batch *bt, uint64_t *rng, int64_t epoch, in
 		die("epoch %lld step %lld: the loss is %g; stopping, no model written",
 			(long long)epoch, (long long)t->step + 1, loss);
 	t->step++;
-	if (model_adam(t->m, (float)opt.lr, 0.9f, 0.98f, 1e-8f, (float)opt.weight_decay, t->step))
+	double lr = opt.lr;
+	if (opt.decay && t->planned > 0) /* linear to zero at the last planned step */
+		lr *= 1.0 - (double)(t->step - 1) / t->planned;
+	if (model_adam(t->m, (float)lr, 0.9f, 0.98f, 1e-8f, (float)opt.weight_decay, t->step))
 		die("out of memory for the optimiser");
 	return loss;
 }
@@ -279,6 +294,9 @@ static void train_on_prep(trainer *t)
 	    model_adam_alloc(t->m))
 		die("out of memory for training");
 	int64_t per_epoch = batcher_examples(&bb);
+	t->planned = (int64_t)opt.epochs * ((bb.n_rows + opt.batch - 1) / opt.batch);
+	if (opt.max_steps && opt.max_steps < t->planned)
+		t->planned = opt.max_steps;
 	if (per_epoch == 0)
 		die("%s: no training examples (every user needs 2 training interactions)",
 			input_name(opt.input));
@@ -397,6 +415,10 @@ static void read_batch_header(trainer *t, tts_reader *r, const char *meta)
 	if (tts_meta_get(meta, "users", buf, sizeof buf)) U = atoll(buf);
 	if (tts_meta_get(meta, "items", buf, sizeof buf)) N = atoll(buf);
 	if (tts_meta_get(meta, "history", buf, sizeof buf)) L = atoll(buf);
+	/* the schedule plans for the batches the stream says it holds */
+	if (tts_meta_get(meta, "steps", buf, sizeof buf)) t->planned = atoll(buf);
+	if (opt.max_steps && opt.max_steps < t->planned)
+		t->planned = opt.max_steps;
 	if (U < 1 || N < 1 || L < 1 || L > 4096)
 		die("%s: batch stream meta: expected users=, items= and history= (1..4096)",
 			input_name(opt.input));

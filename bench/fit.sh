@@ -1,0 +1,72 @@
+#!/bin/sh
+# bench/fit.sh - training speed: tt-fit's examples/s for --arch seed and
+# for the default configuration, beside the seed's model in PyTorch
+# (bench/torch_seed.py, 2 threads, batch 512) in the same run, on
+# ../shared/data/ml-1m/ml-1m.txt, or ml-synth data of its shape where
+# that is absent.  Also tt-fit's peak resident memory.
+#   sh bench/fit.sh [FILE]
+# FIT_STEPS (default 300) and TORCH_STEPS (default 30) set the lengths.
+set -e
+top=$(cd "$(dirname "$0")/.." && pwd)
+PATH="$top/bin:$PATH"
+dir=${TMPDIR:-/tmp}/tt-bench-fit.$$
+mkdir -p "$dir"
+trap 'rm -rf "$dir"' EXIT
+fit_steps=${FIT_STEPS:-300}
+torch_steps=${TORCH_STEPS:-30}
+
+data=${1:-$top/../shared/data/ml-1m/ml-1m.txt}
+if [ -f "$data" ]; then
+	echo "data: $(basename "$data"), $(wc -l <"$data") interactions"
+else
+	# ML-1M's shape: 6040 users, 3416 items, 999611 interactions
+	ml-synth --format seq -u 6040 -i 3416 -r 999611 >"$dir/ml.txt"
+	data=$dir/ml.txt
+	echo "data: ml-synth --format seq, $(wc -l <"$data") interactions (ml-1m.txt is absent)"
+fi
+ml-prep "$data" >"$dir/ml.tts"
+
+# tt-fit for fit_steps steps (and one validation pass, so that its memory
+# counts): "examples/s peak-KiB" from the log and /usr/bin/time
+fit() {
+	name=$1
+	shift
+	if [ -x /usr/bin/time ]; then
+		/usr/bin/time -f %M -o "$dir/rss.$name" \
+			tt-fit "$@" --max-steps "$fit_steps" --valid --log "$dir/log.$name" \
+			<"$dir/ml.tts" >"$dir/model.$name" 2>"$dir/err.$name"
+	else
+		tt-fit "$@" --max-steps "$fit_steps" --valid --log "$dir/log.$name" \
+			<"$dir/ml.tts" >"$dir/model.$name" 2>"$dir/err.$name" &
+		pid=$!
+		peak=0
+		while kill -0 "$pid" 2>/dev/null; do
+			kib=$(awk '/^VmHWM:/ { print $2 }' "/proc/$pid/status" 2>/dev/null || true)
+			[ -n "$kib" ] && peak=$kib
+			sleep 0.2
+		done
+		wait "$pid"
+		echo "$peak" >"$dir/rss.$name"
+	fi || { cat "$dir/err.$name" >&2; return 1; }
+	awk -F'\t' 'NR == 2 { print $6 }' "$dir/log.$name"
+}
+
+seed=$(fit seed --arch seed)
+rss_seed=$(tail -1 "$dir/rss.seed")
+tt=$(fit tt)
+rss_tt=$(tail -1 "$dir/rss.tt")
+torch=$(/usr/bin/python3 "$top/bench/torch_seed.py" --steps "$torch_steps" "$data" |
+	sed -n 's/^torch seed examples\/s: //p')
+
+echo "fit seed examples/s: $seed"
+echo "fit tt examples/s: $tt"
+echo "torch seed examples/s: $torch"
+echo "$seed $torch" | awk '{ printf "fit seed speedup vs torch: %.1f\n", $1 / $2 }'
+for n in seed tt; do
+	eval kib=\$rss_$n
+	if [ "$kib" -gt 0 ] 2>/dev/null; then
+		echo "$kib" | awk -v n=$n '{ printf "fit %s peak RSS MB: %.0f\n", n, $1 / 1024 }'
+	fi
+done
+[ -x /usr/bin/time ] || echo "(peak RSS from VmHWM in /proc, sampled every 0.2 s)"
+echo "steps: tt-fit $fit_steps per configuration (its own batch sizes), PyTorch $torch_steps of 512 examples after 3 warm-up steps"
