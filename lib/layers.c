@@ -3,6 +3,7 @@
 
 #include <cblas.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 void embedding_forward(float *out, const int32_t *idx, const float *table,
@@ -195,6 +196,40 @@ void attention_backward(float *dq, float *dk, float *dv, const float *dout,
 				scale, dP, n, k + o, E, 1.0f, dq + o, E);
 			cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, n, D, n,
 				scale, dP, n, q + o, E, 1.0f, dk + o, E);
+		}
+	}
+}
+
+void attention_query_forward(float *out, float *scratch, const float *q, const float *k,
+	const float *v, const int32_t *rows, const int64_t *first, size_t T,
+	size_t E, size_t NH)
+{
+	size_t D = E / NH;
+	float scale = 1.0f / sqrtf((float)D), *w = scratch;
+	for (size_t i = 0; i < T; i++) {
+		size_t n = (size_t)rows[i] - first[i] + 1;
+		const float *kb = k + first[i] * E, *vb = v + first[i] * E;
+		float *o = out + i * E;
+		memset(o, 0, E * sizeof *o);
+		for (size_t h = 0; h < NH; h++) {
+			const float *qh = q + i * E + h * D;
+			float mx = -INFINITY, sum = 0.0f;
+			for (size_t j = 0; j < n; j++) {
+				float s = 0.0f;
+				for (size_t d = 0; d < D; d++)
+					s += qh[d] * kb[j * E + h * D + d];
+				w[j] = s * scale;
+				mx = w[j] > mx ? w[j] : mx;
+			}
+			for (size_t j = 0; j < n; j++) {
+				w[j] = expf(w[j] - mx);
+				sum += w[j];
+			}
+			for (size_t j = 0; j < n; j++) {
+				float p = w[j] / sum;
+				for (size_t d = 0; d < D; d++)
+					o[h * D + d] += p * vb[j * E + h * D + d];
+			}
 		}
 	}
 }

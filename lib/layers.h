@@ -64,6 +64,16 @@ void attention_backward(float *dq, float *dk, float *dv, const float *dout,
 	const int64_t *off, const int64_t *att_off, float *scratch, size_t B,
 	size_t E, size_t NH);
 
+/*
+ * The same attention for T chosen queries only (inference: the last slot
+ * of each row): query i, q (T,E), sits at slot rows[i] of k, v (S,E) and
+ * attends to the slots first[i]..rows[i].  out is (T,E), scratch holds
+ * the longest row's slots.  No backward.
+ */
+void attention_query_forward(float *out, float *scratch, const float *q, const float *k,
+	const float *v, const int32_t *rows, const int64_t *first, size_t T,
+	size_t E, size_t NH);
+
 /* Inverted dropout: out = inp * mask / (1-p), mask (n) bytes drawn from rng. */
 void dropout_forward(float *out, uint8_t *mask, const float *inp, float p,
 	uint64_t *rng, size_t n);

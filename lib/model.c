@@ -71,6 +71,8 @@ typedef struct {
 	float *d1, *d2, *d3, *d4, *d5, *d6; /* each (R, max(2E,F)) */
 	float *dz, *div;     /* (T,E), (N,E) */
 	float *scratch;      /* (L,L) */
+	float *qscratch;     /* (L) */
+	int64_t *first;      /* (T) first slot of each example's row */
 	float *logits;       /* (LOGIT_CHUNK,N) */
 } acts;
 
@@ -283,6 +285,7 @@ static void free_acts(acts *a)
 	free(a->x0); free(a->mask0); free(a->xf); free(a->meanf); free(a->rstdf);
 	free(a->d1); free(a->d2); free(a->d3); free(a->d4); free(a->d5); free(a->d6);
 	free(a->dz); free(a->div); free(a->scratch); free(a->logits);
+	free(a->qscratch); free(a->first);
 	memset(a, 0, sizeof *a);
 }
 
@@ -358,7 +361,7 @@ static int acts_alloc(const model_config *c, acts *a, int64_t B, int64_t M,
 	ALLOC(a->off, B + 1); ALLOC(a->att_off, B + 1); ALLOC(a->slot_item, R);
 	ALLOC(a->slot_row, R); ALLOC(a->slot_pos, R);
 	ALLOC(a->rows, R); ALLOC(a->tgt, R); ALLOC(a->ubatch, R); ALLOC(a->tpad, R);
-	ALLOC(a->z, R * E);
+	ALLOC(a->z, R * E); ALLOC(a->qscratch, L); ALLOC(a->first, R);
 	if (c->arch == ARCH_SEED) {
 		ALLOC(a->x, R * E); ALLOC(a->k, R * E); ALLOC(a->v, R * E);
 		ALLOC(a->u, B * E); ALLOC(a->qu, B * E); ALLOC(a->q, R * E);
@@ -605,6 +608,37 @@ static void seed_backward(model *m, worker *wk, const int32_t *users, int64_t B,
 	embedding_backward(dp->hist_emb, dx, a->slot_item, S, E);
 }
 
+/* Inference needs the last block's output at the examples' slots only:
+ * keys and values over every slot, the rest over those T rows. */
+static void last_block_queries(model *m, worker *wk, int i, int64_t T)
+{
+	const model_config *c = &m->c;
+	acts *a = &wk->a;
+	block_acts *b = &a->blk[i];
+	block_params *w = &m->p.blk[i];
+	size_t E = c->E, F = c->F, R = a->S;
+	layernorm_forward(b->ln1, b->mean1, b->rstd1, b->x, w->ln1_g, w->ln1_b, R, E);
+	linear_forward(b->k, b->ln1, w->wk, w->bk, R, E, E);
+	linear_forward(b->v, b->ln1, w->wv, w->bv, R, E, E);
+	gather_rows(b->xm, b->ln1, a->rows, T, E);
+	linear_forward(b->q, b->xm, w->wq, w->bq, T, E, E);
+	for (int64_t t = 0; t < T; t++)
+		a->first[t] = a->off[a->ubatch[t]];
+	attention_query_forward(b->a, a->qscratch, b->q, b->k, b->v, a->rows, a->first,
+		T, E, c->NH);
+	linear_forward(b->ao, b->a, w->wo, w->bo, T, E, E);
+	gather_rows(b->xm, b->x, a->rows, T, E);
+	for (size_t j = 0; j < T * E; j++)
+		b->xm[j] += b->ao[j];
+	layernorm_forward(b->ln2, b->mean2, b->rstd2, b->xm, w->ln2_g, w->ln2_b, T, E);
+	linear_forward(b->f1, b->ln2, w->ff1_w, w->ff1_b, T, E, F);
+	relu_forward(b->f1, b->f1, T * F);
+	linear_forward(b->f2, b->f1, w->ff2_w, w->ff2_b, T, F, E);
+	for (size_t j = 0; j < T * E; j++)
+		a->xf[j] = b->xm[j] + b->f2[j];
+	layernorm_forward(a->z, a->meanf, a->rstdf, a->xf, m->p.lnf_g, m->p.lnf_b, T, E);
+}
+
 /* tt user tower: z (T,E) for the target rows. */
 static void tt_forward(model *m, worker *wk, int64_t B, int64_t T, uint64_t *rng, int train)
 {
@@ -625,6 +659,10 @@ static void tt_forward(model *m, worker *wk, int64_t B, int64_t T, uint64_t *rng
 	for (int i = 0; i < c->blocks; i++) {
 		block_acts *b = &a->blk[i];
 		block_params *w = &p->blk[i];
+		if (!train && i == c->blocks - 1) {
+			last_block_queries(m, wk, i, T);
+			return;
+		}
 		layernorm_forward(b->ln1, b->mean1, b->rstd1, b->x, w->ln1_g, w->ln1_b, R, E);
 		linear_forward(b->q, b->ln1, w->wq, w->bq, R, E, E);
 		linear_forward(b->k, b->ln1, w->wk, w->bk, R, E, E);

@@ -113,6 +113,48 @@ static void check(const char *what, model_config c)
 	check_loss(what, c, LOSS_SOFTMAX, 0);
 }
 
+/* The forward pass that serves recommendations (only the last slot of
+ * each row in the last block) against the one training uses: the loss of
+ * a batch whose examples are the last slots, from the user and item
+ * vectors, equals the training loss. */
+static void check_inference(model_config c)
+{
+	char err[256];
+	model *m = model_new(&c, err, sizeof err);
+	uint64_t rng = 5;
+	batch bt;
+	random_batch(&bt, 4, c.L, 0, c.U, c.N, &rng);
+	for (int64_t b = 0; b < 4; b++)
+		for (int64_t t = 0; t < c.L; t++)
+			bt.targets[b * c.L + t] = t == c.L - 1 ? (int32_t)((b * 3) % c.N) : -1;
+	model_init_weights(m, 3);
+	model_train_alloc(m, 4, 1);
+	int64_t n;
+	double train_loss = model_step_grad(m, &bt, &rng, &n);
+	float users[4 * 64], items[64 * 64];
+	model_user_vectors(m, bt.users, bt.hist, 4, users);
+	model_item_vectors(m, items);
+	double loss = 0;
+	for (int64_t b = 0; b < 4; b++) {
+		double mx = -1e30, sum = 0, s[64];
+		for (int64_t i = 0; i < c.N; i++) {
+			s[i] = 0;
+			for (int e = 0; e < c.E; e++)
+				s[i] += users[b * c.E + e] * items[i * c.E + e];
+			mx = s[i] > mx ? s[i] : mx;
+		}
+		for (int64_t i = 0; i < c.N; i++)
+			sum += exp(s[i] - mx);
+		loss += -(s[bt.targets[b * c.L + c.L - 1]] - mx - log(sum));
+	}
+	loss /= 4;
+	ok(n == 4 && fabs(loss - train_loss) < 1e-5 * fabs(train_loss),
+		"%s: recommendation vectors give the training loss (%.7f, %.7f)",
+		c.arch == ARCH_SEED ? "seed" : "tt", loss, train_loss);
+	batch_free(&bt);
+	model_free(m);
+}
+
 int main(void)
 {
 	model_config seed = { .arch = ARCH_SEED, .U = 5, .N = 7, .E = 4, .F = 6, .NH = 2, .L = 5 };
@@ -130,5 +172,7 @@ int main(void)
 	check_loss("binary cross-entropy", tt, LOSS_BCE, 3);
 	check_loss("in-batch softmax with log-Q", tt, LOSS_INBATCH, 0);
 	check_loss("seed tower, sampled softmax", seed, LOSS_SAMPLED, 5);
+	check_inference(seed);
+	check_inference(tt);
 	return done();
 }
