@@ -407,8 +407,8 @@ static void train_on_batches(trainer *t, tts_reader *r)
 	free(log_q);
 }
 
-/* A batch stream's header: sizes in the meta, then the id maps. */
-static void read_batch_header(trainer *t, tts_reader *r, const char *meta)
+/* A batch stream's sizes, from its meta; the id maps follow as records. */
+static void read_batch_header(trainer *t, const char *meta)
 {
 	char buf[64];
 	int64_t U = 0, N = 0, L = 0;
@@ -425,7 +425,6 @@ static void read_batch_header(trainer *t, tts_reader *r, const char *meta)
 	opt.cfg.U = U;
 	opt.cfg.N = N;
 	opt.cfg.L = (int)L;
-	(void)r;
 	t->p.n_users = U;
 	t->p.n_items = N;
 }
@@ -461,7 +460,7 @@ int main(int argc, char **argv)
 		if (opt.valid || opt.test)
 			usage_error("--valid, --patience and --test need a prep stream, not batches");
 		t.from_batches = 1;
-		read_batch_header(&t, r, meta);
+		read_batch_header(&t, meta);
 	} else {
 		die("%s: expected a prep or batch stream, not kind=%s", input_name(opt.input), kind);
 	}

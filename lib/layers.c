@@ -341,8 +341,9 @@ static double softmax_rows(float *logits, const int32_t *target, float scale,
 		for (size_t i = 0; i < N; i++)
 			row[i] = exp_neg(row[i] - mx);
 		float sum = sum8(row, N);
-		float p_target = row[target[r]] / sum;
-		loss += -log((double)p_target > 1e-30 ? (double)p_target : 1e-30);
+		double p_target = row[target[r]] / sum;
+		/* a NaN must reach the caller, not hide behind the floor */
+		loss += isnan(p_target) ? p_target : -log(p_target > 1e-30 ? p_target : 1e-30);
 		float inv = scale / sum;
 		for (size_t i = 0; i < N; i++)
 			row[i] *= inv;
