@@ -90,6 +90,7 @@ typedef struct {
 	uint64_t rng;
 	double loss;
 	int train;
+	int id;              /* 0..nworkers-1: which slice of shared work */
 } worker;
 
 struct model {
@@ -107,6 +108,7 @@ struct model {
 	int loss;            /* enum loss */
 	int64_t M;           /* negatives per example */
 	const float *log_q;  /* (N) log sampling probabilities, or NULL */
+	struct { float lr, beta1, beta2, eps, wd, c1, c2; } adam; /* this step's */
 };
 
 static void add_tensor(model *m, const char *name, int rank, uint64_t d0,
@@ -417,6 +419,7 @@ static int alloc_workers(model *m, int64_t B, int threads, int train)
 		ALLOC(wk->g, m->n_params);
 		point(m, &wk->dp, wk->g);
 		wk->m = m;
+		wk->id = i;
 	}
 	if (!m->iv) {
 		ALLOC(m->ih, (size_t)c->N * c->F); ALLOC(m->iv, (size_t)c->N * c->E);
@@ -458,29 +461,95 @@ int model_adam_alloc(model *m)
 	return 0;
 }
 
-/* The item tower over every item: iv (N,E), ih (N,F) cached. */
-static const float *item_forward(model *m)
+/* Worker wk's slice [*lo, *hi) of n things. */
+static void slice(const worker *wk, size_t n, size_t *lo, size_t *hi)
 {
-	const model_config *c = &m->c;
-	if (c->arch == ARCH_TT && !c->item_mlp)
-		return m->p.item_emb;
-	linear_forward(m->ih, m->p.item_emb, m->p.ifc1_w, m->p.ifc1_b, c->N, c->E, c->F);
-	relu_forward(m->ih, m->ih, (size_t)c->N * c->F);
-	linear_forward(m->iv, m->ih, m->p.ifc2_w, m->p.ifc2_b, c->N, c->F, c->E);
-	return m->iv;
+	int W = wk->m->nworkers;
+	*lo = n * wk->id / W;
+	*hi = n * (wk->id + 1) / W;
 }
 
-static void item_backward(model *m, const float *div)
+static int has_item_mlp(const model_config *c)
 {
+	return c->arch == ARCH_SEED || c->item_mlp;
+}
+
+/* The item tower over a worker's slice of the items: iv (N,E) and ih
+ * (N,F), shared, each worker writing its own rows. */
+static void *item_forward_part(void *arg)
+{
+	worker *wk = arg;
+	model *m = wk->m;
 	const model_config *c = &m->c;
-	size_t N = c->N, E = c->E, F = c->F;
-	memset(m->dih, 0, N * F * sizeof *m->dih);
-	linear_backward(m->dih, m->dp.ifc2_w, m->dp.ifc2_b, div, m->ih, m->p.ifc2_w, N, F, E);
-	for (size_t i = 0; i < N * F; i++)
-		if (m->ih[i] <= 0.0f)
-			m->dih[i] = 0.0f;
-	linear_backward(m->dp.item_emb, m->dp.ifc1_w, m->dp.ifc1_b, m->dih,
-		m->p.item_emb, m->p.ifc1_w, N, E, F);
+	size_t lo, hi, E = c->E, F = c->F;
+	slice(wk, c->N, &lo, &hi);
+	linear_forward(m->ih + lo * F, m->p.item_emb + lo * E, m->p.ifc1_w, m->p.ifc1_b,
+		hi - lo, E, F);
+	relu_forward(m->ih + lo * F, m->ih + lo * F, (hi - lo) * F);
+	linear_forward(m->iv + lo * E, m->ih + lo * F, m->p.ifc2_w, m->p.ifc2_b, hi - lo, F, E);
+	return NULL;
+}
+
+/* Backward through the item tower over a worker's slice of the items,
+ * from the item vectors' gradient summed over all workers, into this
+ * worker's own gradients (summed with the others' afterwards). */
+static void *item_backward_part(void *arg)
+{
+	worker *wk = arg;
+	model *m = wk->m;
+	const model_config *c = &m->c;
+	size_t lo, hi, E = c->E, F = c->F, n;
+	slice(wk, c->N, &lo, &hi);
+	n = hi - lo;
+	float *div = m->div + lo * E, *dih = m->dih + lo * F, *ih = m->ih + lo * F;
+	memset(div, 0, n * E * sizeof *div);
+	for (int w = 0; w < m->nworkers; w++) {
+		const float *d = m->wk[w].a.div + lo * E;
+		for (size_t i = 0; i < n * E; i++)
+			div[i] += d[i];
+	}
+	memset(dih, 0, n * F * sizeof *dih);
+	linear_backward(dih, wk->dp.ifc2_w, wk->dp.ifc2_b, div, ih, m->p.ifc2_w, n, F, E);
+	for (size_t i = 0; i < n * F; i++)
+		if (ih[i] <= 0.0f)
+			dih[i] = 0.0f;
+	linear_backward(wk->dp.item_emb + lo * E, wk->dp.ifc1_w, wk->dp.ifc1_b, dih,
+		m->p.item_emb + lo * E, m->p.ifc1_w, n, E, F);
+	return NULL;
+}
+
+/* The model's gradient: the sum of the workers', in a fixed order. */
+static void *grad_sum_part(void *arg)
+{
+	worker *wk = arg;
+	model *m = wk->m;
+	size_t lo, hi;
+	slice(wk, m->n_params, &lo, &hi);
+	memcpy(m->g + lo, m->wk[0].g + lo, (hi - lo) * sizeof *m->g);
+	for (int w = 1; w < m->nworkers; w++) {
+		const float *g = m->wk[w].g;
+		for (size_t i = lo; i < hi; i++)
+			m->g[i] += g[i];
+	}
+	return NULL;
+}
+
+static void *adam_part(void *arg)
+{
+	worker *wk = arg;
+	model *m = wk->m;
+	size_t lo, hi;
+	float lr = m->adam.lr, b1 = m->adam.beta1, b2 = m->adam.beta2;
+	float eps = m->adam.eps, wd = m->adam.wd, c1 = m->adam.c1, c2 = m->adam.c2;
+	slice(wk, m->n_params, &lo, &hi);
+	for (size_t i = lo; i < hi; i++) {
+		float g = m->g[i];
+		m->m1[i] = b1 * m->m1[i] + (1.0f - b1) * g;
+		m->m2[i] = b2 * m->m2[i] + (1.0f - b2) * g * g;
+		float mh = m->m1[i] / c1, vh = m->m2[i] / c2;
+		m->w[i] -= lr * (mh / (sqrtf(vh) + eps) + wd * m->w[i]);
+	}
+	return NULL;
 }
 
 /* Lay out a batch's filled slots without padding and find its examples;
@@ -868,46 +937,39 @@ double model_step_grad(model *m, const batch *bt, uint64_t *rng, int64_t *exampl
 		m->loss == LOSS_SAMPLED || m->loss == LOSS_BCE ? bt->negatives : NULL,
 		bt->B, 1, rng);
 	*examples = T;
-	memset(m->g, 0, m->n_params * sizeof *m->g);
-	if (T == 0)
+	if (T == 0) {
+		memset(m->g, 0, m->n_params * sizeof *m->g);
 		return 0.0;
-	m->iv_now = item_forward(m);
+	}
+	if (has_item_mlp(c))
+		run_workers(m, item_forward_part);
+	m->iv_now = has_item_mlp(c) ? m->iv : m->p.item_emb;
 	for (int w = 0; w < m->nworkers; w++)
 		m->wk[w].scale = 1.0f / T;
 	run_workers(m, worker_step);
-	/* sum the shares in a fixed order: the same result for a thread count */
+	if (has_item_mlp(c))
+		run_workers(m, item_backward_part);
+	run_workers(m, grad_sum_part);
 	double loss = 0.0;
-	for (int w = 0; w < m->nworkers; w++) {
-		const float *g = m->wk[w].g;
-		for (size_t i = 0; i < m->n_params; i++)
-			m->g[i] += g[i];
+	for (int w = 0; w < m->nworkers; w++)
 		loss += m->wk[w].loss;
-	}
-	if (c->arch == ARCH_SEED || c->item_mlp) {
-		memset(m->div, 0, (size_t)c->N * c->E * sizeof *m->div);
-		for (int w = 0; w < m->nworkers; w++) {
-			const float *d = m->wk[w].a.div;
-			for (size_t i = 0; i < (size_t)c->N * c->E; i++)
-				m->div[i] += d[i];
-		}
-		item_backward(m, m->div);
-	}
 	return loss / T;
 }
 
 int model_adam(model *m, float lr, float beta1, float beta2, float eps,
 	float weight_decay, int64_t step)
 {
-	if (model_adam_alloc(m))
+	/* the update is split over the workers: there must be some */
+	if (model_adam_alloc(m) || (!m->nworkers && alloc_workers(m, 1, 1, 0)))
 		return -1;
-	float c1 = 1.0f - powf(beta1, (float)step), c2 = 1.0f - powf(beta2, (float)step);
-	for (size_t i = 0; i < m->n_params; i++) {
-		float g = m->g[i];
-		m->m1[i] = beta1 * m->m1[i] + (1.0f - beta1) * g;
-		m->m2[i] = beta2 * m->m2[i] + (1.0f - beta2) * g * g;
-		float mh = m->m1[i] / c1, vh = m->m2[i] / c2;
-		m->w[i] -= lr * (mh / (sqrtf(vh) + eps) + weight_decay * m->w[i]);
-	}
+	m->adam.lr = lr;
+	m->adam.beta1 = beta1;
+	m->adam.beta2 = beta2;
+	m->adam.eps = eps;
+	m->adam.wd = weight_decay;
+	m->adam.c1 = 1.0f - powf(beta1, (float)step);
+	m->adam.c2 = 1.0f - powf(beta2, (float)step);
+	run_workers(m, adam_part);
 	return 0;
 }
 
