@@ -6,12 +6,18 @@
  *   embed_tool raw IN.tts OUT.f32
  *	the vectors of an embeddings stream as raw little-endian f32 (N,D),
  *	items in index order, users in stream order, for FAISS.
+ *   embed_tool search ITEMS.tts USERS.tts K THREADS REPEAT
+ *	the best time of REPEAT runs of lib/topk.c's search alone over every
+ *	user, seen items excluded, the vectors already in memory (as FAISS's
+ *	search call is timed), in seconds.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <time.h>
 #include "embed_stream.h"
+#include "topk.h"
 
 static uint64_t rng;
 
@@ -108,8 +114,62 @@ static void raw_stream(const char *in, const char *raw)
 	printf("%d\n", er.dim);
 }
 
+static double seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static void search(const char *items_path, const char *users_path, int k,
+	int threads, int repeat)
+{
+	char err[256];
+	embed_items it;
+	memset(&it, 0, sizeof it);
+	FILE *f = fopen(items_path, "rb");
+	tts_reader *r = f ? tts_reader_open(f) : NULL;
+	if (!r || embed_items_load(r, &it, err, sizeof err))
+		fail(items_path);
+	tts_reader_close(r);
+	fclose(f);
+	/* every group of users, kept in memory */
+	embed_reader er;
+	embed_group g[64];
+	int ng = 0;
+	memset(g, 0, sizeof g);
+	if (!(f = fopen(users_path, "rb")) || !(r = tts_reader_open(f)) ||
+	    embed_reader_open(&er, r))
+		fail(users_path);
+	while (ng < 64 && embed_read_group(&er, &g[ng]) == 1)
+		ng++;
+	int64_t most = 0;
+	for (int i = 0; i < ng; i++)
+		most = g[i].n > most ? g[i].n : most;
+	int32_t *top = malloc(most * k * sizeof *top);
+	float *sc = malloc(most * k * sizeof *sc);
+	topk_workspace *ws = topk_workspace_new(k, threads);
+	if (!top || !sc || !ws)
+		fail("out of memory");
+	double best = 1e30;
+	for (int rep = 0; rep < repeat; rep++) {
+		double t0 = seconds();
+		for (int i = 0; i < ng; i++)
+			if (topk_search(g[i].vectors, g[i].n, it.vectors, it.n, it.dim, k,
+				g[i].seen_offsets, g[i].seen, top, sc, ws))
+				fail(topk_error(ws));
+		double t = seconds() - t0;
+		best = t < best ? t : best;
+	}
+	printf("%.3f\n", best);
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 7 && strcmp(argv[1], "search") == 0) {
+		search(argv[2], argv[3], atoi(argv[4]), atoi(argv[5]), atoi(argv[6]));
+		return 0;
+	}
 	if (argc == 9 && strcmp(argv[1], "random") == 0) {
 		rng = strtoull(argv[5], NULL, 10) * 2654435761ULL + 88172645463325252ULL;
 		long seen = atol(argv[6]);

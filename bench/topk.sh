@@ -4,8 +4,10 @@
 #      excluded (165 random ones a user), or the given streams;
 #  (b) 1,000,000 random items x 10,000 queries, d=64, k=10, no exclusion.
 # tt-topk's time is the whole process (reading both streams included),
-# best of 3 for (a), one run for (b); FAISS's is the search call alone
-# (vectors already in memory), without exclusion, 2 threads, same repeats.
+# best of 3 for (a), one run for (b); "search alone" is lib/topk.c's call
+# with the vectors in memory, seen items excluded; FAISS's is its search
+# call alone (vectors already in memory), without exclusion; 2 threads,
+# same repeats.
 # Both use 2 threads.  Prints "topk ml1m tt s: X" and the like.
 set -e
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -42,6 +44,8 @@ side_by_side() { # name items.tts users.tts repeat
 	tt=$(best_of "$4" "$TOP/bin/tt-topk" -k 10 --threads $THREADS \
 		--format tts "$2" "$3")
 	echo "topk $1 tt s: $tt"
+	se=$("$W/embed_tool" search "$2" "$3" 10 $THREADS "$4")
+	echo "topk $1 tt search alone s: $se"
 	fa=$($PY "$TOP/bench/faiss_topk.py" "$W/$1-items.f32" \
 		"$W/$1-users.f32" "$d" 10 "$4" 2>/dev/null)
 	echo "topk $1 faiss s: $fa"
