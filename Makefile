@@ -63,7 +63,41 @@ $(OBJDIR)/tests/%: $(OBJDIR)/tests/unit/%.o $(LIBTT)
 
 check: all $(UNIT_TESTS)
 	@mandoc -Tlint -W warning $(MANPAGES) && echo "man pages: lint clean"
-	TT_UNIT_DIR=$(CURDIR)/$(OBJDIR)/tests prove -j2 $(if $(V),-v) tests/t[0-9]*.sh
+	TT_UNIT_DIR=$(CURDIR)/$(OBJDIR)/tests VALGRIND=$(VALGRIND) prove -j2 $(if $(V),-v) tests/t[0-9]*.sh
+
+# libFuzzer targets (tests/fuzz/fuzz_*.c) with ASan and UBSan, built by clang
+# from the lib/ sources (not the gcc archive); each runs FUZZ_SECONDS from
+# its seed corpus, and any crash, leak, timeout or sanitizer report fails.
+# Findings go to build/fuzz/<target>-crash-*; new inputs to build/fuzz/work/.
+FUZZ_SECONDS ?= 60
+FUZZ_CC ?= clang
+FUZZ_FLAGS = -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
+	-fsanitize=address,undefined -fno-sanitize-recover=all $(PKG_CFLAGS) -Ilib -pthread
+FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN = $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
+FUZZ_LIB_OBJ = $(LIB_SRC:lib/%.c=build/fuzz/lib/%.o)
+
+build/fuzz/lib/%.o: lib/%.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -MMD -MP -fsanitize=fuzzer-no-link -c -o $@ $<
+
+build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB_OBJ) $(LDLIBS)
+
+fuzz-build: $(FUZZ_BIN)
+
+fuzz: $(FUZZ_BIN)
+	@set -e; for t in $(FUZZ_BIN:build/fuzz/%=%); do \
+		mkdir -p build/fuzz/work/$$t; \
+		echo "fuzz: $$t for $(FUZZ_SECONDS)s"; \
+		ASAN_OPTIONS=allocator_may_return_null=1 \
+		build/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+			-print_final_stats=1 -artifact_prefix=build/fuzz/$$t- \
+			build/fuzz/work/$$t tests/fuzz/corpus/$$t 2>build/fuzz/$$t.log || \
+			{ tail -n 60 build/fuzz/$$t.log; echo "fuzz: $$t: FAILED (see build/fuzz/$$t.log)"; exit 1; }; \
+		grep -E '^stat::number_of_executed_units|^#[0-9]+.*DONE' build/fuzz/$$t.log | tail -n 1; \
+	done
 
 # Missing build dependencies: install them as root, else say what to run.
 deps-check:
@@ -99,8 +133,8 @@ clean:
 	rm -rf build bin lib/libtt.a tests/scratch
 
 FORCE:
-.PHONY: all check deps deps-check demo bench install clean FORCE
-.PRECIOUS: $(OBJDIR)/%.o
+.PHONY: all check fuzz fuzz-build deps deps-check demo bench install clean FORCE
+.PRECIOUS: $(OBJDIR)/%.o build/fuzz/lib/%.o
 .DELETE_ON_ERROR:
 
 -include $(shell find build -name '*.d' 2>/dev/null)

@@ -200,7 +200,7 @@ static void write_users(model *m, const prep *ids, const prep *p, tts_writer *w)
 	if (!g.ids || !g.index || !g.vectors || !g.seen_offsets || !muser || !hist || !g.seen)
 		die("out of memory");
 	if (embed_write_meta(w, 1, c->E, n, opt.split == SPLIT_TEST ? "test" : "valid"))
-		die("%s", tts_writer_error(w));
+		die("%s: %s", opt.output ? opt.output : "standard output", tts_writer_error(w));
 	for (int64_t i0 = 0; i0 < n; i0 += G) {
 		int64_t B = n - i0 < G ? n - i0 : G, S = 0;
 		g.n = B;
@@ -237,7 +237,7 @@ static void write_users(model *m, const prep *ids, const prep *p, tts_writer *w)
 		if (model_user_vectors(m, muser, hist, B, g.vectors))
 			die("out of memory");
 		if (embed_write_group(w, &g))
-			die("%s", tts_writer_error(w));
+			die("%s: %s", opt.output ? opt.output : "standard output", tts_writer_error(w));
 	}
 	free(g.ids); free(g.index); free(g.vectors); free(g.seen_offsets); free(g.seen);
 	free(muser); free(hist); free(item_map);

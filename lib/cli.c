@@ -167,7 +167,7 @@ output *output_open(const char *path)
 	pending[slot] = o->tmp;
 	static int handlers;
 	if (!handlers++) {
-		int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE };
+		int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGXFSZ };
 		for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
 			struct sigaction sa, old;
 			sigaction(sigs[i], NULL, &old);

@@ -29,6 +29,8 @@
 #define COPY_PIECE ((size_t)1 << 20)
 /* Data reads at least this large skip the buffer and decompress directly. */
 #define DIRECT_MIN ((size_t)32 << 10)
+/* tts_read_alloc's first allocation for a record, at most. */
+#define ALLOC_FIRST ((size_t)64 << 20)
 
 static const unsigned char record_magic[3] = { 'T', 'T', 'S' };
 
@@ -739,17 +741,33 @@ void *tts_read_alloc(tts_reader *r, const tts_header *h, uint64_t max_bytes)
 			(unsigned long long)limit);
 		return NULL;
 	}
-	char *buf = malloc((size_t)h->nbytes + 1);
+	/* The buffer grows with the data that arrives, so a header that
+	 * promises more than the stream holds costs at most ALLOC_FIRST. */
+	size_t n = (size_t)h->nbytes, cap = n < ALLOC_FIRST ? n : ALLOC_FIRST, got = 0;
+	char *buf = malloc(cap + 1);
+	while (buf && got < n) {
+		if (got == cap) {
+			cap = cap > n / 2 ? n : 2 * cap;
+			char *more = realloc(buf, cap + 1);
+			if (!more) {
+				free(buf);
+				buf = NULL;
+				break;
+			}
+			buf = more;
+		}
+		if (tts_read_data(r, buf + got, cap - got) < 0) {
+			free(buf);
+			return NULL;
+		}
+		got = cap;
+	}
 	if (!buf) {
 		rfail(r, "record %s: out of memory for %llu bytes", h->name,
 			(unsigned long long)h->nbytes);
 		return NULL;
 	}
-	if (tts_read_data(r, buf, (size_t)h->nbytes) < 0) {
-		free(buf);
-		return NULL;
-	}
-	buf[h->nbytes] = '\0';
+	buf[n] = '\0';
 	return buf;
 }
 
