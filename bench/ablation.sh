@@ -31,6 +31,6 @@ run "1 block" --blocks 1
 run "feed-forward 64 wide" --hidden 64
 run "item tower MLP" --item-mlp
 run "no dropout" --dropout 0
-run "history 50" --history 50
+run "history 200" --history 200
 run "sampled softmax, 100 negatives" --loss sampled
 run "seed architecture" --arch seed

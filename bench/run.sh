@@ -7,8 +7,10 @@ set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 out=$top/bench/results.md
 raw=$(mktemp "${TMPDIR:-/tmp}/tt-bench.XXXXXX")
+[ -f "$out" ] && cp "$out" "$out.old"
 trap 'rm -f "$raw"' EXIT
-scripts=${*:-stream prep fit topk quality ablation}
+all="stream prep fit topk quality ablation"
+scripts=${*:-$all}
 
 for s in $scripts; do
 	echo "bench: $s" >&2
@@ -22,21 +24,29 @@ core=${OPENBLAS_CORETYPE:-$(grep -o -m1 -E 'avx512f|avx2' /proc/cpuinfo | head -
 {
 	echo "## Results"
 	echo
-	echo "Measured by \`make bench\` on $(date -u +%Y-%m-%d): ${cpu:-unknown CPU}," \
+	echo "Measured by \`make bench\` (sections: \`sh bench/run.sh NAME...\`) on" \
+		"$(date -u +%Y-%m-%d): ${cpu:-unknown CPU}," \
 		"$(nproc) cores, $(free -g | awk '/^Mem/ {print $2}') GiB," \
-		"OpenBLAS kernel ${core:-default}."
+		"OpenBLAS kernel ${core:-default}; this time: $scripts."
 	echo "Each reference ran in the same run, on the same machine."
-	for s in $scripts; do
+	for s in $all; do
 		echo
 		echo "### $s"
-		echo
-		echo "| measure | value |"
-		echo "|---|---|"
-		sed -n 's/^\(.*\): \(.*\)$/| \1 | \2 |/p' "$raw.$s"
-		grep -v ': ' "$raw.$s" | sed 's/^/    /'
-		rm -f "$raw.$s" "$raw.$s.err"
+		if [ -f "$raw.$s" ]; then
+			echo
+			echo "| measure | value |"
+			echo "|---|---|"
+			sed -n 's/^\(.*\): \(.*\)$/| \1 | \2 |/p' "$raw.$s"
+			grep -v ': ' "$raw.$s" | sed 's/^/    /'
+			rm -f "$raw.$s" "$raw.$s.err"
+		else	# not run this time: the section of the previous results, dated
+			awk -v s="### $s" '$0 == s { on = 1; next } /^### / { on = 0 } on' \
+				"$out.old" 2>/dev/null
+		fi
 	done
-} >"$out"
+} >"$out.new"
+mv "$out.new" "$out"
+rm -f "$out.old"
 echo "bench: wrote $out" >&2
 
 # The README shows the same file between its markers.

@@ -26,7 +26,7 @@ static const char usage_text[] =
 "  -d, --dim E            embedding width (64)\n"
 "      --hidden F         MLP / feed-forward width (tt 256, seed 128)\n"
 "      --heads N          attention heads (2)\n"
-"  -L, --history L        history slots (tt 200, seed 50)\n"
+"  -L, --history L        history slots (50)\n"
 "      --blocks N         tt: transformer blocks (2)\n"
 "      --dropout P        tt: dropout rate (0.2)\n"
 "      --item-mlp         tt: an MLP on the item tower\n"
@@ -70,7 +70,7 @@ static struct {
 	long long max_steps;
 	const char *input, *output, *log, *init;
 } opt = {
-	.cfg = { .arch = ARCH_TT, .E = 64, .F = 256, .NH = 2, .L = 200, .blocks = 2,
+	.cfg = { .arch = ARCH_TT, .E = 64, .F = 256, .NH = 2, .L = 50, .blocks = 2,
 		.positions = 1, .dropout = 0.2f },
 	.epochs = 24, .batch = 32, .lr = 2e-3, .seed = 1, .level = 3, .negatives = 100,
 	.decay = 1,

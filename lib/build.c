@@ -4,6 +4,19 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
+#include <time.h>
+static double T0;static double nw(void){struct timespec t;clock_gettime(CLOCK_MONOTONIC,&t);return t.tv_sec+t.tv_nsec*1e-9;}
+#define TM(x) fprintf(stderr, "%s %.4f\n", x, nw()-T0), T0=nw()
+
+/*
+ * The rows are the biggest thing ml-prep holds, and fresh memory is slow
+ * to come by (every new page is a fault), so the work is done in place:
+ * once numbered, a row's user and item fields hold dense indices; a row
+ * that is dropped (a repeat, or by a count filter) has item = ~index
+ * (negative); the rows are grouped by user and time-sorted where they
+ * lie, and at the end the array itself becomes the times column.
+ */
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -22,80 +35,344 @@ static int cmp_i64(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* ---- dense numbering of one id column ---- */
+
 /*
- * Dense numbering of one id column: *uniq gets the distinct ids in
- * increasing order, idx[r] the number of row r's id.  MovieLens ids are
- * small, so a direct table does it in one pass; wide ids go through a sort.
+ * MovieLens ids are small, so a direct table indexed by id - lo does it;
+ * wide ids (beyond 4 per row plus a million) go through an open-addressing
+ * hash.  Either way the ids are numbered in increasing order.
  */
-static int64_t number_ids(const rating_row *v, size_t n, int item, int64_t **uniq,
-	int32_t *idx)
+typedef struct {
+	int64_t lo;
+	int32_t *table;  /* direct: (hi - lo + 1) marks, then numbers; -1 absent */
+	int64_t *keys;   /* hash: (mask + 1) ids, -1 empty */
+	int32_t *vals;   /* hash: (mask + 1) numbers */
+	uint64_t mask;
+	int64_t n;       /* distinct ids */
+	int64_t *uniq;   /* (n) the ids in increasing order */
+} id_index;
+
+static uint64_t id_hash(int64_t id)
 {
-	int64_t lo = INT64_MAX, hi = 0;
-	for (size_t r = 0; r < n; r++) {
-		int64_t id = item ? v[r].item : v[r].user;
-		lo = id < lo ? id : lo;
-		hi = id > hi ? id : hi;
-	}
-	uint64_t range = (uint64_t)(hi - lo) + 1;
-	int64_t k = 0;
-	if (range <= 4 * (uint64_t)n + (1u << 20)) {
-		int32_t *table = malloc(range * sizeof *table);
-		if (!table)
-			return -1;
-		memset(table, 0xff, range * sizeof *table);
-		for (size_t r = 0; r < n; r++)
-			table[(item ? v[r].item : v[r].user) - lo] = 0;
-		for (uint64_t i = 0; i < range; i++)
-			if (table[i] == 0)
-				k++;
-		*uniq = malloc((k ? k : 1) * sizeof **uniq);
-		if (!*uniq) {
-			free(table);
-			return -1;
-		}
-		k = 0;
-		for (uint64_t i = 0; i < range; i++)
-			if (table[i] == 0) {
-				(*uniq)[k] = lo + (int64_t)i;
-				table[i] = (int32_t)k++;
-			}
-		for (size_t r = 0; r < n; r++)
-			idx[r] = table[(item ? v[r].item : v[r].user) - lo];
-		free(table);
-		return k;
-	}
-	int64_t *s = malloc(n * sizeof *s);
-	if (!s)
-		return -1;
-	for (size_t r = 0; r < n; r++)
-		s[r] = item ? v[r].item : v[r].user;
-	qsort(s, n, sizeof *s, cmp_i64);
-	for (size_t r = 0; r < n; r++)
-		if (r == 0 || s[r] != s[k - 1])
-			s[k++] = s[r];
-	for (size_t r = 0; r < n; r++) {
-		int64_t id = item ? v[r].item : v[r].user, a = 0, b = k - 1;
-		while (a < b) {
-			int64_t m = a + (b - a) / 2;
-			if (s[m] < id)
-				a = m + 1;
-			else
-				b = m;
-		}
-		idx[r] = (int32_t)a;
-	}
-	*uniq = s;
-	return k;
+	uint64_t h = (uint64_t)id * 0x9e3779b97f4a7c15ull;
+	return h ^ (h >> 29);
 }
 
-static int cmp_time(const void *a, const void *b, void *ctx)
+static uint64_t hash_slot(const id_index *x, int64_t id)
 {
-	const rating_row *v = ctx;
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-	if (v[x].time != v[y].time)
-		return v[x].time < v[y].time ? -1 : 1;
-	return (x > y) - (x < y);
+	uint64_t i = id_hash(id) & x->mask;
+	while (x->keys[i] != -1 && x->keys[i] != id)
+		i = (i + 1) & x->mask;
+	return i;
 }
+
+static int hash_resize(id_index *x, uint64_t cap)
+{
+	int64_t *keys = malloc(cap * sizeof *keys);
+	int32_t *vals = malloc(cap * sizeof *vals);
+	if (!keys || !vals) {
+		free(keys);
+		free(vals);
+		return -1;
+	}
+	memset(keys, 0xff, cap * sizeof *keys);
+	id_index y = { .keys = keys, .vals = vals, .mask = cap - 1 };
+	for (uint64_t i = 0; x->keys && i <= x->mask; i++)
+		if (x->keys[i] != -1)
+			keys[hash_slot(&y, x->keys[i])] = x->keys[i];
+	free(x->keys);
+	free(x->vals);
+	x->keys = keys;
+	x->vals = vals;
+	x->mask = cap - 1;
+	return 0;
+}
+
+static int idx_init(id_index *x, int64_t lo, int64_t hi, size_t n)
+{
+	memset(x, 0, sizeof *x);
+	x->lo = lo;
+	uint64_t range = (uint64_t)(hi - lo) + 1;
+	if (range <= 4 * (uint64_t)n + (1u << 20)) {
+		x->table = malloc(range * sizeof *x->table);
+		if (!x->table)
+			return -1;
+		memset(x->table, 0xff, range * sizeof *x->table);
+		x->mask = range - 1;
+		return 0;
+	}
+	return hash_resize(x, 1024);
+}
+
+static int idx_add(id_index *x, int64_t id)
+{
+	if (x->table) {
+		x->table[id - x->lo] = 0;
+		return 0;
+	}
+	uint64_t i = hash_slot(x, id);
+	if (x->keys[i] != -1)
+		return 0;
+	if (2 * (uint64_t)(x->n + 1) > x->mask + 1) {
+		if (hash_resize(x, 2 * (x->mask + 1)) != 0)
+			return -1;
+		i = hash_slot(x, id);
+	}
+	x->keys[i] = id;
+	x->n++;
+	return 0;
+}
+
+/* After every id was added: number them in increasing order. */
+static int idx_number(id_index *x)
+{
+	if (x->table) {
+		for (uint64_t i = 0; i <= x->mask; i++)
+			x->n += x->table[i] == 0;
+		if (!(x->uniq = malloc((x->n ? x->n : 1) * sizeof *x->uniq)))
+			return -1;
+		int64_t k = 0;
+		for (uint64_t i = 0; i <= x->mask; i++)
+			if (x->table[i] == 0) {
+				x->uniq[k] = x->lo + (int64_t)i;
+				x->table[i] = (int32_t)k++;
+			}
+		return 0;
+	}
+	if (!(x->uniq = malloc((x->n ? x->n : 1) * sizeof *x->uniq)))
+		return -1;
+	int64_t k = 0;
+	for (uint64_t i = 0; i <= x->mask; i++)
+		if (x->keys[i] != -1)
+			x->uniq[k++] = x->keys[i];
+	qsort(x->uniq, x->n, sizeof *x->uniq, cmp_i64);
+	for (k = 0; k < x->n; k++)
+		x->vals[hash_slot(x, x->uniq[k])] = (int32_t)k;
+	return 0;
+}
+
+static inline int32_t idx_get(const id_index *x, int64_t id)
+{
+	return x->table ? x->table[id - x->lo] : x->vals[hash_slot(x, id)];
+}
+
+static void idx_free(id_index *x)
+{
+	free(x->table);
+	free(x->keys);
+	free(x->vals);
+	free(x->uniq);
+}
+
+/*
+ * Number users and items; rewrite each row's ids as numbers and count the
+ * rows of each user into len (U).  Returns whether the rows are already
+ * grouped by user in increasing order (as MovieLens files are).
+ */
+static int number_rows(rating_row *v, size_t n, id_index *ux, id_index *ix,
+	int64_t **len)
+{
+	int64_t ulo = INT64_MAX, uhi = 0, ilo = INT64_MAX, ihi = 0;
+	for (size_t r = 0; r < n; r++) {
+		ulo = v[r].user < ulo ? v[r].user : ulo;
+		uhi = v[r].user > uhi ? v[r].user : uhi;
+		ilo = v[r].item < ilo ? v[r].item : ilo;
+		ihi = v[r].item > ihi ? v[r].item : ihi;
+	}
+	if (idx_init(ux, ulo, uhi, n) != 0 || idx_init(ix, ilo, ihi, n) != 0)
+		return -1;
+	for (size_t r = 0; r < n; r++)
+		if (idx_add(ux, v[r].user) != 0 || idx_add(ix, v[r].item) != 0)
+			return -1;
+	if (idx_number(ux) != 0 || idx_number(ix) != 0)
+		return -1;
+	if (!(*len = calloc(ux->n, sizeof **len)))
+		return -1;
+	int grouped = 1;
+	int32_t prev = 0;
+	for (size_t r = 0; r < n; r++) {
+		int32_t u = idx_get(ux, v[r].user);
+		v[r].user = u;
+		v[r].item = idx_get(ix, v[r].item);
+		(*len)[u]++;
+		grouped &= u >= prev;
+		prev = u;
+	}
+	return grouped;
+}
+
+/* Rows into user order, stably (a counting sort), when they were not. */
+static rating_row *group_rows(const rating_row *v, size_t n, const int64_t *start,
+	int64_t U)
+{
+	rating_row *g = malloc(n * sizeof *g);
+	if (!g)
+		return NULL;
+	int64_t *next = malloc((U ? U : 1) * sizeof *next);
+	if (!next) {
+		free(g);
+		return NULL;
+	}
+	memcpy(next, start, U * sizeof *next);
+	for (size_t r = 0; r < n; r++)
+		g[next[v[r].user]++] = v[r];
+	free(next);
+	return g;
+}
+
+/* ---- the time sort of one user's rows: stable, so ties keep input order ---- */
+
+typedef struct {
+	int64_t time;
+	int64_t at;  /* the row's place before sorting */
+} time_key;
+
+static void insertion_sort(time_key *k, size_t m)
+{
+	for (size_t i = 1; i < m; i++) {
+		time_key x = k[i];
+		size_t j = i;
+		for (; j > 0 && k[j - 1].time > x.time; j--)
+			k[j] = k[j - 1];
+		k[j] = x;
+	}
+}
+
+static void merge(const time_key *a, size_t na, const time_key *b, size_t nb, time_key *out)
+{
+	size_t i = 0, j = 0;
+	while (i < na && j < nb)
+		*out++ = b[j].time < a[i].time ? b[j++] : a[i++];
+	while (i < na)
+		*out++ = a[i++];
+	while (j < nb)
+		*out++ = b[j++];
+}
+
+/* Bottom-up merge sort of k (m) by time, with tmp (m) beside it. */
+static void merge_sort(time_key *k, time_key *tmp, size_t m)
+{
+	enum { RUN = 16 };
+	for (size_t i = 0; i < m; i += RUN)
+		insertion_sort(k + i, m - i < RUN ? m - i : RUN);
+	time_key *src = k, *dst = tmp;
+	for (size_t w = RUN; w < m; w *= 2) {
+		for (size_t i = 0; i < m; i += 2 * w) {
+			size_t mid = i + w < m ? i + w : m, end = i + 2 * w < m ? i + 2 * w : m;
+			merge(src + i, mid - i, src + mid, end - mid, dst + i);
+		}
+		time_key *t = src;
+		src = dst;
+		dst = t;
+	}
+	if (src != k)
+		memcpy(k, src, m * sizeof *k);
+}
+
+/* Sort one user's rows (m) by time; key and tmp (m), copy (m) scratch. */
+static void sort_user(rating_row *v, size_t m, time_key *key, time_key *tmp,
+	rating_row *copy)
+{
+	size_t i = 1;
+	while (i < m && v[i - 1].time <= v[i].time)
+		i++;
+	if (i >= m)
+		return;
+	for (i = 0; i < m; i++)
+		key[i] = (time_key){ v[i].time, (int64_t)i };
+	merge_sort(key, tmp, m);
+	memcpy(copy, v, m * sizeof *v);
+	for (i = 0; i < m; i++)
+		v[i] = copy[key[i].at];
+}
+
+/* ---- filters ---- */
+
+/* Item then user minimum counts over the alive rows; until stable with
+ * k_core.  ucount/icount are kept in step. */
+static void count_filter(const build_options *o, rating_row *v, size_t n,
+	int64_t *ucount, int64_t *icount, int64_t U, int64_t N, build_stats *st)
+{
+	for (;;) {
+		int changed = 0;
+		st->rounds++;
+		if (o->min_item_count > 1) {
+			for (int64_t i = 0; i < N; i++)
+				if (icount[i] > 0 && icount[i] < o->min_item_count)
+					icount[i] = -icount[i], st->removed_items++;
+			for (size_t r = 0; r < n; r++)
+				if (v[r].item >= 0 && icount[v[r].item] < 0) {
+					v[r].item = ~v[r].item;
+					ucount[v[r].user]--;
+					st->removed_item_inter++;
+					changed = 1;
+				}
+			for (int64_t i = 0; i < N; i++)
+				if (icount[i] < 0)
+					icount[i] = 0;
+		}
+		if (o->min_user_count > 1) {
+			for (int64_t u = 0; u < U; u++)
+				if (ucount[u] > 0 && ucount[u] < o->min_user_count)
+					ucount[u] = -ucount[u], st->removed_users++;
+			for (size_t r = 0; r < n; r++)
+				if (v[r].item >= 0 && ucount[v[r].user] < 0) {
+					icount[v[r].item]--;
+					v[r].item = ~v[r].item;
+					st->removed_user_inter++;
+					changed = 1;
+				}
+			for (int64_t u = 0; u < U; u++)
+				if (ucount[u] < 0)
+					ucount[u] = 0;
+		}
+		if (!o->k_core || !changed)
+			break;
+	}
+}
+
+/*
+ * Per user: time order, then repeats dropped (first occurrence kept);
+ * ucount/icount (U, N) get the rows left.  start (U+1) bounds the users.
+ */
+static int order_and_dedup(const build_options *o, rating_row *v, const int64_t *start,
+	int64_t *ucount, int64_t *icount, int64_t U, int64_t N, build_stats *st)
+{
+	int64_t longest = 1;
+	for (int64_t u = 0; u < U; u++)
+		longest = start[u + 1] - start[u] > longest ? start[u + 1] - start[u] : longest;
+	int32_t *stamp = malloc((N ? N : 1) * sizeof *stamp);
+	time_key *key = malloc(2 * longest * sizeof *key);
+	rating_row *copy = malloc(longest * sizeof *copy);
+	if (!stamp || !key || !copy) {
+		free(stamp); free(key); free(copy);
+		return -1;
+	}
+	for (int64_t i = 0; i < N; i++)
+		stamp[i] = -1;
+	for (int64_t u = 0; u < U; u++) {
+		int64_t a = start[u], b = start[u + 1];
+		if (o->has_time)
+			sort_user(v + a, b - a, key, key + longest, copy);
+		for (int64_t j = a; j < b; j++) {
+			int64_t it = v[j].item;
+			if (!o->keep_repeats && stamp[it] == (int32_t)u) {
+				v[j].item = ~it;
+				st->removed_repeats++;
+				continue;
+			}
+			stamp[it] = (int32_t)u;
+			ucount[u]++;
+			icount[it]++;
+		}
+	}
+	free(stamp);
+	free(key);
+	free(copy);
+	return 0;
+}
+
+/* ---- the prep ---- */
 
 static int cmp_u64(const void *a, const void *b)
 {
@@ -119,50 +396,6 @@ static void history_stats(const prep *p, build_stats *st)
 	free(len);
 }
 
-/* Item then user minimum counts over the alive rows; until stable with
- * k_core.  ucount/icount are kept in step. */
-static void count_filter(const build_options *o, size_t n, const int32_t *uidx,
-	const int32_t *iidx, uint8_t *alive, int64_t *ucount, int64_t *icount,
-	int64_t U, int64_t N, build_stats *st)
-{
-	for (;;) {
-		int changed = 0;
-		st->rounds++;
-		if (o->min_item_count > 1) {
-			for (int64_t i = 0; i < N; i++)
-				if (icount[i] > 0 && icount[i] < o->min_item_count)
-					icount[i] = -icount[i], st->removed_items++;
-			for (size_t r = 0; r < n; r++)
-				if (alive[r] && icount[iidx[r]] < 0) {
-					alive[r] = 0;
-					ucount[uidx[r]]--;
-					st->removed_item_inter++;
-					changed = 1;
-				}
-			for (int64_t i = 0; i < N; i++)
-				if (icount[i] < 0)
-					icount[i] = 0;
-		}
-		if (o->min_user_count > 1) {
-			for (int64_t u = 0; u < U; u++)
-				if (ucount[u] > 0 && ucount[u] < o->min_user_count)
-					ucount[u] = -ucount[u], st->removed_users++;
-			for (size_t r = 0; r < n; r++)
-				if (alive[r] && ucount[uidx[r]] < 0) {
-					alive[r] = 0;
-					icount[iidx[r]]--;
-					st->removed_user_inter++;
-					changed = 1;
-				}
-			for (int64_t u = 0; u < U; u++)
-				if (ucount[u] < 0)
-					ucount[u] = 0;
-		}
-		if (!o->k_core || !changed)
-			break;
-	}
-}
-
 static void split(prep *p, const build_options *o, build_stats *st)
 {
 	for (int64_t u = 0; u < p->n_users; u++) {
@@ -180,14 +413,72 @@ static void split(prep *p, const build_options *o, build_stats *st)
 	}
 }
 
+/*
+ * The alive rows (grouped by user) into p's columns.  The times go over
+ * the rows themselves: the k-th time's 8 bytes lie within rows already
+ * read, since k <= j and a row is wider than a time.
+ */
+static int fill_prep(prep *p, const build_options *o, rating_row *v,
+	const int64_t *start, const int64_t *ucount, const int64_t *icount,
+	const id_index *ux, const id_index *ix, int64_t U, int64_t N)
+{
+	int64_t nu = p->n_users, ni = p->n_items, z = p->n_inter;
+	int32_t *inew = malloc((N ? N : 1) * sizeof *inew);
+	p->user_ids = malloc(nu * sizeof *p->user_ids);
+	p->item_ids = malloc(ni * sizeof *p->item_ids);
+	p->offsets = malloc((nu + 1) * sizeof *p->offsets);
+	p->items = malloc(z * sizeof *p->items);
+	p->valid = malloc(nu * sizeof *p->valid);
+	p->test = malloc(nu * sizeof *p->test);
+	if (o->has_rating)
+		p->ratings = malloc(z * sizeof *p->ratings);
+	if (!inew || !p->user_ids || !p->item_ids || !p->offsets || !p->items ||
+	    !p->valid || !p->test || (o->has_rating && !p->ratings)) {
+		free(inew);
+		return -1;
+	}
+	int64_t k = 0;
+	for (int64_t i = 0; i < N; i++) {
+		inew[i] = icount[i] > 0 ? (int32_t)k : -1;
+		if (icount[i] > 0)
+			p->item_ids[k++] = ix->uniq[i];
+	}
+	int64_t *times = (int64_t *)(void *)v, nk = 0;
+	k = 0;
+	p->offsets[0] = 0;
+	for (int64_t u = 0; u < U; u++) {
+		if (ucount[u] == 0)
+			continue; /* all its rows are dropped */
+		p->user_ids[nk++] = ux->uniq[u];
+		for (int64_t j = start[u]; j < start[u + 1]; j++) {
+			rating_row r = v[j];
+			if (r.item < 0)
+				continue;
+			p->items[k] = inew[r.item];
+			if (p->ratings)
+				p->ratings[k] = r.rating;
+			times[k] = r.time;
+			k++;
+		}
+		p->offsets[nk] = k;
+	}
+	free(inew);
+	return 0;
+}
+
 int build_prep(rating_array *rows, const build_options *o, prep *p,
 	build_stats *st, char *err, size_t errlen)
 {
 	rating_row *v = rows->v;
 	size_t n = rows->n;
 	int rc = -1;
+	id_index ux = { 0 }, ix = { 0 };
+	int64_t *len = NULL, *start = NULL, *ucount = NULL, *icount = NULL;
 	memset(p, 0, sizeof *p);
 	memset(st, 0, sizeof *st);
+	/* The rows are ours from here on. */
+	rows->v = NULL;
+	rows->n = rows->cap = 0;
 	st->rows = (int64_t)n;
 	if (o->has_min_rating && o->has_rating) {
 		size_t k = 0;
@@ -197,126 +488,66 @@ int build_prep(rating_array *rows, const build_options *o, prep *p,
 		st->removed_rating = (int64_t)(n - k);
 		n = k;
 	}
-	if (n == 0)
-		return fail(err, errlen, "no interactions");
-	if (n > INT32_MAX)
-		return fail(err, errlen, "too many interactions (%zu)", n);
-	int64_t *uniq_u = NULL, *uniq_i = NULL, *perm = NULL, *start = NULL;
-	int64_t *ucount = NULL, *icount = NULL, *unew = NULL, *inew = NULL;
-	int32_t *uidx = malloc(n * sizeof *uidx), *iidx = malloc(n * sizeof *iidx);
-	uint8_t *alive = malloc(n);
-	if (!uidx || !iidx || !alive)
-		goto oom;
-	int64_t U = number_ids(v, n, 0, &uniq_u, uidx);
-	int64_t N = U < 0 ? -1 : number_ids(v, n, 1, &uniq_i, iidx);
-	if (U < 0 || N < 0)
-		goto oom;
-	/* Group rows by user, stably: a counting sort. */
-	perm = malloc(n * sizeof *perm);
-	start = calloc(U + 1, sizeof *start);
-	ucount = calloc(U, sizeof *ucount);
-	icount = calloc(N, sizeof *icount);
-	if (!perm || !start || !ucount || !icount)
-		goto oom;
-	for (size_t r = 0; r < n; r++)
-		start[uidx[r] + 1]++;
-	for (int64_t u = 0; u < U; u++)
-		start[u + 1] += start[u];
-	for (size_t r = 0; r < n; r++)
-		perm[start[uidx[r]] + ucount[uidx[r]]++] = (int64_t)r;
-	memset(ucount, 0, U * sizeof *ucount);
-	/* Time order within each user, then first occurrences only. */
-	int32_t *stamp = icount == NULL ? NULL : (int32_t *)malloc(N * sizeof *stamp);
-	if (!stamp)
-		goto oom;
-	for (int64_t i = 0; i < N; i++)
-		stamp[i] = -1;
-	for (int64_t u = 0; u < U; u++) {
-		int64_t a = start[u], b = start[u + 1];
-		if (o->has_time) {
-			int64_t j = a + 1;
-			while (j < b && cmp_time(&perm[j - 1], &perm[j], v) < 0)
-				j++;
-			if (j < b)
-				qsort_r(perm + a, b - a, sizeof *perm, cmp_time, v);
-		}
-		for (int64_t j = a; j < b; j++) {
-			int32_t it = iidx[perm[j]];
-			alive[perm[j]] = 1;
-			if (!o->keep_repeats && stamp[it] == (int32_t)u) {
-				alive[perm[j]] = 0;
-				st->removed_repeats++;
-				continue;
-			}
-			stamp[it] = (int32_t)u;
-			ucount[u]++;
-			icount[it]++;
-		}
+	if (n == 0) {
+		fail(err, errlen, "no interactions");
+		goto out;
 	}
-	free(stamp);
-	count_filter(o, n, uidx, iidx, alive, ucount, icount, U, N, st);
-	/* The users and items left, numbered by increasing original id. */
-	unew = malloc(U * sizeof *unew);
-	inew = malloc(N * sizeof *inew);
-	if (!unew || !inew)
+	if (n > INT32_MAX) {
+		fail(err, errlen, "too many interactions (%zu)", n);
+		goto out;
+	}
+	T0=nw();int grouped = number_rows(v, n, &ux, &ix, &len);
+	if (grouped < 0)
 		goto oom;
+	int64_t U = ux.n, N = ix.n;TM("number");
+	start = malloc((U + 1) * sizeof *start);
+	ucount = calloc(U, sizeof *ucount);
+	icount = calloc(N ? N : 1, sizeof *icount);
+	if (!start || !ucount || !icount)
+		goto oom;
+	start[0] = 0;
 	for (int64_t u = 0; u < U; u++)
-		unew[u] = ucount[u] > 0 ? p->n_users++ : -1;
-	for (int64_t i = 0; i < N; i++)
-		inew[i] = icount[i] > 0 ? p->n_items++ : -1;
-	for (int64_t u = 0; u < U; u++)
+		start[u + 1] = start[u] + len[u];
+	if (!grouped) {
+		rating_row *g = group_rows(v, n, start, U);
+		if (!g)
+			goto oom;
+		free(v);
+		v = g;
+	}
+	if (order_and_dedup(o, v, start, ucount, icount, U, N, st) != 0)
+		goto oom;
+TM("order");	count_filter(o, v, n, ucount, icount, U, N, st);
+	for (int64_t u = 0; u < U; u++) {
+		p->n_users += ucount[u] > 0;
 		p->n_inter += ucount[u];
+	}
+	for (int64_t i = 0; i < N; i++)
+		p->n_items += icount[i] > 0;
 	if (p->n_inter == 0) {
 		fail(err, errlen, "no interactions left after filtering");
 		goto out;
 	}
-	int64_t nu = p->n_users, ni = p->n_items, z = p->n_inter;
-	p->user_ids = malloc(nu * sizeof *p->user_ids);
-	p->item_ids = malloc(ni * sizeof *p->item_ids);
-	p->offsets = malloc((nu + 1) * sizeof *p->offsets);
-	p->items = malloc(z * sizeof *p->items);
-	p->valid = malloc(nu * sizeof *p->valid);
-	p->test = malloc(nu * sizeof *p->test);
-	if (o->has_rating)
-		p->ratings = malloc(z * sizeof *p->ratings);
-	if (o->has_time)
-		p->times = malloc(z * sizeof *p->times);
-	if (!p->user_ids || !p->item_ids || !p->offsets || !p->items || !p->valid ||
-	    !p->test || (o->has_rating && !p->ratings) || (o->has_time && !p->times))
+TM("filter");	if (fill_prep(p, o, v, start, ucount, icount, &ux, &ix, U, N) != 0)
 		goto oom;
-	for (int64_t i = 0; i < N; i++)
-		if (inew[i] >= 0)
-			p->item_ids[inew[i]] = uniq_i[i];
-	int64_t k = 0;
-	p->offsets[0] = 0;
-	for (int64_t u = 0; u < U; u++) {
-		if (unew[u] < 0)
-			continue;
-		p->user_ids[unew[u]] = uniq_u[u];
-		for (int64_t j = start[u]; j < start[u + 1]; j++) {
-			int64_t r = perm[j];
-			if (!alive[r])
-				continue;
-			p->items[k] = (int32_t)inew[iidx[r]];
-			if (p->ratings)
-				p->ratings[k] = v[r].rating;
-			if (p->times)
-				p->times[k] = v[r].time;
-			k++;
-		}
-		p->offsets[unew[u] + 1] = k;
+	if (o->has_time) {
+		/* Shrinking: on failure the old block serves as well. */
+		int64_t *t = realloc(v, p->n_inter * sizeof *t);
+		p->times = t ? t : (int64_t *)(void *)v;
+		v = NULL;
 	}
-	split(p, o, st);
+TM("fill");	split(p, o, st);
 	history_stats(p, st);
-	rating_array_free(rows);
-	rc = 0;
+TM("split"); rc = 0;
 	goto out;
 oom:
 	fail(err, errlen, "out of memory");
 out:
 	if (rc != 0)
 		prep_free(p);
-	free(uidx); free(iidx); free(alive); free(uniq_u); free(uniq_i);
-	free(perm); free(start); free(ucount); free(icount); free(unew); free(inew);
+	free(v);
+	idx_free(&ux);
+	idx_free(&ix);
+	free(len); free(start); free(ucount); free(icount);
 	return rc;
 }

@@ -39,7 +39,8 @@ typedef struct {
 	int64_t hist_min, hist_median, hist_p90, hist_max;
 } build_stats;
 
-/* Builds p from rows (which it frees and empties to save memory). */
+/* Builds p from rows, which it takes over: they are freed and emptied
+ * (their memory may live on as p->times), whether or not it succeeds. */
 int build_prep(rating_array *rows, const build_options *o, prep *p,
 	build_stats *st, char *err, size_t errlen);
 
