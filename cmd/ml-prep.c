@@ -33,7 +33,7 @@ static void usage(void)
 		"      --skip-bad          skip malformed lines and count them\n"
 		"      --stats             print statistics to standard error\n"
 		"  -o, --output FILE       write FILE (atomically) instead of standard output\n"
-		"  -l, --level N           zstd level (default 3)\n"
+		"  -l, --level N           zstd level, 1 to 19 (default 1, the fastest)\n"
 		"  -h, --help              this help\n"
 		"      --version           print the version\n", progname);
 	stdout_close();
@@ -153,7 +153,7 @@ int main(int argc, char **argv)
 	build_options o = { .split = SPLIT_LOO };
 	rating_columns cols = { 0 };
 	const char *out_path = NULL, *items = NULL, *users = NULL, *imap = NULL, *umap = NULL;
-	int format = RF_AUTO, skip_bad = 0, stats = 0, level = 3, c;
+	int format = RF_AUTO, skip_bad = 0, stats = 0, level = 1, c;
 	char minr[64] = "";
 
 	cli_init(argv[0]);

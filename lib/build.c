@@ -4,10 +4,6 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <stdio.h>
-#include <time.h>
-static double T0;static double nw(void){struct timespec t;clock_gettime(CLOCK_MONOTONIC,&t);return t.tv_sec+t.tv_nsec*1e-9;}
-#define TM(x) fprintf(stderr, "%s %.4f\n", x, nw()-T0), T0=nw()
 
 /*
  * The rows are the biggest thing ml-prep holds, and fresh memory is slow
@@ -44,7 +40,8 @@ static int cmp_i64(const void *a, const void *b)
  */
 typedef struct {
 	int64_t lo;
-	int32_t *table;  /* direct: (hi - lo + 1) marks, then numbers; -1 absent */
+	uint64_t range;  /* direct: hi - lo + 1 */
+	int32_t *table;  /* direct: (range) marks, then numbers; -1 absent */
 	int64_t *keys;   /* hash: (mask + 1) ids, -1 empty */
 	int32_t *vals;   /* hash: (mask + 1) numbers */
 	uint64_t mask;
@@ -98,7 +95,7 @@ static int idx_init(id_index *x, int64_t lo, int64_t hi, size_t n)
 		if (!x->table)
 			return -1;
 		memset(x->table, 0xff, range * sizeof *x->table);
-		x->mask = range - 1;
+		x->range = range;
 		return 0;
 	}
 	return hash_resize(x, 1024);
@@ -127,12 +124,12 @@ static int idx_add(id_index *x, int64_t id)
 static int idx_number(id_index *x)
 {
 	if (x->table) {
-		for (uint64_t i = 0; i <= x->mask; i++)
+		for (uint64_t i = 0; i < x->range; i++)
 			x->n += x->table[i] == 0;
 		if (!(x->uniq = malloc((x->n ? x->n : 1) * sizeof *x->uniq)))
 			return -1;
 		int64_t k = 0;
-		for (uint64_t i = 0; i <= x->mask; i++)
+		for (uint64_t i = 0; i < x->range; i++)
 			if (x->table[i] == 0) {
 				x->uniq[k] = x->lo + (int64_t)i;
 				x->table[i] = (int32_t)k++;
@@ -205,7 +202,7 @@ static int number_rows(rating_row *v, size_t n, id_index *ux, id_index *ix,
 static rating_row *group_rows(const rating_row *v, size_t n, const int64_t *start,
 	int64_t U)
 {
-	rating_row *g = malloc(n * sizeof *g);
+	rating_row *g = big_alloc(n * sizeof *g);
 	if (!g)
 		return NULL;
 	int64_t *next = malloc((U ? U : 1) * sizeof *next);
@@ -222,46 +219,55 @@ static rating_row *group_rows(const rating_row *v, size_t n, const int64_t *star
 
 /* ---- the time sort of one user's rows: stable, so ties keep input order ---- */
 
-typedef struct {
-	int64_t time;
-	int64_t at;  /* the row's place before sorting */
-} time_key;
+/*
+ * Each row becomes one 64-bit key, (time - earliest) above the row's place
+ * in the user's rows: the keys are distinct and compare as (time, place),
+ * so any sort of them is the stable sort, and the merge compiles without
+ * branches.  When the times span too wide a range to leave room for the
+ * place bits (never with real timestamps), qsort orders the places by
+ * (time, place) instead.
+ */
 
-static void insertion_sort(time_key *k, size_t m)
+static void insertion_sort(uint64_t *k, size_t m)
 {
 	for (size_t i = 1; i < m; i++) {
-		time_key x = k[i];
+		uint64_t x = k[i];
 		size_t j = i;
-		for (; j > 0 && k[j - 1].time > x.time; j--)
+		for (; j > 0 && k[j - 1] > x; j--)
 			k[j] = k[j - 1];
 		k[j] = x;
 	}
 }
 
-static void merge(const time_key *a, size_t na, const time_key *b, size_t nb, time_key *out)
+static void merge(const uint64_t *a, size_t na, const uint64_t *b, size_t nb, uint64_t *out)
 {
 	size_t i = 0, j = 0;
-	while (i < na && j < nb)
-		*out++ = b[j].time < a[i].time ? b[j++] : a[i++];
+	while (i < na && j < nb) {
+		uint64_t x = a[i], y = b[j];
+		int take_b = y < x;
+		*out++ = take_b ? y : x;
+		j += take_b;
+		i += !take_b;
+	}
 	while (i < na)
 		*out++ = a[i++];
 	while (j < nb)
 		*out++ = b[j++];
 }
 
-/* Bottom-up merge sort of k (m) by time, with tmp (m) beside it. */
-static void merge_sort(time_key *k, time_key *tmp, size_t m)
+/* Bottom-up merge sort of k (m), with tmp (m) beside it. */
+static void merge_sort(uint64_t *k, uint64_t *tmp, size_t m)
 {
 	enum { RUN = 16 };
 	for (size_t i = 0; i < m; i += RUN)
 		insertion_sort(k + i, m - i < RUN ? m - i : RUN);
-	time_key *src = k, *dst = tmp;
+	uint64_t *src = k, *dst = tmp;
 	for (size_t w = RUN; w < m; w *= 2) {
 		for (size_t i = 0; i < m; i += 2 * w) {
 			size_t mid = i + w < m ? i + w : m, end = i + 2 * w < m ? i + 2 * w : m;
 			merge(src + i, mid - i, src + mid, end - mid, dst + i);
 		}
-		time_key *t = src;
+		uint64_t *t = src;
 		src = dst;
 		dst = t;
 	}
@@ -269,8 +275,17 @@ static void merge_sort(time_key *k, time_key *tmp, size_t m)
 		memcpy(k, src, m * sizeof *k);
 }
 
+static int cmp_time(const void *a, const void *b, void *ctx)
+{
+	const rating_row *v = ctx;
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	if (v[x].time != v[y].time)
+		return v[x].time < v[y].time ? -1 : 1;
+	return (x > y) - (x < y);
+}
+
 /* Sort one user's rows (m) by time; key and tmp (m), copy (m) scratch. */
-static void sort_user(rating_row *v, size_t m, time_key *key, time_key *tmp,
+static void sort_user(rating_row *v, size_t m, uint64_t *key, uint64_t *tmp,
 	rating_row *copy)
 {
 	size_t i = 1;
@@ -278,12 +293,27 @@ static void sort_user(rating_row *v, size_t m, time_key *key, time_key *tmp,
 		i++;
 	if (i >= m)
 		return;
-	for (i = 0; i < m; i++)
-		key[i] = (time_key){ v[i].time, (int64_t)i };
-	merge_sort(key, tmp, m);
+	int64_t lo = v[0].time, hi = v[0].time;
+	for (i = 1; i < m; i++) {
+		lo = v[i].time < lo ? v[i].time : lo;
+		hi = v[i].time > hi ? v[i].time : hi;
+	}
+	int bits = 1;
+	while (bits < 63 && ((uint64_t)1 << bits) < m)
+		bits++;
+	uint64_t span = (uint64_t)hi - (uint64_t)lo, place = ((uint64_t)1 << bits) - 1;
+	if (span >> (64 - bits) == 0) {
+		for (i = 0; i < m; i++)
+			key[i] = ((uint64_t)v[i].time - (uint64_t)lo) << bits | i;
+		merge_sort(key, tmp, m);
+	} else {
+		for (i = 0; i < m; i++)
+			key[i] = i;
+		qsort_r(key, m, sizeof *key, cmp_time, v);
+	}
 	memcpy(copy, v, m * sizeof *v);
 	for (i = 0; i < m; i++)
-		v[i] = copy[key[i].at];
+		v[i] = copy[key[i] & place];
 }
 
 /* ---- filters ---- */
@@ -342,7 +372,7 @@ static int order_and_dedup(const build_options *o, rating_row *v, const int64_t 
 	for (int64_t u = 0; u < U; u++)
 		longest = start[u + 1] - start[u] > longest ? start[u + 1] - start[u] : longest;
 	int32_t *stamp = malloc((N ? N : 1) * sizeof *stamp);
-	time_key *key = malloc(2 * longest * sizeof *key);
+	uint64_t *key = malloc(2 * longest * sizeof *key);
 	rating_row *copy = malloc(longest * sizeof *copy);
 	if (!stamp || !key || !copy) {
 		free(stamp); free(key); free(copy);
@@ -427,11 +457,11 @@ static int fill_prep(prep *p, const build_options *o, rating_row *v,
 	p->user_ids = malloc(nu * sizeof *p->user_ids);
 	p->item_ids = malloc(ni * sizeof *p->item_ids);
 	p->offsets = malloc((nu + 1) * sizeof *p->offsets);
-	p->items = malloc(z * sizeof *p->items);
+	p->items = big_alloc(z * sizeof *p->items);
 	p->valid = malloc(nu * sizeof *p->valid);
 	p->test = malloc(nu * sizeof *p->test);
 	if (o->has_rating)
-		p->ratings = malloc(z * sizeof *p->ratings);
+		p->ratings = big_alloc(z * sizeof *p->ratings);
 	if (!inew || !p->user_ids || !p->item_ids || !p->offsets || !p->items ||
 	    !p->valid || !p->test || (o->has_rating && !p->ratings)) {
 		free(inew);
@@ -496,10 +526,10 @@ int build_prep(rating_array *rows, const build_options *o, prep *p,
 		fail(err, errlen, "too many interactions (%zu)", n);
 		goto out;
 	}
-	T0=nw();int grouped = number_rows(v, n, &ux, &ix, &len);
+	int grouped = number_rows(v, n, &ux, &ix, &len);
 	if (grouped < 0)
 		goto oom;
-	int64_t U = ux.n, N = ix.n;TM("number");
+	int64_t U = ux.n, N = ix.n;
 	start = malloc((U + 1) * sizeof *start);
 	ucount = calloc(U, sizeof *ucount);
 	icount = calloc(N ? N : 1, sizeof *icount);
@@ -517,7 +547,7 @@ int build_prep(rating_array *rows, const build_options *o, prep *p,
 	}
 	if (order_and_dedup(o, v, start, ucount, icount, U, N, st) != 0)
 		goto oom;
-TM("order");	count_filter(o, v, n, ucount, icount, U, N, st);
+	count_filter(o, v, n, ucount, icount, U, N, st);
 	for (int64_t u = 0; u < U; u++) {
 		p->n_users += ucount[u] > 0;
 		p->n_inter += ucount[u];
@@ -528,7 +558,7 @@ TM("order");	count_filter(o, v, n, ucount, icount, U, N, st);
 		fail(err, errlen, "no interactions left after filtering");
 		goto out;
 	}
-TM("filter");	if (fill_prep(p, o, v, start, ucount, icount, &ux, &ix, U, N) != 0)
+	if (fill_prep(p, o, v, start, ucount, icount, &ux, &ix, U, N) != 0)
 		goto oom;
 	if (o->has_time) {
 		/* Shrinking: on failure the old block serves as well. */
@@ -536,9 +566,9 @@ TM("filter");	if (fill_prep(p, o, v, start, ucount, icount, &ux, &ix, U, N) != 0
 		p->times = t ? t : (int64_t *)(void *)v;
 		v = NULL;
 	}
-TM("fill");	split(p, o, st);
+	split(p, o, st);
 	history_stats(p, st);
-TM("split"); rc = 0;
+	rc = 0;
 	goto out;
 oom:
 	fail(err, errlen, "out of memory");

@@ -83,6 +83,17 @@ int ids_read_record(tts_reader *r, const tts_header *h, prep *p, char *err, size
 		snprintf(err, errlen, "record titles: %s", tts_reader_error(r));
 		return -1;
 	}
+	/* One line per item, the last one's newline optional. */
+	int64_t lines = 0;
+	for (const char *c = text; *c; c++)
+		lines += *c == '\n';
+	lines += h->nbytes > 0 && text[h->nbytes - 1] != '\n';
+	if (lines != p->n_items) {
+		snprintf(err, errlen, "record titles: %lld lines for %lld items",
+			(long long)lines, (long long)p->n_items);
+		free(text);
+		return -1;
+	}
 	if (p->titles)
 		for (int64_t i = 0; i < p->n_items; i++)
 			free(p->titles[i]);

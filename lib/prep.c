@@ -90,6 +90,67 @@ static int read_record(tts_reader *r, const tts_header *h, int dtype, int64_t le
 	return 0;
 }
 
+/* A user's validation and test targets come together, validation first. */
+static int check_targets(int64_t u, int64_t v, int64_t t, char *err, size_t errlen)
+{
+	if (v != -1 && t == -1)
+		snprintf(err, errlen, "record test: user %lld has a validation target "
+			"but no test target", (long long)u);
+	else if (v == -1 && t != -1)
+		snprintf(err, errlen, "record valid: user %lld has a test target "
+			"but no validation target", (long long)u);
+	else if (v >= t && v != -1)
+		snprintf(err, errlen, "record valid: user %lld's validation target %lld "
+			"is not before its test target %lld", (long long)u, (long long)v,
+			(long long)t);
+	else
+		return 0;
+	return -1;
+}
+
+/* Side data that is indexed or decoded by value: multi-hot genres, gender. */
+static int check_side(const prep *p, char *err, size_t errlen)
+{
+	for (int64_t i = 0; p->genres && i < p->n_items; i++)
+		for (int32_t g = 0; g < p->n_genres; g++)
+			if (p->genres[i * p->n_genres + g] > 1) {
+				snprintf(err, errlen, "record genres: item %lld genre %d has %d, "
+					"not 0 or 1", (long long)i, g, p->genres[i * p->n_genres + g]);
+				return -1;
+			}
+	for (int64_t u = 0; p->gender && u < p->n_users; u++)
+		if (p->gender[u] > 2) {
+			snprintf(err, errlen, "record gender: user %lld has %d, not 0, 1 or 2",
+				(long long)u, p->gender[u]);
+			return -1;
+		}
+	return 0;
+}
+
+/* A record a reader knows must come once: a second one would silently
+ * replace the first. */
+static int check_once(const char *name, const char **seen, int *nseen, int max,
+	char *err, size_t errlen)
+{
+	static const char *known[] = { "offsets", "items", "ratings", "times", "valid",
+		"test", "year", "gender", "age", "occupation", "genres", "genre_names",
+		"user_ids", "item_ids", "titles" };
+	size_t k;
+	for (k = 0; k < sizeof known / sizeof known[0]; k++)
+		if (strcmp(name, known[k]) == 0)
+			break;
+	if (k == sizeof known / sizeof known[0])
+		return 0; /* a record of a later version: skipped anyway */
+	for (int i = 0; i < *nseen; i++)
+		if (seen[i] == known[k]) {
+			snprintf(err, errlen, "record %s: appears twice", name);
+			return -1;
+		}
+	if (*nseen < max)
+		seen[(*nseen)++] = known[k];
+	return 0;
+}
+
 /* A prep that was read must be consistent before anyone indexes with it. */
 static int check(const prep *p, char *err, size_t errlen)
 {
@@ -116,6 +177,8 @@ static int check(const prep *p, char *err, size_t errlen)
 				v != -1 && (v < a || v >= b) ? "valid" : "test", (long long)u);
 			return -1;
 		}
+		if (check_targets(u, v, t, err, errlen))
+			return -1;
 	}
 	for (int64_t i = 0; i < p->n_inter; i++)
 		if (p->items[i] < 0 || p->items[i] >= p->n_items) {
@@ -127,7 +190,7 @@ static int check(const prep *p, char *err, size_t errlen)
 		snprintf(err, errlen, "record genre_names: missing");
 		return -1;
 	}
-	return 0;
+	return check_side(p, err, errlen);
 }
 
 int prep_read_body(tts_reader *r, const char *meta, prep *p, char *err, size_t errlen)
@@ -153,8 +216,12 @@ int prep_read_body(tts_reader *r, const char *meta, prep *p, char *err, size_t e
 		{ "age", TTS_I32, BY_U, (void **)&p->age },
 		{ "occupation", TTS_I32, BY_U, (void **)&p->occupation },
 	};
+	const char *seen[16];
+	int nseen = 0;
 	while ((rc = tts_next(r, &h)) == 1) {
 		size_t i;
+		if (check_once(h.name, seen, &nseen, 16, err, errlen))
+			goto fail;
 		for (i = 0; i < sizeof recs / sizeof recs[0]; i++)
 			if (strcmp(h.name, recs[i].name) == 0)
 				break;

@@ -8,6 +8,8 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <zstd.h>
@@ -48,15 +50,45 @@ void rating_array_free(rating_array *a)
 	a->n = a->cap = 0;
 }
 
+void *big_alloc(size_t n)
+{
+	enum { HUGE = 1 << 21 };
+	void *p;
+	if (n < HUGE)
+		return malloc(n ? n : 1);
+	n = (n + HUGE - 1) & ~(size_t)(HUGE - 1);
+	if (posix_memalign(&p, HUGE, n) != 0)
+		return NULL;
+#ifdef MADV_HUGEPAGE
+	madvise(p, n, MADV_HUGEPAGE); /* only a hint */
+#endif
+	return p;
+}
+
+/* Room for at least want rows.  Moving a big array costs more than its
+ * copy: its pages are faulted in again at their new place. */
+static int rating_reserve(rating_array *a, size_t want)
+{
+	if (want <= a->cap)
+		return 0;
+	rating_row *v;
+	if (a->n == 0) {
+		if (!(v = big_alloc(want * sizeof *v)))
+			return -1;
+		free(a->v);
+	} else if (!(v = realloc(a->v, want * sizeof *v))) {
+		return -1;
+	}
+	a->v = v;
+	a->cap = want;
+	return 0;
+}
+
+/* Without a size hint (pipes, compressed input): quadrupling moves the
+ * array less often, and the pages it never touches cost nothing. */
 static int rating_grow(rating_array *a)
 {
-	size_t c = a->cap ? a->cap * 2 : 1 << 16;
-	rating_row *v = realloc(a->v, c * sizeof *v);
-	if (!v)
-		return -1;
-	a->v = v;
-	a->cap = c;
-	return 0;
+	return rating_reserve(a, a->cap ? a->cap * 4 : 4096);
 }
 
 static int rating_push(rating_array *a, const rating_row *r)
@@ -782,7 +814,7 @@ static int one_line(ratings_parser *p, const char *s, size_t n)
  * so messages and results are the same as the general path's.
  */
 
-/* Up to 18 digits (so no overflow) ending at a separator byte. */
+/* 1 to 18 digits (so no overflow check); longer numbers take the general path. */
 static inline const char *fast_digits(const char *s, const char *e, int64_t *out)
 {
 	const char *b = s;
@@ -812,8 +844,11 @@ static inline const char *fast_line(const char *s, const char *e, int dat, ratin
 	const char *b = s;
 	while (s < e && *s != ':' && *s != '\t' && *s != '\n' && *s != '\r')
 		s++;
-	if (parse_rating(b, (size_t)(s - b), &r->rating) != 0 ||
-	    !(s = fast_sep(s, e, dat)))
+	if (s - b == 1 && (unsigned)(*b - '0') <= 9)
+		r->rating = (float)(*b - '0'); /* what parse_rating makes of it */
+	else if (parse_rating(b, (size_t)(s - b), &r->rating) != 0)
+		return NULL;
+	if (!(s = fast_sep(s, e, dat)))
 		return NULL;
 	int neg = s < e && *s == '-';
 	if (!(s = fast_digits(s + neg, e, &r->time)))
@@ -941,6 +976,29 @@ int ratings_end(ratings_parser *p)
 	return 0;
 }
 
+/*
+ * A plain file's size and its first block's lines tell roughly how many
+ * rows are coming: room for them all at once spares moving the array as
+ * it grows.  Only a hint: a wrong guess costs a realloc or untouched
+ * (so unpaid) address space.
+ */
+static int reserve_for_file(ratings_parser *p, FILE *f, const instream *s,
+	const char *buf, size_t n)
+{
+	struct stat sb;
+	if (s->kind != IN_PLAIN || fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode))
+		return 1;
+	size_t lines = 0;
+	for (const char *c = buf; (c = memchr(c, '\n', (size_t)(buf + n - c))); c++)
+		lines++;
+	if (lines < 16)
+		return n > 4; /* the first read is the 4 peeked bytes */
+	double rows = (double)sb.st_size / ((double)n / (double)lines) * 1.05 + 4096;
+	if (rows < 1e12)
+		rating_reserve(p->out, p->out->n + (size_t)rows);
+	return 1;
+}
+
 int ratings_parse_file(ratings_parser *p, FILE *f, const char *name)
 {
 	char err[256];
@@ -959,7 +1017,7 @@ int ratings_parse_file(ratings_parser *p, FILE *f, const char *name)
 		return -1;
 	}
 	int rc = 0;
-	for (;;) {
+	for (int reserved = 0;;) {
 		ssize_t got = instream_read(s, buf, cap, err, sizeof err);
 		if (got < 0) {
 			snprintf(p->err, sizeof p->err, "%s: %s", name, err);
@@ -968,6 +1026,8 @@ int ratings_parse_file(ratings_parser *p, FILE *f, const char *name)
 		}
 		if (got == 0)
 			break;
+		if (!reserved)
+			reserved = reserve_for_file(p, f, s, buf, (size_t)got);
 		if (ratings_feed(p, buf, (size_t)got) != 0) {
 			rc = -1;
 			break;

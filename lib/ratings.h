@@ -41,6 +41,11 @@ typedef struct {
 
 void rating_array_free(rating_array *a);
 
+/* malloc(n) for big arrays (rows, columns): aligned and marked for
+ * transparent huge pages, because touching fresh memory 4 KiB page by
+ * page is what big arrays cost most.  Free with free(). */
+void *big_alloc(size_t n);
+
 /* ---- decompressing input: plain, zstd (28 b5 2f fd) or gzip (1f 8b) ---- */
 
 typedef struct instream instream;

@@ -125,6 +125,180 @@ static void test_build_and_stream(void)
 	prep_free(&p);
 }
 
+/* Lines the fast path of dat and tsv hands to the general one give the
+ * same rows, and errors the same line numbers, in whatever pieces. */
+static void test_fast_path(void)
+{
+	static char text[16384];
+	size_t n = 0;
+	for (int i = 0; i < 300; i++)
+		n += sprintf(text + n, "%d::%d::%d::%d\n", i % 7, i, i % 5 + 1, 1000 - i);
+	sprintf(text + n, "1::2::3.5::-4\r\n\n1234567890123456789::1::2::3\n5\t6\t7\t8\n");
+	for (size_t step = 1; step <= 4096; step *= 64) {
+		rating_array a = { 0 };
+		ratings_parser *p;
+		int rc = parse(text, RF_AUTO, step, &a, &p);
+		ok(rc < 0 && strcmp(ratings_error(p),
+			"t:304: expected 4 fields separated by '::'") == 0 && a.n == 302 &&
+			a.v[299].user == 299 % 7 && a.v[299].item == 299 &&
+			a.v[299].rating == 5 && a.v[299].time == 701 &&
+			a.v[300].rating == 3.5f && a.v[300].time == -4 &&
+			a.v[301].user == 1234567890123456789, "pieces of %zu: %s", step,
+			ratings_error(p));
+		ratings_parser_free(p);
+		rating_array_free(&a);
+	}
+}
+
+static int items_are(const prep *p, const int32_t *want, int64_t n)
+{
+	return p->n_inter == n && memcmp(p->items, want, n * sizeof *want) == 0;
+}
+
+/* Input already grouped by user or not, small or wide ids, long users and
+ * wide time spans take different paths to the same kind of result. */
+static void test_build_paths(void)
+{
+	build_options o = { .split = SPLIT_NONE };
+	build_stats st;
+	prep p;
+	static const int32_t grouped[] = { 1, 0, 0, 2 }, wide[] = { 0, 2, 2, 1 };
+	ok(build("1::10::4::5\n1::20::4::3\n2::10::4::1\n2::30::4::2\n", &o, &p, &st) == 0 &&
+		items_are(&p, grouped, 4), "users in order");
+	prep_free(&p);
+	ok(build("2::10::4::1\n1::10::4::5\n2::30::4::2\n1::20::4::3\n", &o, &p, &st) == 0 &&
+		items_are(&p, grouped, 4) && p.user_ids[0] == 1, "users out of order");
+	prep_free(&p);
+	ok(build("1000000000001::10000000000010::4::5\n1000000000001::20::4::3\n"
+		"2000000000002::10000000000010::4::1\n2000000000002::30::4::2\n",
+		&o, &p, &st) == 0 && items_are(&p, wide, 4) &&
+		p.item_ids[2] == 10000000000010 && p.user_ids[1] == 2000000000002,
+		"wide ids");
+	prep_free(&p);
+	static const int32_t span[] = { 0, 4, 2, 3, 1 };
+	ok(build("1::5::3::-9000000000000000000\n1::6::3::9000000000000000000\n"
+		"1::7::3::5\n1::8::3::5\n1::9::3::-9000000000000000000\n", &o, &p, &st) == 0 &&
+		items_are(&p, span, 5), "times spanning all of int64, ties in input order");
+	prep_free(&p);
+	static char text[8192];
+	size_t n = 0;
+	for (int i = 0; i < 300; i++)
+		n += sprintf(text + n, "1::%d::4::%d\n", i, (i * 37) % 10);
+	int sorted = build(text, &o, &p, &st) == 0 && p.n_inter == 300;
+	for (int64_t k = 1; sorted && k < 300; k++)
+		sorted = p.times[k - 1] < p.times[k] ||
+			(p.times[k - 1] == p.times[k] && p.items[k - 1] < p.items[k]);
+	ok(sorted, "a long user: stable time order");
+	prep_free(&p);
+}
+
+/* Write p and then whatever extra adds, read it back: the reader's error,
+ * or "" when the stream was accepted. */
+static const char *reread(const prep *p, void (*extra)(tts_writer *, const prep *),
+	char *err, size_t errlen)
+{
+	FILE *f = tmpfile();
+	tts_writer *w = tts_writer_open(f, 1);
+	prep q;
+	prep_write(w, p, NULL);
+	if (extra)
+		extra(w, p);
+	tts_writer_close(w, err, errlen);
+	rewind(f);
+	tts_reader *r = tts_reader_open(f);
+	err[0] = '\0';
+	if (prep_read(r, &q, err, errlen) == 0)
+		prep_free(&q);
+	tts_reader_close(r);
+	fclose(f);
+	return err;
+}
+
+static void items_again(tts_writer *w, const prep *p)
+{
+	uint64_t Z = (uint64_t)p->n_inter;
+	tts_write(w, "items", TTS_I32, 1, &Z, p->items);
+}
+
+static void titles_short(tts_writer *w, const prep *p)
+{
+	tts_write_text(w, "titles", "One\nTwo\n");
+}
+
+static void titles_long(tts_writer *w, const prep *p)
+{
+	tts_write_text(w, "titles", "One\nTwo\nThree\nFour\n");
+}
+
+static void titles_unterminated(tts_writer *w, const prep *p)
+{
+	tts_write_text(w, "titles", "One\nTwo\nThree");
+}
+
+static void expect_err(const prep *p, void (*extra)(tts_writer *, const prep *),
+	const char *want, const char *what)
+{
+	char err[256];
+	reread(p, extra, err, sizeof err);
+	ok(strcmp(err, want) == 0, "%s: '%s'", what, err);
+}
+
+/* The reader refuses streams that would mislead or crash its users. */
+static void test_check(void)
+{
+	build_options o = { .split = SPLIT_LOO };
+	build_stats st;
+	prep p;
+	/* user 0: one interaction, no targets; user 1: valid 2, test 3 */
+	int rc = build("7::10::4::2\n7::20::4::2\n7::30::4::1\n5::20::1::1\n",
+		&o, &p, &st);
+	ok(rc == 0 && p.valid[1] == 2 && p.test[1] == 3, "built for the checks");
+	expect_err(&p, NULL, "", "a good stream is accepted");
+
+	p.test[1] = -1;
+	expect_err(&p, NULL, "record test: user 1 has a validation target but no test target",
+		"valid without test");
+	p.valid[1] = -1;
+	p.test[1] = 3;
+	expect_err(&p, NULL, "record valid: user 1 has a test target but no validation target",
+		"test without valid");
+	p.valid[1] = 3;
+	p.test[1] = 2;
+	expect_err(&p, NULL, "record valid: user 1's validation target 3 is not before "
+		"its test target 2", "valid after test");
+	p.valid[1] = p.test[1] = 3;
+	expect_err(&p, NULL, "record valid: user 1's validation target 3 is not before "
+		"its test target 3", "valid equal to test");
+	p.valid[1] = 2;
+	p.test[1] = 3;
+
+	char *names[] = { "Drama", "Comedy" };
+	uint8_t genres[6] = { 1, 0, 0, 1, 1, 1 };
+	p.n_genres = 2;
+	p.genre_names = names;
+	p.genres = genres;
+	expect_err(&p, NULL, "", "multi-hot genres are accepted");
+	genres[3] = 2;
+	expect_err(&p, NULL, "record genres: item 1 genre 1 has 2, not 0 or 1",
+		"a genre value of 2");
+	p.n_genres = 0;
+	p.genre_names = NULL;
+	p.genres = NULL;
+
+	uint8_t gender[2] = { 0, 2 };
+	p.gender = gender;
+	expect_err(&p, NULL, "", "gender 0..2 is accepted");
+	gender[0] = 3;
+	expect_err(&p, NULL, "record gender: user 0 has 3, not 0, 1 or 2", "a gender of 3");
+	p.gender = NULL;
+
+	expect_err(&p, titles_short, "record titles: 2 lines for 3 items", "too few titles");
+	expect_err(&p, titles_long, "record titles: 4 lines for 3 items", "too many titles");
+	expect_err(&p, titles_unterminated, "", "the last title's newline is optional");
+	expect_err(&p, items_again, "record items: appears twice", "a record twice");
+	prep_free(&p);
+}
+
 static void test_utf8(void)
 {
 	ok(utf8_valid("Citt\xc3\xa0", 6) && !utf8_valid("Citt\xe0", 5), "utf8_valid");
@@ -139,6 +313,9 @@ int main(void)
 	test_formats();
 	test_errors();
 	test_build_and_stream();
+	test_fast_path();
+	test_build_paths();
+	test_check();
 	test_utf8();
 	return done();
 }
