@@ -290,7 +290,9 @@ static inline float exp_neg(float x)
 	p = p * f + 2.4015361e-1f;
 	p = p * f + 6.9315308e-1f;
 	p = p * f + 9.9999994e-1f;
-	int32_t bits = ((int32_t)fi + 127) << 23;
+	/* a NaN stays NaN through p; its exponent must not be converted */
+	int32_t e = fi == fi ? (int32_t)fi : 0;
+	uint32_t bits = (uint32_t)(e + 127) << 23;
 	float scale;
 	memcpy(&scale, &bits, sizeof scale);
 	return p * scale;
