@@ -14,16 +14,6 @@
  * lie, and at the end the array itself becomes the times column.
  */
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 static int cmp_i64(const void *a, const void *b)
 {
@@ -519,11 +509,11 @@ int build_prep(rating_array *rows, const build_options *o, prep *p,
 		n = k;
 	}
 	if (n == 0) {
-		fail(err, errlen, "no interactions");
+		errorf(err, errlen, "no interactions");
 		goto out;
 	}
 	if (n > INT32_MAX) {
-		fail(err, errlen, "too many interactions (%zu)", n);
+		errorf(err, errlen, "too many interactions (%zu)", n);
 		goto out;
 	}
 	int grouped = number_rows(v, n, &ux, &ix, &len);
@@ -555,7 +545,7 @@ int build_prep(rating_array *rows, const build_options *o, prep *p,
 	for (int64_t i = 0; i < N; i++)
 		p->n_items += icount[i] > 0;
 	if (p->n_inter == 0) {
-		fail(err, errlen, "no interactions left after filtering");
+		errorf(err, errlen, "no interactions left after filtering");
 		goto out;
 	}
 	if (fill_prep(p, o, v, start, ucount, icount, &ux, &ix, U, N) != 0)
@@ -571,7 +561,7 @@ int build_prep(rating_array *rows, const build_options *o, prep *p,
 	rc = 0;
 	goto out;
 oom:
-	fail(err, errlen, "out of memory");
+	errorf(err, errlen, "out of memory");
 out:
 	if (rc != 0)
 		prep_free(p);

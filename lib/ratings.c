@@ -14,16 +14,15 @@
 #include <unistd.h>
 #include <zstd.h>
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
+int errorf(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 	if (!err || !errlen)
-		return;
+		return -1;
 	va_start(ap, fmt);
 	vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
+	return -1;
 }
 
 static const char *format_names[] = { "auto", "dat", "tsv", "csv", "seq" };
@@ -179,7 +178,7 @@ static int gzip_start(instream *s, char *err, size_t errlen)
 fail_pipes:
 	close(in[0]); close(in[1]); close(out[0]); close(out[1]);
 fail:
-	seterr(err, errlen, "cannot start gzip -dc: %s", strerror(errno));
+	errorf(err, errlen, "cannot start gzip -dc: %s", strerror(errno));
 	return -1;
 }
 
@@ -187,14 +186,14 @@ instream *instream_open(FILE *f, char *err, size_t errlen)
 {
 	instream *s = calloc(1, sizeof *s);
 	if (!s) {
-		seterr(err, errlen, "out of memory");
+		errorf(err, errlen, "out of memory");
 		return NULL;
 	}
 	s->f = f;
 	s->fd = -1;
 	s->npeek = fread(s->peek, 1, sizeof s->peek, f);
 	if (s->npeek < sizeof s->peek && ferror(f)) {
-		seterr(err, errlen, "read error: %s", strerror(errno));
+		errorf(err, errlen, "read error: %s", strerror(errno));
 		free(s);
 		return NULL;
 	}
@@ -205,7 +204,7 @@ instream *instream_open(FILE *f, char *err, size_t errlen)
 		s->zcap = ZSTD_DStreamInSize();
 		s->zbuf = malloc(s->zcap);
 		if (!s->z || !s->zbuf) {
-			seterr(err, errlen, "out of memory");
+			errorf(err, errlen, "out of memory");
 			instream_close(s, NULL, 0);
 			return NULL;
 		}
@@ -230,7 +229,7 @@ static ssize_t zstd_read(instream *s, void *buf, size_t n, char *err, size_t err
 		if (s->in.pos == s->in.size && !s->eof) {
 			size_t got = fread(s->zbuf, 1, s->zcap, s->f);
 			if (got == 0 && ferror(s->f)) {
-				seterr(err, errlen, "read error: %s", strerror(errno));
+				errorf(err, errlen, "read error: %s", strerror(errno));
 				return -1;
 			}
 			if (got == 0)
@@ -241,7 +240,7 @@ static ssize_t zstd_read(instream *s, void *buf, size_t n, char *err, size_t err
 		size_t in_before = s->in.pos, out_before = out.pos;
 		size_t ret = ZSTD_decompressStream(s->z, &out, &s->in);
 		if (ZSTD_isError(ret)) {
-			seterr(err, errlen, "zstd: %s", ZSTD_getErrorName(ret));
+			errorf(err, errlen, "zstd: %s", ZSTD_getErrorName(ret));
 			return -1;
 		}
 		/* Without progress ret is only the next frame's header hint. */
@@ -251,7 +250,7 @@ static ssize_t zstd_read(instream *s, void *buf, size_t n, char *err, size_t err
 			return (ssize_t)out.pos;
 		if (s->in.pos == s->in.size && s->eof) {
 			if (s->last != 0) {
-				seterr(err, errlen, "truncated zstd input");
+				errorf(err, errlen, "truncated zstd input");
 				return -1;
 			}
 			return 0;
@@ -272,7 +271,7 @@ ssize_t instream_read(instream *s, void *buf, size_t n, char *err, size_t errlen
 			if (got >= 0)
 				return got;
 			if (errno != EINTR) {
-				seterr(err, errlen, "read error: %s", strerror(errno));
+				errorf(err, errlen, "read error: %s", strerror(errno));
 				return -1;
 			}
 		}
@@ -287,7 +286,7 @@ ssize_t instream_read(instream *s, void *buf, size_t n, char *err, size_t errlen
 		}
 		size_t got = fread(buf, 1, n, s->f);
 		if (got == 0 && ferror(s->f)) {
-			seterr(err, errlen, "read error: %s", strerror(errno));
+			errorf(err, errlen, "read error: %s", strerror(errno));
 			return -1;
 		}
 		return (ssize_t)got;
@@ -314,12 +313,12 @@ int instream_close(instream *s, char *err, size_t errlen)
 		int fe = wait_child(s->feeder_pid);
 		if (gz != 0) {
 			if (WIFEXITED(gz) && WEXITSTATUS(gz) == 127)
-				seterr(err, errlen, "cannot run gzip -dc");
+				errorf(err, errlen, "cannot run gzip -dc");
 			else
-				seterr(err, errlen, "gzip -dc failed (not valid gzip input?)");
+				errorf(err, errlen, "gzip -dc failed (not valid gzip input?)");
 			rc = -1;
 		} else if (fe != 0) {
-			seterr(err, errlen, "read error while feeding gzip");
+			errorf(err, errlen, "read error while feeding gzip");
 			rc = -1;
 		}
 	}
@@ -361,7 +360,7 @@ char *instream_slurp(FILE *f, size_t *len, char *err, size_t errlen)
 	*len = n;
 	return buf;
 oom:
-	seterr(err, errlen, "out of memory");
+	errorf(err, errlen, "out of memory");
 fail:
 	instream_close(s, NULL, 0);
 	free(buf);

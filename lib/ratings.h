@@ -22,6 +22,11 @@
 
 enum rating_format { RF_AUTO = 0, RF_DAT, RF_TSV, RF_CSV, RF_SEQ };
 
+/* A one-line reason into err (when it is not NULL); returns -1, so that
+ * library code can say `return errorf(err, errlen, "...", ...);`. */
+int errorf(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 const char *rating_format_name(int format);  /* "dat", ...; "auto" */
 int rating_format_parse(const char *name);   /* -1 if unknown */
 

@@ -7,16 +7,6 @@
 #include <string.h>
 #include "ratings.h"
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 int utf8_valid(const char *buf, size_t n)
 {
@@ -60,14 +50,14 @@ static char *read_text(FILE *f, const char *name, size_t *len, char *err, size_t
 	char e[256];
 	char *buf = instream_slurp(f, len, e, sizeof e);
 	if (!buf) {
-		fail(err, errlen, "%s: %s", name, e);
+		errorf(err, errlen, "%s: %s", name, e);
 		return NULL;
 	}
 	if (!utf8_valid(buf, *len)) {
 		char *u = latin1_to_utf8(buf, *len, len);
 		free(buf);
 		if (!u)
-			fail(err, errlen, "%s: out of memory", name);
+			errorf(err, errlen, "%s: out of memory", name);
 		return u;
 	}
 	if (*len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0) {
@@ -229,17 +219,17 @@ static int movies_csv(char *buf, size_t len, const char *name, movie_rows *m,
 	struct csv_parser p;
 	struct csv_state c = { m, { 0 }, 0, 0, 0, 0 };
 	if (csv_init(&p, 0) != 0)
-		return fail(err, errlen, "out of memory");
+		return errorf(err, errlen, "out of memory");
 	if (csv_parse(&p, buf, len, movie_csv_field, movie_csv_row, &c) != len ||
 	    csv_fini(&p, movie_csv_field, movie_csv_row, &c) != 0) {
 		csv_free(&p);
-		return fail(err, errlen, "%s: %s", name, csv_strerror(csv_error(&p)));
+		return errorf(err, errlen, "%s: %s", name, csv_strerror(csv_error(&p)));
 	}
 	csv_free(&p);
 	if (c.bad == 2)
-		return fail(err, errlen, "%s: record %d: expected 3 fields "
+		return errorf(err, errlen, "%s: record %d: expected 3 fields "
 			"movieId,title,genres", name, c.row);
-	return c.bad ? fail(err, errlen, "out of memory") : 0;
+	return c.bad ? errorf(err, errlen, "out of memory") : 0;
 }
 
 static int movies_dat(char *buf, size_t len, const char *name, movie_rows *m,
@@ -252,13 +242,13 @@ static int movies_dat(char *buf, size_t len, const char *name, movie_rows *m,
 		if (!*line)
 			continue;
 		if (split(line, "::", f, 4) != 3)
-			return fail(err, errlen, "%s:%lld: expected 3 fields "
+			return errorf(err, errlen, "%s:%lld: expected 3 fields "
 				"separated by '::'", name, (long long)ln);
 		if (parse_id(f[0], &id) != 0)
-			return fail(err, errlen, "%s:%lld: movie id '%.40s' is not "
+			return errorf(err, errlen, "%s:%lld: movie id '%.40s' is not "
 				"a non-negative integer", name, (long long)ln, f[0]);
 		if (movie_add(m, id, f[1], f[2]) != 0)
-			return fail(err, errlen, "out of memory");
+			return errorf(err, errlen, "out of memory");
 	}
 	return 0;
 }
@@ -308,7 +298,7 @@ int item_side_read(FILE *f, const char *name, item_side *s, char *err, size_t er
 	rc = 0;
 	goto out;
 oom:
-	fail(err, errlen, "out of memory");
+	errorf(err, errlen, "out of memory");
 out:
 	for (int64_t i = 0; i < m.n; i++)
 		free(m.glist[i]);
@@ -341,7 +331,7 @@ int user_side_read(FILE *f, const char *name, user_side *s, char *err, size_t er
 	s->age = malloc(cap * sizeof *s->age);
 	s->occupation = malloc(cap * sizeof *s->occupation);
 	if (!s->ids || !s->gender || !s->age || !s->occupation) {
-		fail(err, errlen, "out of memory");
+		errorf(err, errlen, "out of memory");
 		goto bad;
 	}
 	char *pos = buf, *line, *fl[6];
@@ -351,12 +341,12 @@ int user_side_read(FILE *f, const char *name, user_side *s, char *err, size_t er
 			continue;
 		int64_t id, age, occ;
 		if (split(line, "::", fl, 6) != 5) {
-			fail(err, errlen, "%s:%lld: expected 5 fields separated by '::'",
+			errorf(err, errlen, "%s:%lld: expected 5 fields separated by '::'",
 				name, (long long)ln);
 			goto bad;
 		}
 		if (parse_id(fl[0], &id) || parse_id(fl[2], &age) || parse_id(fl[3], &occ)) {
-			fail(err, errlen, "%s:%lld: expected UserID::Gender::Age::"
+			errorf(err, errlen, "%s:%lld: expected UserID::Gender::Age::"
 				"Occupation::Zip-code with numbers", name, (long long)ln);
 			goto bad;
 		}
@@ -398,7 +388,7 @@ int id_map_read(FILE *f, const char *name, id_map *m, char *err, size_t errlen)
 	m->from = malloc(cap * sizeof *m->from);
 	m->to = malloc(cap * sizeof *m->to);
 	if (!k || !m->from || !m->to) {
-		fail(err, errlen, "out of memory");
+		errorf(err, errlen, "out of memory");
 		goto bad;
 	}
 	char *pos = buf, *line;
@@ -412,7 +402,7 @@ int id_map_read(FILE *f, const char *name, id_map *m, char *err, size_t errlen)
 		if (!*t)
 			continue;
 		if (sscanf(t, "%lld %lld %n", &a, &b, &used) != 2 || t[used] || a < 0 || b < 0) {
-			fail(err, errlen, "%s:%lld: expected 2 ids 'from to'", name, (long long)ln);
+			errorf(err, errlen, "%s:%lld: expected 2 ids 'from to'", name, (long long)ln);
 			goto bad;
 		}
 		k[m->n] = (keyed){ a, b };
@@ -421,7 +411,7 @@ int id_map_read(FILE *f, const char *name, id_map *m, char *err, size_t errlen)
 	qsort(k, m->n, sizeof *k, cmp_keyed);
 	for (int64_t i = 0; i < m->n; i++) {
 		if (i > 0 && k[i].key == k[i - 1].key) {
-			fail(err, errlen, "%s: id %lld mapped twice", name, (long long)k[i].key);
+			errorf(err, errlen, "%s: id %lld mapped twice", name, (long long)k[i].key);
 			goto bad;
 		}
 		m->from[i] = k[i].key;
@@ -544,7 +534,7 @@ int side_attach_items(prep *p, const item_side *s, const id_map *map,
 	return 0;
 oom:
 	free(k);
-	return fail(err, errlen, "out of memory");
+	return errorf(err, errlen, "out of memory");
 }
 
 int side_attach_users(prep *p, const user_side *s, const id_map *map,
@@ -557,7 +547,7 @@ int side_attach_users(prep *p, const user_side *s, const id_map *map,
 	p->occupation = calloc(U, sizeof *p->occupation);
 	if (!k || !p->gender || !p->age || !p->occupation) {
 		free(k);
-		return fail(err, errlen, "out of memory");
+		return errorf(err, errlen, "out of memory");
 	}
 	*missing = 0;
 	for (int64_t u = 0; u < U; u++) {
