@@ -1,6 +1,7 @@
 # tt: a two-tower recommender made of Unix filters.
 #   make            build bin/* and lib/libtt.a
 #   make check      run every test (SANITIZE=1: with ASan+UBSan; VALGRIND=1: under memcheck)
+#   make MPI=1      tt-fit for mpirun (Open MPI): data-parallel training
 #   make demo       train on MovieLens-1M (ML1M=DIR) or generated data, show recommendations
 #   make bench      speed and quality against reference tools -> bench/results.md
 #   make install    PREFIX=/usr/local DESTDIR=
@@ -13,7 +14,7 @@ CC ?= cc
 PKGS = libzstd openblas
 DEB_PACKAGES = build-essential pkg-config libzstd-dev libopenblas-dev libcsv-dev \
 	mandoc zstd gzip perl time python3 python3-numpy python3-torch python3-faiss gnuplot-nox \
-	valgrind clang libclang-rt-dev
+	valgrind clang libclang-rt-dev libopenmpi-dev openmpi-bin
 
 CFLAGS ?= -O3 -g
 WARN = -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
@@ -24,6 +25,10 @@ MODE = san
 SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 else
 MODE = opt
+endif
+ifeq ($(MPI),1)
+MPI_CFLAGS := $(shell mpicc --showme:compile 2>/dev/null)
+MPI_LIBS := $(shell mpicc --showme:link 2>/dev/null)
 endif
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SANFLAGS) $(PKG_CFLAGS) -Ilib -pthread -MMD -MP
 LDLIBS = $(PKG_LIBS) -lcsv -lm -pthread
@@ -43,7 +48,7 @@ all: deps-check $(PROGRAMS) lib/libtt.a
 # The programs in bin/ are rebuilt whenever the build mode changes.
 bin/.mode: FORCE
 	@mkdir -p bin
-	@[ "$$(cat $@ 2>/dev/null)" = "$(MODE)" ] || echo $(MODE) > $@
+	@[ "$$(cat $@ 2>/dev/null)" = "$(MODE)$(if $(filter 1,$(MPI)),-mpi)" ] || echo $(MODE)$(if $(filter 1,$(MPI)),-mpi) > $@
 
 $(OBJDIR)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -57,6 +62,18 @@ lib/libtt.a: $(LIBTT)
 
 bin/%: $(OBJDIR)/cmd/%.o $(LIBTT) bin/.mode
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBTT) $(LDLIBS)
+
+# MPI=1: tt-fit links the MPI build of lib/dist.c before libtt.a's
+# single-process one, which the linker then leaves out.
+ifeq ($(MPI),1)
+$(OBJDIR)/mpi/dist.o: lib/dist.c
+	@mkdir -p $(dir $@)
+	@[ -n "$(MPI_LIBS)" ] || { echo "tt: MPI=1 needs mpicc (apt-get install libopenmpi-dev openmpi-bin)"; exit 1; }
+	$(CC) $(ALL_CFLAGS) $(MPI_CFLAGS) -DTT_MPI -c -o $@ $<
+
+bin/tt-fit: $(OBJDIR)/cmd/tt-fit.o $(OBJDIR)/mpi/dist.o $(LIBTT) bin/.mode
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(OBJDIR)/mpi/dist.o $(LIBTT) $(LDLIBS) $(MPI_LIBS)
+endif
 
 $(OBJDIR)/tests/%: $(OBJDIR)/tests/unit/%.o $(LIBTT)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBTT) $(LDLIBS)

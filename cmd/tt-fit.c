@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include "batch.h"
 #include "cli.h"
+#include "dist.h"
 #include "evaluate.h"
 #include "ids.h"
 #include "model.h"
@@ -63,7 +64,7 @@ static const char usage_text[] =
 static struct {
 	model_config cfg;
 	int epochs, batch, threads, level, valid, test, patience;
-	int hidden_set, history_set, epochs_set, batch_set, lr_set;
+	int hidden_set, history_set, epochs_set, batch_set, lr_set, threads_set;
 	int loss, negatives, decay, decay_set;
 	double lr, weight_decay, neg_alpha;
 	uint64_t seed;
@@ -76,12 +77,29 @@ static struct {
 	.decay = 1,
 };
 
-static volatile sig_atomic_t interrupted;
+/* A signal is seen by one process; all stop together after the step in
+ * which any saw one (interrupted is the same on every rank). */
+static volatile sig_atomic_t signalled;
+static int interrupted;
+
+/* Rank 0 reads the input, writes the model and reports; in a job of one
+ * process, that one. */
+static int lead(void)
+{
+	return dist_rank() == 0;
+}
+
+/* Progress on the lead's terminal only. */
+static void start_progress(progress *pr, const char *what, uint64_t total)
+{
+	progress_start(pr, what, total);
+	pr->active &= lead();
+}
 
 static void on_interrupt(int sig)
 {
 	(void)sig;
-	interrupted = 1;
+	signalled = 1;
 }
 
 static void parse_options(int argc, char **argv)
@@ -164,7 +182,7 @@ static void parse_options(int argc, char **argv)
 			break;
 		case O_NEG_ALPHA: opt.neg_alpha = parse_double("--neg-alpha", optarg, 0, 4); break;
 		case 's': opt.seed = (uint64_t)parse_int("--seed", optarg, 0, INT64_MAX); break;
-		case 't': opt.threads = (int)parse_int("--threads", optarg, 1, 256); break;
+		case 't': opt.threads = (int)parse_int("--threads", optarg, 1, 256); opt.threads_set = 1; break;
 		case O_MAX_STEPS: opt.max_steps = parse_int("--max-steps", optarg, 1, INT64_MAX); break;
 		case O_INIT: opt.init = optarg; break;
 		case O_VALID: opt.valid = 1; break;
@@ -180,6 +198,8 @@ static void parse_options(int argc, char **argv)
 	}
 	if (argc - optind > 1)
 		usage_error("at most one input file");
+	if (!opt.threads_set && dist_local_size() > 1) /* the ranks here share the cores */
+		opt.threads = opt.threads / dist_local_size() > 1 ? opt.threads / dist_local_size() : 1;
 	opt.input = optind < argc ? argv[optind] : NULL;
 	if (opt.cfg.arch == ARCH_SEED) {
 		/* the seed's recipe, unless asked otherwise */
@@ -218,10 +238,10 @@ static void write_model(trainer *t)
 	if (!w)
 		die("%s: cannot start a stream", opt.output ? opt.output : "standard output");
 	snprintf(t->meta_extra, sizeof t->meta_extra,
-		"epochs=%d\nbatch=%d\nlr=%g\nweight_decay=%g\nseed=%llu\nthreads=%d\nsteps=%lld\n"
-		"best_epoch=%d\nvalid_ndcg10=%.6f\n",
+		"epochs=%d\nbatch=%d\nlr=%g\nweight_decay=%g\nseed=%llu\nthreads=%d\nranks=%d\n"
+		"steps=%lld\nbest_epoch=%d\nvalid_ndcg10=%.6f\n",
 		opt.epochs, opt.batch, opt.lr, opt.weight_decay, (unsigned long long)opt.seed,
-		opt.threads, (long long)t->step, t->best_epoch, t->best ? t->best_ndcg : 0.0);
+		opt.threads, dist_size(), (long long)t->step, t->best_epoch, t->best ? t->best_ndcg : 0.0);
 	if (model_write(w, t->m, &t->p, t->meta_extra) != 0) {
 		snprintf(err, sizeof err, "%s", tts_writer_error(w));
 		tts_writer_abort(w);
@@ -241,10 +261,14 @@ static void report_split(trainer *t, int split, metrics_result *res)
 		die("evaluation: %s", err);
 }
 
-/* One optimisation step; dies on a loss that is not finite. */
+/* One optimisation step; dies on a loss that is not finite.  Across
+ * ranks, the model sums the gradients and the loss, and the signals seen
+ * are summed here: every rank takes the same step and stops after it. */
 static double step(trainer *t, const batch *bt, uint64_t *rng, int64_t epoch, int64_t *ex)
 {
-	double loss = model_step_grad(t->m, bt, rng, ex);
+	double loss = model_step_grad(t->m, bt, rng, ex), seen = signalled;
+	dist_sum_f64(&seen, 1);
+	interrupted = seen > 0;
 	if (!isfinite(loss))
 		die("epoch %lld step %lld: the loss is %g; stopping, no model written",
 			(long long)epoch, (long long)t->step + 1, loss);
@@ -308,7 +332,7 @@ static void train_on_prep(trainer *t)
 		double t0 = now_seconds(), loss_sum = 0;
 		int64_t seen = 0, nb = 0;
 		snprintf(extra, sizeof extra, "epoch %lld/%d", (long long)epoch, opt.epochs);
-		progress_start(&pr, extra, per_epoch);
+		start_progress(&pr, extra, per_epoch);
 		batcher_epoch(&bb, epoch);
 		while (!interrupted && batcher_next(&bb, &bt)) {
 			int64_t ex;
@@ -327,7 +351,8 @@ static void train_on_prep(trainer *t)
 		if (opt.valid && !interrupted) {
 			report_split(t, SPLIT_VALID, &v);
 			vp = &v;
-			fprintf(stderr, "%s: epoch %lld loss %.4f valid HR@10 %.4f NDCG@10 %.4f (%.0f examples/s)\n",
+			if (lead())
+				fprintf(stderr, "%s: epoch %lld loss %.4f valid HR@10 %.4f NDCG@10 %.4f (%.0f examples/s)\n",
 				progname, (long long)epoch, loss, v.hr[0], v.ndcg[0], seen / secs);
 			if (v.ndcg[0] > t->best_ndcg || !t->best) {
 				if (!t->best && !(t->best = malloc(model_num_params(t->m) * sizeof(float))))
@@ -372,7 +397,7 @@ static void train_on_batches(trainer *t, tts_reader *r)
 	int64_t seen = 0, nb = 0;
 	int rc;
 	progress pr;
-	progress_start(&pr, "training", 0);
+	start_progress(&pr, "training", 0);
 	while (!interrupted && (rc = batch_read(r, &bt, &h, err, sizeof err)) != 0) {
 		if (rc < 0)
 			die("%s: %s; no model written", input_name(opt.input), err);
@@ -435,10 +460,14 @@ int main(int argc, char **argv)
 	trainer t;
 	memset(&t, 0, sizeof t);
 	cli_init(argv[0]);
+	if (dist_init(&argc, &argv))
+		die("started by mpirun, but built without MPI: build with make MPI=1");
 	parse_options(argc, argv);
 	openblas_set_num_threads(opt.threads);
 
-	FILE *in = input_open(opt.input);
+	FILE *in = dist_input(lead() ? input_open(opt.input) : NULL);
+	if (!in)
+		die_errno("%s", input_name(opt.input));
 	tts_reader *r = tts_reader_open(in);
 	tts_header h;
 	if (!r)
@@ -468,7 +497,9 @@ int main(int argc, char **argv)
 
 	if (opt.init) {
 		prep ids;
-		FILE *f = input_open(opt.init);
+		FILE *f = dist_input(lead() ? input_open(opt.init) : NULL);
+		if (!f)
+			die_errno("%s", opt.init);
 		tts_reader *mr = tts_reader_open(f);
 		if (!mr || model_read(mr, &t.m, &ids, NULL, err, sizeof err))
 			die("%s: %s", opt.init, err);
@@ -485,12 +516,16 @@ int main(int argc, char **argv)
 			die("model: %s", err);
 		model_init_weights(t.m, opt.seed);
 	}
+	model_set_parts(t.m, dist_rank(), dist_size());
 
-	if (!opt.output || strcmp(opt.output, "-") == 0)
-		refuse_tty(stdout);
-	t.out = output_open(opt.output);
-	if (opt.log && !(t.log = fopen(opt.log, "w")))
-		die_errno("%s", opt.log);
+	if (lead()) {
+		/* mpirun hands its ranks a terminal for stdout, whatever its own is */
+		if ((!opt.output || strcmp(opt.output, "-") == 0) && dist_size() == 1)
+			refuse_tty(stdout);
+		t.out = output_open(opt.output);
+		if (opt.log && !(t.log = fopen(opt.log, "w")))
+			die_errno("%s", opt.log);
+	}
 	if (t.log)
 		fprintf(t.log, "epoch\tstep\tloss\tvalid_hr10\tvalid_ndcg10\texamples_per_s\tseconds\n");
 	struct sigaction sa;
@@ -512,7 +547,7 @@ int main(int argc, char **argv)
 	} else {
 		train_on_prep(&t);
 	}
-	if (opt.test && !interrupted) {
+	if (opt.test && !interrupted && lead()) {
 		metrics_result res;
 		if (t.best)
 			memcpy(model_weights(t.m), t.best, model_num_params(t.m) * sizeof(float));
@@ -520,13 +555,19 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: test HR@10 %.4f NDCG@10 %.4f (%lld users)\n", progname,
 			res.hr[0], res.ndcg[0], (long long)res.users);
 	}
-	write_model(&t);
+	if (lead() && dist_size() > 1 && t.step > 0)
+		fprintf(stderr, "%s: %d processes, %lld steps, %.0f bytes summed per step\n", progname,
+			dist_size(), (long long)t.step, (double)dist_summed_bytes() / t.step);
+	if (lead())
+		write_model(&t);
 	if (t.log && fclose(t.log) != 0)
 		die_errno("%s", opt.log);
 	tts_reader_close(r);
 	model_free(t.m);
 	prep_free(&t.p);
 	free(t.best);
-	stdout_close();
-	return interrupted ? EXIT_INTERRUPTED : 0;
+	if (lead())
+		stdout_close();
+	dist_finish();
+	return interrupted || signalled ? EXIT_INTERRUPTED : 0;
 }

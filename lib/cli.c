@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <math.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -159,6 +160,13 @@ output *output_open(const char *path)
 	int fd = mkstemp(o->tmp);
 	if (fd < 0)
 		die_errno("%s: cannot create a temporary file beside it", path);
+	/* mkstemp's 0600 is not what `> path` would give: keep the file's
+	 * mode, or give a new one the umask's */
+	struct stat st;
+	mode_t mask = umask(0);
+	umask(mask);
+	if (fchmod(fd, stat(path, &st) == 0 ? st.st_mode & 07777 : 0666 & ~mask) != 0)
+		die_errno("%s", o->tmp);
 	int slot = 0;
 	while (slot < MAX_OUTPUTS && pending[slot])
 		slot++;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "dist.h"
 #include "ids.h"
 #include "layers.h"
 
@@ -101,6 +102,7 @@ struct model {
 	params p, dp;
 	int nworkers;
 	worker wk[MAX_THREADS];
+	int part, parts;     /* this process's part of each training batch, of parts */
 	int64_t capacity;    /* rows each worker's activations hold */
 	int trainable;       /* the workers hold what training needs too */
 	float *ih, *iv, *dih, *div; /* item tower: (N,F) (N,E) (N,F) (N,E) */
@@ -255,6 +257,7 @@ model *model_new(const model_config *c, char *err, size_t errlen)
 	if (!m)
 		goto oom;
 	m->c = *c;
+	m->parts = 1;
 	layout(m);
 	m->w = calloc(m->n_params, sizeof *m->w);
 	m->g = calloc(m->n_params, sizeof *m->g);
@@ -475,39 +478,60 @@ static int has_item_mlp(const model_config *c)
 }
 
 /* The item tower over a worker's slice of the items: iv (N,E) and ih
- * (N,F), shared, each worker writing its own rows. */
+ * (N,F), shared, each worker writing its own rows.  A matrix product's
+ * rounding depends on how many rows it is given, so the rows go in fixed
+ * chunks: the vectors are the same however many workers there are. */
+#define ITEM_CHUNK 256
+
 static void *item_forward_part(void *arg)
 {
 	worker *wk = arg;
 	model *m = wk->m;
 	const model_config *c = &m->c;
-	size_t lo, hi, E = c->E, F = c->F;
-	slice(wk, c->N, &lo, &hi);
-	linear_forward(m->ih + lo * F, m->p.item_emb + lo * E, m->p.ifc1_w, m->p.ifc1_b,
-		hi - lo, E, F);
-	relu_forward(m->ih + lo * F, m->ih + lo * F, (hi - lo) * F);
-	linear_forward(m->iv + lo * E, m->ih + lo * F, m->p.ifc2_w, m->p.ifc2_b, hi - lo, F, E);
+	size_t lo, hi, E = c->E, F = c->F, N = c->N;
+	slice(wk, (N + ITEM_CHUNK - 1) / ITEM_CHUNK, &lo, &hi);
+	for (size_t i = lo * ITEM_CHUNK; i < hi * ITEM_CHUNK && i < N; i += ITEM_CHUNK) {
+		size_t n = N - i < ITEM_CHUNK ? N - i : ITEM_CHUNK;
+		float *ih = m->ih + i * F;
+		linear_forward(ih, m->p.item_emb + i * E, m->p.ifc1_w, m->p.ifc1_b, n, E, F);
+		relu_forward(ih, ih, n * F);
+		linear_forward(m->iv + i * E, ih, m->p.ifc2_w, m->p.ifc2_b, n, F, E);
+	}
 	return NULL;
 }
 
-/* Backward through the item tower over a worker's slice of the items,
- * from the item vectors' gradient summed over all workers, into this
- * worker's own gradients (summed with the others' afterwards). */
+/* The item vectors' gradient summed over the workers, over a worker's
+ * slice of the items. */
+static void *item_grad_sum_part(void *arg)
+{
+	worker *wk = arg;
+	model *m = wk->m;
+	size_t lo, hi, E = m->c.E;
+	slice(wk, m->c.N, &lo, &hi);
+	float *div = m->div + lo * E;
+	memset(div, 0, (hi - lo) * E * sizeof *div);
+	for (int w = 0; w < m->nworkers; w++) {
+		const float *d = m->wk[w].a.div + lo * E;
+		for (size_t i = 0; i < (hi - lo) * E; i++)
+			div[i] += d[i];
+	}
+	return NULL;
+}
+
+/* Backward through the item tower over a worker's slice of the items, as
+ * one of all parts' workers, from the item vectors' gradient summed over
+ * them, into this worker's own gradients (summed with the others'
+ * afterwards): the same sums in the same order however the workers are
+ * spread over processes. */
 static void *item_backward_part(void *arg)
 {
 	worker *wk = arg;
 	model *m = wk->m;
 	const model_config *c = &m->c;
-	size_t lo, hi, E = c->E, F = c->F, n;
-	slice(wk, c->N, &lo, &hi);
-	n = hi - lo;
+	size_t E = c->E, F = c->F, shares = (size_t)m->nworkers * m->parts;
+	size_t share = (size_t)m->nworkers * m->part + wk->id;
+	size_t lo = c->N * share / shares, hi = c->N * (share + 1) / shares, n = hi - lo;
 	float *div = m->div + lo * E, *dih = m->dih + lo * F, *ih = m->ih + lo * F;
-	memset(div, 0, n * E * sizeof *div);
-	for (int w = 0; w < m->nworkers; w++) {
-		const float *d = m->wk[w].a.div + lo * E;
-		for (size_t i = 0; i < n * E; i++)
-			div[i] += d[i];
-	}
 	memset(dih, 0, n * F * sizeof *dih);
 	linear_backward(dih, wk->dp.ifc2_w, wk->dp.ifc2_b, div, ih, m->p.ifc2_w, n, F, E);
 	for (size_t i = 0; i < n * F; i++)
@@ -833,14 +857,15 @@ static void *worker_step(void *arg)
 	acts *a = &wk->a;
 	memset(wk->g, 0, m->n_params * sizeof *wk->g);
 	wk->loss = 0.0;
-	if (wk->T == 0)
-		return NULL;
-	forward(m, wk);
 	/* without an item MLP the item vectors are the table: its gradient
-	 * takes the logits' gradient directly */
+	 * takes the logits' gradient directly; with one, item_backward_part
+	 * sums every worker's, an empty share's too */
 	float *div = (c->arch == ARCH_TT && !c->item_mlp) ? wk->dp.item_emb : a->div;
 	if (div == a->div)
 		memset(div, 0, (size_t)c->N * c->E * sizeof *div);
+	if (wk->T == 0)
+		return NULL;
+	forward(m, wk);
 	memset(a->dz, 0, wk->T * c->E * sizeof *a->dz);
 	switch (m->loss) {
 	case LOSS_SOFTMAX:
@@ -898,32 +923,57 @@ static void run_workers(model *m, void *(*fn)(void *))
 	}
 }
 
+void model_set_parts(model *m, int part, int parts)
+{
+	m->part = part;
+	m->parts = parts > 1 ? parts : 1;
+}
+
+/* The examples in rows [b0, b1): targets at filled slots. */
+static int64_t count_examples(const int32_t *hist, const int32_t *targets,
+	int64_t b0, int64_t b1, int64_t L)
+{
+	int64_t T = 0;
+	for (int64_t i = b0 * L; i < b1 * L; i++)
+		T += hist[i] >= 0 && targets[i] >= 0;
+	return T;
+}
+
 /* Give each worker a contiguous share of the rows, balanced by filled
- * slots, and lay out its slots; returns the examples in all shares. */
+ * slots, and lay out its slots; returns the examples in all shares.  In
+ * training, the shares are those of all parts' workers, and this
+ * process's workers take this part's. */
 static int64_t share_rows(model *m, const int32_t *users, const int32_t *hist,
 	const int32_t *targets, const int32_t *negatives, int64_t B, int train,
 	uint64_t *rng)
 {
 	const model_config *c = &m->c;
 	int64_t L = c->L, filled = 0, total = 0;
+	int parts = train && m->parts > 1 ? m->parts : 1;
+	int shares = m->nworkers * parts, first = parts > 1 ? m->nworkers * m->part : 0;
 	for (int64_t i = 0; i < B * L; i++)
 		filled += hist[i] >= 0;
 	int64_t b = 0, acc = 0;
-	for (int w = 0; w < m->nworkers; w++) {
-		worker *wk = &m->wk[w];
-		int64_t b0 = b, goal = filled * (w + 1) / m->nworkers;
-		while (b < B && (acc < goal || w == m->nworkers - 1)) {
+	for (int s = 0; s < shares; s++) {
+		int64_t b0 = b, goal = filled * (s + 1) / shares;
+		while (b < B && (acc < goal || s == shares - 1)) {
 			for (int64_t t = 0; t < L; t++)
 				acc += hist[b * L + t] >= 0;
 			b++;
 		}
+		uint64_t share_rng = rng ? rng_next(rng) : 0;
+		if (s < first || s >= first + m->nworkers) { /* another process's */
+			total += count_examples(hist, targets, b0, b, L);
+			continue;
+		}
+		worker *wk = &m->wk[s - first];
 		wk->users = users + b0;
 		wk->negatives = negatives ? negatives + b0 * L * m->M : NULL;
 		wk->hist = hist + b0 * L;
 		wk->targets = targets + b0 * L;
 		wk->B = b - b0;
 		wk->train = train;
-		wk->rng = rng ? rng_next(rng) : 0;
+		wk->rng = share_rng;
 		wk->T = gather_targets(&wk->a, wk->hist, wk->targets, wk->B, L, c->NH);
 		total += wk->T;
 	}
@@ -947,12 +997,19 @@ double model_step_grad(model *m, const batch *bt, uint64_t *rng, int64_t *exampl
 	for (int w = 0; w < m->nworkers; w++)
 		m->wk[w].scale = 1.0f / T;
 	run_workers(m, worker_step);
-	if (has_item_mlp(c))
+	if (has_item_mlp(c)) {
+		run_workers(m, item_grad_sum_part);
+		dist_sum_f32(m->div, (size_t)c->N * c->E);
 		run_workers(m, item_backward_part);
+	}
 	run_workers(m, grad_sum_part);
 	double loss = 0.0;
 	for (int w = 0; w < m->nworkers; w++)
 		loss += m->wk[w].loss;
+	if (m->parts > 1) {
+		dist_sum_f32(m->g, m->n_params);
+		dist_sum_f64(&loss, 1);
+	}
 	return loss / T;
 }
 

@@ -88,6 +88,12 @@ int model_adam_alloc(model *m);
  * first).  Returns the mean loss over the batch's examples; *examples
  * gets their count.  rng drives dropout. */
 double model_step_grad(model *m, const batch *bt, uint64_t *rng, int64_t *examples);
+/* Data parallelism over the processes of a job (dist.h): each computes
+ * part `part` of `parts` of every training batch, the rows shared as
+ * among parts x threads workers (so 2 processes of 1 thread split a batch
+ * as 1 of 2 threads does), and model_step_grad sums the gradients and the
+ * loss over the processes: each gets the whole batch's. */
+void model_set_parts(model *m, int part, int parts);
 /* Adam(W) update from the gradients; -1 if its moments cannot be had. */
 int model_adam(model *m, float lr, float beta1, float beta2, float eps,
 	float weight_decay, int64_t step);

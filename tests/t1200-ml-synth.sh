@@ -38,6 +38,15 @@ test_expect_success 'movies and users metadata load into ml-prep' '
 	test_grep "users without metadata: 0" err
 '
 
+test_expect_success '-o: a new file gets the mode of the umask, a replaced one keeps its own' '
+	rm -f new.dat &&
+	(umask 027 && ml-synth -u 30 -i 100 -r 900 -o new.dat) &&
+	test "$(stat -c %a new.dat)" = 640 &&
+	chmod 604 new.dat &&
+	ml-synth -u 30 -i 100 -r 900 --seed 2 -o new.dat &&
+	test "$(stat -c %a new.dat)" = 604
+'
+
 test_expect_success 'bad sizes are usage errors' '
 	test_must_fail ml-synth -u 10 -r 100 2>err &&
 	test_grep "ratings must be" err
