@@ -138,7 +138,9 @@ deps:
 demo: all
 	@sh examples/demo.sh $(ML1M)
 
-bench: all
+# bench/mpi.sh needs tt-fit built for mpirun
+bench:
+	@$(MAKE) --no-print-directory MPI=1 all
 	@sh bench/run.sh
 
 install: all
