@@ -245,13 +245,8 @@ static int read_i32(tts_reader *r, const tts_header *h, int32_t **buf,
 			h->name, (unsigned long long)h->nbytes);
 		return -1;
 	}
-	int32_t *p = realloc(*buf, h->nbytes ? h->nbytes : 1);
-	if (!p) {
-		snprintf(err, errlen, "record %s: out of memory", h->name);
-		return -1;
-	}
-	*buf = p;
-	if (tts_read_data(r, p, h->nbytes) != 0) {
+	size_t cap = 0; /* resized to each record: its memory follows its data */
+	if (tts_read_into(r, h, (void **)buf, &cap) != 0) {
 		snprintf(err, errlen, "%s", tts_reader_error(r));
 		return -1;
 	}

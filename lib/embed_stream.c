@@ -19,16 +19,16 @@ static int fail(group_reader *g, const char *fmt, ...)
 	return -1;
 }
 
-/* Grow *buf to hold n elements of size sz; keeps *cap in elements. */
-static int grow(void *buf, size_t *cap, size_t n, size_t sz)
+/* Room for n bytes in *buf (a pointer to any pointer), *cap bytes. */
+static int reserve(void *buf, size_t *cap, size_t n)
 {
 	void **p = buf;
 	if (n <= *cap && *p)
 		return 0;
-	size_t c = *cap ? *cap : 16;
+	size_t c = *cap ? *cap : 64;
 	while (c < n)
 		c *= 2;
-	void *q = realloc(*p, c * sz);
+	void *q = realloc(*p, c);
 	if (!q)
 		return -1;
 	*p = q;
@@ -88,8 +88,10 @@ static int group_header(group_reader *g, const char *first, int started,
 }
 
 /* Read a record's data after checking dtype and shape (dims d0[, d1]). */
+/* A record of this type and shape into *buf (any pointer's address), which
+ * grows with the data as it arrives (tts_read_into). */
 static int read_array(group_reader *g, const tts_header *h, int dtype,
-	int rank, uint64_t d0, uint64_t d1, void *buf)
+	int rank, uint64_t d0, uint64_t d1, void *buf, size_t *cap)
 {
 	if (h->dtype != dtype)
 		return fail(g, "record %s: type %s, expected %s", h->name,
@@ -102,7 +104,7 @@ static int read_array(group_reader *g, const tts_header *h, int dtype,
 		return fail(g, "record %s: shape mismatch, expected (%" PRIu64
 			",%" PRIu64 ")", h->name, d0, d1);
 	}
-	if (h->nbytes && tts_read_data(g->r, buf, h->nbytes) < 0)
+	if (tts_read_into(g->r, h, (void **)buf, cap) < 0)
 		return fail(g, "%s", tts_reader_error(g->r));
 	return 0;
 }
@@ -114,9 +116,8 @@ static int no_memory(group_reader *g, const char *name)
 
 /* ---- embeddings ---- */
 
-int embed_reader_open(embed_reader *er, tts_reader *r)
+static int embed_meta(embed_reader *er, tts_reader *r)
 {
-	memset(er, 0, sizeof *er);
 	if (group_open(&er->g, r, "embeddings") < 0)
 		return -1;
 	char v[64];
@@ -144,6 +145,17 @@ int embed_reader_open(embed_reader *er, tts_reader *r)
 	return 0;
 }
 
+/* A failed open keeps nothing but the reason: no close needed. */
+int embed_reader_open(embed_reader *er, tts_reader *r)
+{
+	memset(er, 0, sizeof *er);
+	if (embed_meta(er, r) == 0)
+		return 0;
+	free(er->g.meta);
+	er->g.meta = NULL;
+	return -1;
+}
+
 /* Titles: B lines of text, split in place into grp->titles_buf. */
 static int read_titles(embed_reader *er, const tts_header *h, embed_group *grp)
 {
@@ -151,12 +163,14 @@ static int read_titles(embed_reader *er, const tts_header *h, embed_group *grp)
 	if (h->dtype != TTS_TEXT)
 		return fail(g, "record titles: type %s, expected text",
 			tts_dtype_name(h->dtype) ? tts_dtype_name(h->dtype) : "?");
-	if (grow(&grp->text, &grp->cap_text, h->nbytes + 2, 1) < 0 ||
-	    grow(&grp->titles_buf, &grp->cap_titles, grp->n + 1, sizeof(char *)) < 0)
+	/* the rows' pointers cost no more than their ids, already read */
+	if (reserve(&grp->titles_buf, &grp->cap_titles, (grp->n + 1) * sizeof(char *)) < 0)
 		return no_memory(g, "titles");
-	if (h->nbytes && tts_read_data(g->r, grp->text, h->nbytes) < 0)
+	if (tts_read_into(g->r, h, (void **)&grp->text, &grp->cap_text) < 0)
 		return fail(g, "%s", tts_reader_error(g->r));
 	size_t len = h->nbytes;
+	if (reserve(&grp->text, &grp->cap_text, len + 2) < 0)
+		return no_memory(g, "titles");
 	if (len && grp->text[len - 1] != '\n')
 		grp->text[len++] = '\n'; /* a last line without newline */
 	grp->text[len] = '\0';
@@ -200,26 +214,17 @@ int embed_read_group(embed_reader *er, embed_group *grp)
 			if (h.rank != 1 || h.dims[0] > (uint64_t)INT32_MAX)
 				return fail(g, "record ids: rank %d, expected (B)", h.rank);
 			grp->n = (int64_t)h.dims[0];
-			size_t cap = grp->cap_rows;
-			if (grow(&grp->ids, &cap, grp->n + 1, sizeof(int64_t)) < 0 ||
-			    !(grp->index = realloc(grp->index, cap * sizeof(int32_t))) ||
-			    !(grp->offsets_buf = realloc(grp->offsets_buf,
-				cap * sizeof(int64_t))))
-				return no_memory(g, "ids");
-			grp->cap_rows = cap;
-			if (read_array(g, &h, TTS_I64, 1, grp->n, 0, grp->ids) < 0)
+			if (read_array(g, &h, TTS_I64, 1, grp->n, 0, &grp->ids, &grp->cap_ids) < 0)
 				return -1;
 			started = 1;
 		} else if (strcmp(h.name, "index") == 0) {
-			if (read_array(g, &h, TTS_I32, 1, grp->n, 0, grp->index) < 0)
+			if (read_array(g, &h, TTS_I32, 1, grp->n, 0, &grp->index,
+				&grp->cap_index) < 0)
 				return -1;
 			have_index = 1;
 		} else if (strcmp(h.name, "vectors") == 0) {
-			if (grow(&grp->vectors, &grp->cap_vec,
-				(size_t)grp->n * er->dim + 1, sizeof(float)) < 0)
-				return no_memory(g, "vectors");
 			if (read_array(g, &h, TTS_F32, 2, grp->n, er->dim,
-				grp->vectors) < 0)
+				&grp->vectors, &grp->cap_vec) < 0)
 				return -1;
 			have_vec = 1;
 		} else if (strcmp(h.name, "titles") == 0) {
@@ -228,17 +233,16 @@ int embed_read_group(embed_reader *er, embed_group *grp)
 			have_titles = 1;
 		} else if (strcmp(h.name, "seen_offsets") == 0) {
 			if (read_array(g, &h, TTS_I64, 1, grp->n + 1, 0,
-				grp->offsets_buf) < 0 || check_seen(g, grp) < 0)
+				&grp->offsets_buf, &grp->cap_offsets) < 0 ||
+			    check_seen(g, grp) < 0)
 				return -1;
 			have_off = 1;
 		} else if (strcmp(h.name, "seen") == 0) {
 			if (!have_off)
 				return fail(g, "record seen: before seen_offsets");
 			uint64_t s = (uint64_t)grp->offsets_buf[grp->n];
-			if (grow(&grp->seen_buf, &grp->cap_seen, s + 1,
-				sizeof(int32_t)) < 0)
-				return no_memory(g, "seen");
-			if (read_array(g, &h, TTS_I32, 1, s, 0, grp->seen_buf) < 0)
+			if (read_array(g, &h, TTS_I32, 1, s, 0, &grp->seen_buf,
+				&grp->cap_seen) < 0)
 				return -1;
 			have_seen = 1;
 		}
@@ -469,15 +473,12 @@ int64_t embed_items_find(embed_items *it, int64_t id)
 
 int recs_group_reserve(recs_group *rg, int64_t b, int k)
 {
-	size_t rows = rg->cap_rows, cells = rg->cap_cells;
-	if (grow(&rg->users, &rows, b + 1, sizeof(int32_t)) < 0 ||
-	    !(rg->user_ids = realloc(rg->user_ids, rows * sizeof(int64_t))))
+	size_t rows = (size_t)b + 1, cells = (size_t)b * k + 1;
+	if (reserve(&rg->users, &rg->cap_users, rows * sizeof(int32_t)) < 0 ||
+	    reserve(&rg->user_ids, &rg->cap_user_ids, rows * sizeof(int64_t)) < 0 ||
+	    reserve(&rg->items, &rg->cap_items, cells * sizeof(int32_t)) < 0 ||
+	    reserve(&rg->scores, &rg->cap_scores, cells * sizeof(float)) < 0)
 		return -1;
-	rg->cap_rows = rows;
-	if (grow(&rg->items, &cells, (size_t)b * k + 1, sizeof(int32_t)) < 0 ||
-	    !(rg->scores = realloc(rg->scores, cells * sizeof(float))))
-		return -1;
-	rg->cap_cells = cells;
 	rg->n = b;
 	rg->k = k;
 	return 0;
@@ -492,9 +493,8 @@ void recs_group_free(recs_group *rg)
 	memset(rg, 0, sizeof *rg);
 }
 
-int recs_reader_open(recs_reader *rr, tts_reader *r)
+static int recs_meta(recs_reader *rr, tts_reader *r)
 {
-	memset(rr, 0, sizeof *rr);
 	if (group_open(&rr->g, r, "recs") < 0)
 		return -1;
 	char v[64], *end;
@@ -509,6 +509,16 @@ int recs_reader_open(recs_reader *rr, tts_reader *r)
 	return 0;
 }
 
+int recs_reader_open(recs_reader *rr, tts_reader *r)
+{
+	memset(rr, 0, sizeof *rr);
+	if (recs_meta(rr, r) == 0)
+		return 0;
+	free(rr->g.meta);
+	rr->g.meta = NULL;
+	return -1;
+}
+
 int recs_read_group(recs_reader *rr, recs_group *rg)
 {
 	group_reader *g = &rr->g;
@@ -520,21 +530,24 @@ int recs_read_group(recs_reader *rr, recs_group *rg)
 				continue;
 			if (h.rank != 1 || h.dims[0] > (uint64_t)INT32_MAX)
 				return fail(g, "record users: rank %d, expected (B)", h.rank);
-			if (recs_group_reserve(rg, (int64_t)h.dims[0], rr->k) < 0)
-				return no_memory(g, "users");
-			if (read_array(g, &h, TTS_I32, 1, rg->n, 0, rg->users) < 0)
+			rg->n = (int64_t)h.dims[0];
+			rg->k = rr->k;
+			if (read_array(g, &h, TTS_I32, 1, rg->n, 0, &rg->users, &rg->cap_users) < 0)
 				return -1;
 			started = 1;
 		} else if (strcmp(h.name, "user_ids") == 0) {
-			if (read_array(g, &h, TTS_I64, 1, rg->n, 0, rg->user_ids) < 0)
+			if (read_array(g, &h, TTS_I64, 1, rg->n, 0, &rg->user_ids,
+				&rg->cap_user_ids) < 0)
 				return -1;
 			have |= 1;
 		} else if (strcmp(h.name, "items") == 0) {
-			if (read_array(g, &h, TTS_I32, 2, rg->n, rg->k, rg->items) < 0)
+			if (read_array(g, &h, TTS_I32, 2, rg->n, rg->k, &rg->items,
+				&rg->cap_items) < 0)
 				return -1;
 			have |= 2;
 		} else if (strcmp(h.name, "scores") == 0) {
-			if (read_array(g, &h, TTS_F32, 2, rg->n, rg->k, rg->scores) < 0)
+			if (read_array(g, &h, TTS_F32, 2, rg->n, rg->k, &rg->scores,
+				&rg->cap_scores) < 0)
 				return -1;
 			have |= 4;
 		}

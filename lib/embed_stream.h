@@ -54,8 +54,8 @@ typedef struct {
 	int64_t *seen_offsets;  /* (B+1) or NULL */
 	int32_t *seen;          /* (S), S = seen_offsets[B] */
 	/* buffers owned by the reader (the pointers above point into them,
-	 * or are NULL when the group lacks the record) */
-	size_t cap_rows, cap_vec, cap_seen, cap_text, cap_titles;
+	 * or are NULL when the group lacks the record); capacities in bytes */
+	size_t cap_ids, cap_index, cap_offsets, cap_vec, cap_seen, cap_text, cap_titles;
 	char *text;
 	char **titles_buf;
 	int64_t *offsets_buf;
@@ -81,7 +81,8 @@ typedef struct {
 	char at[16];            /* "" for items */
 } embed_reader;
 
-/* Read and check the meta record (kind=embeddings).  -1: er->g.err. */
+/* Read and check the meta record (kind=embeddings).  -1: er->g.err, and
+ * nothing to close. */
 int embed_reader_open(embed_reader *er, tts_reader *r);
 /* The next group: 1, 0 at the end of the stream, -1 on error (er->g.err). */
 int embed_read_group(embed_reader *er, embed_group *grp);
@@ -120,7 +121,7 @@ typedef struct {
 	int64_t *user_ids;      /* (B) */
 	int32_t *items;         /* (B,K) */
 	float *scores;          /* (B,K) */
-	size_t cap_rows, cap_cells;
+	size_t cap_users, cap_user_ids, cap_items, cap_scores; /* bytes */
 } recs_group;
 
 typedef struct {

@@ -29,7 +29,7 @@
 #define COPY_PIECE ((size_t)1 << 20)
 /* Data reads at least this large skip the buffer and decompress directly. */
 #define DIRECT_MIN ((size_t)32 << 10)
-/* tts_read_alloc's first allocation for a record, at most. */
+/* How far a record's buffer may run ahead of its data (tts_read_into). */
 #define ALLOC_FIRST ((size_t)64 << 20)
 
 static const unsigned char record_magic[3] = { 'T', 'T', 'S' };
@@ -726,48 +726,53 @@ int tts_read_data(tts_reader *r, void *buf, size_t n)
 	return 0;
 }
 
+int tts_read_into(tts_reader *r, const tts_header *h, void **buf, size_t *cap)
+{
+	if (r->err[0])
+		return -1;
+	if (r->remain != h->nbytes)
+		return rfail(r, "record %s: data already partly read", h->name);
+	if (h->nbytes >= SIZE_MAX)
+		return rfail(r, "record %s: %llu bytes, more than memory can hold", h->name,
+			(unsigned long long)h->nbytes);
+	size_t n = (size_t)h->nbytes, got = 0;
+	for (;;) {
+		size_t ahead = got > ALLOC_FIRST ? got : ALLOC_FIRST;
+		size_t upto = n - got > ahead ? got + ahead : n;
+		if (*cap < upto + 1) {
+			void *more = realloc(*buf, upto + 1);
+			if (!more)
+				return rfail(r, "record %s: out of memory for %llu bytes", h->name,
+					(unsigned long long)h->nbytes);
+			*buf = more;
+			*cap = upto + 1;
+		}
+		if (upto > got && tts_read_data(r, (char *)*buf + got, upto - got) < 0)
+			return -1;
+		got = upto;
+		if (got == n)
+			return 0;
+	}
+}
+
 void *tts_read_alloc(tts_reader *r, const tts_header *h, uint64_t max_bytes)
 {
 	uint64_t limit = max_bytes ? max_bytes : TTS_MAX_BYTES;
 	if (r->err[0])
 		return NULL;
-	if (r->remain != h->nbytes) {
-		rfail(r, "record %s: data already partly read", h->name);
-		return NULL;
-	}
-	if (h->nbytes > limit || h->nbytes >= SIZE_MAX) {
+	if (h->nbytes > limit) {
 		rfail(r, "record %s: %llu bytes, more than the limit of %llu",
 			h->name, (unsigned long long)h->nbytes,
 			(unsigned long long)limit);
 		return NULL;
 	}
-	/* The buffer grows with the data that arrives, so a header that
-	 * promises more than the stream holds costs at most ALLOC_FIRST. */
-	size_t n = (size_t)h->nbytes, cap = n < ALLOC_FIRST ? n : ALLOC_FIRST, got = 0;
-	char *buf = malloc(cap + 1);
-	while (buf && got < n) {
-		if (got == cap) {
-			cap = cap > n / 2 ? n : 2 * cap;
-			char *more = realloc(buf, cap + 1);
-			if (!more) {
-				free(buf);
-				buf = NULL;
-				break;
-			}
-			buf = more;
-		}
-		if (tts_read_data(r, buf + got, cap - got) < 0) {
-			free(buf);
-			return NULL;
-		}
-		got = cap;
-	}
-	if (!buf) {
-		rfail(r, "record %s: out of memory for %llu bytes", h->name,
-			(unsigned long long)h->nbytes);
+	void *buf = NULL;
+	size_t cap = 0;
+	if (tts_read_into(r, h, &buf, &cap) < 0) {
+		free(buf);
 		return NULL;
 	}
-	buf[n] = '\0';
+	((char *)buf)[h->nbytes] = '\0';
 	return buf;
 }
 

@@ -97,6 +97,12 @@ int tts_read_data(tts_reader *r, void *buf, size_t n);
  * convenience: nbytes + 1 bytes are allocated).  Refuses records larger
  * than max_bytes (0 = no limit beyond TTS_MAX_BYTES) without allocating. */
 void *tts_read_alloc(tts_reader *r, const tts_header *h, uint64_t max_bytes);
+/* The same into *buf, of *cap bytes, grown (realloc) as needed and kept
+ * for the next record: room for nbytes + 1.  Either way the memory grows
+ * with the data that arrives, never more than 64 MiB (or as much again as
+ * has arrived) ahead of it, so a header that promises more than the
+ * stream holds reads as a truncated stream.  -1 on error. */
+int tts_read_into(tts_reader *r, const tts_header *h, void **buf, size_t *cap);
 
 /* Pass the current record (header and data, none of it read yet) on to w,
  * in pieces.  On a read error both r and w carry the reader's message. */

@@ -7,7 +7,9 @@ test_description='fuzz corpora and regressions through the programs'
 # byte or two, then the data.  Here the same input goes to the program
 # that reads such data: tt-dump for fuzz_tts, ml-prep for fuzz_ratings,
 # tt-embed for fuzz_model, ml-prep --items/--users/--item-map for
-# fuzz_side.  Seeds must be accepted (exit 0); regressions, the inputs that
+# fuzz_side, and for fuzz_streams by its reader: tt-batch (prep), tt-fit
+# (batches), tt-topk (users, items) and tt-topk --merge (recs), the other
+# stream taken from the seeds.  Seeds must be accepted (exit 0); regressions, the inputs that
 # once crashed a target, must end in a clean exit (0 or an error, exit
 # 1..125), never a signal.  Under VALGRIND=1 or SANITIZE=1 the programs are
 # checked for memory errors too.
@@ -27,6 +29,8 @@ body() {
 }
 
 printf "1 1\n1 2\n1 3\n" >ratings.txt
+body "$FUZZ/corpus/fuzz_streams/items-3" 1 0 >items.tts
+body "$FUZZ/corpus/fuzz_streams/users-2" 1 0 >users.tts
 printf "1::One (1990)::Drama\n2::Two (1991)::Comedy\n3::Three::\n" >movies.dat
 
 # run_input TARGET FILE: runs the program for FILE; its exit status.
@@ -62,10 +66,20 @@ run_input() {
 		1) ml-prep --users in.side ratings.txt >/dev/null 2>err ;;
 		2) ml-prep --items movies.dat --item-map in.side ratings.txt >/dev/null 2>err ;;
 		esac ;;
+	fuzz_streams)
+		body "$2" 1 $(((m >> 3) & 1)) >in.tts &&
+		case $((m & 7)) in
+		0) tt-batch in.tts >/dev/null 2>err ;;
+		1) tt-fit --dim 4 --hidden 4 --blocks 1 --threads 1 in.tts >/dev/null 2>err ;;
+		2) tt-topk -k 3 items.tts in.tts >/dev/null 2>err ;;
+		3) tt-topk -k 3 in.tts users.tts >/dev/null 2>err ;;
+		4) tt-topk -k 3 --merge items.tts in.tts >/dev/null 2>err ;;
+		*) return 0 ;;
+		esac ;;
 	esac
 }
 
-for target in fuzz_tts fuzz_model fuzz_ratings fuzz_side; do
+for target in fuzz_tts fuzz_model fuzz_ratings fuzz_side fuzz_streams; do
 	test_expect_success "$target: every seed is accepted" '
 		n=0 &&
 		for f in "$FUZZ/corpus/$target"/*; do

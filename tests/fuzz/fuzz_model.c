@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <zstd.h>
+#include "compressed.h"
 #include "model.h"
 #include "prep.h"
 #include "tts.h"
@@ -50,19 +50,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	const uint8_t *body = data + 1;
 	size_t n = size - 1;
-	void *z = NULL;
-	if (data[0] & 1) {
-		size_t cap = ZSTD_compressBound(n);
-		if (!(z = malloc(cap)))
-			return 0;
-		size_t zn = ZSTD_compress(z, cap, body, n, 1);
-		if (ZSTD_isError(zn)) {
-			free(z);
-			return 0;
-		}
-		body = z;
-		n = zn;
-	}
+	void *z = compressed(&body, &n, data[0] & 1);
+	if (n == 0)
+		return 0;
 	FILE *f = too_big(body, n) ? NULL : fmemopen((void *)body, n, "rb");
 	if (f) {
 		tts_reader *r = tts_reader_open(f);

@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zstd.h>
+#include "compressed.h"
 #include "tts.h"
 
 #define MAX_ALLOC (1 << 20)
@@ -93,20 +93,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	const uint8_t *body = data + 1;
 	size_t n = size - 1;
-	void *z = NULL;
-	if (data[0] & 1) {
-		size_t cap = ZSTD_compressBound(n);
-		z = malloc(cap ? cap : 1);
-		if (!z)
-			return 0;
-		size_t zn = ZSTD_compress(z, cap, body, n, 1);
-		if (ZSTD_isError(zn)) {
-			free(z);
-			return 0;
-		}
-		body = z;
-		n = zn;
-	}
+	void *z = compressed(&body, &n, data[0] & 1);
+	if (n == 0 && (data[0] & 1))
+		return 0;
 	if (n == 0) { /* fmemopen needs a buffer */
 		static const uint8_t nothing[1];
 		FILE *f = fmemopen((void *)nothing, 1, "rb");

@@ -7,7 +7,8 @@ PATH="$PWD/bin:$PATH"
 C=tests/fuzz/corpus
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-rm -rf "$C" && mkdir -p "$C/fuzz_tts" "$C/fuzz_model" "$C/fuzz_ratings" "$C/fuzz_side"
+rm -rf "$C" && mkdir -p "$C/fuzz_tts" "$C/fuzz_model" "$C/fuzz_ratings" "$C/fuzz_side" \
+	"$C/fuzz_streams"
 
 # seed: NAME BYTES... then the file on stdin
 seed() { out=$1; shift; { printf "$@"; cat; } >"$out"; }
@@ -33,6 +34,17 @@ seed "$C/fuzz_tts/batch" '\000' <"$T/batch.tts"
 for f in tt seed; do
 	seed "$C/fuzz_model/$f" '\000' <"$T/$f.bin"
 	zstd -q -dc "$T/$f.bin" | seed "$C/fuzz_model/$f-raw" '\001'
+done
+
+# streams: byte 0 the reader (0 prep 1 batch 2 embeddings 3 items 4 recs),
+# bit 3 raw records
+tt-embed --users "$T/tt.bin" "$T/prep.tts" >"$T/users.tts"
+tt-topk -k 3 --format tts "$T/items.tts" "$T/users.tts" >"$T/recs.tts"
+r=0
+for f in prep batch users items recs; do
+	seed "$C/fuzz_streams/$f-$r" "\\00$r" <"$T/$f.tts"
+	zstd -q -dc "$T/$f.tts" | seed "$C/fuzz_streams/$f-$r-raw" "\\01$r"
+	r=$((r + 1))
 done
 
 # ratings: byte 0 the format (0 auto 1 dat 2 tsv 3 csv 4 seq), byte 1 the cut

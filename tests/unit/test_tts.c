@@ -653,6 +653,48 @@ static void test_hostile(void)
 	tts_reader_close(r);
 	fclose(in);
 	free(fr.p);
+
+	/* A header that promises 1 GiB over 1000 bytes: a truncated stream,
+	 * and the buffer never ran more than 64 MiB ahead of the data. */
+	x.n = 0;
+	uint64_t gib = 1ULL << 30;
+	raw_header(&x, 1, TTS_U8, 1, 1, &gib, "z");
+	raw_put(&x, zeros, sizeof zeros);
+	fr = frame_of(x.p, x.n);
+	in = input_of(fr, 0);
+	r = tts_reader_open(in);
+	void *buf = NULL;
+	size_t cap = 0;
+	ok(tts_next(r, &h) == 1 && tts_read_into(r, &h, &buf, &cap) == -1 &&
+		strstr(tts_reader_error(r), "truncated") && cap <= (64u << 20) + 1,
+		"read_into a promise of 1 GiB: %s, %zu bytes held", tts_reader_error(r), cap);
+	free(buf);
+	tts_reader_close(r);
+	fclose(in);
+	free(fr.p);
+
+	/* tts_read_into keeps a big enough buffer for the next record. */
+	x.n = 0;
+	uint64_t five = 5;
+	raw_header(&x, 1, TTS_U8, 1, 1, &k, "a");
+	raw_put(&x, zeros, sizeof zeros);
+	raw_header(&x, 1, TTS_U8, 1, 1, &five, "b");
+	raw_put(&x, "hello", 5);
+	raw_end(&x);
+	fr = frame_of(x.p, x.n);
+	in = input_of(fr, 0);
+	r = tts_reader_open(in);
+	buf = NULL;
+	cap = 0;
+	void *first = NULL;
+	ok(tts_next(r, &h) == 1 && tts_read_into(r, &h, &buf, &cap) == 0 && cap == 1001 &&
+		(first = buf) && tts_next(r, &h) == 1 && tts_read_into(r, &h, &buf, &cap) == 0 &&
+		buf == first && cap == 1001 && memcmp(buf, "hello", 5) == 0,
+		"read_into reuses its buffer");
+	free(buf);
+	tts_reader_close(r);
+	fclose(in);
+	free(fr.p);
 }
 
 static void test_writer_refuses(void)
