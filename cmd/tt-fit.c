@@ -29,7 +29,7 @@ static const char usage_text[] =
 "      --heads N          attention heads (2)\n"
 "  -L, --history L        history slots (50)\n"
 "      --blocks N         tt: transformer blocks (2)\n"
-"      --dropout P        tt: dropout rate (0.2)\n"
+"      --dropout P        tt: dropout rate (0.1)\n"
 "      --item-mlp         tt: an MLP on the item tower\n"
 "      --no-positions     tt: no slot embeddings\n"
 "Training:\n"
@@ -72,7 +72,7 @@ static struct {
 	const char *input, *output, *log, *init;
 } opt = {
 	.cfg = { .arch = ARCH_TT, .E = 64, .F = 256, .NH = 2, .L = 50, .blocks = 2,
-		.positions = 1, .dropout = 0.2f },
+		.positions = 1, .dropout = 0.1f },
 	.epochs = 24, .batch = 32, .lr = 2e-3, .seed = 1, .level = 3, .negatives = 100,
 	.decay = 1,
 };
