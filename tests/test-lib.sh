@@ -26,11 +26,12 @@ test_skipped=0
 
 if [ "$VALGRIND" = 1 ]; then
 	mkdir -p "$SCRATCH/.vg"
+	. "$TEST_DIR/valgrind.sh"
 	for p in "$TOP"/bin/*; do
 		n=$(basename "$p")
 		cat >"$SCRATCH/.vg/$n" <<VG
 #!/bin/sh
-exec valgrind -q --error-exitcode=126 --leak-check=full --errors-for-leak-kinds=definite "$p" "\$@"
+${vg_env}exec valgrind $vg_flags "$p" "\$@"
 VG
 		chmod +x "$SCRATCH/.vg/$n"
 	done
