@@ -15,16 +15,7 @@ trap 'rm -rf "$dir"' EXIT
 fit_steps=${FIT_STEPS:-300}
 torch_steps=${TORCH_STEPS:-30}
 
-data=${1:-$top/../shared/data/ml-1m/ml-1m.txt}
-if [ -f "$data" ]; then
-	echo "data: $(basename "$data"), $(wc -l <"$data") interactions"
-else
-	# ML-1M's shape: 6040 users, 3416 items, 999611 interactions
-	ml-synth --format seq -u 6040 -i 3416 -r 999611 >"$dir/ml.txt"
-	data=$dir/ml.txt
-	echo "data: ml-synth --format seq, $(wc -l <"$data") interactions (ml-1m.txt is absent)"
-fi
-ml-prep "$data" >"$dir/ml.tts"
+. "$top/bench/ml1m.sh"
 
 # tt-fit for fit_steps steps (and one validation pass, so that its memory
 # counts): "examples/s peak-KiB" from the log and /usr/bin/time

@@ -19,15 +19,7 @@ trap 'rm -rf "$dir"' EXIT
 steps=${MPI_STEPS:-300}
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 
-data=${1:-$top/../shared/data/ml-1m/ml-1m.txt}
-if [ -f "$data" ]; then
-	echo "data: $(basename "$data"), $(wc -l <"$data") interactions"
-else
-	ml-synth --format seq -u 6040 -i 3416 -r 999611 >"$dir/ml.txt"
-	data=$dir/ml.txt
-	echo "data: ml-synth --format seq, $(wc -l <"$data") interactions (ml-1m.txt is absent)"
-fi
-ml-prep "$data" >"$dir/ml.tts"
+. "$top/bench/ml1m.sh"
 
 # examples/s of one run: "name command..." (the log's examples_per_s)
 rate() {
