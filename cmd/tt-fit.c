@@ -198,8 +198,11 @@ static void parse_options(int argc, char **argv)
 	}
 	if (argc - optind > 1)
 		usage_error("at most one input file");
-	if (!opt.threads_set && dist_local_size() > 1) /* the ranks here share the cores */
-		opt.threads = opt.threads / dist_local_size() > 1 ? opt.threads / dist_local_size() : 1;
+	if (!opt.threads_set && dist_local_size() > 1) { /* the ranks here share the cores */
+		opt.threads /= dist_local_size();
+		if (opt.threads < 1)
+			opt.threads = 1;
+	}
 	opt.input = optind < argc ? argv[optind] : NULL;
 	if (opt.cfg.arch == ARCH_SEED) {
 		/* the seed's recipe, unless asked otherwise */
@@ -353,7 +356,7 @@ static void train_on_prep(trainer *t)
 			vp = &v;
 			if (lead())
 				fprintf(stderr, "%s: epoch %lld loss %.4f valid HR@10 %.4f NDCG@10 %.4f (%.0f examples/s)\n",
-				progname, (long long)epoch, loss, v.hr[0], v.ndcg[0], seen / secs);
+					progname, (long long)epoch, loss, v.hr[0], v.ndcg[0], seen / secs);
 			if (v.ndcg[0] > t->best_ndcg || !t->best) {
 				if (!t->best && !(t->best = malloc(model_num_params(t->m) * sizeof(float))))
 					die("out of memory");

@@ -59,6 +59,17 @@ static int group_open(group_reader *g, tts_reader *r, const char *kind)
 	return 0;
 }
 
+/* An open's result rc: a failed open keeps nothing but the reason, so
+ * that it needs no close. */
+static int opened(group_reader *g, int rc)
+{
+	if (rc == 0)
+		return 0;
+	free(g->meta);
+	g->meta = NULL;
+	return -1;
+}
+
 /* Next header: 1 a record of the current group, 2 the first record of the
  * next group (kept for the next call), 0 the end, -1 an error.  started:
  * whether the current group has begun. */
@@ -87,9 +98,8 @@ static int group_header(group_reader *g, const char *first, int started,
 	return 1;
 }
 
-/* Read a record's data after checking dtype and shape (dims d0[, d1]). */
-/* A record of this type and shape into *buf (any pointer's address), which
- * grows with the data as it arrives (tts_read_into). */
+/* A record's data after checking dtype and shape (dims d0[, d1]), into
+ * *buf (any pointer's address), grown as the data arrives (tts_read_into). */
 static int read_array(group_reader *g, const tts_header *h, int dtype,
 	int rank, uint64_t d0, uint64_t d1, void *buf, size_t *cap)
 {
@@ -145,15 +155,10 @@ static int embed_meta(embed_reader *er, tts_reader *r)
 	return 0;
 }
 
-/* A failed open keeps nothing but the reason: no close needed. */
 int embed_reader_open(embed_reader *er, tts_reader *r)
 {
 	memset(er, 0, sizeof *er);
-	if (embed_meta(er, r) == 0)
-		return 0;
-	free(er->g.meta);
-	er->g.meta = NULL;
-	return -1;
+	return opened(&er->g, embed_meta(er, r));
 }
 
 /* Titles: B lines of text, split in place into grp->titles_buf. */
@@ -512,11 +517,7 @@ static int recs_meta(recs_reader *rr, tts_reader *r)
 int recs_reader_open(recs_reader *rr, tts_reader *r)
 {
 	memset(rr, 0, sizeof *rr);
-	if (recs_meta(rr, r) == 0)
-		return 0;
-	free(rr->g.meta);
-	rr->g.meta = NULL;
-	return -1;
+	return opened(&rr->g, recs_meta(rr, r));
 }
 
 int recs_read_group(recs_reader *rr, recs_group *rg)

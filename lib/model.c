@@ -999,7 +999,8 @@ double model_step_grad(model *m, const batch *bt, uint64_t *rng, int64_t *exampl
 	run_workers(m, worker_step);
 	if (has_item_mlp(c)) {
 		run_workers(m, item_grad_sum_part);
-		dist_sum_f32(m->div, (size_t)c->N * c->E);
+		if (m->parts > 1)
+			dist_sum_f32(m->div, (size_t)c->N * c->E);
 		run_workers(m, item_backward_part);
 	}
 	run_workers(m, grad_sum_part);
