@@ -17,6 +17,7 @@ static void usage(void)
 		"  -r, --ratings N      ratings (default 1000209; at least 20 per user)\n"
 		"  -s, --seed S         random seed (default 1)\n"
 		"  -f, --format FMT     dat, tsv, csv or seq (default dat)\n"
+		"      --per-user       seq: one line per user, 'user item1 item2 ...'\n"
 		"      --movies FILE    also write movies.dat-style metadata to FILE\n"
 		"      --users-out FILE also write users.dat-style metadata to FILE\n"
 		"  -o, --output FILE    write the ratings to FILE instead of standard output\n"
@@ -26,7 +27,7 @@ static void usage(void)
 	exit(0);
 }
 
-enum { O_MOVIES = 256, O_USERS_OUT, O_VERSION };
+enum { O_MOVIES = 256, O_USERS_OUT, O_PER_USER, O_VERSION };
 
 static const struct option longopts[] = {
 	{ "users", required_argument, NULL, 'u' },
@@ -34,6 +35,7 @@ static const struct option longopts[] = {
 	{ "ratings", required_argument, NULL, 'r' },
 	{ "seed", required_argument, NULL, 's' },
 	{ "format", required_argument, NULL, 'f' },
+	{ "per-user", no_argument, NULL, O_PER_USER },
 	{ "movies", required_argument, NULL, O_MOVIES },
 	{ "users-out", required_argument, NULL, O_USERS_OUT },
 	{ "output", required_argument, NULL, 'o' },
@@ -55,7 +57,7 @@ int main(int argc, char **argv)
 {
 	synth_options o = { 6040, 3706, 1000209, 1 };
 	const char *movies = NULL, *users_out = NULL, *out_path = NULL;
-	int format = RF_DAT, c;
+	int format = RF_DAT, per_user = 0, c;
 	char err[256];
 
 	cli_init(argv[0]);
@@ -69,6 +71,7 @@ int main(int argc, char **argv)
 			if ((format = rating_format_parse(optarg)) < 0)
 				usage_error("--format: '%s' is not dat, tsv, csv or seq", optarg);
 			break;
+		case O_PER_USER: per_user = 1; break;
 		case O_MOVIES: movies = optarg; break;
 		case O_USERS_OUT: users_out = optarg; break;
 		case 'o': out_path = optarg; break;
@@ -79,13 +82,15 @@ int main(int argc, char **argv)
 	}
 	if (optind < argc)
 		usage_error("unexpected argument '%s'", argv[optind]);
+	if (per_user && format != RF_SEQ)
+		usage_error("--per-user needs --format seq");
 	if (o.ratings < 20 * o.users || o.ratings > o.users * (o.items / 2))
 		usage_error("--ratings must be between 20 * users and users * items / 2");
 	synth_data d;
 	if (synth_generate(&o, &d, err, sizeof err) != 0)
 		die("%s", err);
 	output *out = output_open(out_path);
-	if (synth_write_ratings(output_file(out), &d, format) != 0)
+	if (synth_write_ratings(output_file(out), &d, format, per_user) != 0)
 		die_errno("%s: write failed", out_path ? out_path : "standard output");
 	output_commit(out);
 	if (movies)

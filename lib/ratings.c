@@ -567,23 +567,32 @@ static int split_char(const char *s, size_t n, char sep, field *f)
 	}
 }
 
+/* The next blank-separated field from *s (before e); 0 at the end. */
+static int next_blank_field(const char **s, const char *e, field *f)
+{
+	const char *c = *s;
+	while (c < e && (*c == ' ' || *c == '\t'))
+		c++;
+	if (c == e)
+		return 0;
+	const char *b = c;
+	while (c < e && *c != ' ' && *c != '\t')
+		c++;
+	*f = (field){ b, (size_t)(c - b) };
+	*s = c;
+	return 1;
+}
+
 /* Fields separated by runs of blanks; leading and trailing blanks ignored. */
 static int split_blank(const char *s, size_t n, field *f)
 {
+	const char *e = s + n;
+	field x;
 	int k = 0;
-	size_t i = 0;
-	for (;;) {
-		while (i < n && (s[i] == ' ' || s[i] == '\t'))
-			i++;
-		if (i == n)
-			return k;
-		size_t b = i;
-		while (i < n && s[i] != ' ' && s[i] != '\t')
-			i++;
+	for (; next_blank_field(&s, e, &x); k++)
 		if (k < MAX_FIELDS)
-			f[k] = (field){ s + b, i - b };
-		k++;
-	}
+			f[k] = x;
+	return k;
 }
 
 static int check_id(ratings_parser *p, const field *f, const char *what, int64_t *v)
@@ -620,6 +629,26 @@ static int take_fields(ratings_parser *p, const field *f, int with_values)
 	return 0;
 }
 
+/* "user item [item...]": one row per item, in the order given, so that a
+ * line of many items is the same as as many "user item" lines.  A bad
+ * line adds no rows: --skip-bad skips it whole. */
+static int seq_line(ratings_parser *p, const char *s, size_t n)
+{
+	const char *e = s + n;
+	size_t first = p->out->n;
+	field f[2];
+	if (!next_blank_field(&s, e, &f[0]) || !next_blank_field(&s, e, &f[1]))
+		return bad_line(p, "expected 'user item ...' separated by blanks");
+	do {
+		int rc = take_fields(p, f, 0);
+		if (rc != 0) {
+			p->out->n = first;
+			return rc < 0 ? -1 : 0;
+		}
+	} while (next_blank_field(&s, e, &f[1]));
+	return 0;
+}
+
 static int detect_format(ratings_parser *p, const char *s, size_t n)
 {
 	field f[MAX_FIELDS];
@@ -629,7 +658,7 @@ static int detect_format(ratings_parser *p, const char *s, size_t n)
 		p->format = RF_CSV;
 	else if (memchr(s, '\t', n) && split_char(s, n, '\t', f) >= 3)
 		p->format = RF_TSV;
-	else if (split_blank(s, n, f) == 2)
+	else if (split_blank(s, n, f) >= 2)
 		p->format = RF_SEQ;
 	else {
 		snprintf(p->err, sizeof p->err, "%s:%lld: cannot tell the format "
@@ -791,10 +820,7 @@ static int one_line(ratings_parser *p, const char *s, size_t n)
 		return take_fields(p, f, 1) < 0 ? -1 : 0;
 	case RF_SEQ:
 		p->lines++;
-		k = split_blank(s, n, f);
-		if (k != 2)
-			return bad_line(p, "expected 2 fields 'user item'");
-		return take_fields(p, f, 0) < 0 ? -1 : 0;
+		return seq_line(p, s, n);
 	default:
 		if (p->header_done)
 			p->lines++;

@@ -2,11 +2,12 @@
  * ratings.h - interaction files in: reading (plain, zstd or gzip) and
  * parsing the MovieLens formats into one growable array of rows.
  *
- * Formats, one interaction per line:
+ * Formats, one interaction per line (seq: one or more):
  *	dat  UserID::MovieID::Rating::Timestamp       (ML-1M, ML-10M)
  *	tsv  user<TAB>item<TAB>rating<TAB>timestamp    (ML-100K u.data)
  *	csv  header line, then columns chosen by name (ML-20M and later)
- *	seq  user item, each user's lines in time order (no rating, no time)
+ *	seq  user item [item...], each user's items in time order (no rating,
+ *	     no time); a line of many items is as many "user item" lines
  *
  * Blank lines are ignored; CRLF line ends, a UTF-8 byte order mark and a
  * missing final newline are accepted.  Ids are non-negative 64-bit

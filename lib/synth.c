@@ -225,11 +225,12 @@ static char *put_u(char *q, uint64_t v)
 	return q;
 }
 
-int synth_write_ratings(FILE *f, const synth_data *d, int format)
+int synth_write_ratings(FILE *f, const synth_data *d, int format, int per_user)
 {
 	static const char *seps[] = { "", "::", "\t", ",", " " };
 	const char *sep = seps[format];
 	size_t ls = strlen(sep);
+	enum { FLUSH_AT = (1 << 16) - 128 };
 	char *buf = malloc(1 << 16);
 	int64_t *order = malloc((d->n ? d->n : 1) * sizeof *order);
 	uint64_t s = d->seed ^ 0x5eed5eed5eedULL;
@@ -254,7 +255,8 @@ int synth_write_ratings(FILE *f, const synth_data *d, int format)
 			}
 		for (int64_t k = a; k < b; k++) {
 			int64_t x = order[k];
-			q = put_u(q, (uint64_t)u + 1);
+			if (!per_user || k == a)
+				q = put_u(q, (uint64_t)u + 1);
 			memcpy(q, sep, ls), q += ls;
 			q = put_u(q, (uint64_t)d->item[x] + 1);
 			if (format != RF_SEQ) {
@@ -265,8 +267,9 @@ int synth_write_ratings(FILE *f, const synth_data *d, int format)
 				memcpy(q, sep, ls), q += ls;
 				q = put_u(q, (uint64_t)d->time[x]);
 			}
-			*q++ = '\n';
-			if (q - buf > (1 << 16) - 128) {
+			if (!per_user || k == b - 1)
+				*q++ = '\n';
+			if (q - buf > FLUSH_AT) {
 				if (fwrite(buf, 1, (size_t)(q - buf), f) != (size_t)(q - buf))
 					rc = -1;
 				q = buf;

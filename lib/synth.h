@@ -33,8 +33,10 @@ extern const char *const synth_genre_names[18];
 /* ratings >= 20 * users and users * items large enough, else -1. */
 int synth_generate(const synth_options *o, synth_data *d, char *err, size_t errlen);
 void synth_free(synth_data *d);
-/* format: RF_DAT, RF_TSV, RF_CSV, RF_SEQ (ratings.h).  -1 on write error. */
-int synth_write_ratings(FILE *f, const synth_data *d, int format);
+/* format: RF_DAT, RF_TSV, RF_CSV, RF_SEQ (ratings.h); per_user (RF_SEQ
+ * only): one line per user, "user item1 item2 ...", as the Amazon
+ * benchmark files.  -1 on write error. */
+int synth_write_ratings(FILE *f, const synth_data *d, int format, int per_user);
 int synth_write_movies(FILE *f, const synth_data *d);
 int synth_write_users(FILE *f, const synth_data *d);
 

@@ -110,8 +110,41 @@ test_expect_success 'bad fields: exact messages' '
 	test_cmp expect err &&
 	printf "1\t2\tfive\t1\n" >b2.tsv && test_must_fail ml-prep b2.tsv 2>err >/dev/null &&
 	echo "ml-prep: b2.tsv:1: rating '"'"'five'"'"' is not a number" >expect && test_cmp expect err &&
-	printf "1 2\n1 2 3\n" >b3.txt && test_must_fail ml-prep b3.txt 2>err >/dev/null &&
-	echo "ml-prep: b3.txt:2: expected 2 fields '"'"'user item'"'"'" >expect && test_cmp expect err
+	printf "1 2\n1\n" >b3.txt && test_must_fail ml-prep b3.txt 2>err >/dev/null &&
+	echo "ml-prep: b3.txt:2: expected '"'"'user item ...'"'"' separated by blanks" >expect &&
+	test_cmp expect err &&
+	printf "1 2\n2 3 4 x 5\n" >b4.txt && test_must_fail ml-prep b4.txt 2>err >/dev/null &&
+	echo "ml-prep: b4.txt:2: item id '"'"'x'"'"' is not a non-negative integer" >expect &&
+	test_cmp expect err
+'
+
+test_expect_success 'seq: a line of many items is as many user-item lines' '
+	ml-synth -u 60 -i 200 -r 2400 -f seq >lines.txt &&
+	ml-synth -u 60 -i 200 -r 2400 -f seq --per-user >users.txt &&
+	test "$(wc -l <users.txt)" = 60 &&
+	ml-prep lines.txt >lines.tts && ml-prep users.txt >users.tts &&
+	cmp lines.tts users.tts &&
+	ml-prep -f seq users.txt >f.tts && cmp lines.tts f.tts &&
+	printf "7 1 2\n7 3\n8 2\n" >mixed.txt && printf "7 1\n7 2\n7 3\n8 2\n" >one.txt &&
+	ml-prep --split none mixed.txt >m.tts && ml-prep --split none one.txt >o.tts &&
+	cmp m.tts o.tts
+'
+
+test_expect_success 'seq: a line longer than a read buffer' '
+	awk "BEGIN { printf \"1\"; for (i = 1; i <= 300000; i++) printf \" %d\", i;
+		print \"\"; print \"2 5 1000000\" }" >long.txt &&
+	test "$(wc -c <long.txt)" -gt 1500000 &&
+	ml-prep --split none --stats long.txt >long.tts 2>err &&
+	test_grep "^users: 2$" err && test_grep "^items: 300001$" err &&
+	test_grep "^interactions: 300002$" err &&
+	dump items long.tts >items && sed -n "300000p" items >actual &&
+	echo 299999 >expect && test_cmp expect actual
+'
+
+test_expect_success 'seq: --skip-bad skips a bad line whole' '
+	printf "1 10 11\n2 10 x 12\n2 13\n" >sb.txt &&
+	ml-prep --skip-bad --split none --stats sb.txt >sb.tts 2>err &&
+	test_grep "skipped bad lines: 1" err && test_grep "^interactions: 3$" err
 '
 
 test_expect_success 'empty input is an error' '
@@ -171,6 +204,15 @@ test_expect_success ML1M 'ml-1m.txt: counts and the split of user 1' '
 	t1=$(sed -n "$((tl + 1))p" items) && v1=$(sed -n "$((vl + 1))p" items) &&
 	test "$((t1 + 1))" = "$(tail -n 1 u1)" &&
 	test "$((v1 + 1))" = "$(tail -n 2 u1 | head -n 1)"
+'
+
+test_expect_success AMAZON 'Toys_and_Games.txt: one user per line, counts' '
+	ml-prep -f seq --stats "$AMAZON/Toys_and_Games.txt" >toys.tts 2>err &&
+	test_grep "^users: 19412$" err && test_grep "^items: 11924$" err &&
+	test_grep "^interactions: 167597$" err &&
+	ml-prep --stats "$AMAZON/Sports_and_Outdoors.txt" >sports.tts 2>err &&
+	test_grep "^users: 35598$" err && test_grep "^items: 18357$" err &&
+	test_grep "^interactions: 296337$" err
 '
 
 test_expect_success ML1M 'ratings-users-1-2999.dat: counts, time order' '

@@ -20,7 +20,12 @@ test_expect_success 'formats' '
 	head -n 1 r.csv >actual && echo userId,movieId,rating,timestamp >expect &&
 	test_cmp expect actual && test "$(wc -l <r.csv)" = 901 &&
 	ml-synth -u 30 -i 100 -r 900 -f tsv >r.tsv && test_grep "^1	[0-9]+	[1-5]	[0-9]+$" r.tsv &&
-	ml-synth -u 30 -i 100 -r 900 -f seq >r.seq && test_grep "^1 [0-9]+$" r.seq
+	ml-synth -u 30 -i 100 -r 900 -f seq >r.seq && test_grep "^1 [0-9]+$" r.seq &&
+	ml-synth -u 30 -i 100 -r 900 -f seq --per-user >u.seq && test "$(wc -l <u.seq)" = 30 &&
+	awk "\$1 == 1 { \$1 = \"\"; print }" r.seq | tr -d "\n" >expect &&
+	awk "\$1 == 1 { \$1 = \"\"; printf \"%s\", \$0 }" u.seq >actual && test_cmp expect actual &&
+	{ ml-synth --per-user >/dev/null 2>err; test $? = 2; } &&
+	test_grep "per-user needs --format seq" err
 '
 
 test_expect_success 'dat is grouped by user but not in time order' '

@@ -12,6 +12,7 @@ TEST_DIR=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$TEST_DIR/.." && pwd)
 SHARED=${TT_SHARED:-$TOP/../shared}
 ML1M="$SHARED/data/ml-1m"
+AMAZON="$SHARED/data/amazon"
 PATH="$TOP/bin:$PATH"
 export PATH LC_ALL=C
 unset TT_THREADS
@@ -44,6 +45,7 @@ test_have_prereq() { eval "[ -n \"\$prereq_$1\" ]"; }
 
 command -v /usr/bin/python3 >/dev/null && /usr/bin/python3 -c 'import numpy' 2>/dev/null && test_set_prereq NUMPY
 [ -f "$ML1M/ml-1m.txt" ] && test_set_prereq ML1M
+[ -f "$AMAZON/Toys_and_Games.txt" ] && [ -f "$AMAZON/Sports_and_Outdoors.txt" ] && test_set_prereq AMAZON
 
 test_ok_() { test_count=$((test_count + 1)); echo "ok $test_count - $1"; }
 test_failure_() {
