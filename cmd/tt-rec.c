@@ -1,0 +1,164 @@
+/* tt-rec - top-K recommendations for histories typed by a person. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "rec.h"
+
+void openblas_set_num_threads(int);
+
+static const char usage_text[] =
+"usage: tt-rec [-k K] MODEL [ITEM...]\n"
+"Top-K items for a history of original item ids, oldest first: the ITEMs,\n"
+"or else one history per line of standard input, each answered at once\n"
+"(lines 'history rank item score title', then an empty line).\n"
+"\n"
+"  -k, --k K          recommendations per history (default 10)\n"
+"  -h, --help         this help\n"
+"  -V, --version      version\n";
+
+/* Items left out of some history: the exit status says so at the end. */
+static int left_out;
+
+static void load(recommender *r, const char *path, int k)
+{
+	char err[512];
+	FILE *f = input_open(path);
+	tts_reader *in = tts_reader_open(f);
+	if (!in || rec_open(r, in, k, err, sizeof err) != 0)
+		die("%s: %s", path, in ? err : "out of memory");
+	tts_reader_close(in);
+	if (f != stdin)
+		fclose(f);
+}
+
+/* A token of a history that is not a known item: said, and left out. */
+static void left_out_item(const char *where, const char *tok, int is_id)
+{
+	warnx_(is_id ? "%sitem %s is not in the model, left out" :
+		"%s'%s' is not an item id, left out", where, tok);
+	left_out = 1;
+}
+
+/* The item indices of the blank-separated ids in s (changed in place);
+ * where is "<stdin>:N: " for a line of input, "" for the arguments. */
+static int64_t parse_history(recommender *r, char *s, const char *where,
+	int32_t **hist, size_t *cap)
+{
+	int64_t n = 0;
+	for (char *save = NULL, *tok = strtok_r(s, " \t\r\n", &save); tok;
+	     tok = strtok_r(NULL, " \t\r\n", &save)) {
+		char *end;
+		errno = 0;
+		long long id = strtoll(tok, &end, 10);
+		if (*tok < '0' || *tok > '9' || *end || errno) {
+			left_out_item(where, tok, 0);
+			continue;
+		}
+		int64_t i = rec_item(r, id);
+		if (i < 0) {
+			left_out_item(where, tok, 1);
+			continue;
+		}
+		if ((size_t)n == *cap) {
+			*cap = *cap ? 2 * *cap : 64;
+			if (!(*hist = realloc(*hist, *cap * sizeof **hist)))
+				die("out of memory");
+		}
+		(*hist)[n++] = (int32_t)i;
+	}
+	return n;
+}
+
+/* One answer: its lines, an empty line, flushed for whoever waits on it. */
+static void answer(recommender *r, int64_t number, const int32_t *hist, int64_t n,
+	int k, int32_t *items, float *scores)
+{
+	if (rec_query(r, hist, n, k, items, scores) != 0)
+		die("out of memory");
+	for (int j = 0; j < k && items[j] >= 0; j++) {
+		printf("%" PRId64 "\t%d\t%" PRId64 "\t%.6g", number, j + 1,
+			r->items.ids[items[j]], scores[j]);
+		if (r->items.titles) {
+			putchar('\t');
+			for (const char *t = r->items.titles[items[j]]; *t; t++)
+				putchar(*t == '\t' ? ' ' : *t);
+		}
+		putchar('\n');
+	}
+	putchar('\n');
+	errno = 0;
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		if (errno == EPIPE)
+			exit(left_out);
+		die_errno("standard output: write failed");
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "k", required_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int k = 10, ch;
+	cli_init(argv[0]);
+	while ((ch = getopt_long(argc, argv, "k:hV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'k': k = (int)parse_int("--k", optarg, 1, 100000); break;
+		case 'h': fputs(usage_text, stdout); stdout_close(); exit(0);
+		case 'V': print_version();
+		default: usage_hint();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1)
+		usage_error("no model file");
+	/* one query at a time: a thread pool would cost more than it saves */
+	openblas_set_num_threads(1);
+	recommender r;
+	load(&r, argv[0], k);
+	int32_t *items = malloc(k * sizeof *items), *hist = NULL;
+	float *scores = malloc(k * sizeof *scores);
+	size_t cap = 0;
+	if (!items || !scores)
+		die("out of memory");
+	char *line = NULL;
+	size_t linecap = 0;
+	if (argc > 1) {
+		/* the ITEMs are one history: join them into one line */
+		size_t len = 0;
+		for (int a = 1; a < argc; a++)
+			len += strlen(argv[a]) + 1;
+		if (!(line = malloc(len + 1)))
+			die("out of memory");
+		line[0] = '\0';
+		for (int a = 1; a < argc; a++)
+			strcat(strcat(line, argv[a]), " ");
+		int64_t n = parse_history(&r, line, "", &hist, &cap);
+		answer(&r, 1, hist, n, k, items, scores);
+	} else {
+		char where[64];
+		for (int64_t number = 1; getline(&line, &linecap, stdin) >= 0; number++) {
+			snprintf(where, sizeof where, "<stdin>:%" PRId64 ": ", number);
+			int64_t n = parse_history(&r, line, where, &hist, &cap);
+			answer(&r, number, hist, n, k, items, scores);
+		}
+		if (ferror(stdin))
+			die_errno("<stdin>");
+	}
+	free(line);
+	free(hist);
+	free(items);
+	free(scores);
+	rec_close(&r);
+	stdout_close();
+	return left_out;
+}

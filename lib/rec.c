@@ -1,0 +1,98 @@
+/* rec.c - one history in, its top-K out, over a model loaded once. */
+#include "rec.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "batch.h"
+#include "prep.h"
+#include "ratings.h"
+
+int rec_open(recommender *r, tts_reader *in, int max_k, char *err, size_t errlen)
+{
+	prep ids;
+	memset(r, 0, sizeof *r);
+	if (model_read(in, &r->m, &ids, NULL, err, errlen) != 0)
+		return -1;
+	const model_config *c = model_cfg(r->m);
+	if (c->arch == ARCH_SEED) {
+		prep_free(&ids);
+		rec_close(r);
+		return errorf(err, errlen, "a model of the seed architecture has a "
+			"learned vector per user, so it cannot serve a new history "
+			"(train with --arch tt)");
+	}
+	/* the item ids and titles move from the model's id maps to the items */
+	r->items.n = c->N;
+	r->items.dim = c->E;
+	r->items.ids = ids.item_ids, ids.item_ids = NULL;
+	r->items.titles = ids.titles, ids.titles = NULL;
+	prep_free(&ids);
+	r->max_k = max_k;
+	r->items.vectors = malloc((size_t)c->N * c->E * sizeof *r->items.vectors);
+	r->hist = malloc(c->L * sizeof *r->hist);
+	r->seen = malloc((c->N ? c->N : 1) * sizeof *r->seen);
+	r->last_query = calloc(c->N ? c->N : 1, sizeof *r->last_query);
+	r->user = malloc(c->E * sizeof *r->user);
+	r->ws = topk_workspace_new(max_k, 1);
+	if (!r->items.vectors || !r->hist || !r->seen || !r->last_query || !r->user ||
+	    !r->ws || model_item_vectors(r->m, r->items.vectors) != 0 ||
+	    model_infer_alloc(r->m, 1, 1) != 0) {
+		rec_close(r);
+		return errorf(err, errlen, "out of memory");
+	}
+	rec_item(r, 0); /* sorts the id index now rather than at the first query */
+	return 0;
+}
+
+void rec_close(recommender *r)
+{
+	model_free(r->m);
+	embed_items_free(&r->items);
+	topk_workspace_free(r->ws);
+	free(r->hist);
+	free(r->seen);
+	free(r->last_query);
+	free(r->user);
+	memset(r, 0, sizeof *r);
+}
+
+int64_t rec_item(recommender *r, int64_t id)
+{
+	return embed_items_find(&r->items, id);
+}
+
+int rec_query(recommender *r, const int32_t *history, int64_t S, int k,
+	int32_t *out_items, float *out_scores)
+{
+	const model_config *c = model_cfg(r->m);
+	if (k < 1 || k > r->max_k)
+		return -1;
+	if (++r->query == 0) { /* the stamps wrapped: start them afresh */
+		memset(r->last_query, 0, c->N * sizeof *r->last_query);
+		r->query = 1;
+	}
+	int64_t n = 0;
+	for (int64_t s = 0; s < S; s++) {
+		int32_t i = history[s];
+		if (i < 0 || i >= c->N || r->last_query[i] == r->query)
+			continue;
+		r->last_query[i] = r->query;
+		r->seen[n++] = i;
+	}
+	if (n == 0) {
+		for (int j = 0; j < k; j++)
+			out_items[j] = -1, out_scores[j] = -INFINITY;
+		return 0;
+	}
+	/* one user of n interactions, for the row builder the batches use */
+	int64_t offsets[2] = { 0, n };
+	prep one = { .n_users = 1, .n_items = c->N, .n_inter = n,
+		.offsets = offsets, .items = r->seen };
+	int32_t user = 0;
+	history_row(r->hist, &one, 0, n, c->L);
+	if (model_user_vectors(r->m, &user, r->hist, 1, r->user) != 0)
+		return -1;
+	return topk_search(r->user, 1, r->items.vectors, c->N, c->E, k, offsets,
+		r->seen, out_items, out_scores, r->ws);
+}
