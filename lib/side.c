@@ -148,9 +148,12 @@ typedef struct {
 	int64_t *ids;
 	char **titles;
 	char **glist; /* genre strings, parsed once G is known */
+	int32_t *year;
 } movie_rows;
 
-static int movie_add(movie_rows *m, int64_t id, const char *title, const char *genres)
+/* year 0: the title's "(1995)", if any. */
+static int movie_add(movie_rows *m, int64_t id, const char *title, const char *genres,
+	int32_t year)
 {
 	if (m->n == m->cap) {
 		int64_t c = m->cap ? 2 * m->cap : 1024;
@@ -163,11 +166,15 @@ static int movie_add(movie_rows *m, int64_t id, const char *title, const char *g
 		char **g = realloc(m->glist, c * sizeof *g);
 		if (g)
 			m->glist = g;
-		if (!ids || !t || !g)
+		int32_t *y = realloc(m->year, c * sizeof *y);
+		if (y)
+			m->year = y;
+		if (!ids || !t || !g || !y)
 			return -1;
 		m->cap = c;
 	}
 	m->ids[m->n] = id;
+	m->year[m->n] = year ? year : title_year(title);
 	m->titles[m->n] = strdup(title);
 	m->glist[m->n] = strdup(genres);
 	if (!m->titles[m->n] || !m->glist[m->n])
@@ -205,7 +212,7 @@ static void movie_csv_row(int ch, void *data)
 	if (c->row > 1 && !c->bad) {
 		if (c->nf != 3 || parse_id(c->f[0], &id) != 0)
 			c->bad = 2;
-		else if (movie_add(c->m, id, c->f[1], c->f[2]) != 0)
+		else if (movie_add(c->m, id, c->f[1], c->f[2], 0) != 0)
 			c->bad = 1;
 	}
 	for (int i = 0; i < 3 && i < c->nf; i++)
@@ -247,7 +254,74 @@ static int movies_dat(char *buf, size_t len, const char *name, movie_rows *m,
 		if (parse_id(f[0], &id) != 0)
 			return errorf(err, errlen, "%s:%lld: movie id '%.40s' is not "
 				"a non-negative integer", name, (long long)ln, f[0]);
-		if (movie_add(m, id, f[1], f[2]) != 0)
+		if (movie_add(m, id, f[1], f[2], 0) != 0)
+			return errorf(err, errlen, "out of memory");
+	}
+	return 0;
+}
+
+/* ML-100K's u.item genre flags, in its order. */
+static const char *const item100k_genres[19] = {
+	"unknown", "Action", "Adventure", "Animation", "Children's", "Comedy",
+	"Crime", "Documentary", "Drama", "Fantasy", "Film-Noir", "Horror",
+	"Musical", "Mystery", "Romance", "Sci-Fi", "Thriller", "War", "Western",
+};
+
+/* Whether the first line is ML-100K's: fields separated by '|', not '::'
+ * (movies.dat has '|' between its genres). */
+static int is_100k(const char *buf, size_t len)
+{
+	const char *nl = memchr(buf, '\n', len), *e = nl ? nl : buf + len;
+	return memchr(buf, '|', (size_t)(e - buf)) && !memmem(buf, (size_t)(e - buf), "::", 2);
+}
+
+/* The year of "01-Jan-1995", 0 if it is not a date. */
+static int32_t date_year(const char *d)
+{
+	size_t n = strlen(d);
+	if (n < 4)
+		return 0;
+	int32_t y = 0;
+	for (size_t i = n - 4; i < n; i++) {
+		if (d[i] < '0' || d[i] > '9')
+			return 0;
+		y = y * 10 + (d[i] - '0');
+	}
+	return y;
+}
+
+/* u.item: id|title|release date|video release date|URL|19 genre flags.
+ * The flags become the genre list movies.dat has ("unknown" is no genre,
+ * as "(no genres listed)" in movies.csv); the year is the title's, else
+ * the release date's. */
+static int items_100k(char *buf, size_t len, const char *name, movie_rows *m,
+	char *err, size_t errlen)
+{
+	char *pos = buf, *line, *f[25];
+	int64_t ln = 0, id;
+	while ((line = next_line(&pos, buf + len))) {
+		ln++;
+		if (!*line)
+			continue;
+		if (split(line, "|", f, 25) != 24)
+			return errorf(err, errlen, "%s:%lld: expected 24 fields separated by "
+				"'|' (id|title|release date|video release date|URL|19 genre "
+				"flags)", name, (long long)ln);
+		if (parse_id(f[0], &id) != 0)
+			return errorf(err, errlen, "%s:%lld: movie id '%.40s' is not "
+				"a non-negative integer", name, (long long)ln, f[0]);
+		char genres[256] = "";
+		for (int g = 0; g < 19; g++) {
+			const char *flag = f[5 + g];
+			if ((flag[0] != '0' && flag[0] != '1') || flag[1])
+				return errorf(err, errlen, "%s:%lld: genre flag %d '%.40s' "
+					"is not 0 or 1", name, (long long)ln, g + 1, flag);
+			if (flag[0] == '1' && g > 0)
+				snprintf(genres + strlen(genres), sizeof genres - strlen(genres),
+					"%s%s", *genres ? "|" : "", item100k_genres[g]);
+		}
+		int32_t year = title_year(f[1]);
+		if (movie_add(m, id, f[1], genres, year ? year : date_year(f[2])) != 0)
 			return errorf(err, errlen, "out of memory");
 	}
 	return 0;
@@ -262,17 +336,16 @@ int item_side_read(FILE *f, const char *name, item_side *s, char *err, size_t er
 	char *buf = read_text(f, name, &len, err, errlen);
 	if (!buf)
 		return -1;
-	int is_csv = strncmp(buf, "movieId,", 8) == 0;
-	if ((is_csv ? movies_csv : movies_dat)(buf, len, name, &m, err, errlen) != 0)
+	int (*parse)(char *, size_t, const char *, movie_rows *, char *, size_t) =
+		strncmp(buf, "movieId,", 8) == 0 ? movies_csv :
+		is_100k(buf, len) ? items_100k : movies_dat;
+	if (parse(buf, len, name, &m, err, errlen) != 0)
 		goto out;
 	s->n = m.n;
 	s->ids = m.ids, m.ids = NULL;
 	s->titles = m.titles, m.titles = NULL;
-	s->year = calloc(m.n ? m.n : 1, sizeof *s->year);
-	if (!s->year)
-		goto oom;
+	s->year = m.year, m.year = NULL;
 	for (int64_t i = 0; i < m.n; i++) {
-		s->year[i] = title_year(s->titles[i]);
 		char *copy = strdup(m.glist[i]), *g[64];
 		if (!copy)
 			goto oom;
@@ -308,6 +381,7 @@ out:
 	free(m.glist);
 	free(m.titles);
 	free(m.ids);
+	free(m.year);
 	free(buf);
 	if (rc != 0)
 		item_side_free(s);
@@ -315,6 +389,22 @@ out:
 }
 
 /* ---- users, id maps ---- */
+
+/* ML-100K's u.occupation, whose order codes the occupation: 0..20. */
+static const char *const occupations_100k[] = {
+	"administrator", "artist", "doctor", "educator", "engineer",
+	"entertainment", "executive", "healthcare", "homemaker", "lawyer",
+	"librarian", "marketing", "none", "other", "programmer", "retired",
+	"salesman", "scientist", "student", "technician", "writer",
+};
+
+static int64_t occupation_100k(const char *word)
+{
+	for (size_t i = 0; i < sizeof occupations_100k / sizeof *occupations_100k; i++)
+		if (strcmp(word, occupations_100k[i]) == 0)
+			return (int64_t)i;
+	return -1;
+}
 
 int user_side_read(FILE *f, const char *name, user_side *s, char *err, size_t errlen)
 {
@@ -334,18 +424,36 @@ int user_side_read(FILE *f, const char *name, user_side *s, char *err, size_t er
 		errorf(err, errlen, "out of memory");
 		goto bad;
 	}
+	int k100 = is_100k(buf, len);
 	char *pos = buf, *line, *fl[6];
 	while ((line = next_line(&pos, buf + len))) {
 		ln++;
 		if (!*line)
 			continue;
 		int64_t id, age, occ;
-		if (split(line, "::", fl, 6) != 5) {
+		if (k100) {
+			/* u.user: id|age|gender|occupation|zip */
+			if (split(line, "|", fl, 6) != 5) {
+				errorf(err, errlen, "%s:%lld: expected 5 fields separated by '|' "
+					"(id|age|gender|occupation|zip)", name, (long long)ln);
+				goto bad;
+			}
+			if (parse_id(fl[0], &id) || parse_id(fl[1], &age)) {
+				errorf(err, errlen, "%s:%lld: expected id|age|gender|occupation|zip "
+					"with numbers", name, (long long)ln);
+				goto bad;
+			}
+			if ((occ = occupation_100k(fl[3])) < 0) {
+				errorf(err, errlen, "%s:%lld: occupation '%.40s' is not one of "
+					"ML-100K's u.occupation", name, (long long)ln, fl[3]);
+				goto bad;
+			}
+			fl[1] = fl[2]; /* the gender, where users.dat has it */
+		} else if (split(line, "::", fl, 6) != 5) {
 			errorf(err, errlen, "%s:%lld: expected 5 fields separated by '::'",
 				name, (long long)ln);
 			goto bad;
-		}
-		if (parse_id(fl[0], &id) || parse_id(fl[2], &age) || parse_id(fl[3], &occ)) {
+		} else if (parse_id(fl[0], &id) || parse_id(fl[2], &age) || parse_id(fl[3], &occ)) {
 			errorf(err, errlen, "%s:%lld: expected UserID::Gender::Age::"
 				"Occupation::Zip-code with numbers", name, (long long)ln);
 			goto bad;

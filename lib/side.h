@@ -1,6 +1,7 @@
 /*
- * side.h - side data for a prep: movies.dat / movies.csv (titles, genres,
- * year), users.dat (gender, age, occupation) and id maps ("from to" lines,
+ * side.h - side data for a prep: movies.dat / movies.csv / ML-100K's u.item
+ * (titles, genres, year), users.dat / u.user (gender, age, occupation; a
+ * u.user occupation is its place in ML-100K's u.occupation) and id maps ("from to" lines,
  * e.g. sas-item-to-movie-id.txt).  Files that are not valid UTF-8 are
  * taken as ISO-8859-1 and converted.  -1 and a one-line reason on error.
  */

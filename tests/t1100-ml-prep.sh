@@ -172,6 +172,42 @@ test_expect_success 'ISO-8859-1 movies.dat, users.dat, item map' '
 	dump gender m.tts >actual && echo 1 >expect && test_cmp expect actual
 '
 
+test_expect_success 'ML-100K u.item and u.user, ISO-8859-1' '
+	z="0|0|0|0|0|0|0|0|0|0|0|0|0|0" &&
+	printf "1|Toy (1995)|01-Jan-1995||http://x/1|0|0|0|1|1|$z\n" >u.item &&
+	printf "2|Citt\340 aperta|01-Jan-1945||http://x/2|0|0|0|0|0|0|0|0|1|0|0|0|0|0|0|0|0|1|0\n" >>u.item &&
+	printf "3|unknown|||http://x/3|1|0|0|$z|0|0\n" >>u.item &&
+	printf "1|24|M|technician|85711\n2|53|F|other|94043\n" >u.user &&
+	printf "1\t1\t5\t10\n1\t2\t4\t11\n2\t3\t3\t12\n" >u.data &&
+	ml-prep --split none --items u.item --users u.user u.data >k.tts &&
+	dump titles k.tts >actual && printf "Toy (1995)\nCitt\303\240 aperta\nunknown\n" >expect &&
+	test_cmp expect actual &&
+	dump year k.tts >actual && printf "1995\n1945\n0\n" >expect && test_cmp expect actual &&
+	dump genre_names k.tts >actual && printf "Animation\nChildren'"'"'s\nDrama\nWar\n" >expect &&
+	test_cmp expect actual &&
+	dump genres k.tts >actual && printf "1\t1\t0\t0\n0\t0\t1\t1\n0\t0\t0\t0\n" >expect &&
+	test_cmp expect actual &&
+	dump gender k.tts >actual && printf "2\n1\n" >expect && test_cmp expect actual &&
+	dump age k.tts >actual && printf "24\n53\n" >expect && test_cmp expect actual &&
+	dump occupation k.tts >actual && printf "19\n13\n" >expect && test_cmp expect actual
+'
+
+test_expect_success 'ML-100K side files: errors name file:line' '
+	printf "1|24|M|technician|85711\n2|53|F|astronaut|94043\n" >bad.user &&
+	printf "1\t1\t5\t10\n" >one.data &&
+	test_must_fail ml-prep --users bad.user one.data 2>err >/dev/null &&
+	echo "ml-prep: bad.user:2: occupation '"'"'astronaut'"'"' is not one of ML-100K'"'"'s u.occupation" >expect &&
+	test_cmp expect err &&
+	z="0|0|0|0|0|0|0|0|0|0|0|0|0|0" &&
+	printf "1|Toy (1995)|01-Jan-1995||u|0|0|0|1|1|$z\n2|Two (1996)|||u|0|0|0|1|1\n" >short.item &&
+	test_must_fail ml-prep --items short.item one.data 2>err >/dev/null &&
+	test_grep "^ml-prep: short.item:2: expected 24 fields separated by '"'"'\|'"'"'" err &&
+	printf "1|Toy (1995)|01-Jan-1995||u|0|0|0|1|2|$z\n" >flag.item &&
+	test_must_fail ml-prep --items flag.item one.data 2>err >/dev/null &&
+	echo "ml-prep: flag.item:1: genre flag 5 '"'"'2'"'"' is not 0 or 1" >expect &&
+	test_cmp expect err
+'
+
 # Users out of order take another path through the build (the rows are
 # regrouped) and rows with odd bytes leave the parser's fast path; neither
 # may change the stream.  ml-synth's timestamps increase within a user, so
