@@ -35,7 +35,7 @@ endif
 install_missing = if command -v dpkg-query >/dev/null; then \
 	have=" $$(dpkg-query -W -f='$${db:Status-Abbrev}$${Package} ' $(1) 2>/dev/null)"; \
 	missing=; for p in $(1); do \
-		case "$$have" in *" ii $$p "*) ;; *) missing="$$missing $$p" ;; esac; \
+		case "$$have" in *" "?"i $$p "*) ;; *) missing="$$missing $$p" ;; esac; \
 	done; \
 	[ -z "$$missing" ] || $(DEPS_INSTALL) $$missing; \
 	fi
