@@ -5,30 +5,56 @@
 #   make demo       train on MovieLens-1M (ML1M=DIR) or generated data, show recommendations
 #   make bench      speed and quality against reference tools -> bench/results.md
 #   make install    PREFIX=/usr/local DESTDIR=
-#   make deps       install the Debian packages the build and tests need
+#   make deps       install the Debian packages of every set below (or one:
+#                   make deps-build, deps-check, deps-extra)
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
 CC ?= cc
 PKGS = libzstd openblas
-DEB_PACKAGES = build-essential pkg-config libzstd-dev libopenblas-dev libcsv-dev \
-	mandoc zstd gzip perl time python3 python3-numpy python3-torch python3-faiss gnuplot-nox \
-	valgrind clang libclang-rt-dev libopenmpi-dev openmpi-bin
+
+# The Debian packages, by what needs them, each set installed by the
+# targets that need it when missing: building and running the programs
+# (every target that builds); make check (VALGRIND=1 adds the extra set);
+# make MPI=1, make fuzz and make bench (which needs every set).
+BUILD_PACKAGES = build-essential pkg-config libzstd-dev libopenblas-dev libcsv-dev
+CHECK_PACKAGES = perl mandoc zstd python3 python3-numpy python3-torch
+EXTRA_PACKAGES = libopenmpi-dev openmpi-bin clang libclang-rt-dev valgrind \
+	python3-faiss time gnuplot-nox
+
+# $(call install_missing,PACKAGES): those dpkg does not list as installed
+# go to DEPS_INSTALL (nothing is checked without dpkg, as off Debian).
+# As root it installs them; otherwise it prints the line to run and fails.
+ifeq ($(shell id -u),0)
+DEPS_INSTALL = sh -c 'echo "tt: installing $$*" && apt-get update -qq && \
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$$@"' tt
+else
+DEPS_INSTALL = sh -c 'echo "tt: missing packages; run:"; echo "  sudo apt-get update && sudo apt-get install $$*"; exit 1' tt
+endif
+install_missing = if command -v dpkg-query >/dev/null; then \
+	have=" $$(dpkg-query -W -f='$${db:Status-Abbrev}$${Package} ' $(1) 2>/dev/null)"; \
+	missing=; for p in $(1); do \
+		case "$$have" in *" "?"i $$p "*) ;; *) missing="$$missing $$p" ;; esac; \
+	done; \
+	[ -z "$$missing" ] || $(DEPS_INSTALL) $$missing; \
+	fi
+
+# The packages' compiler and linker flags, and mpicc's with MPI=1, asked
+# for once the packages are installed: make remakes this file (installing
+# what is missing first), then reads the makefile again with it.
+CONFIG = build/config$(if $(filter 1,$(MPI)),-mpi).mk
+ifneq ($(filter-out clean deps deps-build deps-check deps-extra,$(or $(MAKECMDGOALS),all)),)
+include $(CONFIG)
+endif
 
 CFLAGS ?= -O3 -g
 WARN = -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 ifeq ($(SANITIZE),1)
 MODE = san
 SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 else
 MODE = opt
-endif
-ifeq ($(MPI),1)
-MPI_CFLAGS := $(shell mpicc --showme:compile 2>/dev/null)
-MPI_LIBS := $(shell mpicc --showme:link 2>/dev/null)
 endif
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SANFLAGS) $(PKG_CFLAGS) -Ilib -pthread -MMD -MP
 LDLIBS = $(PKG_LIBS) -lcsv -lm -pthread
@@ -43,7 +69,17 @@ UNIT_TESTS = $(UNIT_SRC:tests/unit/%.c=$(OBJDIR)/tests/%)
 LIBTT = $(OBJDIR)/libtt.a
 MANPAGES = $(wildcard man/*.[1-9])
 
-all: deps-check $(PROGRAMS) lib/libtt.a
+all: $(PROGRAMS) lib/libtt.a
+
+$(CONFIG): Makefile
+	@$(call install_missing,$(BUILD_PACKAGES) $(if $(filter 1,$(MPI)),$(EXTRA_PACKAGES)))
+	@mkdir -p $(@D)
+	@cflags=$$(pkg-config --cflags $(PKGS)) && libs=$$(pkg-config --libs $(PKGS)) && \
+	printf 'PKG_CFLAGS = %s\nPKG_LIBS = %s\n' "$$cflags" "$$libs" >$@.tmp && \
+	if [ "$(MPI)" = 1 ]; then \
+		cflags=$$(mpicc --showme:compile) && libs=$$(mpicc --showme:link) && \
+		printf 'MPI_CFLAGS = %s\nMPI_LIBS = %s\n' "$$cflags" "$$libs" >>$@.tmp; \
+	fi && mv $@.tmp $@
 
 # The programs in bin/ are rebuilt whenever the build mode changes.
 bin/.mode: FORCE
@@ -68,7 +104,6 @@ bin/%: $(OBJDIR)/cmd/%.o $(LIBTT) bin/.mode
 ifeq ($(MPI),1)
 $(OBJDIR)/mpi/dist.o: lib/dist.c
 	@mkdir -p $(dir $@)
-	@[ -n "$(MPI_LIBS)" ] || { echo "tt: MPI=1 needs mpicc (apt-get install libopenmpi-dev openmpi-bin)"; exit 1; }
 	$(CC) $(ALL_CFLAGS) $(MPI_CFLAGS) -DTT_MPI -c -o $@ $<
 
 bin/tt-fit: $(OBJDIR)/cmd/tt-fit.o $(OBJDIR)/mpi/dist.o $(LIBTT) bin/.mode
@@ -79,6 +114,7 @@ $(OBJDIR)/tests/%: $(OBJDIR)/tests/unit/%.o $(LIBTT)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBTT) $(LDLIBS)
 
 check: all $(UNIT_TESTS)
+	@$(call install_missing,$(CHECK_PACKAGES) $(if $(filter 1,$(VALGRIND)),$(EXTRA_PACKAGES)))
 	@mandoc -Tlint -W warning $(MANPAGES) && echo "man pages: lint clean"
 	TT_UNIT_DIR=$(CURDIR)/$(OBJDIR)/tests VALGRIND=$(VALGRIND) prove -j2 $(if $(V),-v) tests/t[0-9]*.sh
 
@@ -94,11 +130,11 @@ FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN = $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 FUZZ_LIB_OBJ = $(LIB_SRC:lib/%.c=build/fuzz/lib/%.o)
 
-build/fuzz/lib/%.o: lib/%.c
+build/fuzz/lib/%.o: lib/%.c | deps-extra
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -MMD -MP -fsanitize=fuzzer-no-link -c -o $@ $<
 
-build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_OBJ)
+build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_OBJ) | deps-extra
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB_OBJ) $(LDLIBS)
 
@@ -116,30 +152,20 @@ fuzz: $(FUZZ_BIN)
 		grep -E '^stat::number_of_executed_units|^#[0-9]+.*DONE' build/fuzz/$$t.log | tail -n 1; \
 	done
 
-# Missing build dependencies: install them as root, else say what to run.
-deps-check:
-	@missing=; \
-	pkg-config --exists $(PKGS) 2>/dev/null || missing=1; \
-	[ -f /usr/include/csv.h ] || missing=1; \
-	command -v mandoc >/dev/null || missing=1; \
-	command -v prove >/dev/null || missing=1; \
-	if [ -n "$$missing" ]; then \
-		if [ "$$(id -u)" = 0 ]; then $(MAKE) --no-print-directory deps; \
-		else echo "tt: missing build dependencies; run:"; \
-		echo "  sudo apt-get install $(DEB_PACKAGES)"; exit 1; fi; \
-	fi
-
 deps:
-	@if [ "$$(id -u)" != 0 ]; then echo "make deps needs root; run:"; \
-		echo "  sudo apt-get update && sudo apt-get install $(DEB_PACKAGES)"; exit 1; fi
-	apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(DEB_PACKAGES)
+	@$(call install_missing,$(BUILD_PACKAGES) $(CHECK_PACKAGES) $(EXTRA_PACKAGES))
+deps-build:
+	@$(call install_missing,$(BUILD_PACKAGES))
+deps-check:
+	@$(call install_missing,$(CHECK_PACKAGES))
+deps-extra:
+	@$(call install_missing,$(EXTRA_PACKAGES))
 
 demo: all
 	@sh examples/demo.sh $(ML1M)
 
 # bench/mpi.sh needs tt-fit built for mpirun
-bench:
+bench: deps
 	@$(MAKE) --no-print-directory MPI=1 all
 	@sh bench/run.sh
 
@@ -152,7 +178,7 @@ clean:
 	rm -rf build bin lib/libtt.a tests/scratch
 
 FORCE:
-.PHONY: all check fuzz fuzz-build deps deps-check demo bench install clean FORCE
+.PHONY: all check fuzz fuzz-build deps deps-build deps-check deps-extra demo bench install clean FORCE
 .PRECIOUS: $(OBJDIR)/%.o build/fuzz/lib/%.o
 .DELETE_ON_ERROR:
 

@@ -14,7 +14,8 @@ static void usage(void)
 	printf("usage: %s [options] PREP.tts [RECS.tts]\n"
 		"Ranking quality of a recs stream (standard input by default) against\n"
 		"the held-out item of each user in PREP.tts.\n"
-		"      --k LIST          cut-offs, e.g. 1,5,10,20 (default 10,20)\n"
+		"      --k LIST          cut-offs, e.g. 1,5,10,20 (default 10,20, those\n"
+		"                        the recs stream's K allows, else K)\n"
 		"      --split SPLIT     test (default) or valid\n"
 		"      --tsv             print 'metric TAB k TAB value' lines\n"
 		"      --baseline pop    also rank by training popularity; alone when\n"
@@ -26,6 +27,7 @@ static void usage(void)
 
 typedef struct {
 	int ks[METRICS_MAX_KS], nks;
+	int ks_given; /* by --k: lists shorter than its largest are an error */
 	int valid, tsv, pop;
 } options;
 
@@ -56,8 +58,20 @@ static void start(metrics *m, const options *opt, const prep *p)
 		die("%s", err);
 }
 
+/* The default cut-offs that lists of k allow, or k itself when none does. */
+static void fit_default_ks(options *opt, int k)
+{
+	int n = 0;
+	for (int i = 0; i < opt->nks; i++)
+		if (opt->ks[i] <= k)
+			opt->ks[n++] = opt->ks[i];
+	if (n == 0)
+		opt->ks[n++] = k;
+	opt->nks = n;
+}
+
 /* The recs stream against the split's targets. */
-static void eval_recs(const options *opt, const prep *p, const char *path,
+static void eval_recs(options *opt, const prep *p, const char *path,
 	metrics *m)
 {
 	const char *name = input_name(path);
@@ -70,6 +84,9 @@ static void eval_recs(const options *opt, const prep *p, const char *path,
 		die("out of memory");
 	if (recs_reader_open(&rr, r) < 0)
 		die("%s: %s", name, rr.g.err);
+	if (!opt->ks_given)
+		fit_default_ks(opt, rr.k);
+	start(m, opt, p);
 	if (rr.k < m->kmax)
 		die("%s: k=%d, fewer than the largest --k (%d)", name, rr.k, m->kmax);
 	if (rr.at[0] && strcmp(rr.at, split) != 0)
@@ -205,6 +222,7 @@ int main(int argc, char **argv)
 		switch (c) {
 		case OPT_K:
 			opt.nks = metrics_parse_ks(optarg, opt.ks, METRICS_MAX_KS);
+			opt.ks_given = 1;
 			if (opt.nks < 0)
 				usage_error("--k: '%s' is not a list of up to %d numbers "
 					"in 1..%d", optarg, METRICS_MAX_KS, 1 << 20);
@@ -242,7 +260,6 @@ int main(int argc, char **argv)
 	metrics m;
 	int first = 1;
 	if (argc == 2 || !opt.pop) {
-		start(&m, &opt, &p);
 		eval_recs(&opt, &p, argc == 2 ? argv[1] : NULL, &m);
 		report("recs", "", &opt, &m, first);
 		metrics_free(&m);
