@@ -122,5 +122,8 @@ int model_write(tts_writer *w, const model *m, const prep *ids, const char *extr
  * ids left empty; free with prep_free).  A stream of another kind, a
  * missing or misshapen weight is an error naming it. */
 int model_read(tts_reader *r, model **out, prep *ids, char **meta, char *err, size_t errlen);
+/* The configuration in a model stream's meta; -1 with a reason in err when
+ * it is not a model's or a size is missing or out of range. */
+int model_config_parse(const char *meta, model_config *c, char *err, size_t errlen);
 
 #endif
