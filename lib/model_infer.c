@@ -15,9 +15,7 @@ int model_item_vectors(model *m, float *out)
 	float *ih = malloc((size_t)c->N * c->F * sizeof *ih);
 	if (!ih)
 		return -1;
-	linear_forward(ih, m->p.item_emb, m->p.ifc1_w, m->p.ifc1_b, c->N, c->E, c->F);
-	relu_forward(ih, ih, (size_t)c->N * c->F);
-	linear_forward(out, ih, m->p.ifc2_w, m->p.ifc2_b, c->N, c->F, c->E);
+	item_forward(m, ih, out, 0, c->N);
 	free(ih);
 	return 0;
 }
