@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define STRINGIFY(x) #x
+#define NUMBER_TEXT(x) STRINGIFY(x)
+
 static void add_tensor(model *m, const char *name, int rank, uint64_t d0,
 	uint64_t d1, int init, int fan_in)
 {
@@ -133,8 +136,9 @@ model *model_new(const model_config *c, char *err, size_t errlen)
 		why = "unknown architecture";
 	else if (c->U < 1 || c->N < 1)
 		why = "no users or no items";
-	else if (c->E < 1 || c->F < 1 || c->NH < 1 || c->L < 1 || c->E > 4096 || c->F > 65536 || c->L > 4096)
-		why = "sizes out of range (dim 1..4096, hidden 1..65536, history 1..4096)";
+	else if (c->E < 1 || c->F < 1 || c->NH < 1 || c->L < 1 || c->E > 4096 || c->F > 65536 ||
+	    c->L > HISTORY_MAX)
+		why = "sizes out of range (dim 1..4096, hidden 1..65536, history 1.." NUMBER_TEXT(HISTORY_MAX) ")";
 	else if (c->E % c->NH)
 		why = "the embedding width must be a multiple of the number of heads";
 	else if (c->arch == ARCH_TT && (c->blocks < 1 || c->blocks > MAX_BLOCKS))
