@@ -2,7 +2,7 @@
  * model.h - the two-tower model: parameters, forward and backward over a
  * batch, the item and user vectors, Adam, and the model stream.
  *
- * Two user towers (dimension letters in layers.h):
+ * Two user towers (dimension letters in dims.h):
  *   seed: the seed's design.  q = Wq u + bq from the user embedding u;
  *         keys and values from a separate history item table; masked
  *         multi-head attention of q over the row's slots up to t; output
