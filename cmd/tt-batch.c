@@ -48,7 +48,7 @@ int main(int argc, char **argv)
 	cli_init(argv[0]);
 	while ((ch = getopt_long(argc, argv, "L:b:e:s:n:o:l:hV", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'L': L = parse_int("--history", optarg, 1, 4096); break;
+		case 'L': L = parse_int("--history", optarg, 1, HISTORY_MAX); break;
 		case 'b': B = parse_int("--batch", optarg, 1, 1 << 20); break;
 		case 'e': epochs = parse_int("--epochs", optarg, 1, 1000000); break;
 		case 's': seed = (uint64_t)parse_int("--seed", optarg, 0, INT64_MAX); break;
@@ -83,17 +83,14 @@ int main(int argc, char **argv)
 		refuse_tty(stdout);
 	output *o = output_open(outpath);
 	tts_writer *w = tts_writer_open(output_file(o), level);
-	char meta[512];
-	snprintf(meta, sizeof meta,
-		"kind=batch\nproducer=tt-batch\nusers=%lld\nitems=%lld\nhistory=%lld\n"
-		"batch=%lld\nepochs=%lld\nseed=%llu\nnegatives=%lld\nneg_alpha=%g\n"
-		"examples_per_epoch=%lld\nsteps=%lld\n",
-		(long long)p.n_users, (long long)p.n_items, (long long)L, (long long)B,
-		(long long)epochs, (unsigned long long)seed, (long long)M, alpha,
-		(long long)batcher_examples(&bb),
-		(long long)(epochs * ((bb.n_rows + B - 1) / B)));
+	batch_meta bm = {
+		.users = p.n_users, .items = p.n_items, .history = L, .batch = B,
+		.epochs = epochs, .seed = seed, .negatives = M, .neg_alpha = alpha,
+		.examples_per_epoch = batcher_examples(&bb),
+		.steps = epochs * ((bb.n_rows + B - 1) / B),
+	};
 	uint64_t N = p.n_items;
-	if (!w || tts_write_meta(w, meta) || ids_write(w, &p) ||
+	if (!w || batch_meta_write(w, &bm) || ids_write(w, &p) ||
 	    (M && tts_write(w, "log_q", TTS_F32, 1, &N, neg.log_q)))
 		die("%s: %s", outpath ? outpath : "standard output", w ? tts_writer_error(w) : "out of memory");
 	for (int64_t e = 1; e <= epochs; e++) {

@@ -227,11 +227,7 @@ static void write_users(model *m, const prep *ids, const prep *p, tts_writer *w)
 					die("out of memory");
 				g.seen[S++] = it;
 			}
-			int64_t from = S - L > g.seen_offsets[b] ? S - L : g.seen_offsets[b];
-			for (int64_t t = 0; t < L; t++)
-				hist[b * L + t] = -1;
-			for (int64_t j = from; j < S; j++)
-				hist[b * L + L - (S - j)] = g.seen[j];
+			history_row(hist + b * L, g.seen + g.seen_offsets[b], S - g.seen_offsets[b], L);
 			g.seen_offsets[b + 1] = S;
 		}
 		if (model_user_vectors(m, muser, hist, B, g.vectors))

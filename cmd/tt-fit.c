@@ -154,7 +154,7 @@ static void parse_options(int argc, char **argv)
 		case 'd': opt.cfg.E = (int)parse_int("--dim", optarg, 1, 4096); break;
 		case O_HIDDEN: opt.cfg.F = (int)parse_int("--hidden", optarg, 1, 65536); opt.hidden_set = 1; break;
 		case O_HEADS: opt.cfg.NH = (int)parse_int("--heads", optarg, 1, 64); break;
-		case 'L': opt.cfg.L = (int)parse_int("--history", optarg, 1, 4096); opt.history_set = 1; break;
+		case 'L': opt.cfg.L = (int)parse_int("--history", optarg, 1, HISTORY_MAX); opt.history_set = 1; break;
 		case O_BLOCKS: opt.cfg.blocks = (int)parse_int("--blocks", optarg, 1, MAX_BLOCKS); break;
 		case O_DROPOUT: opt.cfg.dropout = (float)parse_double("--dropout", optarg, 0, 0.95); break;
 		case O_ITEM_MLP: opt.cfg.item_mlp = 1; break;
@@ -207,7 +207,6 @@ static void parse_options(int argc, char **argv)
 	if (opt.cfg.arch == ARCH_SEED) {
 		/* the seed's recipe, unless asked otherwise */
 		if (!opt.hidden_set) opt.cfg.F = 128;
-		if (!opt.history_set) opt.cfg.L = 50;
 		if (!opt.epochs_set) opt.epochs = 8;
 		if (!opt.batch_set) opt.batch = 16;
 		if (!opt.lr_set) opt.lr = 1e-3;
@@ -435,26 +434,27 @@ static void train_on_batches(trainer *t, tts_reader *r)
 	free(log_q);
 }
 
-/* A batch stream's sizes, from its meta; the id maps follow as records. */
+/* A batch stream's sizes, from its meta; the id maps follow as records.
+ * The rows were cut to the stream's history: an --history that says
+ * otherwise is a mistake, not a wish. */
 static void read_batch_header(trainer *t, const char *meta)
 {
-	char buf[64];
-	int64_t U = 0, N = 0, L = 0;
-	if (tts_meta_get(meta, "users", buf, sizeof buf)) U = atoll(buf);
-	if (tts_meta_get(meta, "items", buf, sizeof buf)) N = atoll(buf);
-	if (tts_meta_get(meta, "history", buf, sizeof buf)) L = atoll(buf);
+	char err[256];
+	batch_meta bm;
+	if (batch_meta_parse(meta, &bm, err, sizeof err))
+		die("%s: %s", input_name(opt.input), err);
+	if (opt.history_set && bm.history != opt.cfg.L)
+		usage_error("--history %d: the batch stream's rows have %lld slots (tt-batch --history)",
+			opt.cfg.L, (long long)bm.history);
 	/* the schedule plans for the batches the stream says it holds */
-	if (tts_meta_get(meta, "steps", buf, sizeof buf)) t->planned = atoll(buf);
+	t->planned = bm.steps;
 	if (opt.max_steps && opt.max_steps < t->planned)
 		t->planned = opt.max_steps;
-	if (U < 1 || N < 1 || L < 1 || L > 4096)
-		die("%s: batch stream meta: expected users=, items= and history= (1..4096)",
-			input_name(opt.input));
-	opt.cfg.U = U;
-	opt.cfg.N = N;
-	opt.cfg.L = (int)L;
-	t->p.n_users = U;
-	t->p.n_items = N;
+	opt.cfg.U = bm.users;
+	opt.cfg.N = bm.items;
+	opt.cfg.L = (int)bm.history;
+	t->p.n_users = bm.users;
+	t->p.n_items = bm.items;
 }
 
 int main(int argc, char **argv)

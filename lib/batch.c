@@ -1,6 +1,7 @@
 /* batch.c - training rows, batches, negative sampling, batch streams. */
 #include "batch.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -175,14 +176,17 @@ void batcher_epoch(batcher *bb, int64_t epoch)
 	}
 }
 
-int64_t history_row(int32_t *hist, const prep *p, int64_t u, int64_t end, int64_t L)
+int64_t history_row(int32_t *hist, const int32_t *items, int64_t n, int64_t L)
 {
-	int64_t first = end - L > p->offsets[u] ? end - L : p->offsets[u];
-	int64_t n = end - first, pad = L - n;
+	if (n > L) {
+		items += n - L;
+		n = L;
+	}
+	int64_t pad = L - n;
 	for (int64_t t = 0; t < pad; t++)
 		hist[t] = -1;
 	for (int64_t t = 0; t < n; t++)
-		hist[pad + t] = p->items[first + t];
+		hist[pad + t] = items[t];
 	return n;
 }
 
@@ -202,7 +206,7 @@ int batcher_next(batcher *bb, batch *bt)
 		int32_t *h = bt->hist + b * L, *t = bt->targets + b * L;
 		bt->users[b] = (int32_t)u;
 		/* slots hold items ending just before `end`; targets are shifted by one */
-		int64_t n = history_row(h, p, u, end, L);
+		int64_t n = history_row(h, p->items + p->offsets[u], end - p->offsets[u], L);
 		for (int64_t s = 0; s < L; s++)
 			t[s] = -1;
 		for (int64_t s = 0; s < n; s++) {
@@ -215,6 +219,64 @@ int batcher_next(batcher *bb, batch *bt)
 	}
 	bb->next += B;
 	return 1;
+}
+
+int batch_meta_write(tts_writer *w, const batch_meta *bm)
+{
+	char meta[512];
+	snprintf(meta, sizeof meta,
+		"kind=batch\nproducer=tt-batch\nusers=%lld\nitems=%lld\nhistory=%lld\n"
+		"batch=%lld\nepochs=%lld\nseed=%llu\nnegatives=%lld\nneg_alpha=%g\n"
+		"examples_per_epoch=%lld\nsteps=%lld\n",
+		(long long)bm->users, (long long)bm->items, (long long)bm->history,
+		(long long)bm->batch, (long long)bm->epochs, (unsigned long long)bm->seed,
+		(long long)bm->negatives, bm->neg_alpha, (long long)bm->examples_per_epoch,
+		(long long)bm->steps);
+	return tts_write_meta(w, meta);
+}
+
+/* Integer key of a meta in [lo, hi]; a missing key is an error when
+ * required, else leaves *v as it is. */
+static int meta_int(const char *meta, const char *key, int required, int64_t lo,
+	int64_t hi, int64_t *v, char *err, size_t errlen)
+{
+	char buf[64], *end;
+	if (!tts_meta_get(meta, key, buf, sizeof buf)) {
+		if (required)
+			snprintf(err, errlen, "batch stream meta: no %s=", key);
+		return required ? -1 : 0;
+	}
+	errno = 0;
+	long long x = strtoll(buf, &end, 10);
+	if (end == buf || *end || errno || x < lo || x > hi) {
+		snprintf(err, errlen, "batch stream meta: %s=%s is not an integer in %lld..%lld",
+			key, buf, (long long)lo, (long long)hi);
+		return -1;
+	}
+	*v = x;
+	return 0;
+}
+
+int batch_meta_parse(const char *meta, batch_meta *bm, char *err, size_t errlen)
+{
+	char buf[64];
+	int64_t seed = 0;
+	memset(bm, 0, sizeof *bm);
+	/* the sizes a model needs; the rest describes how the batches were made */
+	if (meta_int(meta, "users", 1, 1, INT32_MAX, &bm->users, err, errlen) ||
+	    meta_int(meta, "items", 1, 1, INT32_MAX, &bm->items, err, errlen) ||
+	    meta_int(meta, "history", 1, 1, HISTORY_MAX, &bm->history, err, errlen) ||
+	    meta_int(meta, "batch", 0, 1, INT64_MAX, &bm->batch, err, errlen) ||
+	    meta_int(meta, "epochs", 0, 1, INT64_MAX, &bm->epochs, err, errlen) ||
+	    meta_int(meta, "seed", 0, 0, INT64_MAX, &seed, err, errlen) ||
+	    meta_int(meta, "negatives", 0, 0, INT32_MAX, &bm->negatives, err, errlen) ||
+	    meta_int(meta, "examples_per_epoch", 0, 0, INT64_MAX, &bm->examples_per_epoch, err, errlen) ||
+	    meta_int(meta, "steps", 0, 0, INT64_MAX, &bm->steps, err, errlen))
+		return -1;
+	bm->seed = (uint64_t)seed;
+	if (tts_meta_get(meta, "neg_alpha", buf, sizeof buf))
+		bm->neg_alpha = strtod(buf, NULL);
+	return 0;
 }
 
 int batch_write(tts_writer *w, const batch *bt)

@@ -16,6 +16,9 @@
 #include "prep.h"
 #include "tts.h"
 
+/* The most history slots a row (and so a model) may have. */
+#define HISTORY_MAX 4096
+
 typedef struct {
 	int64_t B;          /* rows in this batch (<= capacity) */
 	int64_t L;          /* slots per row */
@@ -65,13 +68,29 @@ void batcher_epoch(batcher *bb, int64_t epoch); /* reshuffle for this epoch */
 /* Fill bt with the next batch of this epoch; 1 = filled, 0 = epoch over. */
 int batcher_next(batcher *bb, batch *bt);
 
-/* Fill one right-aligned row with the at most L items ending before the
- * position end (an index into p->items) of user u; targets set to -1.
- * Returns the number of items placed. */
-int64_t history_row(int32_t *hist, const prep *p, int64_t u, int64_t end, int64_t L);
+/* Fill the row hist (L) with the last (at most L) of the n items,
+ * right-aligned after padding -1.  Returns the number of items placed. */
+int64_t history_row(int32_t *hist, const int32_t *items, int64_t n, int64_t L);
 
 /* Batch streams (kind=batch): meta, then per batch the records users,
  * [negatives], hist, targets. */
+typedef struct {
+	int64_t users, items;  /* U, N of the prep the batches come from */
+	int64_t history;       /* L, 1..HISTORY_MAX */
+	int64_t batch;         /* rows per batch */
+	int64_t epochs;
+	uint64_t seed;
+	int64_t negatives;     /* M */
+	double neg_alpha;
+	int64_t examples_per_epoch;
+	int64_t steps;         /* batches in the stream */
+} batch_meta;
+/* The meta record of a batch stream. */
+int batch_meta_write(tts_writer *w, const batch_meta *bm);
+/* A batch stream's meta text: -1 with a reason in err when users, items
+ * or history is missing, or a field is not an integer in its range; the
+ * fields of how the batches were made may be absent (0). */
+int batch_meta_parse(const char *meta, batch_meta *bm, char *err, size_t errlen);
 int batch_write(tts_writer *w, const batch *bt);
 /* Read the next batch's records (growing bt as needed): 1, 0 at END, -1.
  * Records: users, [negatives], hist, targets; targets ends a batch.

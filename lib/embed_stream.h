@@ -2,23 +2,23 @@
  * embed_stream.h - the embeddings and recs stream kinds: what tt-embed
  * writes and tt-topk, tt-eval and tt-fit read.
  *
- * Dimension letters: B rows in one group, D vector width, N items, S seen
- * entries in a group, K recommendations per user.
+ * Shapes use the dimension letters of dims.h: B rows in one group, E the
+ * vectors' width, W the seen items of a group's users.
  *
  * An embeddings stream starts with the meta record
  *	kind=embeddings
  *	of=items|users
- *	dim=D
+ *	dim=E
  *	count=n            (rows in the whole stream)
  *	at=test|valid      (users only: the split the history stops before)
  * followed by one or more groups, so that a reader can stream users in
  * bounded memory.  A group is these records, in this order:
  *	ids           i64 (B)     original ids
  *	index         i32 (B)     user or item index in the prep numbering
- *	vectors       f32 (B,D)
+ *	vectors       f32 (B,E)
  *	titles        text        items only, optional: B lines
  *	seen_offsets  i64 (B+1)   users only, optional: CSR row pointers
- *	seen          i32 (S)     item indices each user has seen
+ *	seen          i32 (W)     item indices each user has seen
  * Items come in one group (readers accept several); users in groups of at
  * most EMBED_GROUP_ROWS.  A group begins with its ids record; records with
  * other names are skipped.
@@ -46,13 +46,13 @@
  * reader reuses (and grows) its buffers from group to group. */
 typedef struct {
 	int64_t n;              /* B */
-	int dim;                /* D */
+	int dim;                /* E */
 	int64_t *ids;           /* (B) original ids */
 	int32_t *index;         /* (B) prep index */
-	float *vectors;         /* (B,D) */
+	float *vectors;         /* (B,E) */
 	char **titles;          /* (B) or NULL */
 	int64_t *seen_offsets;  /* (B+1) or NULL */
-	int32_t *seen;          /* (S), S = seen_offsets[B] */
+	int32_t *seen;          /* (W), W = seen_offsets[B] */
 	/* buffers owned by the reader (the pointers above point into them,
 	 * or are NULL when the group lacks the record); capacities in bytes */
 	size_t cap_ids, cap_index, cap_offsets, cap_vec, cap_seen, cap_text, cap_titles;
@@ -76,7 +76,7 @@ typedef struct {
 typedef struct {
 	group_reader g;
 	int users;              /* of=users */
-	int dim;                /* D */
+	int dim;                /* E */
 	int64_t count;          /* from meta */
 	char at[16];            /* "" for items */
 } embed_reader;
@@ -99,9 +99,9 @@ int embed_write_group(tts_writer *w, const embed_group *grp);
  * index i (the indices must be a permutation of 0..N-1). */
 typedef struct {
 	int64_t n;              /* N */
-	int dim;                /* D */
+	int dim;                /* E */
 	int64_t *ids;           /* (N) original id of item index i */
-	float *vectors;         /* (N,D) */
+	float *vectors;         /* (N,E) */
 	char **titles;          /* (N) or NULL */
 	char *meta;
 	int64_t *by_id;         /* (N,2) (id, index) sorted by id, for find */

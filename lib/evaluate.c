@@ -50,7 +50,7 @@ int evaluate(model *m, const prep *p, int split, const int *ks, int nks,
 				continue;
 			uidx[B] = (int32_t)u0;
 			targets[B] = p->items[pos];
-			history_row(hist + B * L, p, u0, pos, L);
+			history_row(hist + B * L, p->items + p->offsets[u0], pos - p->offsets[u0], L);
 			/* seen: the user's items before the target */
 			for (int64_t j = p->offsets[u0]; j < pos; j++)
 				seen[S++] = p->items[j];

@@ -6,14 +6,7 @@
  * gradient they are given (so shared weights accumulate); a NULL gradient
  * pointer means "not needed".  All arrays are row-major float.
  *
- * Dimension letters, used in every shape comment of the project:
- *   B  batch (rows)            L  history slots per row
- *   S  filled slots of a batch (rows stored without padding), S <= B*L
- *   T  slots with a target (the examples of a batch), T <= S
- *   E  embedding width         F  hidden width of an MLP or feed-forward
- *   NH attention heads         D  E/NH, head width
- *   N  items                   U  users
- *   K  top-k
+ * Shapes use the dimension letters of dims.h; R is a layer's rows.
  */
 #ifndef LAYERS_H
 #define LAYERS_H

@@ -2,7 +2,7 @@
  * model.h - the two-tower model: parameters, forward and backward over a
  * batch, the item and user vectors, Adam, and the model stream.
  *
- * Two user towers (dimension letters in layers.h):
+ * Two user towers (dimension letters in dims.h):
  *   seed: the seed's design.  q = Wq u + bq from the user embedding u;
  *         keys and values from a separate history item table; masked
  *         multi-head attention of q over the row's slots up to t; output
@@ -122,5 +122,8 @@ int model_write(tts_writer *w, const model *m, const prep *ids, const char *extr
  * ids left empty; free with prep_free).  A stream of another kind, a
  * missing or misshapen weight is an error naming it. */
 int model_read(tts_reader *r, model **out, prep *ids, char **meta, char *err, size_t errlen);
+/* The configuration in a model stream's meta; -1 with a reason in err when
+ * it is not a model's or a size is missing or out of range. */
+int model_config_parse(const char *meta, model_config *c, char *err, size_t errlen);
 
 #endif

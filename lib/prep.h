@@ -3,7 +3,7 @@
  * the id maps back to the input, side data, and the leave-one-out split.
  * This is what ml-prep writes (kind=prep) and every later program reads.
  *
- * Dimension letters (see also model.h): U users, N items, Z interactions.
+ * Shapes use the dimension letters of dims.h.
  */
 #ifndef PREP_H
 #define PREP_H

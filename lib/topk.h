@@ -1,8 +1,8 @@
 /*
  * topk.h - exact top-K by inner product, for tt-topk and tt-fit.
  *
- * Dimension letters: B users in one call, N items, D vector width, K
- * results per user, S seen entries.
+ * Shapes use the dimension letters of dims.h: B users in one call, K
+ * results per user, W seen entries; the vectors' width E is the argument D.
  *
  * Scores come from cblas_sgemm over tiles of users x items, so memory
  * stays bounded however many items there are; each row is reduced with a
@@ -27,8 +27,8 @@ void topk_workspace_free(topk_workspace *ws);
 const char *topk_error(const topk_workspace *ws);
 
 /*
- * users is (B,D), items is (N,D), both row-major.  seen_offsets (B+1) and
- * seen (S) list, per user, item indices to exclude (any order, duplicates
+ * users is (B,E), items is (N,E), both row-major.  seen_offsets (B+1) and
+ * seen (W) list, per user, item indices to exclude (any order, duplicates
  * and indices outside 0..N-1 are ignored); seen_offsets NULL excludes
  * nothing.  Writes out_items (B,K) and out_scores (B,K).  Returns 0, or -1
  * on bad arguments (K > max_k, D < 1).  No allocation.

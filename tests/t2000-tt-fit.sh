@@ -44,6 +44,16 @@ test_expect_success 'tt-batch makes exactly the batches tt-fit makes' '
 	done
 '
 
+test_expect_success '--history that contradicts a batch stream: usage error, no model' '
+	test_must_fail tt-fit $SMALL --history 10 -o contra.bin batches.tts 2>err &&
+	test_grep "history 10: the batch stream.s rows have 20 slots" err &&
+	! test -e contra.bin &&
+	tt-fit $SMALL --history 20 --max-steps 1 -o agree.bin batches.tts &&
+	tt-fit --dim 16 --hidden 32 --blocks 1 --batch 16 --threads 1 --max-steps 1 \
+		-o unsaid.bin batches.tts &&
+	cmp agree.bin unsaid.bin
+'
+
 test_expect_success 'tt-batch | tt-fit through a pipe, seed architecture' '
 	tt-batch --history 10 --batch 4 ml.tts | tt-fit --arch seed --dim 8 --hidden 8 >seed.bin &&
 	tt-dump seed.bin >dump &&

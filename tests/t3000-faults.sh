@@ -403,6 +403,20 @@ test_expect_success 'history, dim and hidden: the largest accepted, one more ref
 	tt-dump h4096.bin >dump && test_grep "^pos_emb +f32 +\(4096,4\)" dump
 '
 
+test_expect_success PYZSTD 'a batch stream meta: history out of range or not a number' '
+	tt-batch --history 4 --batch 8 big.tts >hb.tts &&
+	restream hb.tts h4097.tts --meta history=4097 &&
+	test_must_fail tt-fit -o hbad.bin h4097.tts 2>err &&
+	test_grep "h4097.tts: batch stream meta: history=4097 is not an integer in 1..4096" err &&
+	restream hb.tts h4x.tts --meta history=4x &&
+	test_must_fail tt-fit -o hbad.bin h4x.tts 2>err &&
+	test_grep "h4x.tts: batch stream meta: history=4x is not an integer in 1..4096" err &&
+	restream hb.tts s1x.tts --meta steps=1x &&
+	test_must_fail tt-fit -o hbad.bin s1x.tts 2>err &&
+	test_grep "s1x.tts: batch stream meta: steps=1x is not an integer" err &&
+	! test -e hbad.bin
+'
+
 test_expect_success PYZSTD 'prep counts: 2^31-1 passes the meta check, 2^31 does not' '
 	restream big.tts u2g.tts --meta users=2147483647 &&
 	test_must_fail tt-fit $SMALL u2g.tts >x.bin 2>err &&

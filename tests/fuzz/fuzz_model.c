@@ -1,6 +1,6 @@
 /*
  * fuzz_model.c - libFuzzer target for the model loader (model_read in
- * lib/model.c).  Byte 0 bit 0 set: the rest is the decompressed record
+ * lib/model_stream.c).  Byte 0 bit 0 set: the rest is the decompressed record
  * bytes, compressed here first (see fuzz_tts.c); clear: a model file.
  */
 #include <stdint.h>
@@ -10,9 +10,6 @@
 #include "model.h"
 #include "prep.h"
 #include "tts.h"
-
-/* In lib/model.c, not in model.h. */
-int model_config_parse(const char *meta, model_config *c, char *err, size_t errlen);
 
 /*
  * model_read allocates the weights its meta record declares before any

@@ -155,6 +155,45 @@ static void check_inference(model_config c)
 	model_free(m);
 }
 
+/* The item vectors served for recommendation are the ones training
+ * scores against: the item MLP's matrix products take the rows in chunks
+ * of 256 (a product's rounding depends on its row count), so the vectors
+ * are bit for bit those of the layers over each chunk. */
+static void check_item_chunks(void)
+{
+	model_config c = { .arch = ARCH_TT, .U = 3, .N = 700, .E = 16, .F = 32, .NH = 2,
+		.L = 4, .blocks = 1, .item_mlp = 1 };
+	char err[256];
+	model *m = model_new(&c, err, sizeof err);
+	float *got = malloc(c.N * c.E * sizeof *got), *want = malloc(c.N * c.E * sizeof *want);
+	float *h = malloc(256 * c.F * sizeof *h);
+	model_init_weights(m, 7);
+	const float *w = model_weights(m);
+	const float *p[5] = { NULL };
+	const char *names[5] = { "item_emb", "ifc1_w", "ifc1_b", "ifc2_w", "ifc2_b" };
+	for (size_t i = 0; i < model_num_tensors(m); i++) {
+		int rank;
+		uint64_t dims[2];
+		size_t off;
+		const char *name = model_tensor(m, i, &rank, dims, &off);
+		for (int j = 0; j < 5; j++)
+			if (strcmp(name, names[j]) == 0)
+				p[j] = w + off;
+	}
+	for (int64_t i = 0; i < c.N; i += 256) {
+		size_t n = c.N - i < 256 ? c.N - i : 256;
+		linear_forward(h, p[0] + i * c.E, p[1], p[2], n, c.E, c.F);
+		relu_forward(h, h, n * c.F);
+		linear_forward(want + i * c.E, h, p[3], p[4], n, c.F, c.E);
+	}
+	ok(model_item_vectors(m, got) == 0 && memcmp(got, want, c.N * c.E * sizeof *got) == 0,
+		"item vectors: the item MLP over chunks of 256 items, as in training");
+	free(got);
+	free(want);
+	free(h);
+	model_free(m);
+}
+
 int main(void)
 {
 	model_config seed = { .arch = ARCH_SEED, .U = 5, .N = 7, .E = 4, .F = 6, .NH = 2, .L = 5 };
@@ -174,5 +213,6 @@ int main(void)
 	check_loss("seed tower, sampled softmax", seed, LOSS_SAMPLED, 5);
 	check_inference(seed);
 	check_inference(tt);
+	check_item_chunks();
 	return done();
 }

@@ -1,0 +1,49 @@
+/* model_adam.c - Adam(W) over the flat weights, split over the workers. */
+#include "model_impl.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+int model_adam_alloc(model *m)
+{
+	if (!m->m1 && !(m->m1 = calloc(m->n_params, sizeof *m->m1)))
+		return -1;
+	if (!m->m2 && !(m->m2 = calloc(m->n_params, sizeof *m->m2)))
+		return -1;
+	return 0;
+}
+
+static void *adam_part(void *arg)
+{
+	worker *wk = arg;
+	model *m = wk->m;
+	size_t lo, hi;
+	float lr = m->adam.lr, b1 = m->adam.beta1, b2 = m->adam.beta2;
+	float eps = m->adam.eps, wd = m->adam.wd, c1 = m->adam.c1, c2 = m->adam.c2;
+	slice(wk, m->n_params, &lo, &hi);
+	for (size_t i = lo; i < hi; i++) {
+		float g = m->g[i];
+		m->m1[i] = b1 * m->m1[i] + (1.0f - b1) * g;
+		m->m2[i] = b2 * m->m2[i] + (1.0f - b2) * g * g;
+		float mh = m->m1[i] / c1, vh = m->m2[i] / c2;
+		m->w[i] -= lr * (mh / (sqrtf(vh) + eps) + wd * m->w[i]);
+	}
+	return NULL;
+}
+
+int model_adam(model *m, float lr, float beta1, float beta2, float eps,
+	float weight_decay, int64_t step)
+{
+	/* the update is split over the workers: there must be some */
+	if (model_adam_alloc(m) || (!m->nworkers && alloc_workers(m, 1, 1, 0)))
+		return -1;
+	m->adam.lr = lr;
+	m->adam.beta1 = beta1;
+	m->adam.beta2 = beta2;
+	m->adam.eps = eps;
+	m->adam.wd = weight_decay;
+	m->adam.c1 = 1.0f - powf(beta1, (float)step);
+	m->adam.c2 = 1.0f - powf(beta2, (float)step);
+	run_workers(m, adam_part);
+	return 0;
+}

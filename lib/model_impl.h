@@ -1,0 +1,208 @@
+/*
+ * model_impl.h - what the files of the model share, private to them:
+ *   model.c         the parameter table: tensors, their layout and start
+ *   model_memory.c  working memory: activations, gradients, in one block each
+ *   model_towers.c  the towers' forward and backward passes
+ *   model_workers.c a training step over threads and processes
+ *   model_adam.c    the optimiser
+ *   model_infer.c   item and user vectors
+ *   model_stream.c  the model stream
+ * Shapes use the letters of dims.h; a share's activations are allocated
+ * for S = B*L slots and T = B*L examples, the most a batch of B rows has.
+ */
+#ifndef MODEL_IMPL_H
+#define MODEL_IMPL_H
+
+#include "layers.h"
+#include "model.h"
+
+#define MAX_TENSORS (8 + 16 * MAX_BLOCKS + 12)
+#define MAX_THREADS 16
+#define LOGIT_CHUNK 512 /* rows of logits held at once: (512,N) floats */
+/* A matrix product's rounding depends on how many rows it is given, so the
+ * item tower takes its rows in chunks of this many, counted from item 0:
+ * the item vectors are the same however many workers compute them. */
+#define ITEM_CHUNK 256
+
+enum tensor_init { INIT_EMB, INIT_LINEAR, INIT_ONE, INIT_ZERO };
+
+typedef struct {
+	const char *name;
+	int rank;
+	uint64_t dims[2];
+	size_t offset;       /* in floats */
+	int init;            /* enum tensor_init */
+	int fan_in;          /* INIT_LINEAR's bound is 1/sqrt(fan_in) */
+} tensor_spec;
+
+/* One block of the tt tower.  In inference the last block computes only
+ * k and v over every slot, the rest at the T examples. */
+typedef struct {
+	float *x;            /* (S,E) block input */
+	float *ln1;          /* (S,E) */
+	float *mean1, *rstd1; /* (S) */
+	float *q, *k, *v;    /* (S,E) */
+	float *a;            /* (S,E) attention output */
+	float *att;          /* (NH,n,n) per row of n slots: attention weights */
+	float *ao;           /* (S,E) output projection, after dropout */
+	uint8_t *mask_a;     /* (S,E) */
+	float *xm;           /* (S,E) x + ao */
+	float *ln2;          /* (S,E) */
+	float *mean2, *rstd2; /* (S) */
+	float *f1;           /* (S,F) feed-forward hidden, after ReLU */
+	float *f2;           /* (S,E) feed-forward output, after dropout */
+	uint8_t *mask_f;     /* (S,E) */
+} block_acts;
+
+/* The gradients of one tt block's activations, reused by every block. */
+typedef struct {
+	float *df2;          /* (S,E) feed-forward output, before dropout */
+	float *df1;          /* (S,F) feed-forward hidden, after ReLU */
+	float *df1_pre;      /* (S,F) before ReLU */
+	float *dln2;         /* (S,E) */
+	float *dao;          /* (S,E) output projection, before dropout */
+	float *da;           /* (S,E) attention output */
+	float *dq, *dk, *dv; /* (S,E) */
+	float *dln1;         /* (S,E) */
+} block_grads;
+
+/* A worker's activations and their gradients over its share of a batch:
+ * pointers into one block of memory (mem). */
+typedef struct {
+	void *mem;
+	int64_t B;           /* capacity in rows */
+	/* the share's filled slots, stored without padding: row b is the
+	 * slots off[b]..off[b+1]-1 of every (S,...) activation */
+	int64_t S;
+	int64_t *off;        /* (B+1) */
+	int64_t *att_off;    /* (B+1) where row b's attention weights start */
+	int32_t *slot_item;  /* (S) item in the slot */
+	int32_t *slot_row;   /* (S) batch row of the slot */
+	int32_t *slot_pos;   /* (S) position 0..L-1 of the slot in its padded row */
+	/* the share's examples: slots with a target */
+	int32_t *rows;       /* (T) slot of each example */
+	int32_t *tgt;        /* (T) target of each example */
+	int32_t *ubatch;     /* (T) batch row of each example */
+	int32_t *tpad;       /* (T) index b*L+t of each example in the padded batch */
+	int64_t *first;      /* (T) first slot of each example's row */
+	float *z;            /* (T,E) user vectors: the user tower's output */
+
+	/* seed tower */
+	float *x, *k, *v;    /* (S,E) history embeddings, keys, values */
+	float *u, *qu;       /* (B,E) user embeddings, their queries */
+	float *q;            /* (S,E) the row's query in each slot */
+	float *a;            /* (S,E) attention output */
+	float *att;          /* (NH,n,n) per row of n slots: attention weights */
+	float *ag;           /* (T,E) attention output at the examples */
+	float *o;            /* (T,E) ag projected */
+	float *c;            /* (T,2E) [u | o] */
+	float *h1;           /* (T,F) after ReLU */
+
+	/* tt tower */
+	float *emb;          /* (S,E) item and slot embeddings, before dropout */
+	uint8_t *mask0;      /* (S,E) dropout of emb */
+	block_acts blk[MAX_BLOCKS];
+	float *out;          /* (S,E) the last block's output */
+	float *xf;           /* (T,E) out at the examples */
+	float *meanf, *rstdf; /* (T) final layer norm */
+	float *qscratch;     /* (L) inference attention of one query */
+
+	/* training only: the loss */
+	float *dz;           /* (T,E) */
+	float *div;          /* (N,E) item vectors' gradient from this share */
+	float *logits;       /* (LOGIT_CHUNK,N), in-batch (LOGIT_CHUNK,max(N,T)) */
+	int32_t *negs;       /* (T,M) each example's sampled negatives */
+	float *lscratch;     /* (1+M) */
+	float *vt, *dvt;     /* (T,E) in-batch: the examples' target vectors */
+	/* training only: the seed tower's gradients */
+	float *dh1, *dh1_pre; /* (T,F) after, before ReLU */
+	float *dc;           /* (T,2E) */
+	float *dproj;        /* (T,E) of o */
+	float *dag;          /* (T,E) */
+	float *da;           /* (S,E) */
+	float *dq, *dk, *dv; /* (S,E) */
+	float *dqu, *du;     /* (B,E) */
+	float *dhist;        /* (S,E) history embeddings */
+	/* training only: the tt tower's gradients */
+	float *dxf;          /* (T,E) */
+	float *dx;           /* (S,E) the input of the block at hand */
+	block_grads bg;
+	float *demb;         /* (S,E) */
+	float *scratch;      /* (L,L) attention backward of one row */
+} acts;
+
+/* A thread's share of a batch: its rows' activations and gradients. */
+typedef struct {
+	acts a;
+	float *g;            /* gradients of this share, the layout of model.w */
+	params dp;
+	/* the job */
+	struct model *m;
+	const int32_t *users, *hist, *targets; /* this share's rows */
+	const int32_t *negatives;              /* (B,L,M) or NULL */
+	int64_t B, T;
+	float scale;         /* 1 / examples in the whole batch */
+	uint64_t rng;
+	double loss;
+	int train;
+	int id;              /* 0..nworkers-1: which slice of shared work */
+} worker;
+
+struct model {
+	model_config c;
+	size_t n_params, n_tensors;
+	tensor_spec spec[MAX_TENSORS];
+	float *w, *g, *m1, *m2; /* weights, gradients, Adam moments: same layout */
+	params p, dp;
+	int nworkers;
+	worker wk[MAX_THREADS];
+	int part, parts;     /* this process's part of each training batch, of parts */
+	int64_t capacity;    /* rows each worker's activations hold */
+	int trainable;       /* the workers hold what training needs too */
+	/* the item MLP over every item, shared by the workers: one block */
+	void *item_mem;
+	float *ih;           /* (N,F) hidden, after ReLU */
+	float *iv;           /* (N,E) item vectors */
+	float *div;          /* (N,E) their gradient, summed over the workers */
+	float *dih, *dih_pre; /* (N,F) after, before ReLU */
+	const float *iv_now; /* this step's item vectors: iv or the table */
+	int loss;            /* enum loss */
+	int64_t M;           /* negatives per example */
+	const float *log_q;  /* (N) log sampling probabilities, or NULL */
+	struct { float lr, beta1, beta2, eps, wd, c1, c2; } adam; /* this step's */
+};
+
+/* model.c */
+void point(model *m, params *p, float *base);
+static inline int has_item_mlp(const model_config *c)
+{
+	return c->arch == ARCH_SEED || c->item_mlp;
+}
+
+/* model_memory.c */
+int alloc_workers(model *m, int64_t B, int threads, int train);
+void free_workers(model *m);
+
+/* model_towers.c */
+/* The user tower over a worker's rows: z (T,E) for its examples. */
+void user_forward(model *m, worker *wk);
+/* Back from dz into the worker's gradients. */
+void user_backward(model *m, worker *wk);
+/* The item MLP over items [lo, hi), lo a multiple of ITEM_CHUNK: rows
+ * lo..hi-1 of ih (N,F) and iv (N,E). */
+void item_forward(const model *m, float *ih, float *iv, size_t lo, size_t hi);
+/* Back from m->div over items [lo, hi) into the gradients dp. */
+void item_backward(model *m, params *dp, size_t lo, size_t hi);
+
+/* model_workers.c */
+/* Worker wk's slice [*lo, *hi) of n things. */
+void slice(const worker *wk, size_t n, size_t *lo, size_t *hi);
+/* Run fn on every worker, on threads. */
+void run_workers(model *m, void *(*fn)(void *));
+/* Share B rows out to the workers and lay out their slots; returns the
+ * examples in all shares (see model_workers.c). */
+int64_t share_rows(model *m, const int32_t *users, const int32_t *hist,
+	const int32_t *targets, const int32_t *negatives, int64_t B, int train,
+	uint64_t *rng);
+
+#endif

@@ -1,0 +1,177 @@
+/* model_stream.c - the model stream: meta with the configuration, the
+ * weights by name, the id maps (see model.h). */
+#include "model_impl.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ids.h"
+
+static const char *arch_name(int arch) { return arch == ARCH_SEED ? "seed" : "tt"; }
+
+int model_write(tts_writer *w, const model *m, const prep *ids, const char *extra_meta)
+{
+	const model_config *c = &m->c;
+	char meta[1024];
+	snprintf(meta, sizeof meta,
+		"kind=model\nproducer=tt-fit\narch=%s\nusers=%lld\nitems=%lld\n"
+		"dim=%d\nhidden=%d\nheads=%d\nhistory=%d\nblocks=%d\n"
+		"item_mlp=%d\npositions=%d\ndropout=%g\nparameters=%zu\n",
+		arch_name(c->arch), (long long)c->U, (long long)c->N, c->E, c->F, c->NH,
+		c->L, c->blocks, c->item_mlp, c->positions, (double)c->dropout, m->n_params);
+	size_t n = strlen(meta), extra = extra_meta ? strlen(extra_meta) : 0;
+	char *all = malloc(n + extra + 1);
+	if (!all)
+		return -1;
+	memcpy(all, meta, n);
+	memcpy(all + n, extra_meta ? extra_meta : "", extra + 1);
+	int rc = tts_write_meta(w, all);
+	free(all);
+	if (rc)
+		return -1;
+	for (size_t i = 0; i < m->n_tensors; i++) {
+		const tensor_spec *t = &m->spec[i];
+		if (tts_write(w, t->name, TTS_F32, t->rank, t->dims, m->w + t->offset))
+			return -1;
+	}
+	return ids_write(w, ids);
+}
+
+static int meta_int(const char *meta, const char *key, int64_t *v, char *err, size_t errlen)
+{
+	char buf[64], *end;
+	if (!tts_meta_get(meta, key, buf, sizeof buf)) {
+		snprintf(err, errlen, "meta: no %s=", key);
+		return -1;
+	}
+	*v = strtoll(buf, &end, 10);
+	if (end == buf || *end) {
+		snprintf(err, errlen, "meta: %s=%s is not an integer", key, buf);
+		return -1;
+	}
+	return 0;
+}
+
+int model_config_parse(const char *meta, model_config *c, char *err, size_t errlen)
+{
+	char buf[64];
+	memset(c, 0, sizeof *c);
+	if (!tts_meta_get(meta, "kind", buf, sizeof buf) || strcmp(buf, "model") != 0) {
+		snprintf(err, errlen, "not a model stream (kind=%s)",
+			tts_meta_get(meta, "kind", buf, sizeof buf) ? buf : "?");
+		return -1;
+	}
+	if (!tts_meta_get(meta, "arch", buf, sizeof buf) ||
+	    (strcmp(buf, "seed") && strcmp(buf, "tt"))) {
+		snprintf(err, errlen, "meta: arch= must be seed or tt");
+		return -1;
+	}
+	c->arch = strcmp(buf, "seed") == 0 ? ARCH_SEED : ARCH_TT;
+	int64_t v[9];
+	const char *keys[9] = { "users", "items", "dim", "hidden", "heads", "history",
+		"blocks", "item_mlp", "positions" };
+	for (int i = 0; i < 9; i++)
+		if (meta_int(meta, keys[i], &v[i], err, errlen))
+			return -1;
+	for (int i = 2; i < 9; i++)
+		if (v[i] < 0 || v[i] > 65536) {
+			snprintf(err, errlen, "meta: %s=%lld out of range", keys[i], (long long)v[i]);
+			return -1;
+		}
+	c->U = v[0]; c->N = v[1]; c->E = (int)v[2]; c->F = (int)v[3];
+	c->NH = (int)v[4]; c->L = (int)v[5]; c->blocks = (int)v[6];
+	c->item_mlp = (int)v[7]; c->positions = (int)v[8];
+	if (tts_meta_get(meta, "dropout", buf, sizeof buf))
+		c->dropout = strtof(buf, NULL);
+	return 0;
+}
+
+int model_read(tts_reader *r, model **out, prep *ids, char **meta_out, char *err, size_t errlen)
+{
+	tts_header h;
+	char *meta = NULL;
+	model *m = NULL;
+	unsigned char *loaded = NULL;
+	memset(ids, 0, sizeof *ids);
+	*out = NULL;
+	int rc = tts_next(r, &h);
+	if (rc <= 0 || strcmp(h.name, "meta") != 0 || h.dtype != TTS_TEXT) {
+		snprintf(err, errlen, "%s", rc < 0 ? tts_reader_error(r) : "the stream does not start with a meta record");
+		return -1;
+	}
+	meta = tts_read_alloc(r, &h, 1 << 20);
+	model_config c;
+	if (!meta) {
+		snprintf(err, errlen, "record meta: %s", tts_reader_error(r));
+		goto fail;
+	}
+	if (model_config_parse(meta, &c, err, errlen))
+		goto fail;
+	if (!(m = model_new(&c, err, errlen)))
+		goto fail;
+	ids->n_users = c.U;
+	ids->n_items = c.N;
+	loaded = calloc(m->n_tensors, 1);
+	if (!loaded)
+		goto oom;
+	while ((rc = tts_next(r, &h)) == 1) {
+		size_t i;
+		for (i = 0; i < m->n_tensors; i++)
+			if (strcmp(m->spec[i].name, h.name) == 0)
+				break;
+		if (i < m->n_tensors) {
+			const tensor_spec *t = &m->spec[i];
+			if (h.dtype != TTS_F32 || h.rank != t->rank || h.dims[0] != t->dims[0] ||
+			    (t->rank > 1 && h.dims[1] != t->dims[1])) {
+				snprintf(err, errlen, "weight %s: expected f32 (%llu%s%llu) for this architecture",
+					t->name, (unsigned long long)t->dims[0], t->rank > 1 ? "," : "",
+					t->rank > 1 ? (unsigned long long)t->dims[1] : 0ULL);
+				if (t->rank == 1)
+					snprintf(err, errlen, "weight %s: expected f32 (%llu) for this architecture",
+						t->name, (unsigned long long)t->dims[0]);
+				goto fail;
+			}
+			if (tts_read_data(r, m->w + t->offset, h.nbytes)) {
+				snprintf(err, errlen, "%s", tts_reader_error(r));
+				goto fail;
+			}
+			loaded[i] = 1;
+		} else if ((rc = ids_read_record(r, &h, ids, err, errlen)) != 0) {
+			if (rc < 0)
+				goto fail;
+		} else if (strncmp(h.name, "block", 5) == 0 || strstr(h.name, "_emb") ||
+			   strstr(h.name, "fc") || strncmp(h.name, "lnf", 3) == 0) {
+			snprintf(err, errlen, "weight %s: not part of a %s model with these options",
+				h.name, arch_name(c.arch));
+			goto fail;
+		}
+	}
+	if (rc < 0) {
+		snprintf(err, errlen, "%s", tts_reader_error(r));
+		goto fail;
+	}
+	for (size_t i = 0; i < m->n_tensors; i++)
+		if (!loaded[i]) {
+			snprintf(err, errlen, "weight %s: missing", m->spec[i].name);
+			goto fail;
+		}
+	if (!ids->user_ids || !ids->item_ids) {
+		snprintf(err, errlen, "record %s: missing", ids->user_ids ? "item_ids" : "user_ids");
+		goto fail;
+	}
+	free(loaded);
+	*out = m;
+	if (meta_out)
+		*meta_out = meta;
+	else
+		free(meta);
+	return 0;
+oom:
+	snprintf(err, errlen, "out of memory");
+fail:
+	free(loaded);
+	free(meta);
+	model_free(m);
+	prep_free(ids);
+	return -1;
+}

@@ -1,0 +1,264 @@
+/* model_workers.c - a training step over threads and processes: a batch's
+ * rows shared out to workers, their gradients summed in a fixed order. */
+#include "model_impl.h"
+
+#include <pthread.h>
+#include <string.h>
+#include "dist.h"
+
+void openblas_set_num_threads(int);
+
+void slice(const worker *wk, size_t n, size_t *lo, size_t *hi)
+{
+	int W = wk->m->nworkers;
+	*lo = n * wk->id / W;
+	*hi = n * (wk->id + 1) / W;
+}
+
+/* The item MLP over a worker's slice of the items, in whole chunks, into
+ * the shared ih and iv, each worker writing its own rows. */
+static void *item_forward_part(void *arg)
+{
+	worker *wk = arg;
+	model *m = wk->m;
+	size_t lo, hi, N = m->c.N;
+	slice(wk, (N + ITEM_CHUNK - 1) / ITEM_CHUNK, &lo, &hi);
+	item_forward(m, m->ih, m->iv, lo * ITEM_CHUNK, hi * ITEM_CHUNK < N ? hi * ITEM_CHUNK : N);
+	return NULL;
+}
+
+/* The item vectors' gradient summed over the workers, over a worker's
+ * slice of the items. */
+static void *item_grad_sum_part(void *arg)
+{
+	worker *wk = arg;
+	model *m = wk->m;
+	size_t lo, hi, E = m->c.E;
+	slice(wk, m->c.N, &lo, &hi);
+	float *div = m->div + lo * E;
+	memset(div, 0, (hi - lo) * E * sizeof *div);
+	for (int w = 0; w < m->nworkers; w++) {
+		const float *d = m->wk[w].a.div + lo * E;
+		for (size_t i = 0; i < (hi - lo) * E; i++)
+			div[i] += d[i];
+	}
+	return NULL;
+}
+
+
+/* Backward through the item MLP over a worker's slice of the items, as
+ * one of all parts' workers, from the item vectors' gradient summed over
+ * them, into this worker's own gradients (summed with the others'
+ * afterwards): the same sums in the same order however the workers are
+ * spread over processes. */
+static void *item_backward_part(void *arg)
+{
+	worker *wk = arg;
+	model *m = wk->m;
+	size_t N = m->c.N, shares = (size_t)m->nworkers * m->parts;
+	size_t share = (size_t)m->nworkers * m->part + wk->id;
+	item_backward(m, &wk->dp, N * share / shares, N * (share + 1) / shares);
+	return NULL;
+}
+
+/* The model's gradient: the sum of the workers', in a fixed order. */
+static void *grad_sum_part(void *arg)
+{
+	worker *wk = arg;
+	model *m = wk->m;
+	size_t lo, hi;
+	slice(wk, m->n_params, &lo, &hi);
+	memcpy(m->g + lo, m->wk[0].g + lo, (hi - lo) * sizeof *m->g);
+	for (int w = 1; w < m->nworkers; w++) {
+		const float *g = m->wk[w].g;
+		for (size_t i = lo; i < hi; i++)
+			m->g[i] += g[i];
+	}
+	return NULL;
+}
+
+/* Lay out a batch's filled slots without padding and find its examples;
+ * returns their count T. */
+static int64_t gather_targets(acts *a, const int32_t *hist, const int32_t *targets,
+	int64_t B, int64_t L, int64_t NH)
+{
+	int64_t T = 0, S = 0;
+	a->off[0] = a->att_off[0] = 0;
+	for (int64_t b = 0; b < B; b++) {
+		int64_t s = 0;
+		while (s < L && hist[b * L + s] < 0)
+			s++;
+		for (int64_t t = s; t < L; t++, S++) {
+			a->slot_item[S] = hist[b * L + t];
+			a->slot_row[S] = (int32_t)b;
+			a->slot_pos[S] = (int32_t)t;
+			if (targets[b * L + t] >= 0) {
+				a->rows[T] = (int32_t)S;
+				a->tgt[T] = targets[b * L + t];
+				a->ubatch[T] = (int32_t)b;
+				a->tpad[T] = (int32_t)(b * L + t);
+				T++;
+			}
+		}
+		a->off[b + 1] = S;
+		a->att_off[b + 1] = a->att_off[b] + NH * (L - s) * (L - s);
+	}
+	a->S = S;
+	return T;
+}
+
+/* A worker's forward, loss and backward into its own gradient buffer. */
+static void *worker_step(void *arg)
+{
+	worker *wk = arg;
+	model *m = wk->m;
+	const model_config *c = &m->c;
+	acts *a = &wk->a;
+	memset(wk->g, 0, m->n_params * sizeof *wk->g);
+	wk->loss = 0.0;
+	/* without an item MLP the item vectors are the table: its gradient
+	 * takes the logits' gradient directly; with one, item_backward_part
+	 * sums every worker's, an empty share's too */
+	float *div = (c->arch == ARCH_TT && !c->item_mlp) ? wk->dp.item_emb : a->div;
+	if (div == a->div)
+		memset(div, 0, (size_t)c->N * c->E * sizeof *div);
+	if (wk->T == 0)
+		return NULL;
+	user_forward(m, wk);
+	memset(a->dz, 0, wk->T * c->E * sizeof *a->dz);
+	switch (m->loss) {
+	case LOSS_SOFTMAX:
+		wk->loss = softmax_xent(a->dz, div, a->logits, a->z, m->iv_now, a->tgt,
+			wk->scale, wk->T, c->N, c->E, LOGIT_CHUNK);
+		break;
+	case LOSS_SAMPLED:
+	case LOSS_BCE:
+		for (int64_t i = 0; i < wk->T; i++)
+			memcpy(a->negs + i * m->M, wk->negatives + (size_t)a->tpad[i] * m->M,
+				m->M * sizeof *a->negs);
+		wk->loss = sampled_loss(a->dz, div, a->z, m->iv_now, a->tgt, a->negs, m->M,
+			m->loss == LOSS_SAMPLED ? m->log_q : NULL, m->loss == LOSS_BCE,
+			wk->scale, wk->T, c->E, a->lscratch);
+		break;
+	default:
+		wk->loss = inbatch_xent(a->dz, div, a->logits, a->vt, a->dvt, a->z,
+			m->iv_now, a->tgt, m->log_q, wk->scale, wk->T, c->E, LOGIT_CHUNK);
+	}
+	user_backward(m, wk);
+	return NULL;
+}
+
+/* Run fn on every worker with a job, on threads, BLAS single-threaded
+ * inside each (the workers are the parallelism). */
+void run_workers(model *m, void *(*fn)(void *))
+{
+	pthread_t th[MAX_THREADS];
+	int started[MAX_THREADS] = { 0 };
+	if (m->nworkers == 1) {
+		fn(&m->wk[0]);
+		return;
+	}
+	/* BLAS's own threads would spin beside ours: ours are the parallelism */
+	openblas_set_num_threads(1);
+	for (int i = 1; i < m->nworkers; i++)
+		started[i] = pthread_create(&th[i], NULL, fn, &m->wk[i]) == 0;
+	fn(&m->wk[0]);
+	for (int i = 1; i < m->nworkers; i++) {
+		if (started[i])
+			pthread_join(th[i], NULL);
+		else
+			fn(&m->wk[i]); /* no thread to be had: do it here */
+	}
+}
+
+void model_set_parts(model *m, int part, int parts)
+{
+	m->part = part;
+	m->parts = parts > 1 ? parts : 1;
+}
+
+/* The examples in rows [b0, b1): targets at filled slots. */
+static int64_t count_examples(const int32_t *hist, const int32_t *targets,
+	int64_t b0, int64_t b1, int64_t L)
+{
+	int64_t T = 0;
+	for (int64_t i = b0 * L; i < b1 * L; i++)
+		T += hist[i] >= 0 && targets[i] >= 0;
+	return T;
+}
+
+/* Give each worker a contiguous share of the rows, balanced by filled
+ * slots, and lay out its slots; returns the examples in all shares.  In
+ * training, the shares are those of all parts' workers, and this
+ * process's workers take this part's.  rng (or NULL) seeds each share's
+ * dropout. */
+int64_t share_rows(model *m, const int32_t *users, const int32_t *hist,
+	const int32_t *targets, const int32_t *negatives, int64_t B, int train,
+	uint64_t *rng)
+{
+	const model_config *c = &m->c;
+	int64_t L = c->L, filled = 0, total = 0;
+	int parts = train && m->parts > 1 ? m->parts : 1;
+	int shares = m->nworkers * parts, first = parts > 1 ? m->nworkers * m->part : 0;
+	for (int64_t i = 0; i < B * L; i++)
+		filled += hist[i] >= 0;
+	int64_t b = 0, acc = 0;
+	for (int s = 0; s < shares; s++) {
+		int64_t b0 = b, goal = filled * (s + 1) / shares;
+		while (b < B && (acc < goal || s == shares - 1)) {
+			for (int64_t t = 0; t < L; t++)
+				acc += hist[b * L + t] >= 0;
+			b++;
+		}
+		uint64_t share_rng = rng ? rng_next(rng) : 0;
+		if (s < first || s >= first + m->nworkers) { /* another process's */
+			total += count_examples(hist, targets, b0, b, L);
+			continue;
+		}
+		worker *wk = &m->wk[s - first];
+		wk->users = users + b0;
+		wk->negatives = negatives ? negatives + b0 * L * m->M : NULL;
+		wk->hist = hist + b0 * L;
+		wk->targets = targets + b0 * L;
+		wk->B = b - b0;
+		wk->train = train;
+		wk->rng = share_rng;
+		wk->T = gather_targets(&wk->a, wk->hist, wk->targets, wk->B, L, c->NH);
+		total += wk->T;
+	}
+	return total;
+}
+
+double model_step_grad(model *m, const batch *bt, uint64_t *rng, int64_t *examples)
+{
+	const model_config *c = &m->c;
+	int64_t T = share_rows(m, bt->users, bt->hist, bt->targets,
+		m->loss == LOSS_SAMPLED || m->loss == LOSS_BCE ? bt->negatives : NULL,
+		bt->B, 1, rng);
+	*examples = T;
+	if (T == 0) {
+		memset(m->g, 0, m->n_params * sizeof *m->g);
+		return 0.0;
+	}
+	if (has_item_mlp(c))
+		run_workers(m, item_forward_part);
+	m->iv_now = has_item_mlp(c) ? m->iv : m->p.item_emb;
+	for (int w = 0; w < m->nworkers; w++)
+		m->wk[w].scale = 1.0f / T;
+	run_workers(m, worker_step);
+	if (has_item_mlp(c)) {
+		run_workers(m, item_grad_sum_part);
+		if (m->parts > 1)
+			dist_sum_f32(m->div, (size_t)c->N * c->E);
+		run_workers(m, item_backward_part);
+	}
+	run_workers(m, grad_sum_part);
+	double loss = 0.0;
+	for (int w = 0; w < m->nworkers; w++)
+		loss += m->wk[w].loss;
+	if (m->parts > 1) {
+		dist_sum_f32(m->g, m->n_params);
+		dist_sum_f64(&loss, 1);
+	}
+	return loss / T;
+}
