@@ -495,3 +495,70 @@ double inbatch_xent(float *dz, float *dv, float *logits, float *vt, float *dvt,
 	}
 	return loss;
 }
+
+double shared_xent(float *dz, float *dv, float *logits, float *vn, float *dvn,
+	const float *z, const float *v, const int32_t *target, const int32_t *neg,
+	const float *log_q, float scale, size_t T, size_t M, size_t E, size_t chunk)
+{
+	double loss = 0.0;
+	for (size_t j = 0; j < M; j++)
+		memcpy(vn + j * E, v + (size_t)neg[j] * E, E * sizeof *vn);
+	memset(dvn, 0, M * E * sizeof *dvn);
+	for (size_t r0 = 0; r0 < T; r0 += chunk) {
+		size_t c = T - r0 < chunk ? T - r0 : chunk;
+		const float *zc = z + r0 * E;
+		/* logits (c,M) = z (c,E) . vn^T */
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, c, M, E,
+			1.0f, zc, E, vn, E, 0.0f, logits, M);
+		for (size_t i = 0; i < c; i++) {
+			float *row = logits + i * M;
+			const float *zi = zc + i * E;
+			int32_t own = target[r0 + i];
+			const float *vt = v + (size_t)own * E;
+			float lt = 0.0f;
+			for (size_t e = 0; e < E; e++)
+				lt += zi[e] * vt[e];
+			if (log_q)
+				lt -= log_q[own];
+			float mx = lt;
+			for (size_t j = 0; j < M; j++) {
+				if (neg[j] == own)
+					row[j] = -INFINITY;
+				else if (log_q)
+					row[j] -= log_q[neg[j]];
+				mx = row[j] > mx ? row[j] : mx;
+			}
+			float et = expf(lt - mx);
+			double sum = et;
+			for (size_t j = 0; j < M; j++) {
+				row[j] = isinf(row[j]) ? 0.0f : expf(row[j] - mx);
+				sum += row[j];
+			}
+			double p_target = et / sum;
+			/* a NaN must reach the caller, not hide behind the floor */
+			loss += isnan(p_target) ? p_target : -log(p_target > 1e-30 ? p_target : 1e-30);
+			float inv = (float)(scale / sum);
+			for (size_t j = 0; j < M; j++)
+				row[j] *= inv;
+			/* the target's part of the gradient, row by row */
+			float gt = (float)(scale * (p_target - 1.0));
+			float *dzi = dz + (r0 + i) * E, *dvt = dv + (size_t)own * E;
+			for (size_t e = 0; e < E; e++) {
+				dzi[e] += gt * vt[e];
+				dvt[e] += gt * zi[e];
+			}
+		}
+		/* dz (c,E) += G (c,M) . vn (M,E); dvn (M,E) += G^T (M,c) . z (c,E) */
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, c, E, M,
+			1.0f, logits, M, vn, E, 1.0f, dz + r0 * E, E);
+		cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, M, E, c,
+			1.0f, logits, M, zc, E, 1.0f, dvn, E);
+	}
+	for (size_t j = 0; j < M; j++) {
+		float *d = dv + (size_t)neg[j] * E;
+		const float *g = dvn + j * E;
+		for (size_t e = 0; e < E; e++)
+			d[e] += g[e];
+	}
+	return loss;
+}
