@@ -17,6 +17,11 @@
 
 void openblas_set_num_threads(int);
 
+#define LOSS_AUTO -1          /* softmax or sampled by the catalogue: choose_loss() */
+#define SHARED_NEGATIVES 4096 /* sampled: negatives shared by a batch */
+#define BCE_NEGATIVES 100     /* bce: negatives per example */
+static const char *const loss_names[] = { "softmax", "sampled", "inbatch", "bce" };
+
 static const char usage_text[] =
 "usage: tt-fit [options] [FILE] > model.bin\n"
 "Train the two-tower model on a prep stream (from ml-prep) or a batch\n"
@@ -39,10 +44,12 @@ static const char usage_text[] =
 "      --weight-decay W   AdamW decoupled weight decay (0)\n"
 "      --lr-schedule S    constant, or linear: decay to 0 by the last step\n"
 "                         (tt linear, seed constant)\n"
-"      --loss NAME        softmax (full, default), sampled (softmax over the target\n"
-"                         and sampled negatives, log-Q corrected), inbatch (the\n"
-"                         batch's other targets as negatives) or bce\n"
-"  -n, --negatives M      negatives per example for sampled and bce (100)\n"
+"      --loss NAME        softmax (full), sampled (softmax over the target and\n"
+"                         negatives shared by the batch, log-Q corrected),\n"
+"                         inbatch (the batch's other targets as negatives) or\n"
+"                         bce; default: softmax up to M items, sampled beyond\n"
+"  -n, --negatives M      negatives: shared by a batch for sampled (4096), per\n"
+"                         example for bce (100)\n"
 "      --neg-alpha A      sample negatives by popularity^A (0: uniform)\n"
 "  -s, --seed S           random seed (1)\n"
 "  -t, --threads N        threads (TT_THREADS or 2)\n"
@@ -65,7 +72,7 @@ static struct {
 	model_config cfg;
 	int epochs, batch, threads, level, valid, test, patience;
 	int hidden_set, history_set, epochs_set, batch_set, lr_set, threads_set;
-	int loss, negatives, decay, decay_set;
+	int loss, negatives, negatives_set, decay, decay_set;
 	double lr, weight_decay, neg_alpha;
 	uint64_t seed;
 	long long max_steps;
@@ -73,7 +80,7 @@ static struct {
 } opt = {
 	.cfg = { .arch = ARCH_TT, .E = 64, .F = 256, .NH = 2, .L = 50, .blocks = 2,
 		.positions = 1, .dropout = 0.1f },
-	.epochs = 24, .batch = 32, .lr = 2e-3, .seed = 1, .level = 3, .negatives = 100,
+	.epochs = 24, .batch = 32, .lr = 2e-3, .seed = 1, .level = 3, .loss = LOSS_AUTO,
 	.decay = 1,
 };
 
@@ -164,16 +171,18 @@ static void parse_options(int argc, char **argv)
 		case O_LR: opt.lr = parse_double("--lr", optarg, 0, 10); opt.lr_set = 1; break;
 		case O_WD: opt.weight_decay = parse_double("--weight-decay", optarg, 0, 10); break;
 		case O_LOSS: {
-			static const char *names[] = { "softmax", "sampled", "inbatch", "bce" };
 			int i = 0;
-			while (i < 4 && strcmp(optarg, names[i]) != 0)
+			while (i < 4 && strcmp(optarg, loss_names[i]) != 0)
 				i++;
 			if (i == 4)
 				usage_error("--loss: '%s' is not softmax, sampled, inbatch or bce", optarg);
 			opt.loss = i;
 			break;
 		}
-		case 'n': opt.negatives = (int)parse_int("--negatives", optarg, 1, 1 << 16); break;
+		case 'n':
+			opt.negatives = (int)parse_int("--negatives", optarg, 1, 1 << 16);
+			opt.negatives_set = 1;
+			break;
 		case O_SCHEDULE:
 			if (strcmp(optarg, "constant") && strcmp(optarg, "linear"))
 				usage_error("--lr-schedule: '%s' is not constant or linear", optarg);
@@ -241,9 +250,10 @@ static void write_model(trainer *t)
 		die("%s: cannot start a stream", opt.output ? opt.output : "standard output");
 	snprintf(t->meta_extra, sizeof t->meta_extra,
 		"epochs=%d\nbatch=%d\nlr=%g\nweight_decay=%g\nseed=%llu\nthreads=%d\nranks=%d\n"
-		"steps=%lld\nbest_epoch=%d\nvalid_ndcg10=%.6f\n",
+		"steps=%lld\nbest_epoch=%d\nvalid_ndcg10=%.6f\nloss=%s\nnegatives=%d\n",
 		opt.epochs, opt.batch, opt.lr, opt.weight_decay, (unsigned long long)opt.seed,
-		opt.threads, dist_size(), (long long)t->step, t->best_epoch, t->best ? t->best_ndcg : 0.0);
+		opt.threads, dist_size(), (long long)t->step, t->best_epoch, t->best ? t->best_ndcg : 0.0,
+		loss_names[opt.loss], opt.loss == LOSS_SOFTMAX || opt.loss == LOSS_INBATCH ? 0 : opt.negatives);
 	if (model_write(w, t->m, &t->p, t->meta_extra) != 0) {
 		snprintf(err, sizeof err, "%s", tts_writer_error(w));
 		tts_writer_abort(w);
@@ -297,10 +307,6 @@ static void log_epoch(trainer *t, int64_t epoch, double loss, const metrics_resu
 	fflush(t->log);
 }
 
-static int needs_negatives(void)
-{
-	return opt.loss == LOSS_SAMPLED || opt.loss == LOSS_BCE;
-}
 
 static void train_on_prep(trainer *t)
 {
@@ -309,11 +315,13 @@ static void train_on_prep(trainer *t)
 	sampler neg;
 	uint64_t rng = opt.seed ^ 0xd1b54a32d192ed03ULL;
 	const model_config *c = model_cfg(t->m);
-	int64_t M = needs_negatives() ? opt.negatives : 0;
+	/* bce's negatives come with the batches, one set per example;
+	 * sampled's are drawn by the model, one set per batch */
+	int64_t M = opt.loss == LOSS_BCE ? opt.negatives : 0;
 	/* in-batch targets come by popularity: their log-Q is popularity's */
 	double alpha = opt.loss == LOSS_INBATCH ? 1.0 : opt.neg_alpha;
 	if (sampler_init(&neg, &t->p, alpha) ||
-	    model_set_loss(t->m, opt.loss, M, opt.loss == LOSS_BCE ? NULL : neg.log_q) ||
+	    model_set_loss(t->m, opt.loss, opt.negatives, opt.loss == LOSS_BCE ? NULL : &neg) ||
 	    batcher_init(&bb, &t->p, c->L, opt.batch, M, &neg, opt.seed) ||
 	    batch_alloc(&bt, opt.batch, c->L, M) ||
 	    model_train_alloc(t->m, opt.batch, opt.threads) ||
@@ -394,6 +402,7 @@ static void train_on_batches(trainer *t, tts_reader *r)
 	uint64_t rng = opt.seed ^ 0xd1b54a32d192ed03ULL;
 	const model_config *c = model_cfg(t->m);
 	float *log_q = NULL;
+	sampler q = { 0 };
 	memset(&bt, 0, sizeof bt);
 	double t0 = now_seconds(), loss_sum = 0;
 	int64_t seen = 0, nb = 0;
@@ -412,11 +421,15 @@ static void train_on_batches(trainer *t, tts_reader *r)
 		}
 		if (batch_check(&bt, c->U, c->N, c->L, err, sizeof err))
 			die("%s: batch %lld: %s", input_name(opt.input), (long long)nb + 1, err);
-		if (needs_negatives() && bt.M == 0)
-			die("%s: --loss %s needs negatives in the batches (tt-batch --negatives)",
-				input_name(opt.input), opt.loss == LOSS_BCE ? "bce" : "sampled");
-		if (model_set_loss(t->m, opt.loss, needs_negatives() ? bt.M : 0,
-			opt.loss == LOSS_BCE ? NULL : log_q) ||
+		if (opt.loss == LOSS_BCE && bt.M == 0)
+			die("%s: --loss bce needs negatives in the batches (tt-batch --negatives)",
+				input_name(opt.input));
+		/* the negatives of the other losses follow the stream's log_q,
+		 * which comes before the first batch */
+		if (opt.loss != LOSS_BCE && !q.log_q && sampler_init_log_q(&q, log_q, c->N))
+			die("out of memory for the sampler of %lld items", (long long)c->N);
+		if (model_set_loss(t->m, opt.loss, opt.loss == LOSS_BCE ? bt.M : opt.negatives,
+			opt.loss == LOSS_BCE ? NULL : &q) ||
 		    model_train_alloc(t->m, bt.B, opt.threads) || model_adam_alloc(t->m))
 			die("out of memory for a batch of %lld rows", (long long)bt.B);
 		int64_t ex;
@@ -431,7 +444,28 @@ static void train_on_batches(trainer *t, tts_reader *r)
 	double secs = now_seconds() - t0;
 	log_epoch(t, 1, nb ? loss_sum / nb : 0, NULL, seen / secs, secs);
 	batch_free(&bt);
+	sampler_free(&q);
 	free(log_q);
+}
+
+/* The default objective.  The full softmax costs one dot product per item
+ * for every example; a softmax over the target and SHARED_NEGATIVES items
+ * drawn for the whole batch costs the same for any catalogue, and
+ * matches the full softmax's quality when the negatives are many
+ * (Klenitskiy and Vasilev, RecSys 2023: 3,000 on MovieLens-1M).  So the
+ * full softmax while the catalogue has at most that many items (the two
+ * then cost alike), the sampled one beyond. */
+static void choose_loss(int64_t N)
+{
+	if (!opt.negatives_set)
+		opt.negatives = opt.loss == LOSS_BCE ? BCE_NEGATIVES : SHARED_NEGATIVES;
+	if (opt.loss != LOSS_AUTO)
+		return;
+	opt.loss = N > opt.negatives ? LOSS_SAMPLED : LOSS_SOFTMAX;
+	if (opt.loss == LOSS_SAMPLED && lead())
+		fprintf(stderr, "%s: %lld items, more than %d: sampled softmax over %d "
+			"negatives shared by each batch (--loss softmax for the full one)\n",
+			progname, (long long)N, opt.negatives, opt.negatives);
 }
 
 /* A batch stream's sizes, from its meta; the id maps follow as records.
@@ -497,6 +531,7 @@ int main(int argc, char **argv)
 		die("%s: expected a prep or batch stream, not kind=%s", input_name(opt.input), kind);
 	}
 	free(meta);
+	choose_loss(opt.cfg.N);
 
 	if (opt.init) {
 		prep ids;

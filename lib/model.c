@@ -175,6 +175,8 @@ void model_free(model *m)
 	if (!m)
 		return;
 	free_workers(m);
+	touched_free(&m->tr);
+	free(m->neg);
 	free(m->item_mem);
 	free(m->w);
 	free(m->g);

@@ -78,10 +78,11 @@ int model_train_alloc(model *m, int64_t B, int threads);
 /* The same for forward passes only (model_user_vectors). */
 int model_infer_alloc(model *m, int64_t B, int threads);
 /* The training loss (enum loss), before model_train_alloc(): LOSS_SAMPLED
- * and LOSS_BCE take M negatives per example from the batches; log_q (N),
- * kept by the caller, is the log-Q correction of LOSS_SAMPLED and
- * LOSS_INBATCH (NULL: none).  The default is LOSS_SOFTMAX. */
-int model_set_loss(model *m, int loss, int64_t M, const float *log_q);
+ * draws M negatives from q for each step, shared by all its examples, and
+ * corrects by q's log_q; LOSS_INBATCH corrects by q's log_q (q NULL:
+ * none); LOSS_BCE takes M negatives per example from the batches.  q is
+ * kept by the caller.  The default is LOSS_SOFTMAX. */
+int model_set_loss(model *m, int loss, int64_t M, const sampler *q);
 /* Adam's moments, before the first model_adam(). */
 int model_adam_alloc(model *m);
 /* One batch: forward, loss, backward into the gradient buffer (zeroed

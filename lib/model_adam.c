@@ -1,4 +1,6 @@
-/* model_adam.c - Adam(W) over the flat weights, split over the workers. */
+/* model_adam.c - Adam(W) over the flat weights, split over the workers;
+ * with touched rows (model_impl.h), lazily: the item table's rows that the
+ * step touched, and the dense parameters. */
 #include "model_impl.h"
 
 #include <math.h>
@@ -13,14 +15,10 @@ int model_adam_alloc(model *m)
 	return 0;
 }
 
-static void *adam_part(void *arg)
+static void adam_span(model *m, worker *wk, size_t lo, size_t hi)
 {
-	worker *wk = arg;
-	model *m = wk->m;
-	size_t lo, hi;
 	float lr = m->adam.lr, b1 = m->adam.beta1, b2 = m->adam.beta2;
 	float eps = m->adam.eps, wd = m->adam.wd, c1 = m->adam.c1, c2 = m->adam.c2;
-	slice(wk, m->n_params, &lo, &hi);
 	for (size_t i = lo; i < hi; i++) {
 		float g = m->g[i];
 		m->m1[i] = b1 * m->m1[i] + (1.0f - b1) * g;
@@ -28,6 +26,12 @@ static void *adam_part(void *arg)
 		float mh = m->m1[i] / c1, vh = m->m2[i] / c2;
 		m->w[i] -= lr * (mh / (sqrtf(vh) + eps) + wd * m->w[i]);
 	}
+}
+
+static void *adam_part(void *arg)
+{
+	worker *wk = arg;
+	for_each_span(wk->m, wk, adam_span);
 	return NULL;
 }
 

@@ -109,10 +109,13 @@ typedef struct {
 
 	/* training only: the loss */
 	float *dz;           /* (T,E) */
-	float *div;          /* (N,E) item vectors' gradient from this share */
-	float *logits;       /* (LOGIT_CHUNK,N), in-batch (LOGIT_CHUNK,max(N,T)) */
-	int32_t *negs;       /* (T,M) each example's sampled negatives */
+	float *div;          /* (N,E) item vectors' gradient from this share,
+	                        with an item MLP */
+	float *logits;       /* (LOGIT_CHUNK,C), C the candidates of a row: N,
+	                        M shared negatives, or T in-batch targets */
+	int32_t *negs;       /* (T,M) bce: each example's sampled negatives */
 	float *lscratch;     /* (1+M) */
+	float *vn, *dvn;     /* (M,E) sampled: the shared negatives' vectors */
 	float *vt, *dvt;     /* (T,E) in-batch: the examples' target vectors */
 	/* training only: the seed tower's gradients */
 	float *dh1, *dh1_pre; /* (T,F) after, before ReLU */
@@ -130,6 +133,22 @@ typedef struct {
 	float *demb;         /* (S,E) */
 	float *scratch;      /* (L,L) attention backward of one row */
 } acts;
+
+/* The item table's rows that a training step touches (its histories,
+ * targets and negatives), when that is not every row: with a sampled
+ * loss and no item MLP a step's cost must not grow with the catalogue, so
+ * only these rows are zeroed, summed, exchanged and updated (lazy Adam:
+ * an untouched row keeps its weights and moments). */
+typedef struct {
+	int on;
+	size_t off;          /* where item_emb starts in the flat parameters */
+	int32_t *rows;       /* (N) this step's, the first n */
+	int32_t *prev;       /* (N) the last step's, the first n_prev */
+	int64_t n, n_prev;
+	uint32_t *stamp;     /* (N) the step that last listed each row */
+	uint32_t step;
+	float *pack;         /* (N,E) the rows packed for the sum over processes */
+} touched_rows;
 
 /* A thread's share of a batch: its rows' activations and gradients. */
 typedef struct {
@@ -167,8 +186,10 @@ struct model {
 	float *dih, *dih_pre; /* (N,F) after, before ReLU */
 	const float *iv_now; /* this step's item vectors: iv or the table */
 	int loss;            /* enum loss */
-	int64_t M;           /* negatives per example */
-	const float *log_q;  /* (N) log sampling probabilities, or NULL */
+	int64_t M;           /* negatives: per example (bce), shared (sampled) */
+	const sampler *q;    /* what negatives are drawn from, or NULL */
+	int32_t *neg;        /* (M) sampled: this step's shared negatives */
+	touched_rows tr;
 	struct { float lr, beta1, beta2, eps, wd, c1, c2; } adam; /* this step's */
 };
 
@@ -182,6 +203,7 @@ static inline int has_item_mlp(const model_config *c)
 /* model_memory.c */
 int alloc_workers(model *m, int64_t B, int threads, int train);
 void free_workers(model *m);
+void touched_free(touched_rows *tr);
 
 /* model_towers.c */
 /* The user tower over a worker's rows: z (T,E) for its examples. */
@@ -201,6 +223,10 @@ void slice(const worker *wk, size_t n, size_t *lo, size_t *hi);
 void run_workers(model *m, void *(*fn)(void *));
 /* Share B rows out to the workers and lay out their slots; returns the
  * examples in all shares (see model_workers.c). */
+/* Zero, sum and update: the dense parameters and, with tr.on, the
+ * touched rows of the item table, as spans of the flat parameters. */
+typedef void span_fn(model *m, worker *wk, size_t lo, size_t hi);
+void for_each_span(model *m, worker *wk, span_fn *fn);
 int64_t share_rows(model *m, const int32_t *users, const int32_t *hist,
 	const int32_t *targets, const int32_t *negatives, int64_t B, int train,
 	uint64_t *rng);

@@ -43,7 +43,9 @@ static void check_loss(const char *what, model_config c, int loss, int64_t M)
 		return;
 	for (int i = 0; i < 64; i++)
 		log_q[i] = -2.0f - 0.1f * i;
-	model_set_loss(m, loss, M, log_q);
+	sampler q;
+	sampler_init_log_q(&q, log_q, c.N);
+	model_set_loss(m, loss, M, &q);
 	model_init_weights(m, 7);
 	/* larger weights than at initialisation, so every path matters */
 	float *w = model_weights(m);
@@ -106,6 +108,7 @@ out:
 	free(analytic);
 	batch_free(&bt);
 	model_free(m);
+	sampler_free(&q);
 }
 
 static void check(const char *what, model_config c)
@@ -194,6 +197,64 @@ static void check_item_chunks(void)
 	model_free(m);
 }
 
+/* With the sampled loss a step updates only the item rows it touched:
+ * its histories, targets and shared negatives (lazy Adam); the others
+ * keep their weights, and their gradient is zero. */
+static void check_touched_rows(void)
+{
+	char err[256];
+	model_config c = { .arch = ARCH_TT, .U = 3, .N = 60, .E = 4, .F = 6, .NH = 2,
+		.L = 5, .blocks = 1, .positions = 1 };
+	model *m = model_new(&c, err, sizeof err);
+	sampler q;
+	sampler_init_log_q(&q, NULL, c.N);
+	model_set_loss(m, LOSS_SAMPLED, 3, &q);
+	model_init_weights(m, 1);
+	model_train_alloc(m, 2, 2);
+	batch bt;
+	batch_alloc(&bt, 2, c.L, 0);
+	bt.B = 2;
+	for (int64_t i = 0; i < 2 * c.L; i++) { /* items 0..4 only */
+		bt.hist[i] = (int32_t)(i % 5);
+		bt.targets[i] = (int32_t)((i + 1) % 5);
+	}
+	bt.users[0] = 0;
+	bt.users[1] = 1;
+	size_t P = model_num_params(m), E = c.E;
+	float *before = malloc(P * sizeof *before);
+	const float *w = model_weights(m), *g = model_grads(m);
+	int64_t n;
+	int rounds_ok = 1, total_changed = 0;
+	for (int step = 1; step <= 3; step++) {
+		uint64_t rng = 100 + step;
+		memcpy(before, w, P * sizeof *before);
+		model_step_grad(m, &bt, &rng, &n);
+		model_adam(m, 0.01f, 0.9f, 0.999f, 1e-8f, 0.0f, step);
+		int changed = 0, grads_outside = 0, all_five = 1;
+		for (int64_t r = 0; r < c.N; r++) {
+			size_t o = (size_t)r * E; /* item_emb comes first in tt */
+			int moved = memcmp(before + o, w + o, E * sizeof *w) != 0;
+			int has_grad = 0;
+			for (size_t e = 0; e < E; e++)
+				has_grad |= g[o + e] != 0.0f;
+			changed += moved;
+			if (r < 5)
+				all_five &= moved;
+			else
+				grads_outside += has_grad && !moved;
+		}
+		/* rows 0..4 and at most the 3 negatives */
+		rounds_ok &= all_five && changed <= 8 && grads_outside == 0;
+		total_changed += changed;
+	}
+	ok(rounds_ok && total_changed > 15, "sampled loss: a step moves only the item rows "
+		"it touched (%d row moves in 3 steps of 5 items and 3 negatives)", total_changed);
+	free(before);
+	batch_free(&bt);
+	model_free(m);
+	sampler_free(&q);
+}
+
 int main(void)
 {
 	model_config seed = { .arch = ARCH_SEED, .U = 5, .N = 7, .E = 4, .F = 6, .NH = 2, .L = 5 };
@@ -214,5 +275,6 @@ int main(void)
 	check_inference(seed);
 	check_inference(tt);
 	check_item_chunks();
+	check_touched_rows();
 	return done();
 }
