@@ -18,7 +18,7 @@
 void openblas_set_num_threads(int);
 
 #define LOSS_AUTO -1          /* softmax or sampled by the catalogue: choose_loss() */
-#define SHARED_NEGATIVES 4096 /* sampled: negatives shared by a batch */
+#define SHARED_NEGATIVES 3000 /* sampled: negatives shared by a batch */
 #define BCE_NEGATIVES 100     /* bce: negatives per example */
 static const char *const loss_names[] = { "softmax", "sampled", "inbatch", "bce" };
 
@@ -48,7 +48,7 @@ static const char usage_text[] =
 "                         negatives shared by the batch, log-Q corrected),\n"
 "                         inbatch (the batch's other targets as negatives) or\n"
 "                         bce; default: softmax up to M items, sampled beyond\n"
-"  -n, --negatives M      negatives: shared by a batch for sampled (4096), per\n"
+"  -n, --negatives M      negatives: shared by a batch for sampled (3000), per\n"
 "                         example for bce (100)\n"
 "      --neg-alpha A      sample negatives by popularity^A (0: uniform)\n"
 "  -s, --seed S           random seed (1)\n"

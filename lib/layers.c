@@ -496,11 +496,44 @@ double inbatch_xent(float *dz, float *dv, float *logits, float *vt, float *dvt,
 	return loss;
 }
 
+/* The rows of shared_xent's logits (c,M) against the negatives neg (M),
+ * lt (c) the target logits, each row's log-Q already applied: rows become
+ * scale * softmax over [target, negatives], a negative equal to the
+ * row's target left out; lt[i] becomes scale * (p_target - 1). */
+__attribute__((target_clones("avx2", "default")))
+static double shared_rows(float *logits, float *lt, const int32_t *target,
+	const int32_t *neg, float scale, size_t c, size_t M)
+{
+	double loss = 0.0;
+	for (size_t i = 0; i < c; i++) {
+		float *row = logits + i * M;
+		int32_t own = target[i];
+		float mx = max8(row, M);
+		mx = lt[i] > mx ? lt[i] : mx;
+		for (size_t j = 0; j < M; j++)
+			row[j] = exp_neg(row[j] - mx);
+		for (size_t j = 0; j < M; j++)
+			row[j] = neg[j] == own ? 0.0f : row[j]; /* an accidental hit */
+		float et = exp_neg(lt[i] - mx);
+		double sum = (double)sum8(row, M) + et, p_target = et / sum;
+		/* a NaN must reach the caller, not hide behind the floor */
+		loss += isnan(p_target) ? p_target : -log(p_target > 1e-30 ? p_target : 1e-30);
+		float inv = (float)(scale / sum);
+		for (size_t j = 0; j < M; j++)
+			row[j] *= inv;
+		lt[i] = (float)(scale * (p_target - 1.0));
+	}
+	return loss;
+}
+
 double shared_xent(float *dz, float *dv, float *logits, float *vn, float *dvn,
 	const float *z, const float *v, const int32_t *target, const int32_t *neg,
 	const float *log_q, float scale, size_t T, size_t M, size_t E, size_t chunk)
 {
 	double loss = 0.0;
+	float lt[SHARED_CHUNK];
+	if (chunk > SHARED_CHUNK)
+		chunk = SHARED_CHUNK;
 	for (size_t j = 0; j < M; j++)
 		memcpy(vn + j * E, v + (size_t)neg[j] * E, E * sizeof *vn);
 	memset(dvn, 0, M * E * sizeof *dvn);
@@ -511,41 +544,27 @@ double shared_xent(float *dz, float *dv, float *logits, float *vn, float *dvn,
 		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, c, M, E,
 			1.0f, zc, E, vn, E, 0.0f, logits, M);
 		for (size_t i = 0; i < c; i++) {
-			float *row = logits + i * M;
-			const float *zi = zc + i * E;
-			int32_t own = target[r0 + i];
-			const float *vt = v + (size_t)own * E;
-			float lt = 0.0f;
+			const float *zi = zc + i * E, *vt = v + (size_t)target[r0 + i] * E;
+			float s = 0.0f;
 			for (size_t e = 0; e < E; e++)
-				lt += zi[e] * vt[e];
-			if (log_q)
-				lt -= log_q[own];
-			float mx = lt;
-			for (size_t j = 0; j < M; j++) {
-				if (neg[j] == own)
-					row[j] = -INFINITY;
-				else if (log_q)
+				s += zi[e] * vt[e];
+			lt[i] = s;
+			if (log_q) {
+				float *row = logits + i * M;
+				lt[i] -= log_q[target[r0 + i]];
+				for (size_t j = 0; j < M; j++)
 					row[j] -= log_q[neg[j]];
-				mx = row[j] > mx ? row[j] : mx;
 			}
-			float et = expf(lt - mx);
-			double sum = et;
-			for (size_t j = 0; j < M; j++) {
-				row[j] = isinf(row[j]) ? 0.0f : expf(row[j] - mx);
-				sum += row[j];
-			}
-			double p_target = et / sum;
-			/* a NaN must reach the caller, not hide behind the floor */
-			loss += isnan(p_target) ? p_target : -log(p_target > 1e-30 ? p_target : 1e-30);
-			float inv = (float)(scale / sum);
-			for (size_t j = 0; j < M; j++)
-				row[j] *= inv;
-			/* the target's part of the gradient, row by row */
-			float gt = (float)(scale * (p_target - 1.0));
-			float *dzi = dz + (r0 + i) * E, *dvt = dv + (size_t)own * E;
+		}
+		loss += shared_rows(logits, lt, target + r0, neg, scale, c, M);
+		/* the target's part of the gradient, row by row */
+		for (size_t i = 0; i < c; i++) {
+			const float *zi = zc + i * E;
+			float *dzi = dz + (r0 + i) * E, *dvt = dv + (size_t)target[r0 + i] * E;
+			const float *vt = v + (size_t)target[r0 + i] * E;
 			for (size_t e = 0; e < E; e++) {
-				dzi[e] += gt * vt[e];
-				dvt[e] += gt * zi[e];
+				dzi[e] += lt[i] * vt[e];
+				dvt[e] += lt[i] * zi[e];
 			}
 		}
 		/* dz (c,E) += G (c,M) . vn (M,E); dvn (M,E) += G^T (M,c) . z (c,E) */

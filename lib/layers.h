@@ -114,9 +114,11 @@ double inbatch_xent(float *dz, float *dv, float *logits, float *vt, float *dvt,
  * matrix product for all rows.  Every logit is corrected by -log_q[item]
  * (the log-Q correction for sampling by q) when log_q is not NULL, and a
  * negative equal to a row's target drops out of that row (an accidental
- * hit).  vn, dvn are (M,E) scratch, logits (chunk,M).  Returns the summed
- * loss; adds scale * the gradient to dz (T,E) and dv (N,E).
+ * hit).  vn, dvn are (M,E) scratch, logits (chunk,M), chunk at most
+ * SHARED_CHUNK.  Returns the summed loss; adds scale * the gradient to
+ * dz (T,E) and dv (N,E).
  */
+#define SHARED_CHUNK 64 /* rows of logits at once: (64,M) stays in cache */
 double shared_xent(float *dz, float *dv, float *logits, float *vn, float *dvn,
 	const float *z, const float *v, const int32_t *target, const int32_t *neg,
 	const float *log_q, float scale, size_t T, size_t M, size_t E, size_t chunk);

@@ -91,7 +91,8 @@ static void acts_layout(carver *cv, const model_config *c, acts *a, int64_t B,
 	size_t C = loss == LOSS_SOFTMAX ? N : loss == LOSS_SAMPLED ? (size_t)M
 		: loss == LOSS_INBATCH ? T : 0;
 	if (C)
-		a->logits = take(cv, LOGIT_CHUNK * C, sizeof *a->logits);
+		a->logits = take(cv, (loss == LOSS_SAMPLED ? SHARED_CHUNK : LOGIT_CHUNK) * C,
+			sizeof *a->logits);
 	if (loss == LOSS_BCE) {
 		a->negs = take(cv, T * M, sizeof *a->negs);
 		a->lscratch = take(cv, M + 1, sizeof *a->lscratch);

@@ -223,10 +223,10 @@ static void *worker_step(void *arg)
 		wk->loss = softmax_xent(a->dz, div, a->logits, a->z, m->iv_now, a->tgt,
 			wk->scale, wk->T, c->N, c->E, LOGIT_CHUNK);
 		break;
-	case LOSS_SAMPLED:
+	case LOSS_SAMPLED: /* uniform draws' log-Q is a constant: no softmax sees it */
 		wk->loss = shared_xent(a->dz, div, a->logits, a->vn, a->dvn, a->z,
-			m->iv_now, a->tgt, m->neg, m->q->log_q, wk->scale, wk->T, m->M,
-			c->E, LOGIT_CHUNK);
+			m->iv_now, a->tgt, m->neg, m->q->cdf ? m->q->log_q : NULL,
+			wk->scale, wk->T, m->M, c->E, SHARED_CHUNK);
 		break;
 	case LOSS_BCE:
 		for (int64_t i = 0; i < wk->T; i++)
