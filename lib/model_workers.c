@@ -240,6 +240,7 @@ double model_step_grad(model *m, const batch *bt, uint64_t *rng, int64_t *exampl
 		memset(m->g, 0, m->n_params * sizeof *m->g);
 		return 0.0;
 	}
+	features_begin(m, rng);
 	if (has_item_mlp(c))
 		run_workers(m, item_forward_part);
 	m->iv_now = has_item_mlp(c) ? m->iv : m->p.item_emb;
@@ -260,5 +261,6 @@ double model_step_grad(model *m, const batch *bt, uint64_t *rng, int64_t *exampl
 		dist_sum_f32(m->g, m->n_params);
 		dist_sum_f64(&loss, 1);
 	}
+	features_backward(m);
 	return loss / T;
 }
