@@ -245,21 +245,14 @@ typedef struct {
 static void choose_features(const prep *p)
 {
 	model_config *c = &opt.cfg;
-	const char *why = opt.no_features ? "--no-features" : NULL;
-	if (!why && !p->genres && !p->year && !p->titles)
-		why = "the prep stream has no genres, years or titles";
-	if (!why) {
-		c->genres = p->genres ? p->n_genres : 0;
-		c->year_buckets = p->year ? FEATURE_YEAR_BUCKETS : 0;
-		c->title_buckets = p->titles ? FEATURE_TITLE_BUCKETS : 0;
-		c->title_seed = FEATURE_TITLE_SEED;
-		c->id_dropout = opt.id_dropout;
-	}
-	if (!lead())
+	if (opt.no_features || (!p->genres && !p->year && !p->titles))
 		return;
-	if (why)
-		fprintf(stderr, "%s: item features: none (%s)\n", progname, why);
-	else
+	c->genres = p->genres ? p->n_genres : 0;
+	c->year_buckets = p->year ? FEATURE_YEAR_BUCKETS : 0;
+	c->title_buckets = p->titles ? FEATURE_TITLE_BUCKETS : 0;
+	c->title_seed = FEATURE_TITLE_SEED;
+	c->id_dropout = opt.id_dropout;
+	if (lead())
 		fprintf(stderr, "%s: item features: %d genres, years in %d buckets, title words "
 			"in %d buckets; id dropout %g\n", progname, c->genres, c->year_buckets,
 			c->title_buckets, (double)c->id_dropout);

@@ -26,9 +26,9 @@ test_expect_success 'with side data, tt-fit uses the features and says so' '
 
 test_expect_success '--no-features and a prep without side data: ids only' '
 	tt-fit $SMALL --epochs 1 --no-features warm.tts >ids.bin 2>err &&
-	test_grep "item features: none .--no-features." err &&
+	! grep -q "item features" err &&
 	tt-fit $SMALL --epochs 1 plain.tts >plain.bin 2>err &&
-	test_grep "item features: none .the prep stream has no genres, years or titles." err &&
+	! grep -q "item features" err &&
 	for m in ids.bin plain.bin; do
 		tt-dump $m >dump &&
 		! grep -q "_emb.*(4096" dump &&
