@@ -232,12 +232,14 @@ int64_t share_rows(model *m, const int32_t *users, const int32_t *hist,
 double model_step_grad(model *m, const batch *bt, uint64_t *rng, int64_t *examples)
 {
 	const model_config *c = &m->c;
+	features_begin(m, rng); /* first: its draw is the same for any number of workers */
 	int64_t T = share_rows(m, bt->users, bt->hist, bt->targets,
 		m->loss == LOSS_SAMPLED || m->loss == LOSS_BCE ? bt->negatives : NULL,
 		bt->B, 1, rng);
 	*examples = T;
 	if (T == 0) {
 		memset(m->g, 0, m->n_params * sizeof *m->g);
+		features_end(m);
 		return 0.0;
 	}
 	if (has_item_mlp(c))
@@ -260,5 +262,6 @@ double model_step_grad(model *m, const batch *bt, uint64_t *rng, int64_t *exampl
 		dist_sum_f32(m->g, m->n_params);
 		dist_sum_f64(&loss, 1);
 	}
+	features_backward(m);
 	return loss / T;
 }

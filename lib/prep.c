@@ -21,7 +21,7 @@ int prep_write(tts_writer *w, const prep *p, const char *extra_meta)
 	if (rc || ids_write(w, p))
 		return -1;
 	uint64_t U = p->n_users, U1 = p->n_users + 1, Z = p->n_inter;
-	uint64_t NG[2] = { (uint64_t)p->n_items, (uint64_t)p->n_genres }, N = p->n_items;
+	uint64_t N = p->n_items;
 	if (tts_write(w, "offsets", TTS_I64, 1, &U1, p->offsets) ||
 	    tts_write(w, "items", TTS_I32, 1, &Z, p->items) ||
 	    tts_write(w, "valid", TTS_I64, 1, &U, p->valid) ||
@@ -35,21 +35,8 @@ int prep_write(tts_writer *w, const prep *p, const char *extra_meta)
 	    (p->age && tts_write(w, "age", TTS_I32, 1, &U, p->age)) ||
 	    (p->occupation && tts_write(w, "occupation", TTS_I32, 1, &U, p->occupation)))
 		return -1;
-	if (p->genres) {
-		size_t len = 1;
-		for (int32_t g = 0; g < p->n_genres; g++)
-			len += strlen(p->genre_names[g]) + 1;
-		char *text = malloc(len), *q = text;
-		if (!text)
-			return -1;
-		for (int32_t g = 0; g < p->n_genres; g++)
-			q += sprintf(q, "%s\n", p->genre_names[g]);
-		rc = tts_write_text(w, "genre_names", text) ||
-			tts_write(w, "genres", TTS_U8, 2, NG, p->genres);
-		free(text);
-		if (rc)
-			return -1;
-	}
+	if (p->genres && genres_write(w, N, p->n_genres, p->genre_names, p->genres))
+		return -1;
 	return 0;
 }
 
