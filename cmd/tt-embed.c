@@ -9,6 +9,7 @@
 #include "evaluate.h"
 #include "model.h"
 #include "prep.h"
+#include "side.h"
 #include "tts.h"
 
 void openblas_set_num_threads(int);
@@ -16,10 +17,13 @@ void openblas_set_num_threads(int);
 static const char usage_text[] =
 "usage: tt-embed [options] MODEL > items.tts\n"
 "       tt-embed --users [options] MODEL [PREP] > users.tts\n"
+"       tt-embed --items FILE [options] MODEL > items.tts\n"
 "Run the item tower over every item, or the user tower over the history of\n"
 "every user of a prep stream (PREP or standard input).\n"
 "\n"
 "  -u, --users          user vectors instead of item vectors\n"
+"      --items FILE     also the items of FILE (movies.dat, movies.csv or u.item)\n"
+"                       that the model does not know, placed by their features\n"
 "      --user ID,...    only these users (original ids)\n"
 "      --at SPLIT       history before the test target (test, the default:\n"
 "                       recommendations for now) or the validation target (valid)\n"
@@ -31,14 +35,15 @@ static const char usage_text[] =
 
 static struct {
 	int users, threads, level, split;
-	const char *only, *model, *prep, *output;
+	const char *only, *model, *prep, *output, *items;
 } opt = { .level = 3, .split = SPLIT_TEST };
 
 static void parse_options(int argc, char **argv)
 {
-	enum { O_USER = 256, O_AT };
+	enum { O_USER = 256, O_AT, O_ITEMS };
 	static const struct option longopts[] = {
 		{ "users", no_argument, NULL, 'u' },
+		{ "items", required_argument, NULL, O_ITEMS },
 		{ "user", required_argument, NULL, O_USER },
 		{ "at", required_argument, NULL, O_AT },
 		{ "threads", required_argument, NULL, 't' },
@@ -54,6 +59,7 @@ static void parse_options(int argc, char **argv)
 		switch (ch) {
 		case 'u': opt.users = 1; break;
 		case O_USER: opt.only = optarg; opt.users = 1; break;
+		case O_ITEMS: opt.items = optarg; break;
 		case O_AT:
 			if (strcmp(optarg, "test") == 0)
 				opt.split = SPLIT_TEST;
@@ -74,6 +80,8 @@ static void parse_options(int argc, char **argv)
 	argv += optind;
 	if (argc < 1)
 		usage_error("no model file");
+	if (opt.items && opt.users)
+		usage_error("--items is for item vectors, not with --users");
 	if (argc > (opt.users ? 2 : 1))
 		usage_error("too many files");
 	opt.model = argv[0];
@@ -121,25 +129,93 @@ static int64_t lookup(const int64_t *pairs, int64_t n, int64_t id)
 	return hit ? hit[1] : -1;
 }
 
+/* The items of --items the model does not know, as a prep of their side
+ * data; *n_new gets how many. */
+static void read_new_items(const prep *ids, prep *fresh)
+{
+	char err[512];
+	item_side s;
+	FILE *f = fopen(opt.items, "rb");
+	if (!f)
+		die_errno("%s", opt.items);
+	if (item_side_read(f, opt.items, &s, err, sizeof err))
+		die("%s", err);
+	fclose(f);
+	int64_t *known = id_index(ids->item_ids, ids->n_items), n = 0;
+	memset(fresh, 0, sizeof *fresh);
+	fresh->item_ids = malloc((s.n ? s.n : 1) * sizeof *fresh->item_ids);
+	fresh->titles = calloc(s.n ? s.n : 1, sizeof *fresh->titles);
+	fresh->year = malloc((s.n ? s.n : 1) * sizeof *fresh->year);
+	fresh->genres = malloc((s.n ? s.n : 1) * (s.n_genres ? s.n_genres : 1));
+	if (!fresh->item_ids || !fresh->titles || !fresh->year || !fresh->genres)
+		die("out of memory");
+	for (int64_t i = 0; i < s.n; i++) {
+		if (lookup(known, ids->n_items, s.ids[i]) >= 0)
+			continue;
+		fresh->item_ids[n] = s.ids[i];
+		fresh->titles[n] = s.titles[i];
+		s.titles[i] = NULL;
+		fresh->year[n] = s.year[i];
+		memcpy(fresh->genres + n * s.n_genres, s.genres + i * s.n_genres, s.n_genres);
+		n++;
+	}
+	fresh->n_items = n;
+	fresh->n_genres = s.n_genres;
+	fresh->genre_names = s.genre_names;
+	s.genre_names = NULL;
+	s.n_genres = 0;
+	fprintf(stderr, "%s: %s: %lld new items, %lld the model knows\n", progname, opt.items,
+		(long long)n, (long long)(s.n - n));
+	item_side_free(&s);
+	free(known);
+}
+
+/* Every item of the model, then with --items the new ones, numbered on
+ * from N. */
 static void write_items(model *m, const prep *ids, tts_writer *w)
 {
 	const model_config *c = model_cfg(m);
+	char err[512];
+	prep fresh;
+	memset(&fresh, 0, sizeof fresh);
+	if (opt.items)
+		read_new_items(ids, &fresh);
+	int64_t n = c->N + fresh.n_items;
 	embed_group g;
 	memset(&g, 0, sizeof g);
-	g.n = c->N;
+	g.n = n;
 	g.dim = c->E;
-	g.ids = ids->item_ids;
-	g.index = malloc(c->N * sizeof *g.index);
-	g.vectors = malloc((size_t)c->N * c->E * sizeof *g.vectors);
-	if (!g.index || !g.vectors || model_item_vectors(m, g.vectors))
+	g.ids = malloc(n * sizeof *g.ids);
+	g.index = malloc(n * sizeof *g.index);
+	g.titles = calloc(n, sizeof *g.titles);
+	g.vectors = malloc((size_t)n * c->E * sizeof *g.vectors);
+	int32_t *none = malloc((fresh.n_items ? fresh.n_items : 1) * sizeof *none);
+	if (!g.ids || !g.index || !g.titles || !g.vectors || !none || model_item_vectors(m, g.vectors))
 		die("out of memory");
-	for (int64_t i = 0; i < c->N; i++)
+	for (int64_t i = 0; i < n; i++) {
 		g.index[i] = (int32_t)i;
-	g.titles = ids->titles;
-	if (embed_write_meta(w, 0, c->E, c->N, NULL) || embed_write_group(w, &g))
+		g.ids[i] = i < c->N ? ids->item_ids[i] : fresh.item_ids[i - c->N];
+		g.titles[i] = i < c->N ? (ids->titles ? ids->titles[i] : "") : fresh.titles[i - c->N];
+	}
+	if (fresh.n_items) {
+		int32_t unknown;
+		for (int64_t i = 0; i < fresh.n_items; i++)
+			none[i] = -1;
+		if (model_side_item_vectors(m, &fresh, none, g.vectors + (size_t)c->N * c->E,
+			&unknown, err, sizeof err))
+			die("%s: %s", opt.model, err);
+		if (unknown >= 0)
+			fprintf(stderr, "%s: %s: genre '%s' is not one the model knows: left out\n",
+				progname, opt.items, fresh.genre_names[unknown]);
+	}
+	if (embed_write_meta(w, 0, c->E, n, NULL) || embed_write_group(w, &g))
 		die("%s: %s", opt.output ? opt.output : "standard output", tts_writer_error(w));
+	free(g.ids);
 	free(g.index);
+	free(g.titles);
 	free(g.vectors);
+	free(none);
+	prep_free(&fresh);
 }
 
 /* The users asked for with --user, as prep indices in the order given. */

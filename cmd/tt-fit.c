@@ -37,6 +37,10 @@ static const char usage_text[] =
 "      --dropout P        tt: dropout rate (0.1)\n"
 "      --item-mlp         tt: an MLP on the item tower\n"
 "      --no-positions     tt: no slot embeddings\n"
+"      --no-features      ids only: no item features from the prep stream's\n"
+"                         genres, years and titles (used when it has them)\n"
+"      --id-dropout P     share of the items placed by their features alone\n"
+"                         in each training step (0.15)\n"
 "Training:\n"
 "  -e, --epochs N         passes over the training data (tt 24, seed 8)\n"
 "  -b, --batch B          rows per step (tt 32, seed 16)\n"
@@ -72,6 +76,8 @@ static struct {
 	model_config cfg;
 	int epochs, batch, threads, level, valid, test, patience;
 	int hidden_set, history_set, epochs_set, batch_set, lr_set, threads_set;
+	int no_features;
+	float id_dropout;
 	int loss, negatives, negatives_set, decay, decay_set;
 	double lr, weight_decay, neg_alpha;
 	uint64_t seed;
@@ -81,7 +87,7 @@ static struct {
 	.cfg = { .arch = ARCH_TT, .E = 64, .F = 256, .NH = 2, .L = 50, .blocks = 2,
 		.positions = 1, .dropout = 0.1f },
 	.epochs = 24, .batch = 32, .lr = 2e-3, .seed = 1, .level = 3, .loss = LOSS_AUTO,
-	.decay = 1,
+	.decay = 1, .id_dropout = FEATURE_ID_DROPOUT,
 };
 
 /* A signal is seen by one process; all stop together after the step in
@@ -113,7 +119,7 @@ static void parse_options(int argc, char **argv)
 {
 	enum { O_HIDDEN = 256, O_HEADS, O_BLOCKS, O_DROPOUT, O_ITEM_MLP, O_NO_POS,
 		O_LR, O_WD, O_MAX_STEPS, O_INIT, O_VALID, O_PATIENCE, O_TEST, O_LOG,
-		O_LOSS, O_NEG_ALPHA, O_SCHEDULE };
+		O_LOSS, O_NEG_ALPHA, O_SCHEDULE, O_NO_FEATURES, O_ID_DROPOUT };
 	static const struct option longopts[] = {
 		{ "arch", required_argument, NULL, 'a' },
 		{ "dim", required_argument, NULL, 'd' },
@@ -124,6 +130,8 @@ static void parse_options(int argc, char **argv)
 		{ "dropout", required_argument, NULL, O_DROPOUT },
 		{ "item-mlp", no_argument, NULL, O_ITEM_MLP },
 		{ "no-positions", no_argument, NULL, O_NO_POS },
+		{ "no-features", no_argument, NULL, O_NO_FEATURES },
+		{ "id-dropout", required_argument, NULL, O_ID_DROPOUT },
 		{ "epochs", required_argument, NULL, 'e' },
 		{ "batch", required_argument, NULL, 'b' },
 		{ "lr", required_argument, NULL, O_LR },
@@ -166,6 +174,8 @@ static void parse_options(int argc, char **argv)
 		case O_DROPOUT: opt.cfg.dropout = (float)parse_double("--dropout", optarg, 0, 0.95); break;
 		case O_ITEM_MLP: opt.cfg.item_mlp = 1; break;
 		case O_NO_POS: opt.cfg.positions = 0; break;
+		case O_NO_FEATURES: opt.no_features = 1; break;
+		case O_ID_DROPOUT: opt.id_dropout = (float)parse_double("--id-dropout", optarg, 0, 1); break;
 		case 'e': opt.epochs = (int)parse_int("--epochs", optarg, 0, 1000000); opt.epochs_set = 1; break;
 		case 'b': opt.batch = (int)parse_int("--batch", optarg, 1, 1 << 20); opt.batch_set = 1; break;
 		case O_LR: opt.lr = parse_double("--lr", optarg, 0, 10); opt.lr_set = 1; break;
@@ -238,6 +248,43 @@ typedef struct {
 	output *out;
 	char meta_extra[512];
 } trainer;
+
+/* The item features the prep stream's side data allows, unless
+ * --no-features; one line on stderr says which. */
+static void choose_features(const prep *p)
+{
+	model_config *c = &opt.cfg;
+	if (opt.no_features || (!p->genres && !p->year && !p->titles))
+		return;
+	c->genres = p->genres ? p->n_genres : 0;
+	c->year_buckets = p->year ? FEATURE_YEAR_BUCKETS : 0;
+	c->title_buckets = p->titles ? FEATURE_TITLE_BUCKETS : 0;
+	c->title_seed = FEATURE_TITLE_SEED;
+	c->id_dropout = opt.id_dropout;
+	if (lead())
+		fprintf(stderr, "%s: item features: %d genres, years in %d buckets, title words "
+			"in %d buckets; id dropout %g\n", progname, c->genres, c->year_buckets,
+			c->title_buckets, (double)c->id_dropout);
+}
+
+/* A model with features learns its items' side data, and which items
+ * its training rows hold (the others get their features alone). */
+static void give_side_data(trainer *t)
+{
+	char err[256];
+	const prep *p = &t->p;
+	if (!model_has_features(model_cfg(t->m)))
+		return;
+	uint8_t *seen = calloc(p->n_items ? p->n_items : 1, 1);
+	if (!seen)
+		die("out of memory");
+	for (int64_t u = 0; u < p->n_users; u++)
+		for (int64_t z = p->offsets[u]; z < prep_train_end(p, u); z++)
+			seen[p->items[z]] = 1;
+	if (model_set_item_side(t->m, p, seen, err, sizeof err))
+		die("%s: %s", input_name(opt.input), err);
+	free(seen);
+}
 
 static void write_model(trainer *t)
 {
@@ -522,6 +569,8 @@ int main(int argc, char **argv)
 			die("%s: %s", input_name(opt.input), err);
 		opt.cfg.U = t.p.n_users;
 		opt.cfg.N = t.p.n_items;
+		if (!opt.init)
+			choose_features(&t.p);
 	} else if (strcmp(kind, "batch") == 0) {
 		if (opt.valid || opt.test)
 			usage_error("--valid, --patience and --test need a prep stream, not batches");
@@ -554,6 +603,8 @@ int main(int argc, char **argv)
 			die("model: %s", err);
 		model_init_weights(t.m, opt.seed);
 	}
+	if (!t.from_batches)
+		give_side_data(&t);
 	model_set_parts(t.m, dist_rank(), dist_size());
 
 	if (lead()) {

@@ -51,6 +51,25 @@ char **split_lines(const char *text, int64_t n)
 	return out;
 }
 
+int genres_write(tts_writer *w, int64_t n_items, int32_t G, char *const *names,
+	const uint8_t *genres)
+{
+	uint64_t NG[2] = { (uint64_t)n_items, (uint64_t)G };
+	size_t len = 1;
+	for (int32_t g = 0; g < G; g++)
+		len += strlen(names[g]) + 1;
+	char *text = malloc(len), *q = text;
+	if (!text)
+		return -1;
+	*q = 0;
+	for (int32_t g = 0; g < G; g++)
+		q += sprintf(q, "%s\n", names[g]);
+	int rc = tts_write_text(w, "genre_names", text) ||
+		tts_write(w, "genres", TTS_U8, 2, NG, genres);
+	free(text);
+	return rc ? -1 : 0;
+}
+
 static int read_i64s(tts_reader *r, const tts_header *h, int64_t **out, int64_t n,
 	char *err, size_t errlen)
 {

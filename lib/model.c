@@ -10,7 +10,7 @@
 #define STRINGIFY(x) #x
 #define NUMBER_TEXT(x) STRINGIFY(x)
 
-static void add_tensor(model *m, const char *name, int rank, uint64_t d0,
+void add_tensor(model *m, const char *name, int rank, uint64_t d0,
 	uint64_t d1, int init, int fan_in)
 {
 	tensor_spec *t = &m->spec[m->n_tensors++];
@@ -90,6 +90,7 @@ static void layout(model *m)
 		add_tensor(m, "ifc2_w", 2, E, F, INIT_LINEAR, F);
 		add_tensor(m, "ifc2_b", 1, E, 0, INIT_LINEAR, F);
 	}
+	features_layout(m);
 }
 
 static float *find(model *m, float *base, const char *name)
@@ -127,6 +128,9 @@ void point(model *m, params *p, float *base)
 	p->ifc1_b = find(m, base, "ifc1_b");
 	p->ifc2_w = find(m, base, "ifc2_w");
 	p->ifc2_b = find(m, base, "ifc2_b");
+	const char *feats[3] = { "genre_emb", "year_emb", "word_emb" };
+	for (int i = 0; i < 3 && !p->feat_emb; i++)
+		p->feat_emb = find(m, base, feats[i]);
 }
 
 model *model_new(const model_config *c, char *err, size_t errlen)
@@ -147,6 +151,11 @@ model *model_new(const model_config *c, char *err, size_t errlen)
 		why = "dropout must be in [0,1)";
 	else if (c->U > INT32_MAX || c->N > INT32_MAX)
 		why = "more than 2^31 users or items";
+	else if (c->genres < 0 || c->genres > 4096 || c->year_buckets < 0 || c->year_buckets > 4096 ||
+	    c->title_buckets < 0 || c->title_buckets > (1 << 24))
+		why = "feature sizes out of range (genres, year buckets 0..4096, title buckets 0..2^24)";
+	else if (c->id_dropout < 0 || c->id_dropout > 1)
+		why = "id dropout must be in [0,1]";
 	if (why) {
 		snprintf(err, errlen, "%s", why);
 		return NULL;
@@ -159,7 +168,7 @@ model *model_new(const model_config *c, char *err, size_t errlen)
 	layout(m);
 	m->w = calloc(m->n_params, sizeof *m->w);
 	m->g = calloc(m->n_params, sizeof *m->g);
-	if (!m->w || !m->g)
+	if (!m->w || !m->g || features_alloc(m))
 		goto oom;
 	point(m, &m->p, m->w);
 	point(m, &m->dp, m->g);
@@ -177,6 +186,7 @@ void model_free(model *m)
 	free_workers(m);
 	touched_free(&m->tr);
 	free(m->neg);
+	features_free(m);
 	free(m->item_mem);
 	free(m->w);
 	free(m->g);

@@ -7,6 +7,7 @@
  *   model_adam.c    the optimiser
  *   model_infer.c   item and user vectors
  *   model_stream.c  the model stream
+ *   model_features.c the item features: side data into the item table
  * Shapes use the letters of dims.h; a share's activations are allocated
  * for S = B*L slots and T = B*L examples, the most a batch of B rows has.
  */
@@ -136,9 +137,9 @@ typedef struct {
 
 /* The item table's rows that a training step touches (its histories,
  * targets and negatives), when that is not every row: with a sampled
- * loss and no item MLP a step's cost must not grow with the catalogue, so
- * only these rows are zeroed, summed, exchanged and updated (lazy Adam:
- * an untouched row keeps its weights and moments). */
+ * loss, no item MLP and no features, a step's cost must not grow with the
+ * catalogue, so only these rows are zeroed, summed, exchanged and updated
+ * (lazy Adam: an untouched row keeps its weights and moments). */
 typedef struct {
 	int on;
 	size_t off;          /* where item_emb starts in the flat parameters */
@@ -167,6 +168,22 @@ typedef struct {
 	int id;              /* 0..nworkers-1: which slice of shared work */
 } worker;
 
+/* Item features (model_features.c): each item's feature rows, and the
+ * table that stands in for item_emb while a pass runs. */
+typedef struct {
+	int32_t G;
+	char **genre_names;  /* (G) */
+	uint8_t *genres;     /* (N,G) or NULL */
+	int32_t *year;       /* (N) or NULL */
+	uint8_t *seen;       /* (N) the id part was trained */
+	int64_t *off;        /* (N+1) item i's feature rows are row[off[i]..off[i+1]) */
+	int32_t *row;        /* rows of feat_emb */
+	float *wt;           /* their weights: the means' 1/count */
+	uint8_t *keep;       /* (N) this pass keeps the item's id part */
+	float *table;        /* (N,E) id part + features: the item table of a pass */
+	float *item_emb;     /* the id table while table stands in for it */
+} item_features;
+
 struct model {
 	model_config c;
 	size_t n_params, n_tensors;
@@ -191,10 +208,33 @@ struct model {
 	int32_t *neg;        /* (M) sampled: this step's shared negatives */
 	touched_rows tr;
 	struct { float lr, beta1, beta2, eps, wd, c1, c2; } adam; /* this step's */
+	item_features feat;
 };
 
 /* model.c */
 void point(model *m, params *p, float *base);
+void add_tensor(model *m, const char *name, int rank, uint64_t d0, uint64_t d1,
+	int init, int fan_in);
+
+/* model_features.c: nothing without features */
+void features_layout(model *m);
+int features_alloc(model *m);
+void features_free(model *m);
+/* Put the item table (id part, dropped for some items with rng, none
+ * without, + features) in place of item_emb for a pass. */
+void features_begin(model *m, uint64_t *rng);
+/* After a training step's gradient sum: item_emb's gradient, the item
+ * table's, into the features' and the kept id parts'; then item_emb back. */
+void features_backward(model *m);
+/* item_emb back, after an inference pass. */
+void features_end(model *m);
+int features_meta(const model *m, char *buf, size_t len);
+int features_parse(const char *meta, model_config *c, char *err, size_t errlen);
+int features_write(tts_writer *w, const model *m);
+/* 1 if h is a feature record (read), 0 if not, -1 with err. */
+int features_read_record(tts_reader *r, const tts_header *h, model *m, char *err, size_t errlen);
+/* After every record: the feature rows from what was read and the titles. */
+int features_loaded(model *m, char **titles, char *err, size_t errlen);
 static inline int has_item_mlp(const model_config *c)
 {
 	return c->arch == ARCH_SEED || c->item_mlp;

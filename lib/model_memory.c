@@ -177,7 +177,8 @@ static int touched_alloc(model *m)
 {
 	touched_rows *tr = &m->tr;
 	size_t N = m->c.N;
-	tr->on = m->loss != LOSS_SOFTMAX && !has_item_mlp(&m->c);
+	/* an item MLP or features give every row of item_emb a gradient */
+	tr->on = m->loss != LOSS_SOFTMAX && !has_item_mlp(&m->c) && !model_has_features(&m->c);
 	if (!tr->on)
 		return 0;
 	tr->off = (size_t)(m->p.item_emb - m->w);

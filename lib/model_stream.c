@@ -20,6 +20,9 @@ int model_write(tts_writer *w, const model *m, const prep *ids, const char *extr
 		arch_name(c->arch), (long long)c->U, (long long)c->N, c->E, c->F, c->NH,
 		c->L, c->blocks, c->item_mlp, c->positions, (double)c->dropout, m->n_params);
 	size_t n = strlen(meta), extra = extra_meta ? strlen(extra_meta) : 0;
+	if (features_meta(m, meta + n, sizeof meta - n))
+		return -1;
+	n = strlen(meta);
 	char *all = malloc(n + extra + 1);
 	if (!all)
 		return -1;
@@ -34,7 +37,7 @@ int model_write(tts_writer *w, const model *m, const prep *ids, const char *extr
 		if (tts_write(w, t->name, TTS_F32, t->rank, t->dims, m->w + t->offset))
 			return -1;
 	}
-	return ids_write(w, ids);
+	return features_write(w, m) || ids_write(w, ids) ? -1 : 0;
 }
 
 static int meta_int(const char *meta, const char *key, int64_t *v, char *err, size_t errlen)
@@ -83,7 +86,7 @@ int model_config_parse(const char *meta, model_config *c, char *err, size_t errl
 	c->item_mlp = (int)v[7]; c->positions = (int)v[8];
 	if (tts_meta_get(meta, "dropout", buf, sizeof buf))
 		c->dropout = strtof(buf, NULL);
-	return 0;
+	return features_parse(meta, c, err, errlen);
 }
 
 int model_read(tts_reader *r, model **out, prep *ids, char **meta_out, char *err, size_t errlen)
@@ -136,7 +139,8 @@ int model_read(tts_reader *r, model **out, prep *ids, char **meta_out, char *err
 				goto fail;
 			}
 			loaded[i] = 1;
-		} else if ((rc = ids_read_record(r, &h, ids, err, errlen)) != 0) {
+		} else if ((rc = features_read_record(r, &h, m, err, errlen)) != 0 ||
+			   (rc = ids_read_record(r, &h, ids, err, errlen)) != 0) {
 			if (rc < 0)
 				goto fail;
 		} else if (strncmp(h.name, "block", 5) == 0 || strstr(h.name, "_emb") ||
@@ -159,6 +163,8 @@ int model_read(tts_reader *r, model **out, prep *ids, char **meta_out, char *err
 		snprintf(err, errlen, "record %s: missing", ids->user_ids ? "item_ids" : "user_ids");
 		goto fail;
 	}
+	if (features_loaded(m, ids->titles, err, errlen))
+		goto fail;
 	free(loaded);
 	*out = m;
 	if (meta_out)

@@ -333,12 +333,14 @@ double model_step_grad(model *m, const batch *bt, uint64_t *rng, int64_t *exampl
 	if (m->loss == LOSS_SAMPLED)
 		for (int64_t j = 0; j < m->M; j++)
 			m->neg[j] = sampler_draw(m->q, rng);
+	features_begin(m, rng); /* before the shares, as the negatives */
 	int64_t T = share_rows(m, bt->users, bt->hist, bt->targets,
 		m->loss == LOSS_BCE ? bt->negatives : NULL, bt->B, 1, rng);
 	*examples = T;
 	if (T == 0) {
 		memset(m->g, 0, m->n_params * sizeof *m->g);
 		m->tr.n = 0;
+		features_end(m);
 		return 0.0;
 	}
 	if (m->tr.on)
@@ -363,5 +365,6 @@ double model_step_grad(model *m, const batch *bt, uint64_t *rng, int64_t *exampl
 		sum_over_parts(m);
 		dist_sum_f64(&loss, 1);
 	}
+	features_backward(m);
 	return loss / T;
 }

@@ -34,13 +34,38 @@ static double loss_at(model *m, const batch *bt, uint64_t rng_seed)
 	return model_step_grad(m, bt, &rng, &n);
 }
 
+/* Side data of N items: 3 genres, years, titles of a few words; item 1
+ * unseen (features alone). */
+static void give_side(model *m, int64_t N)
+{
+	static char *names[3] = { "Comedy", "Drama", "War" };
+	static uint8_t genres[64 * 3], seen[64];
+	static int32_t year[64];
+	static char buf[64][40], *titles[64];
+	prep side = { .n_items = N, .n_genres = 3, .genre_names = names, .genres = genres,
+		.year = year, .titles = titles };
+	char err[256];
+	for (int64_t i = 0; i < N; i++) {
+		for (int g = 0; g < 3; g++)
+			genres[i * 3 + g] = (i + g) % 3 == 0 || (i * g) % 5 == 1;
+		year[i] = i % 4 ? 1930 + 7 * (int32_t)i : 0;
+		snprintf(buf[i], sizeof buf[i], "The Movie %c%lld part %lld (19%02lld)",
+			'a' + (int)(i % 3), (long long)i, (long long)(i % 2), (long long)(i % 100));
+		titles[i] = buf[i];
+		seen[i] = i != 1;
+	}
+	ok(model_set_item_side(m, &side, seen, err, sizeof err) == 0, "item side data (%s)", err);
+}
+
 static void check_loss(const char *what, model_config c, int loss, int64_t M)
 {
-	char err[256];
+	char err[256] = "";
 	float log_q[64];
 	model *m = model_new(&c, err, sizeof err);
 	if (!ok(m != NULL, "%s: model_new (%s)", what, m ? "" : err))
 		return;
+	if (model_has_features(&c))
+		give_side(m, c.N);
 	for (int i = 0; i < 64; i++)
 		log_q[i] = -2.0f - 0.1f * i;
 	sampler q;
@@ -126,6 +151,8 @@ static void check_inference(model_config c)
 	model *m = model_new(&c, err, sizeof err);
 	uint64_t rng = 5;
 	batch bt;
+	if (model_has_features(&c))
+		give_side(m, c.N);
 	random_batch(&bt, 4, c.L, 0, c.U, c.N, &rng);
 	for (int64_t b = 0; b < 4; b++)
 		for (int64_t t = 0; t < c.L; t++)
@@ -152,8 +179,9 @@ static void check_inference(model_config c)
 	}
 	loss /= 4;
 	ok(n == 4 && fabs(loss - train_loss) < 1e-5 * fabs(train_loss),
-		"%s: recommendation vectors give the training loss (%.7f, %.7f)",
-		c.arch == ARCH_SEED ? "seed" : "tt", loss, train_loss);
+		"%s%s: recommendation vectors give the training loss (%.7f, %.7f)",
+		c.arch == ARCH_SEED ? "seed" : "tt", model_has_features(&c) ? " with features" : "",
+		loss, train_loss);
 	batch_free(&bt);
 	model_free(m);
 }
@@ -272,8 +300,29 @@ int main(void)
 	check_loss("binary cross-entropy", tt, LOSS_BCE, 3);
 	check_loss("in-batch softmax with log-Q", tt, LOSS_INBATCH, 0);
 	check_loss("seed tower, sampled softmax", seed, LOSS_SAMPLED, 5);
+	model_config feat = tt;
+	feat.genres = 3;
+	feat.year_buckets = FEATURE_YEAR_BUCKETS;
+	feat.title_buckets = 11;
+	feat.title_seed = 5;
+	feat.id_dropout = 0.3f;
+	check("tt tower with item features", feat);
+	check_loss("item features, sampled softmax", feat, LOSS_SAMPLED, 4);
+	feat.item_mlp = 1;
+	check("tt tower with item features and item MLP", feat);
+	feat.item_mlp = 0;
+	feat.genres = 0;
+	check("item features without genres", feat);
+	model_config seedf = seed;
+	seedf.genres = 3;
+	seedf.title_buckets = 7;
+	seedf.id_dropout = 0.5f;
+	check("seed tower with item features", seedf);
 	check_inference(seed);
 	check_inference(tt);
+	feat.genres = 3;
+	feat.id_dropout = 0; /* training drops only the unseen item's id, as inference does */
+	check_inference(feat);
 	check_item_chunks();
 	check_touched_rows();
 	return done();

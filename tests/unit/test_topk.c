@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "baseline.h"
 #include "embed_stream.h"
 #include "metrics.h"
 #include "prep.h"
@@ -245,6 +246,43 @@ static void test_pop(void)
 		!mark[2], "pop_recommend skips seen, pads, clears marks");
 }
 
+static void test_rank_candidates(void)
+{
+	int32_t items[] = { 4, 1, 3, 0 }, out[4], again[4];
+	double score[] = { 0.5, 0.9, 0.5, 0.1 };
+	uint8_t exclude[5] = { 0, 0, 0, 1, 0 };
+	int n = rank_candidates(items, 4, score, 1, 7, exclude, 4, out);
+	ok(n == 3 && out[0] == 1 && out[1] == 4 && out[2] == 0 && out[3] == -1,
+		"rank_candidates: by score, excluded skipped, padded");
+	/* all equal: an order drawn from (seed, user), the same every time */
+	exclude[3] = 0;
+	rank_candidates(items, 4, NULL, 1, 7, exclude, 4, out);
+	rank_candidates(items, 4, NULL, 1, 7, exclude, 4, again);
+	int same = memcmp(out, again, sizeof out) == 0, differs = 0, sum = 0;
+	for (int k = 0; k < 4; k++)
+		sum += out[k];
+	for (int64_t u = 0; u < 20; u++) {
+		rank_candidates(items, 4, NULL, 1, u, exclude, 4, again);
+		differs |= memcmp(out, again, sizeof out) != 0;
+	}
+	ok(same && differs && sum == 8, "rank_candidates: ties by (seed, user), reproducibly");
+}
+
+static void test_genre_match(void)
+{
+	/* items: {0}, {0,1}, {1}, {} over 2 genres */
+	uint8_t genres[] = { 1, 0, 1, 1, 0, 1, 0, 0 };
+	prep p = { .n_items = 4, .n_genres = 2, .genres = genres };
+	int32_t hist[] = { 0, 1 };
+	double prof[2];
+	genre_profile(&p, hist, 2, prof);
+	ok(prof[0] == 2 && prof[1] == 1, "genre_profile: the history's histogram");
+	ok(fabs(genre_match(&p, prof, 0) - 2 / sqrt(5)) < 1e-12 &&
+		fabs(genre_match(&p, prof, 1) - 3 / sqrt(10)) < 1e-12 &&
+		fabs(genre_match(&p, prof, 2) - 1 / sqrt(5)) < 1e-12 &&
+		genre_match(&p, prof, 3) == 0, "genre_match: cosine, 0 without genres");
+}
+
 /* ---- the CLI fixture ---- */
 
 static int write_file(const char *dir, const char *name,
@@ -406,5 +444,7 @@ int main(int argc, char **argv)
 	test_errors();
 	test_metrics();
 	test_pop();
+	test_rank_candidates();
+	test_genre_match();
 	return done();
 }
