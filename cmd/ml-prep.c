@@ -156,7 +156,7 @@ int main(int argc, char **argv)
 	int format = RF_AUTO, skip_bad = 0, stats = 0, level = 1, c;
 	char minr[64] = "";
 
-	cli_init(argv[0]);
+	cli_init(argv);
 	while ((c = getopt_long(argc, argv, "f:o:l:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f':

@@ -247,7 +247,7 @@ static void write_users(model *m, const prep *ids, const prep *p, tts_writer *w)
 int main(int argc, char **argv)
 {
 	char err[512];
-	cli_init(argv[0]);
+	cli_init(argv);
 	parse_options(argc, argv);
 	openblas_set_num_threads(opt.threads);
 	prep ids, p;

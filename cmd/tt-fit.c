@@ -462,7 +462,7 @@ int main(int argc, char **argv)
 	char err[512];
 	trainer t;
 	memset(&t, 0, sizeof t);
-	cli_init(argv[0]);
+	cli_init(argv);
 	if (dist_init(&argc, &argv))
 		die("started by mpirun, but built without MPI: build with make MPI=1");
 	parse_options(argc, argv);

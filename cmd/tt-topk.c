@@ -441,7 +441,7 @@ int main(int argc, char **argv)
 	};
 	options opt = { .k = 10, .shards = 1 };
 	int k_given = 0, c;
-	cli_init(argv[0]);
+	cli_init(argv);
 	opt.threads = default_threads();
 	while ((c = getopt_long(argc, argv, "k:o:h", longopts, NULL)) != -1) {
 		switch (c) {

@@ -17,7 +17,8 @@
 
 extern const char *progname;
 
-void cli_init(const char *argv0);
+/* Sets progname, and argv[0] to it for getopt's messages. */
+void cli_init(char **argv);
 /* "prog: message" to stderr, then exit(1). */
 void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 /* The same with ": strerror(errno)" appended. */
