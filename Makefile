@@ -31,7 +31,9 @@ MPI_CFLAGS := $(shell mpicc --showme:compile 2>/dev/null)
 MPI_LIBS := $(shell mpicc --showme:link 2>/dev/null)
 endif
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SANFLAGS) $(PKG_CFLAGS) -Ilib -pthread -MMD -MP
-LDLIBS = $(PKG_LIBS) -lcsv -lm -pthread
+# --as-needed: a program that calls no BLAS does not load OpenBLAS, whose
+# start-up reserves memory and threads (lib/blas.h)
+LDLIBS = -Wl,--as-needed $(PKG_LIBS) -lcsv -lm -pthread
 
 OBJDIR = build/$(MODE)
 LIB_SRC = $(wildcard lib/*.c)

@@ -4,14 +4,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include "batch.h"
+#include "blas.h"
 #include "cli.h"
 #include "embed_stream.h"
 #include "evaluate.h"
 #include "model.h"
 #include "prep.h"
 #include "tts.h"
-
-void openblas_set_num_threads(int);
 
 static const char usage_text[] =
 "usage: tt-embed [options] MODEL > items.tts\n"
@@ -249,7 +248,8 @@ int main(int argc, char **argv)
 	char err[512];
 	cli_init(argv);
 	parse_options(argc, argv);
-	openblas_set_num_threads(opt.threads);
+	if (blas_start(opt.threads) != 0)
+		die_oom("BLAS's buffers", blas_buffer_bytes(opt.threads));
 	prep ids, p;
 	model *m = load_model(&ids);
 	tts_reader *r = NULL;

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "batch.h"
+#include "blas.h"
 #include "cli.h"
 #include "dist.h"
 #include "evaluate.h"
@@ -14,8 +15,6 @@
 #include "model.h"
 #include "prep.h"
 #include "tts.h"
-
-void openblas_set_num_threads(int);
 
 static const char usage_text[] =
 "usage: tt-fit [options] [FILE] > model.bin\n"
@@ -466,7 +465,8 @@ int main(int argc, char **argv)
 	if (dist_init(&argc, &argv))
 		die("started by mpirun, but built without MPI: build with make MPI=1");
 	parse_options(argc, argv);
-	openblas_set_num_threads(opt.threads);
+	if (blas_start(opt.threads) != 0)
+		die_oom("BLAS's buffers", blas_buffer_bytes(opt.threads));
 
 	FILE *in = dist_input(lead() ? input_open(opt.input) : NULL);
 	if (!in)

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "blas.h"
 #include "cli.h"
 #include "embed_stream.h"
 #include "topk.h"
@@ -496,6 +497,8 @@ int main(int argc, char **argv)
 	} else {
 		if (argc < 1 || argc > 2)
 			usage_error("expected ITEMS.tts and at most one USERS.tts");
+		if (blas_start(opt.threads) != 0)
+			die_oom("BLAS's buffers", blas_buffer_bytes(opt.threads));
 		search(&opt, argv[0], argc > 1 ? argv[1] : NULL);
 	}
 	stdout_close();

@@ -68,13 +68,28 @@ static void vmessage(const char *fmt, va_list ap, int errnum)
 	fputc('\n', stderr);
 }
 
+/* Not exit(): a library's exit handler may wait for a thread that a
+ * shortage of memory keeps from ever finishing (OpenBLAS's does). */
+static __attribute__((noreturn)) void fatal_exit(void)
+{
+	fflush(NULL);
+	remove_pending();
+	_exit(1);
+}
+
 void die(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
 	vmessage(fmt, ap, 0);
 	va_end(ap);
-	exit(1);
+	fatal_exit();
+}
+
+void die_oom(const char *what, size_t bytes)
+{
+	fprintf(stderr, "%s: out of memory for %s (%.1f MB)\n", progname, what, bytes / 1e6);
+	fatal_exit();
 }
 
 void die_errno(const char *fmt, ...)
@@ -84,7 +99,7 @@ void die_errno(const char *fmt, ...)
 	va_start(ap, fmt);
 	vmessage(fmt, ap, e);
 	va_end(ap);
-	exit(1);
+	fatal_exit();
 }
 
 void warnx_(const char *fmt, ...)

@@ -91,6 +91,25 @@ test_expect_success 'standard output closed and used: a write error, exit 1' '
 	test_grep "^tt-topk: standard output: write failed" err
 '
 
+# ---- memory limits: an error or a result, never a hang ----
+# (timeout: an old build hangs here; 124 or 137 is its failure)
+
+test_expect_success 'tt-batch under ulimit -v 60000 needs no BLAS: it runs' '
+	tt-batch --history 10 --batch 16 prep.tts >want.tts &&
+	(ulimit -v 60000; exec timeout -k 5 60 tt-batch --history 10 --batch 16 -o got.tts prep.tts) &&
+	cmp want.tts got.tts
+'
+
+test_expect_success 'tt-fit, tt-embed, tt-topk under ulimit -v 100000: out of memory, named, exit 1' '
+	(ulimit -v 100000; exec timeout -k 5 60 tt-fit -t 1 --max-steps 2 -o m.bin prep.tts) 2>err;
+	test $? = 1 && test_grep "^tt-fit: out of memory for BLAS.s buffers \([0-9.]+ MB\)" err &&
+	! test -e m.bin &&
+	(ulimit -v 100000; exec timeout -k 5 60 tt-embed -t 1 --users model.bin prep.tts) >/dev/null 2>err;
+	test $? = 1 && test_grep "^tt-embed: out of memory for BLAS.s buffers" err &&
+	(ulimit -v 100000; exec timeout -k 5 60 tt-topk --threads 1 items.tts users.tts) >/dev/null 2>err;
+	test $? = 1 && test_grep "^tt-topk: out of memory for BLAS.s buffers" err
+'
+
 # ---- messages ----
 
 test_expect_success 'getopt messages name the program, not its path' '
