@@ -158,7 +158,7 @@ static void parse_options(int argc, char **argv)
 		case O_DROPOUT: opt.cfg.dropout = (float)parse_double("--dropout", optarg, 0, 0.95); break;
 		case O_ITEM_MLP: opt.cfg.item_mlp = 1; break;
 		case O_NO_POS: opt.cfg.positions = 0; break;
-		case 'e': opt.epochs = (int)parse_int("--epochs", optarg, 0, 1000000); opt.epochs_set = 1; break;
+		case 'e': opt.epochs = (int)parse_int("--epochs", optarg, 1, 1000000); opt.epochs_set = 1; break;
 		case 'b': opt.batch = (int)parse_int("--batch", optarg, 1, 1 << 20); opt.batch_set = 1; break;
 		case O_LR: opt.lr = parse_double("--lr", optarg, 0, 10); opt.lr_set = 1; break;
 		case O_WD: opt.weight_decay = parse_double("--weight-decay", optarg, 0, 10); break;
@@ -203,6 +203,8 @@ static void parse_options(int argc, char **argv)
 			opt.threads = 1;
 	}
 	opt.input = optind < argc ? argv[optind] : NULL;
+	if (opt.cfg.E % opt.cfg.NH)
+		usage_error("--dim %d is not a multiple of --heads %d", opt.cfg.E, opt.cfg.NH);
 	if (opt.cfg.arch == ARCH_SEED) {
 		/* the seed's recipe, unless asked otherwise */
 		if (!opt.hidden_set) opt.cfg.F = 128;

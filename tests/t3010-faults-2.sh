@@ -119,4 +119,20 @@ test_expect_success 'getopt messages name the program, not its path' '
 	test_grep "^tt-topk: unrecognized option" err
 '
 
+test_expect_success 'tt-fit --epochs 0 and --heads 3 --dim 64 are usage errors' '
+	tt-fit --epochs 0 -o e.bin prep.tts 2>err; test $? = 2 &&
+	test_grep "^tt-fit: --epochs: 0 is out of range" err && ! test -e e.bin &&
+	tt-fit --heads 3 --dim 64 prep.tts >/dev/null 2>err; test $? = 2 &&
+	test_grep "^tt-fit: --dim 64 is not a multiple of --heads 3" err
+'
+
+# ---- sizes from the data, not from what was asked ----
+
+test_expect_success 'tt-topk -k 1048576 over 150 items: k is clamped to 150' '
+	(ulimit -v 800000; exec timeout -k 5 60 tt-topk -k 1048576 --keep-seen --format tts \
+		-o all.tts items.tts users.tts) &&
+	tt-dump all.tts >dump.txt &&
+	test_grep "^    k=150$" dump.txt
+'
+
 test_done
