@@ -170,7 +170,7 @@ int main(int argc, char **argv)
 	int seeded = 0;
 	o.cold_seed = 1;
 
-	cli_init(argv[0]);
+	cli_init(argv);
 	while ((c = getopt_long(argc, argv, "f:o:l:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f':

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "batch.h"
+#include "blas.h"
 #include "cli.h"
 #include "embed_stream.h"
 #include "evaluate.h"
@@ -11,8 +12,6 @@
 #include "prep.h"
 #include "side.h"
 #include "tts.h"
-
-void openblas_set_num_threads(int);
 
 static const char usage_text[] =
 "usage: tt-embed [options] MODEL > items.tts\n"
@@ -319,9 +318,10 @@ static void write_users(model *m, const prep *ids, const prep *p, tts_writer *w)
 int main(int argc, char **argv)
 {
 	char err[512];
-	cli_init(argv[0]);
+	cli_init(argv);
 	parse_options(argc, argv);
-	openblas_set_num_threads(opt.threads);
+	if (blas_start(opt.threads) != 0)
+		die_oom("BLAS's buffers", blas_buffer_bytes(opt.threads));
 	prep ids, p;
 	model *m = load_model(&ids);
 	tts_reader *r = NULL;

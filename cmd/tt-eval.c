@@ -306,7 +306,7 @@ int main(int argc, char **argv)
 	};
 	options opt = { .ks = { 10, 20 }, .nks = 2, .seed = 1 };
 	int c;
-	cli_init(argv[0]);
+	cli_init(argv);
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_K:

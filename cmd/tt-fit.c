@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "batch.h"
+#include "blas.h"
 #include "cli.h"
 #include "dist.h"
 #include "evaluate.h"
@@ -14,8 +15,6 @@
 #include "model.h"
 #include "prep.h"
 #include "tts.h"
-
-void openblas_set_num_threads(int);
 
 #define LOSS_AUTO -1          /* softmax or sampled by the catalogue: choose_loss() */
 #define SHARED_NEGATIVES 3000 /* sampled: negatives shared by a batch */
@@ -176,7 +175,7 @@ static void parse_options(int argc, char **argv)
 		case O_NO_POS: opt.cfg.positions = 0; break;
 		case O_NO_FEATURES: opt.no_features = 1; break;
 		case O_ID_DROPOUT: opt.id_dropout = (float)parse_double("--id-dropout", optarg, 0, 1); break;
-		case 'e': opt.epochs = (int)parse_int("--epochs", optarg, 0, 1000000); opt.epochs_set = 1; break;
+		case 'e': opt.epochs = (int)parse_int("--epochs", optarg, 1, 1000000); opt.epochs_set = 1; break;
 		case 'b': opt.batch = (int)parse_int("--batch", optarg, 1, 1 << 20); opt.batch_set = 1; break;
 		case O_LR: opt.lr = parse_double("--lr", optarg, 0, 10); opt.lr_set = 1; break;
 		case O_WD: opt.weight_decay = parse_double("--weight-decay", optarg, 0, 10); break;
@@ -223,6 +222,8 @@ static void parse_options(int argc, char **argv)
 			opt.threads = 1;
 	}
 	opt.input = optind < argc ? argv[optind] : NULL;
+	if (opt.cfg.E % opt.cfg.NH)
+		usage_error("--dim %d is not a multiple of --heads %d", opt.cfg.E, opt.cfg.NH);
 	if (opt.cfg.arch == ARCH_SEED) {
 		/* the seed's recipe, unless asked otherwise */
 		if (!opt.hidden_set) opt.cfg.F = 128;
@@ -543,11 +544,12 @@ int main(int argc, char **argv)
 	char err[512];
 	trainer t;
 	memset(&t, 0, sizeof t);
-	cli_init(argv[0]);
+	cli_init(argv);
 	if (dist_init(&argc, &argv))
 		die("started by mpirun, but built without MPI: build with make MPI=1");
 	parse_options(argc, argv);
-	openblas_set_num_threads(opt.threads);
+	if (blas_start(opt.threads) != 0)
+		die_oom("BLAS's buffers", blas_buffer_bytes(opt.threads));
 
 	FILE *in = dist_input(lead() ? input_open(opt.input) : NULL);
 	if (!in)

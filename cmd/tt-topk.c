@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "blas.h"
 #include "cli.h"
 #include "embed_stream.h"
 #include "topk.h"
@@ -265,6 +266,8 @@ static void search(const options *opt, const char *items_path,
 {
 	embed_items it;
 	load_items(items_path, &it);
+	/* a user can get at most every item: a larger K would only pad */
+	int k = opt->k < it.n ? opt->k : (int)it.n;
 	exclusions ex = { 0 };
 	if (opt->exclude)
 		read_exclusions(opt->exclude, &it, &ex);
@@ -283,21 +286,21 @@ static void search(const options *opt, const char *items_path,
 			it.dim, uname, er.dim);
 	int64_t begin = it.n * opt->shard / opt->shards;
 	int64_t end = it.n * (opt->shard + 1) / opt->shards;
-	topk_workspace *ws = topk_workspace_new(opt->k, opt->threads);
+	topk_workspace *ws = topk_workspace_new(k, opt->threads);
 	if (!ws)
 		die("out of memory");
 	sink s;
-	sink_open(&s, opt, &it, opt->k, er.at);
+	sink_open(&s, opt, &it, k, er.at);
 	embed_group g = { 0 };
 	recs_group rg = { 0 };
 	excl_lists el = { 0 };
 	int rc;
 	while ((rc = embed_read_group(&er, &g)) == 1) {
 		const int64_t *off = build_exclusions(&el, &g, &ex, opt->keep_seen);
-		if (recs_group_reserve(&rg, g.n, opt->k) < 0)
+		if (recs_group_reserve(&rg, g.n, k) < 0)
 			die("out of memory");
 		if (topk_search_range(g.vectors, g.n, it.vectors, begin, end, it.dim,
-			opt->k, off, el.items, rg.items, rg.scores, ws) < 0)
+			k, off, el.items, rg.items, rg.scores, ws) < 0)
 			die("%s", topk_error(ws));
 		memcpy(rg.users, g.index, g.n * sizeof *rg.users);
 		memcpy(rg.user_ids, g.ids, g.n * sizeof *rg.user_ids);
@@ -441,7 +444,7 @@ int main(int argc, char **argv)
 	};
 	options opt = { .k = 10, .shards = 1 };
 	int k_given = 0, c;
-	cli_init(argv[0]);
+	cli_init(argv);
 	opt.threads = default_threads();
 	while ((c = getopt_long(argc, argv, "k:o:h", longopts, NULL)) != -1) {
 		switch (c) {
@@ -496,6 +499,8 @@ int main(int argc, char **argv)
 	} else {
 		if (argc < 1 || argc > 2)
 			usage_error("expected ITEMS.tts and at most one USERS.tts");
+		if (blas_start(opt.threads) != 0)
+			die_oom("BLAS's buffers", blas_buffer_bytes(opt.threads));
 		search(&opt, argv[0], argc > 1 ? argv[1] : NULL);
 	}
 	stdout_close();

@@ -234,19 +234,6 @@ void attention_query_forward(float *out, float *scratch, const float *q, const f
 	}
 }
 
-uint64_t rng_next(uint64_t *state)
-{
-	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-double rng_uniform(uint64_t *state)
-{
-	return (rng_next(state) >> 11) * 0x1.0p-53;
-}
-
 void dropout_forward(float *out, uint8_t *mask, const float *inp, float p,
 	uint64_t *rng, size_t n)
 {

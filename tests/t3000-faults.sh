@@ -173,7 +173,7 @@ test_expect_success '-o with the disk full (ulimit -f): error, previous file int
 
 test_expect_success '-o into a missing directory: a clear error' '
 	test_must_fail tt-fit $SMALL --max-steps 1 -o nodir/m.bin big.tts 2>err &&
-	test_grep "nodir/m.bin: cannot create a temporary file" err
+	test_grep "^tt-fit: nodir/m.bin: cannot create a file in nodir: No such file" err
 '
 
 # ---- closed pipe ----
