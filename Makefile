@@ -64,7 +64,10 @@ LDLIBS = -Wl,--as-needed $(PKG_LIBS) -lcsv -lm -pthread
 OBJDIR = build/$(MODE)
 LIB_SRC = $(wildcard lib/*.c)
 LIB_OBJ = $(LIB_SRC:lib/%.c=$(OBJDIR)/lib/%.o)
-CMD_SRC = $(wildcard cmd/*.c)
+# cmd/cli.c: what the programs share (messages, exits, output files), kept
+# out of libtt.a, which returns errors and leaves exiting to its callers.
+CLI_OBJ = $(OBJDIR)/cmd/cli.o
+CMD_SRC = $(filter-out cmd/cli.c,$(wildcard cmd/*.c))
 PROGRAMS = $(CMD_SRC:cmd/%.c=bin/%)
 UNIT_SRC = $(wildcard tests/unit/*.c)
 UNIT_TESTS = $(UNIT_SRC:tests/unit/%.c=$(OBJDIR)/tests/%)
@@ -98,8 +101,8 @@ $(LIBTT): $(LIB_OBJ)
 lib/libtt.a: $(LIBTT)
 	cp $< $@
 
-bin/%: $(OBJDIR)/cmd/%.o $(LIBTT) bin/.mode
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBTT) $(LDLIBS)
+bin/%: $(OBJDIR)/cmd/%.o $(CLI_OBJ) $(LIBTT) bin/.mode
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(CLI_OBJ) $(LIBTT) $(LDLIBS)
 
 # MPI=1: tt-fit links the MPI build of lib/dist.c before libtt.a's
 # single-process one, which the linker then leaves out.
@@ -108,8 +111,8 @@ $(OBJDIR)/mpi/dist.o: lib/dist.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(MPI_CFLAGS) -DTT_MPI -c -o $@ $<
 
-bin/tt-fit: $(OBJDIR)/cmd/tt-fit.o $(OBJDIR)/mpi/dist.o $(LIBTT) bin/.mode
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(OBJDIR)/mpi/dist.o $(LIBTT) $(LDLIBS) $(MPI_LIBS)
+bin/tt-fit: $(OBJDIR)/cmd/tt-fit.o $(CLI_OBJ) $(OBJDIR)/mpi/dist.o $(LIBTT) bin/.mode
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(CLI_OBJ) $(OBJDIR)/mpi/dist.o $(LIBTT) $(LDLIBS) $(MPI_LIBS)
 endif
 
 $(OBJDIR)/tests/%: $(OBJDIR)/tests/unit/%.o $(LIBTT)

@@ -1,4 +1,4 @@
-/* cli.c - messages, numbers, atomic output files and progress for cmd/. */
+/* cli.c - messages, numbers, atomic output files and progress for the programs. */
 #define _POSIX_C_SOURCE 200809L
 #include "cli.h"
 

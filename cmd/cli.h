@@ -1,6 +1,7 @@
 /*
  * cli.h - what every tt program does the same way: messages, numbers,
- * output files, progress.  Only programs (cmd/) use this; it may exit.
+ * output files, progress.  The programs link it; libtt.a does not hold it,
+ * because this may print and exit.
  */
 #ifndef CLI_H
 #define CLI_H
