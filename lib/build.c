@@ -4,6 +4,8 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include "big_alloc.h"
+#include "error.h"
 #include "layers.h" /* rng_next, rng_uniform */
 
 /*

@@ -1,6 +1,6 @@
 /*
- * ratings.h - interaction files in: reading (plain, zstd or gzip) and
- * parsing the MovieLens formats into one growable array of rows.
+ * ratings.h - interaction files in: parsing the MovieLens formats into
+ * one growable array of rows (files plain or compressed, instream.h).
  *
  * Formats, one interaction per line (seq: one or more):
  *	dat  UserID::MovieID::Rating::Timestamp       (ML-1M, ML-10M)
@@ -19,14 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <sys/types.h>
 
 enum rating_format { RF_AUTO = 0, RF_DAT, RF_TSV, RF_CSV, RF_SEQ };
-
-/* A one-line reason into err (when it is not NULL); returns -1, so that
- * library code can say `return errorf(err, errlen, "...", ...);`. */
-int errorf(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
 
 const char *rating_format_name(int format);  /* "dat", ...; "auto" */
 int rating_format_parse(const char *name);   /* -1 if unknown */
@@ -46,27 +40,6 @@ typedef struct {
 } rating_array;
 
 void rating_array_free(rating_array *a);
-
-/* malloc(n) for big arrays (rows, columns): aligned and marked for
- * transparent huge pages, because touching fresh memory 4 KiB page by
- * page is what big arrays cost most.  Free with free(). */
-void *big_alloc(size_t n);
-
-/* ---- decompressing input: plain, zstd (28 b5 2f fd) or gzip (1f 8b) ---- */
-
-typedef struct instream instream;
-
-/* Reads f (not closed by the library) from its current position; the
- * compression is detected from the first bytes.  gzip runs `gzip -dc` as
- * a child process. */
-instream *instream_open(FILE *f, char *err, size_t errlen);
-/* Up to n decompressed bytes into buf: the count, 0 at the end, -1 on
- * error. */
-ssize_t instream_read(instream *s, void *buf, size_t n, char *err, size_t errlen);
-/* Frees s; for gzip waits for the child and reports its failure. */
-int instream_close(instream *s, char *err, size_t errlen);
-/* The whole (decompressed) input in one malloc'd NUL-terminated block. */
-char *instream_slurp(FILE *f, size_t *len, char *err, size_t errlen);
 
 /* ---- parsing ---- */
 

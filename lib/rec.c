@@ -6,7 +6,7 @@
 #include <string.h>
 #include "batch.h"
 #include "prep.h"
-#include "ratings.h"
+#include "error.h"
 
 int rec_open(recommender *r, tts_reader *in, int max_k, char *err, size_t errlen)
 {

@@ -5,7 +5,8 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include "ratings.h"
+#include "error.h"
+#include "instream.h"
 
 
 int utf8_valid(const char *buf, size_t n)
