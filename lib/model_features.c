@@ -407,7 +407,7 @@ int features_parse(const char *meta, model_config *c, char *err, size_t errlen)
 {
 	long long g, y, t, s, from, step;
 	char buf[64];
-	if (meta_long(meta, "genres", 0, 4096, &g, err, errlen) ||
+	if (meta_long(meta, "genres", 0, GENRES_MAX, &g, err, errlen) ||
 	    meta_long(meta, "year_buckets", 0, 4096, &y, err, errlen) ||
 	    meta_long(meta, "title_buckets", 0, 1 << 24, &t, err, errlen) ||
 	    meta_long(meta, "title_seed", 0, UINT32_MAX, &s, err, errlen) ||

@@ -243,9 +243,9 @@ int prep_read_body(tts_reader *r, const char *meta, prep *p, char *err, size_t e
 				goto fail;
 		} else if (strcmp(h.name, "genres") == 0) {
 			if (h.dtype != TTS_U8 || h.rank != 2 || (int64_t)h.dims[0] != p->n_items ||
-			    h.dims[1] > 4096) {
-				snprintf(err, errlen, "record genres: expected u8 (%lld,G), G <= 4096",
-					(long long)p->n_items);
+			    h.dims[1] > GENRES_MAX) {
+				snprintf(err, errlen, "record genres: expected u8 (%lld,G), G <= %d",
+					(long long)p->n_items, GENRES_MAX);
 				goto fail;
 			}
 			if (p->n_genres && (uint64_t)p->n_genres != h.dims[1]) {

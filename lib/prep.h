@@ -11,6 +11,10 @@
 #include <stdint.h>
 #include "tts.h"
 
+/* The most genres a data set may have: what ml-prep writes, and every
+ * reader of a genres record or a model's genres= takes. */
+#define GENRES_MAX 4096
+
 typedef struct {
 	int64_t n_users;     /* U */
 	int64_t n_items;     /* N */
@@ -30,7 +34,7 @@ typedef struct {
 	uint8_t *cold;       /* (N) */
 	/* Side data, each NULL when absent. */
 	char **titles;       /* (N) UTF-8 titles */
-	int32_t n_genres;    /* G */
+	int32_t n_genres;    /* G, at most GENRES_MAX */
 	char **genre_names;  /* (G) */
 	uint8_t *genres;     /* (N, G) multi-hot */
 	int32_t *year;       /* (N), 0 = unknown */

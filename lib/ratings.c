@@ -162,6 +162,7 @@ struct ratings_parser {
 	int csv_ready;
 	int header_done;
 	int col_user, col_item, col_rating, col_time, ncols;
+	const char *col_twice; /* a column taken that the header names twice */
 	int fieldno;
 	rating_row row;
 	char row_err[256];
@@ -212,6 +213,13 @@ static const char *shown(const char *s, size_t n, char *buf, size_t len)
 		if ((unsigned char)buf[i] < ' ')
 			buf[i] = '?';
 	return buf;
+}
+
+static int line_too_long(ratings_parser *p, int64_t line)
+{
+	snprintf(p->err, sizeof p->err, "%s:%lld: line longer than %zu bytes",
+		p->name, (long long)line, RATINGS_MAX_LINE);
+	return -1;
 }
 
 /* A bad line: fail, or count it with --skip-bad.  Returns -1 to stop. */
@@ -380,6 +388,18 @@ static int csv_col_matches(const char *want, const char *dflt, const void *s, si
 	return strlen(name) == n && memcmp(name, s, n) == 0;
 }
 
+/* Header field i, the column *col is named want (dflt when NULL)?  Named
+ * twice, which one to take is anyone's guess: an error (csv_line). */
+static void header_column(ratings_parser *p, int *col, const char *want,
+	const char *dflt, const void *s, size_t n, int i)
+{
+	if (!csv_col_matches(want, dflt, s, n))
+		return;
+	if (*col >= 0 && !p->col_twice)
+		p->col_twice = want ? want : dflt;
+	*col = i;
+}
+
 static void csv_on_field(void *s, size_t n, void *data)
 {
 	ratings_parser *p = data;
@@ -388,14 +408,10 @@ static void csv_on_field(void *s, size_t n, void *data)
 	if (!s)
 		n = 0;
 	if (!p->header_done) {
-		if (csv_col_matches(p->cols.user, "userId", s, n))
-			p->col_user = i;
-		if (csv_col_matches(p->cols.item, "movieId", s, n))
-			p->col_item = i;
-		if (csv_col_matches(p->cols.rating, "rating", s, n))
-			p->col_rating = i;
-		if (csv_col_matches(p->cols.time, "timestamp", s, n))
-			p->col_time = i;
+		header_column(p, &p->col_user, p->cols.user, "userId", s, n, i);
+		header_column(p, &p->col_item, p->cols.item, "movieId", s, n, i);
+		header_column(p, &p->col_rating, p->cols.rating, "rating", s, n, i);
+		header_column(p, &p->col_time, p->cols.time, "timestamp", s, n, i);
 		return;
 	}
 	if (p->row_bad)
@@ -466,7 +482,13 @@ static int csv_line(ratings_parser *p, const char *s, size_t n)
 	if (!was_header) {
 		if (!p->header_done)
 			return 0;
+		char twice[300];
 		const char *m = csv_missing(p);
+		if (!m && p->col_twice) {
+			snprintf(twice, sizeof twice, "column '%s' twice in the header",
+				p->col_twice);
+			m = twice;
+		}
 		if (m) {
 			snprintf(p->err, sizeof p->err, "%s:%lld: %s", p->name,
 				(long long)p->line, m);
@@ -492,6 +514,8 @@ static int one_line(ratings_parser *p, const char *s, size_t n)
 	field f[MAX_FIELDS];
 	int k;
 	p->line++;
+	if (n > RATINGS_MAX_LINE)
+		return line_too_long(p, p->line);
 	if (n > 0 && s[n - 1] == '\r')
 		n--;
 	if (p->line == 1 && n >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0)
@@ -614,6 +638,7 @@ int ratings_begin(ratings_parser *p, const char *name)
 	p->ncarry = 0;
 	p->header_done = 0;
 	p->col_user = p->col_item = p->col_rating = p->col_time = -1;
+	p->col_twice = NULL;
 	p->fieldno = 0;
 	p->file_rating = p->file_time = 1;
 	if (p->csv_ready)
@@ -631,6 +656,8 @@ static int carry_append(ratings_parser *p, const char *s, size_t n)
 {
 	if (n == 0)
 		return 0;
+	if (n > RATINGS_MAX_LINE - p->ncarry)
+		return line_too_long(p, p->line + 1);
 	if (p->ncarry + n > p->capcarry) {
 		size_t c = p->capcarry ? p->capcarry : 4096;
 		while (c < p->ncarry + n)

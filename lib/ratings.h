@@ -22,6 +22,12 @@
 
 enum rating_format { RF_AUTO = 0, RF_DAT, RF_TSV, RF_CSV, RF_SEQ };
 
+/* The longest line taken, in bytes.  A seq line holds a user's whole
+ * history (thousands of items are some tens of KB); a file with no
+ * newline, or no text at all, is refused at its first line instead of
+ * filling memory. */
+#define RATINGS_MAX_LINE ((size_t)64 << 20)
+
 const char *rating_format_name(int format);  /* "dat", ...; "auto" */
 int rating_format_parse(const char *name);   /* -1 if unknown */
 

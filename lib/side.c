@@ -137,11 +137,15 @@ int32_t title_year(const char *t, size_t *stem)
 	return y;
 }
 
+/* The index of genre g, new ones numbered in order of appearance; -1 out
+ * of memory, -2 when g would be genre GENRES_MAX + 1. */
 static int genre_index(item_side *s, const char *g)
 {
 	for (int32_t i = 0; i < s->n_genres; i++)
 		if (strcmp(s->genre_names[i], g) == 0)
 			return i;
+	if (s->n_genres == GENRES_MAX)
+		return -2;
 	char **names = realloc(s->genre_names, (s->n_genres + 1) * sizeof *names);
 	if (!names)
 		return -1;
@@ -157,11 +161,12 @@ typedef struct {
 	char **titles;
 	char **glist; /* genre strings, parsed once G is known */
 	int32_t *year;
+	int64_t *line; /* where each was read, for messages */
 } movie_rows;
 
 /* year 0: the title's "(1995)", if any. */
-static int movie_add(movie_rows *m, int64_t id, const char *title, const char *genres,
-	int32_t year)
+static int movie_add(movie_rows *m, int64_t line, int64_t id, const char *title,
+	const char *genres, int32_t year)
 {
 	if (m->n == m->cap) {
 		int64_t c = m->cap ? 2 * m->cap : 1024;
@@ -177,11 +182,15 @@ static int movie_add(movie_rows *m, int64_t id, const char *title, const char *g
 		int32_t *y = realloc(m->year, c * sizeof *y);
 		if (y)
 			m->year = y;
-		if (!ids || !t || !g || !y)
+		int64_t *l = realloc(m->line, c * sizeof *l);
+		if (l)
+			m->line = l;
+		if (!ids || !t || !g || !y || !l)
 			return -1;
 		m->cap = c;
 	}
 	m->ids[m->n] = id;
+	m->line[m->n] = line;
 	m->year[m->n] = year ? year : title_year(title, NULL);
 	m->titles[m->n] = strdup(title);
 	m->glist[m->n] = strdup(genres);
@@ -220,7 +229,7 @@ static void movie_csv_row(int ch, void *data)
 	if (c->row > 1 && !c->bad) {
 		if (c->nf != 3 || parse_id(c->f[0], &id) != 0)
 			c->bad = 2;
-		else if (movie_add(c->m, id, c->f[1], c->f[2], 0) != 0)
+		else if (movie_add(c->m, c->row, id, c->f[1], c->f[2], 0) != 0)
 			c->bad = 1;
 	}
 	for (int i = 0; i < 3 && i < c->nf; i++)
@@ -262,7 +271,7 @@ static int movies_dat(char *buf, size_t len, const char *name, movie_rows *m,
 		if (parse_id(f[0], &id) != 0)
 			return errorf(err, errlen, "%s:%lld: movie id '%.40s' is not "
 				"a non-negative integer", name, (long long)ln, f[0]);
-		if (movie_add(m, id, f[1], f[2], 0) != 0)
+		if (movie_add(m, ln, id, f[1], f[2], 0) != 0)
 			return errorf(err, errlen, "out of memory");
 	}
 	return 0;
@@ -329,10 +338,33 @@ static int items_100k(char *buf, size_t len, const char *name, movie_rows *m,
 					"%s%s", *genres ? "|" : "", item100k_genres[g]);
 		}
 		int32_t year = title_year(f[1], NULL);
-		if (movie_add(m, id, f[1], genres, year ? year : date_year(f[2])) != 0)
+		if (movie_add(m, ln, id, f[1], genres, year ? year : date_year(f[2])) != 0)
 			return errorf(err, errlen, "out of memory");
 	}
 	return 0;
+}
+
+/* Movie i's genres, "A|B|C" (any number): indexed, and flagged once
+ * s->genres is there.  0, or genre_index()'s -1 or -2. */
+static int movie_genres(item_side *s, int64_t i, const char *list)
+{
+	char *copy = strdup(list);
+	if (!copy)
+		return -1;
+	int rc = 0;
+	for (char *g = copy, *bar; g && rc == 0; g = bar ? bar + 1 : NULL) {
+		if ((bar = strchr(g, '|')))
+			*bar = '\0';
+		if (!*g || strcmp(g, "(no genres listed)") == 0)
+			continue;
+		int k = genre_index(s, g);
+		if (k < 0)
+			rc = k;
+		else if (s->genres)
+			s->genres[i * s->n_genres + k] = 1;
+	}
+	free(copy);
+	return rc;
 }
 
 int item_side_read(FILE *f, const char *name, item_side *s, char *err, size_t errlen)
@@ -353,28 +385,21 @@ int item_side_read(FILE *f, const char *name, item_side *s, char *err, size_t er
 	s->ids = m.ids, m.ids = NULL;
 	s->titles = m.titles, m.titles = NULL;
 	s->year = m.year, m.year = NULL;
-	for (int64_t i = 0; i < m.n; i++) {
-		char *copy = strdup(m.glist[i]), *g[64];
-		if (!copy)
-			goto oom;
-		int k = split(copy, "|", g, 64);
-		for (int j = 0; j < k && j < 64; j++)
-			if (*g[j] && strcmp(g[j], "(no genres listed)") != 0 &&
-			    genre_index(s, g[j]) < 0) {
-				free(copy);
-				goto oom;
+	/* twice: the genres' names and number, then each movie's flags */
+	for (int pass = 0; pass < 2; pass++) {
+		for (int64_t i = 0; i < m.n; i++) {
+			int g = movie_genres(s, i, m.glist[i]);
+			if (g == -2) {
+				errorf(err, errlen, "%s:%lld: more than %d distinct genres",
+					name, (long long)m.line[i], GENRES_MAX);
+				goto out;
 			}
-		free(copy);
-	}
-	s->genres = calloc((m.n ? m.n : 1) * (s->n_genres ? s->n_genres : 1), 1);
-	if (!s->genres)
-		goto oom;
-	for (int64_t i = 0; i < m.n; i++) {
-		char *g[64];
-		int k = split(m.glist[i], "|", g, 64);
-		for (int j = 0; j < k && j < 64; j++)
-			if (*g[j] && strcmp(g[j], "(no genres listed)") != 0)
-				s->genres[i * s->n_genres + genre_index(s, g[j])] = 1;
+			if (g < 0)
+				goto oom;
+		}
+		if (pass == 0 &&
+		    !(s->genres = calloc((m.n ? m.n : 1) * (s->n_genres ? s->n_genres : 1), 1)))
+			goto oom;
 	}
 	rc = 0;
 	goto out;
@@ -390,6 +415,7 @@ out:
 	free(m.titles);
 	free(m.ids);
 	free(m.year);
+	free(m.line);
 	free(buf);
 	if (rc != 0)
 		item_side_free(s);
