@@ -1,5 +1,6 @@
 /* embed_stream.c - embeddings and recs streams: groups of records. */
 #include "embed_stream.h"
+#include "ids.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -298,32 +299,6 @@ int embed_write_meta(tts_writer *w, int users, int dim, int64_t count,
 	return tts_write_meta(w, meta);
 }
 
-/* Titles as one text record: one line each, newlines inside made spaces. */
-static int write_titles(tts_writer *w, char *const *titles, int64_t n)
-{
-	uint64_t len = 0;
-	for (int64_t i = 0; i < n; i++)
-		len += (titles[i] ? strlen(titles[i]) : 0) + 1;
-	if (tts_write_begin(w, "titles", TTS_TEXT, 1, &len) < 0)
-		return -1;
-	for (int64_t i = 0; i < n; i++) {
-		const char *t = titles[i] ? titles[i] : "";
-		for (;;) {
-			size_t run = strcspn(t, "\n\r");
-			if (run && tts_write_data(w, t, run) < 0)
-				return -1;
-			if (!t[run])
-				break;
-			if (tts_write_data(w, " ", 1) < 0)
-				return -1;
-			t += run + 1;
-		}
-		if (tts_write_data(w, "\n", 1) < 0)
-			return -1;
-	}
-	return 0;
-}
-
 int embed_write_group(tts_writer *w, const embed_group *grp)
 {
 	uint64_t b = (uint64_t)grp->n, dims[2] = { b, (uint64_t)grp->dim };
@@ -331,7 +306,7 @@ int embed_write_group(tts_writer *w, const embed_group *grp)
 	    tts_write(w, "index", TTS_I32, 1, &b, grp->index) < 0 ||
 	    tts_write(w, "vectors", TTS_F32, 2, dims, grp->vectors) < 0)
 		return -1;
-	if (grp->titles && write_titles(w, grp->titles, grp->n) < 0)
+	if (grp->titles && titles_write(w, grp->titles, grp->n) < 0)
 		return -1;
 	if (grp->seen_offsets) {
 		uint64_t b1 = b + 1, s = (uint64_t)grp->seen_offsets[b];

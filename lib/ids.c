@@ -1,35 +1,9 @@
-/* ids.c - user_ids, item_ids and titles records. */
+/* ids.c - the text records that name items for people: titles, genre names. */
 #include "ids.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-int ids_write(tts_writer *w, const prep *p)
-{
-	uint64_t U = p->n_users, N = p->n_items;
-	if (tts_write(w, "user_ids", TTS_I64, 1, &U, p->user_ids) ||
-	    tts_write(w, "item_ids", TTS_I64, 1, &N, p->item_ids))
-		return -1;
-	if (!p->titles)
-		return 0;
-	size_t len = 1;
-	for (int64_t i = 0; i < p->n_items; i++)
-		len += strlen(p->titles[i]) + 1;
-	char *text = malloc(len), *q = text;
-	if (!text)
-		return -1;
-	for (int64_t i = 0; i < p->n_items; i++) {
-		size_t n = strlen(p->titles[i]);
-		memcpy(q, p->titles[i], n);
-		q[n] = '\n';
-		q += n + 1;
-	}
-	*q = '\0';
-	int rc = tts_write_text(w, "titles", text);
-	free(text);
-	return rc;
-}
 
 char **split_lines(const char *text, int64_t n)
 {
@@ -70,58 +44,27 @@ int genres_write(tts_writer *w, int64_t n_items, int32_t G, char *const *names,
 	return rc ? -1 : 0;
 }
 
-static int read_i64s(tts_reader *r, const tts_header *h, int64_t **out, int64_t n,
-	char *err, size_t errlen)
+int titles_write(tts_writer *w, char *const *titles, int64_t n)
 {
-	if (h->dtype != TTS_I64 || h->rank != 1 || (int64_t)h->dims[0] != n) {
-		snprintf(err, errlen, "record %s: expected i64 (%lld)", h->name, (long long)n);
+	uint64_t len = 0;
+	for (int64_t i = 0; i < n; i++)
+		len += (titles[i] ? strlen(titles[i]) : 0) + 1;
+	if (tts_write_begin(w, "titles", TTS_TEXT, 1, &len) < 0)
 		return -1;
+	for (int64_t i = 0; i < n; i++) {
+		const char *t = titles[i] ? titles[i] : "";
+		for (;;) {
+			size_t run = strcspn(t, "\n\r");
+			if (run && tts_write_data(w, t, run) < 0)
+				return -1;
+			if (!t[run])
+				break;
+			if (tts_write_data(w, " ", 1) < 0)
+				return -1;
+			t += run + 1;
+		}
+		if (tts_write_data(w, "\n", 1) < 0)
+			return -1;
 	}
-	free(*out);
-	if (!(*out = tts_read_alloc(r, h, 0))) {
-		snprintf(err, errlen, "record %s: %s", h->name, tts_reader_error(r));
-		return -1;
-	}
-	return 1;
-}
-
-int ids_read_record(tts_reader *r, const tts_header *h, prep *p, char *err, size_t errlen)
-{
-	if (strcmp(h->name, "user_ids") == 0)
-		return read_i64s(r, h, &p->user_ids, p->n_users, err, errlen);
-	if (strcmp(h->name, "item_ids") == 0)
-		return read_i64s(r, h, &p->item_ids, p->n_items, err, errlen);
-	if (strcmp(h->name, "titles") != 0)
-		return 0;
-	if (h->dtype != TTS_TEXT) {
-		snprintf(err, errlen, "record titles: expected text");
-		return -1;
-	}
-	char *text = tts_read_alloc(r, h, 0);
-	if (!text) {
-		snprintf(err, errlen, "record titles: %s", tts_reader_error(r));
-		return -1;
-	}
-	/* One line per item, the last one's newline optional. */
-	int64_t lines = 0;
-	for (const char *c = text; *c; c++)
-		lines += *c == '\n';
-	lines += h->nbytes > 0 && text[h->nbytes - 1] != '\n';
-	if (lines != p->n_items) {
-		snprintf(err, errlen, "record titles: %lld lines for %lld items",
-			(long long)lines, (long long)p->n_items);
-		free(text);
-		return -1;
-	}
-	if (p->titles)
-		for (int64_t i = 0; i < p->n_items; i++)
-			free(p->titles[i]);
-	free(p->titles);
-	p->titles = split_lines(text, p->n_items);
-	free(text);
-	if (!p->titles) {
-		snprintf(err, errlen, "record titles: out of memory");
-		return -1;
-	}
-	return 1;
+	return 0;
 }

@@ -353,3 +353,55 @@ void prep_free(prep *p)
 	free(p->meta);
 	memset(p, 0, sizeof *p);
 }
+
+/* ---- the records that name users and items ---- */
+
+int ids_write(tts_writer *w, const prep *p)
+{
+	uint64_t U = p->n_users, N = p->n_items;
+	if (tts_write(w, "user_ids", TTS_I64, 1, &U, p->user_ids) ||
+	    tts_write(w, "item_ids", TTS_I64, 1, &N, p->item_ids))
+		return -1;
+	return p->titles ? titles_write(w, p->titles, p->n_items) : 0;
+}
+
+int ids_read_record(tts_reader *r, const tts_header *h, prep *p, char *err, size_t errlen)
+{
+	if (strcmp(h->name, "user_ids") == 0)
+		return read_record(r, h, TTS_I64, p->n_users, (void **)&p->user_ids, err, errlen) ? -1 : 1;
+	if (strcmp(h->name, "item_ids") == 0)
+		return read_record(r, h, TTS_I64, p->n_items, (void **)&p->item_ids, err, errlen) ? -1 : 1;
+	if (strcmp(h->name, "titles") != 0)
+		return 0;
+	if (h->dtype != TTS_TEXT) {
+		snprintf(err, errlen, "record titles: expected text");
+		return -1;
+	}
+	char *text = tts_read_alloc(r, h, 0);
+	if (!text) {
+		snprintf(err, errlen, "record titles: %s", tts_reader_error(r));
+		return -1;
+	}
+	/* One line per item, the last one's newline optional. */
+	int64_t lines = 0;
+	for (const char *c = text; *c; c++)
+		lines += *c == '\n';
+	lines += h->nbytes > 0 && text[h->nbytes - 1] != '\n';
+	if (lines != p->n_items) {
+		snprintf(err, errlen, "record titles: %lld lines for %lld items",
+			(long long)lines, (long long)p->n_items);
+		free(text);
+		return -1;
+	}
+	if (p->titles)
+		for (int64_t i = 0; i < p->n_items; i++)
+			free(p->titles[i]);
+	free(p->titles);
+	p->titles = split_lines(text, p->n_items);
+	free(text);
+	if (!p->titles) {
+		snprintf(err, errlen, "record titles: out of memory");
+		return -1;
+	}
+	return 1;
+}

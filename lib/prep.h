@@ -67,4 +67,12 @@ int prep_read_body(tts_reader *r, const char *meta, prep *p, char *err, size_t e
 int prep_write(tts_writer *w, const prep *p, const char *extra_meta);
 void prep_free(prep *p);
 
+/* The records that name p's users and items for people (user_ids,
+ * item_ids, titles), carried by every stream that keeps a prep's
+ * numbering: prep, batch and model streams.  ids_read_record: if h is
+ * one of them, read it into p (n_users and n_items set) and return 1; 0
+ * if it is another record; -1 with err. */
+int ids_write(tts_writer *w, const prep *p);
+int ids_read_record(tts_reader *r, const tts_header *h, prep *p, char *err, size_t errlen);
+
 #endif
