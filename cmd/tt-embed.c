@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "embed_stream.h"
 #include "evaluate.h"
+#include "id_lookup.h"
 #include "model.h"
 #include "prep.h"
 #include "side.h"
@@ -101,33 +102,6 @@ static model *load_model(prep *ids)
 	return m;
 }
 
-static int cmp_pair(const void *a, const void *b)
-{
-	const int64_t *x = a, *y = b;
-	return x[0] < y[0] ? -1 : x[0] > y[0];
-}
-
-/* (id, index) pairs sorted by id, for mapping a prep's ids to the model's. */
-static int64_t *id_index(const int64_t *ids, int64_t n)
-{
-	int64_t *pairs = malloc(2 * (n ? n : 1) * sizeof *pairs);
-	if (!pairs)
-		die("out of memory");
-	for (int64_t i = 0; i < n; i++) {
-		pairs[2 * i] = ids[i];
-		pairs[2 * i + 1] = i;
-	}
-	qsort(pairs, n, 2 * sizeof *pairs, cmp_pair);
-	return pairs;
-}
-
-static int64_t lookup(const int64_t *pairs, int64_t n, int64_t id)
-{
-	int64_t key[2] = { id, 0 };
-	const int64_t *hit = bsearch(key, pairs, n, 2 * sizeof *pairs, cmp_pair);
-	return hit ? hit[1] : -1;
-}
-
 /* The items of --items the model does not know, as a prep of their side
  * data; *n_new gets how many. */
 static void read_new_items(const prep *ids, prep *fresh)
@@ -140,7 +114,9 @@ static void read_new_items(const prep *ids, prep *fresh)
 	if (item_side_read(f, opt.items, &s, err, sizeof err))
 		die("%s", err);
 	fclose(f);
-	int64_t *known = id_index(ids->item_ids, ids->n_items), n = 0;
+	int64_t *known = id_lookup_new(ids->item_ids, ids->n_items), n = 0;
+	if (!known)
+		die("out of memory");
 	memset(fresh, 0, sizeof *fresh);
 	fresh->item_ids = malloc((s.n ? s.n : 1) * sizeof *fresh->item_ids);
 	fresh->titles = calloc(s.n ? s.n : 1, sizeof *fresh->titles);
@@ -149,7 +125,7 @@ static void read_new_items(const prep *ids, prep *fresh)
 	if (!fresh->item_ids || !fresh->titles || !fresh->year || !fresh->genres)
 		die("out of memory");
 	for (int64_t i = 0; i < s.n; i++) {
-		if (lookup(known, ids->n_items, s.ids[i]) >= 0)
+		if (id_lookup(known, ids->n_items, s.ids[i]) >= 0)
 			continue;
 		fresh->item_ids[n] = s.ids[i];
 		fresh->titles[n] = s.titles[i];
@@ -220,7 +196,9 @@ static void write_items(model *m, const prep *ids, tts_writer *w)
 /* The users asked for with --user, as prep indices in the order given. */
 static int64_t *selected_users(const prep *p, int64_t *n)
 {
-	int64_t *pairs = id_index(p->user_ids, p->n_users), cap = 16, k = 0;
+	int64_t *pairs = id_lookup_new(p->user_ids, p->n_users), cap = 16, k = 0;
+	if (!pairs)
+		die("out of memory");
 	int64_t *sel = malloc(cap * sizeof *sel);
 	char *list = strdup(opt.only), *save = NULL;
 	if (!sel || !list)
@@ -230,7 +208,7 @@ static int64_t *selected_users(const prep *p, int64_t *n)
 		long long id = strtoll(tok, &end, 10);
 		if (end == tok || *end)
 			usage_error("--user: '%s' is not a user id", tok);
-		int64_t u = lookup(pairs, p->n_users, id);
+		int64_t u = id_lookup(pairs, p->n_users, id);
 		if (u < 0)
 			die("%s: no user %lld", input_name(opt.prep), id);
 		if (k == cap && !(sel = realloc(sel, (cap *= 2) * sizeof *sel)))
@@ -253,13 +231,13 @@ static void write_users(model *m, const prep *ids, const prep *p, tts_writer *w)
 	else
 		n = p->n_users;
 	/* the prep's numbering may differ from the model's: map by original id */
-	int64_t *model_users = id_index(ids->user_ids, ids->n_users);
-	int64_t *model_items = id_index(ids->item_ids, ids->n_items);
+	int64_t *model_users = id_lookup_new(ids->user_ids, ids->n_users);
+	int64_t *model_items = id_lookup_new(ids->item_ids, ids->n_items);
 	int32_t *item_map = malloc((p->n_items ? p->n_items : 1) * sizeof *item_map);
-	if (!item_map)
+	if (!model_users || !model_items || !item_map)
 		die("out of memory");
 	for (int64_t i = 0; i < p->n_items; i++)
-		item_map[i] = (int32_t)lookup(model_items, ids->n_items, p->item_ids[i]);
+		item_map[i] = (int32_t)id_lookup(model_items, ids->n_items, p->item_ids[i]);
 	int64_t G = EMBED_GROUP_ROWS;
 	embed_group g;
 	memset(&g, 0, sizeof g);
@@ -285,7 +263,7 @@ static void write_users(model *m, const prep *ids, const prep *p, tts_writer *w)
 			int64_t end = split_target(p, u, opt.split);
 			if (end < 0) /* no held-out target: everything is history */
 				end = p->offsets[u + 1];
-			int64_t mu = lookup(model_users, ids->n_users, p->user_ids[u]);
+			int64_t mu = id_lookup(model_users, ids->n_users, p->user_ids[u]);
 			if (mu < 0 && c->arch == ARCH_SEED)
 				die("%s: user %lld is not in the model; the seed architecture has a "
 					"learned vector per user, so only training users can be embedded",

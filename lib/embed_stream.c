@@ -1,5 +1,6 @@
 /* embed_stream.c - embeddings and recs streams: groups of records. */
 #include "embed_stream.h"
+#include "id_lookup.h"
 #include "ids.h"
 
 #include <errno.h>
@@ -426,27 +427,11 @@ void embed_items_free(embed_items *it)
 	memset(it, 0, sizeof *it);
 }
 
-static int cmp_pair(const void *a, const void *b)
-{
-	const int64_t *x = a, *y = b;
-	return (x[0] > y[0]) - (x[0] < y[0]);
-}
-
 int64_t embed_items_find(embed_items *it, int64_t id)
 {
-	if (!it->by_id) {
-		if (!(it->by_id = malloc((it->n + 1) * 2 * sizeof(int64_t))))
-			return -1;
-		for (int64_t i = 0; i < it->n; i++) {
-			it->by_id[2 * i] = it->ids[i];
-			it->by_id[2 * i + 1] = i;
-		}
-		qsort(it->by_id, it->n, 2 * sizeof(int64_t), cmp_pair);
-	}
-	int64_t key[2] = { id, 0 };
-	const int64_t *p = bsearch(key, it->by_id, it->n, 2 * sizeof(int64_t),
-		cmp_pair);
-	return p ? p[1] : -1;
+	if (!it->by_id && !(it->by_id = id_lookup_new(it->ids, it->n)))
+		return -1;
+	return id_lookup(it->by_id, it->n, id);
 }
 
 /* ---- recs ---- */
