@@ -45,11 +45,13 @@ typedef struct {
 
 /* Where user u's scored target sits in p->items, -1 when u is not scored:
  * every user with a target in the split, or with --cold only those whose
- * test target is a cold item, with --warm only the others. */
+ * test target is a cold item, with --warm only the others (on either
+ * split, so that both score the same users). */
 static int64_t scored_target(const options *opt, const prep *p, int64_t u)
 {
-	int64_t z = opt->valid ? p->valid[u] : p->test[u];
-	if (z >= 0 && (opt->cold || opt->warm) && prep_is_cold(p, p->items[z]) != opt->cold)
+	int64_t z = opt->valid ? p->valid[u] : p->test[u], t = p->test[u];
+	if (z >= 0 && (opt->cold || opt->warm) &&
+	    (t >= 0 && prep_is_cold(p, p->items[t])) != opt->cold)
 		return -1;
 	return z;
 }

@@ -173,6 +173,17 @@ test_expect_success 'tt-eval --warm: HR over the warm users, by hand' '
 	test_cmp want got
 '
 
+test_expect_success 'tt-eval --warm --split valid: the same users, on their validation items' '
+	tt-embed --users --at valid model.bin ml.tts | tt-topk -k 10 --format tts all.tts >valid-recs.tts &&
+	tt-eval --warm --split valid --k 10 ml.tts valid-recs.tts >warm-valid &&
+	tt-dump --tsv valid ml.tts >ml.valid &&
+	n=$(awk "FILENAME == \"ml.items\" { it[z++] = \$1; next }
+		FILENAME == \"ml.cold\" { c[i++] = \$1; next }
+		FILENAME == \"ml.test\" { cold[u++] = \$1 >= 0 && c[it[\$1]]; next }
+		\$1 >= 0 && !cold[FNR - 1] { n++ } END { print n }" ml.items ml.cold ml.test ml.valid) &&
+	test_grep "^recs \\(valid split, warm users, $n users\\)\$" warm-valid
+'
+
 test_expect_success 'errors' '
 	test_must_fail tt-embed --cold model.bin plain.tts >out 2>err &&
 	test_grep "^tt-embed: plain.tts: no cold items \\(ml-prep --cold-items makes them\\)\$" err &&
