@@ -133,8 +133,27 @@ static void excl_append(excl_lists *el, int64_t *n, const int32_t *items,
 	*n += count;
 }
 
+/* A user's seen items, as rows of the items stream: an item the stream
+ * does not hold (a stream of some items, tt-embed --cold) needs no
+ * excluding. */
+static void excl_append_seen(excl_lists *el, int64_t *n, const embed_items *it,
+	const int32_t *seen, int64_t count)
+{
+	if (!it->index) {
+		excl_append(el, n, seen, count);
+		return;
+	}
+	for (int64_t j = 0; j < count; j++) {
+		int64_t row = embed_items_row(it, seen[j]);
+		if (row >= 0) {
+			int32_t r = (int32_t)row;
+			excl_append(el, n, &r, 1);
+		}
+	}
+}
+
 static const int64_t *build_exclusions(excl_lists *el, const embed_group *g,
-	const exclusions *ex, int keep_seen)
+	const embed_items *it, const exclusions *ex, int keep_seen)
 {
 	int use_seen = !keep_seen && g->seen_offsets;
 	if (!use_seen && !ex->n_global && !ex->n_pairs)
@@ -149,7 +168,7 @@ static const int64_t *build_exclusions(excl_lists *el, const embed_group *g,
 	el->off[0] = 0;
 	for (int64_t r = 0; r < g->n; r++) {
 		if (use_seen)
-			excl_append(el, &n, g->seen + g->seen_offsets[r],
+			excl_append_seen(el, &n, it, g->seen + g->seen_offsets[r],
 				g->seen_offsets[r + 1] - g->seen_offsets[r]);
 		excl_append(el, &n, ex->global, ex->n_global);
 		int64_t key[2] = { g->ids[r], INT64_MIN };
@@ -209,6 +228,7 @@ static void emit(sink *s, const recs_group *rg)
 			int32_t x = rg->items[r * rg->k + k];
 			if (x < 0)
 				break;
+			x = (int32_t)embed_items_row(it, x);
 			fprintf(s->f, "%" PRId64 "\t%d\t%" PRId64 "\t%.6g", rg->user_ids[r],
 				k + 1, it->ids[x], rg->scores[r * rg->k + k]);
 			if (it->titles)
@@ -261,6 +281,14 @@ static void load_items(const char *path, embed_items *it)
 		fclose(f);
 }
 
+/* The search's rows, as the item indices recs carry. */
+static void rows_to_indices(const embed_items *it, int32_t *items, int64_t n)
+{
+	for (int64_t i = 0; i < n; i++)
+		if (items[i] >= 0)
+			items[i] = embed_items_index(it, items[i]);
+}
+
 static void search(const options *opt, const char *items_path,
 	const char *users_path)
 {
@@ -296,12 +324,13 @@ static void search(const options *opt, const char *items_path,
 	excl_lists el = { 0 };
 	int rc;
 	while ((rc = embed_read_group(&er, &g)) == 1) {
-		const int64_t *off = build_exclusions(&el, &g, &ex, opt->keep_seen);
+		const int64_t *off = build_exclusions(&el, &g, &it, &ex, opt->keep_seen);
 		if (recs_group_reserve(&rg, g.n, k) < 0)
 			die("out of memory");
 		if (topk_search_range(g.vectors, g.n, it.vectors, begin, end, it.dim,
 			k, off, el.items, rg.items, rg.scores, ws) < 0)
 			die("%s", topk_error(ws));
+		rows_to_indices(&it, rg.items, g.n * k);
 		memcpy(rg.users, g.index, g.n * sizeof *rg.users);
 		memcpy(rg.user_ids, g.ids, g.n * sizeof *rg.user_ids);
 		emit(&s, &rg);
@@ -389,10 +418,11 @@ static void merge(const options *opt, int k_given, const char *items_path,
 				lists[m] = in[m].g.items + r * in[m].g.k;
 				scores[m] = in[m].g.scores + r * in[m].g.k;
 				for (int k = 0; k < K; k++)
-					if (lists[m][k] >= it.n)
-						die("%s: item index %d beyond the %" PRId64
-							" items of %s", paths[m], lists[m][k],
-							it.n, items_path);
+					if (lists[m][k] >= 0 &&
+					    embed_items_row(&it, lists[m][k]) < 0)
+						die("%s: item index %d is not one of the %"
+							PRId64 " items of %s", paths[m],
+							lists[m][k], it.n, items_path);
 			}
 			topk_merge(lists, scores, M, K, out.items + r * K,
 				out.scores + r * K);

@@ -345,28 +345,25 @@ int embed_write_group(tts_writer *w, const embed_group *grp)
 
 /* ---- a whole items stream ---- */
 
-static int load_group(embed_items *it, const embed_group *grp, char *err,
-	size_t errlen)
+/* Rows appended in stream order; put in index order by order_rows. */
+static int load_group(embed_items *it, int64_t at, const embed_group *grp,
+	char *err, size_t errlen)
 {
-	int64_t n = it->n, d = it->dim;
+	int64_t d = it->dim;
 	for (int64_t i = 0; i < grp->n; i++) {
-		int64_t x = grp->index[i];
-		if (x < 0 || x >= n) {
+		int64_t x = grp->index[i], row = at + i;
+		if (x < 0) {
 			snprintf(err, errlen, "record index: item index %" PRId64
-				" outside 0..%" PRId64, x, n - 1);
+				" is negative", x);
 			return -1;
 		}
-		if (it->ids[x] != INT64_MIN) {
-			snprintf(err, errlen, "record index: item index %" PRId64
-				" twice", x);
-			return -1;
-		}
-		it->ids[x] = grp->ids[i];
-		memcpy(it->vectors + x * d, grp->vectors + i * d, d * sizeof(float));
+		it->index[row] = (int32_t)x;
+		it->ids[row] = grp->ids[i];
+		memcpy(it->vectors + row * d, grp->vectors + i * d, d * sizeof(float));
 		if (grp->titles) {
-			if (!it->titles && !(it->titles = calloc(n, sizeof(char *))))
+			if (!it->titles && !(it->titles = calloc(it->n, sizeof(char *))))
 				goto nomem;
-			if (!(it->titles[x] = strdup(grp->titles[i])))
+			if (!(it->titles[row] = strdup(grp->titles[i])))
 				goto nomem;
 		}
 	}
@@ -374,6 +371,64 @@ static int load_group(embed_items *it, const embed_group *grp, char *err,
 nomem:
 	snprintf(err, errlen, "out of memory");
 	return -1;
+}
+
+static int cmp_pair(const void *a, const void *b)
+{
+	const int64_t *x = a, *y = b;
+	return (x[0] > y[0]) - (x[0] < y[0]);
+}
+
+/* Sort the rows by item index, refuse an index twice, and drop index
+ * when it is 0..N-1, the stream of every item. */
+static int order_rows(embed_items *it, char *err, size_t errlen)
+{
+	int64_t n = it->n, d = it->dim, sorted = 1, identity = 1;
+	for (int64_t i = 0; i < n; i++) {
+		sorted &= i == 0 || it->index[i - 1] <= it->index[i];
+		identity &= it->index[i] == i;
+	}
+	if (identity) {
+		free(it->index);
+		it->index = NULL;
+		return 0;
+	}
+	if (!sorted) {
+		int64_t *pairs = malloc((n + 1) * 2 * sizeof *pairs);
+		int64_t *ids = malloc((n + 1) * sizeof *ids);
+		float *vec = malloc(((size_t)n * d + 1) * sizeof *vec);
+		char **titles = it->titles ? malloc((n + 1) * sizeof *titles) : NULL;
+		if (!pairs || !ids || !vec || (it->titles && !titles)) {
+			free(pairs), free(ids), free(vec), free(titles);
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		for (int64_t i = 0; i < n; i++) {
+			pairs[2 * i] = it->index[i];
+			pairs[2 * i + 1] = i;
+		}
+		qsort(pairs, n, 2 * sizeof *pairs, cmp_pair);
+		for (int64_t i = 0; i < n; i++) {
+			int64_t from = pairs[2 * i + 1];
+			it->index[i] = (int32_t)pairs[2 * i];
+			ids[i] = it->ids[from];
+			memcpy(vec + i * d, it->vectors + from * d, d * sizeof *vec);
+			if (titles)
+				titles[i] = it->titles[from];
+		}
+		free(pairs);
+		free(it->ids), it->ids = ids;
+		free(it->vectors), it->vectors = vec;
+		if (titles)
+			free(it->titles), it->titles = titles;
+	}
+	for (int64_t i = 1; i < n; i++)
+		if (it->index[i] == it->index[i - 1]) {
+			snprintf(err, errlen, "record index: item index %" PRId32 " twice",
+				it->index[i]);
+			return -1;
+		}
+	return 0;
 }
 
 int embed_items_load(tts_reader *r, embed_items *it, char *err, size_t errlen)
@@ -395,22 +450,21 @@ int embed_items_load(tts_reader *r, embed_items *it, char *err, size_t errlen)
 	it->n = er.count;
 	it->dim = er.dim;
 	it->ids = malloc((it->n + 1) * sizeof(int64_t));
+	it->index = malloc((it->n + 1) * sizeof(int32_t));
 	it->vectors = malloc(((size_t)it->n * it->dim + 1) * sizeof(float));
-	if (!it->ids || !it->vectors) {
+	if (!it->ids || !it->index || !it->vectors) {
 		snprintf(err, errlen, "out of memory for %" PRId64 " items", it->n);
 		goto out;
 	}
-	for (int64_t i = 0; i < it->n; i++)
-		it->ids[i] = INT64_MIN;
 	int64_t rows = 0, g;
 	while ((g = embed_read_group(&er, &grp)) == 1) {
-		rows += grp.n;
-		if (rows > it->n) {
+		if (grp.n > it->n - rows) {
 			snprintf(err, errlen, "more rows than count=%" PRId64, it->n);
 			goto out;
 		}
-		if (load_group(it, &grp, err, errlen) < 0)
+		if (load_group(it, rows, &grp, err, errlen) < 0)
 			goto out;
+		rows += grp.n;
 	}
 	if (g < 0) {
 		snprintf(err, errlen, "%s", er.g.err);
@@ -427,6 +481,8 @@ int embed_items_load(tts_reader *r, embed_items *it, char *err, size_t errlen)
 				snprintf(err, errlen, "out of memory");
 				goto out;
 			}
+	if (order_rows(it, err, errlen) < 0)
+		goto out;
 	it->meta = er.g.meta;
 	er.g.meta = NULL;
 	rc = 0;
@@ -445,16 +501,11 @@ void embed_items_free(embed_items *it)
 			free(it->titles[i]);
 	free(it->titles);
 	free(it->ids);
+	free(it->index);
 	free(it->vectors);
 	free(it->meta);
 	free(it->by_id);
 	memset(it, 0, sizeof *it);
-}
-
-static int cmp_pair(const void *a, const void *b)
-{
-	const int64_t *x = a, *y = b;
-	return (x[0] > y[0]) - (x[0] < y[0]);
 }
 
 int64_t embed_items_find(embed_items *it, int64_t id)
@@ -472,6 +523,23 @@ int64_t embed_items_find(embed_items *it, int64_t id)
 	const int64_t *p = bsearch(key, it->by_id, it->n, 2 * sizeof(int64_t),
 		cmp_pair);
 	return p ? p[1] : -1;
+}
+
+static int cmp_i32(const void *a, const void *b)
+{
+	int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+	return (x > y) - (x < y);
+}
+
+int64_t embed_items_row(const embed_items *it, int64_t index)
+{
+	if (!it->index)
+		return index >= 0 && index < it->n ? index : -1;
+	if (index < 0 || index > INT32_MAX)
+		return -1;
+	int32_t key = (int32_t)index;
+	const int32_t *hit = bsearch(&key, it->index, it->n, sizeof key, cmp_i32);
+	return hit ? hit - it->index : -1;
 }
 
 /* ---- recs ---- */
