@@ -133,6 +133,20 @@ static void excl_append(excl_lists *el, int64_t *n, const int32_t *items,
 	*n += count;
 }
 
+/* A seen item the items stream lacks: the users came from another model. */
+static void check_seen_items(const embed_group *g, int64_t n_items,
+	const char *name)
+{
+	if (!g->seen_offsets)
+		return;
+	for (int64_t r = 0; r < g->n; r++)
+		for (int64_t j = g->seen_offsets[r]; j < g->seen_offsets[r + 1]; j++)
+			if (g->seen[j] < 0 || g->seen[j] >= n_items)
+				die("%s: record seen: user %" PRId64 " has seen item index %d, "
+					"outside the %" PRId64 " items", name, g->ids[r],
+					g->seen[j], n_items);
+}
+
 static const int64_t *build_exclusions(excl_lists *el, const embed_group *g,
 	const exclusions *ex, int keep_seen)
 {
@@ -296,6 +310,7 @@ static void search(const options *opt, const char *items_path,
 	excl_lists el = { 0 };
 	int rc;
 	while ((rc = embed_read_group(&er, &g)) == 1) {
+		check_seen_items(&g, it.n, uname);
 		const int64_t *off = build_exclusions(&el, &g, &ex, opt->keep_seen);
 		if (recs_group_reserve(&rg, g.n, k) < 0)
 			die("out of memory");

@@ -77,9 +77,12 @@ static int read_i64s(tts_reader *r, const tts_header *h, int64_t **out, int64_t 
 		snprintf(err, errlen, "record %s: expected i64 (%lld)", h->name, (long long)n);
 		return -1;
 	}
-	free(*out);
+	if (*out) {
+		snprintf(err, errlen, "record %s: twice", h->name);
+		return -1;
+	}
 	if (!(*out = tts_read_alloc(r, h, 0))) {
-		snprintf(err, errlen, "record %s: %s", h->name, tts_reader_error(r));
+		snprintf(err, errlen, "%s", tts_reader_error(r));
 		return -1;
 	}
 	return 1;
@@ -97,9 +100,13 @@ int ids_read_record(tts_reader *r, const tts_header *h, prep *p, char *err, size
 		snprintf(err, errlen, "record titles: expected text");
 		return -1;
 	}
+	if (p->titles) {
+		snprintf(err, errlen, "record titles: twice");
+		return -1;
+	}
 	char *text = tts_read_alloc(r, h, 0);
 	if (!text) {
-		snprintf(err, errlen, "record titles: %s", tts_reader_error(r));
+		snprintf(err, errlen, "%s", tts_reader_error(r));
 		return -1;
 	}
 	/* One line per item, the last one's newline optional. */
@@ -113,10 +120,6 @@ int ids_read_record(tts_reader *r, const tts_header *h, prep *p, char *err, size
 		free(text);
 		return -1;
 	}
-	if (p->titles)
-		for (int64_t i = 0; i < p->n_items; i++)
-			free(p->titles[i]);
-	free(p->titles);
 	p->titles = split_lines(text, p->n_items);
 	free(text);
 	if (!p->titles) {
