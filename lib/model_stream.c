@@ -186,7 +186,7 @@ int model_read(tts_reader *r, model **out, prep *ids, char **meta_out, char *err
 				goto fail;
 			}
 			if (loaded[i]) {
-				snprintf(err, errlen, "weight %s: twice", t->name);
+				snprintf(err, errlen, "weight %s: appears twice", t->name);
 				goto fail;
 			}
 			if (!m->w && model_alloc(m, err, errlen))
@@ -224,6 +224,8 @@ int model_read(tts_reader *r, model **out, prep *ids, char **meta_out, char *err
 		snprintf(err, errlen, "record %s: missing", ids->user_ids ? "item_ids" : "user_ids");
 		goto fail;
 	}
+	if (ids_check_unique(ids, err, errlen))
+		goto fail;
 	if (features_loaded(m, ids->titles, err, errlen))
 		goto fail;
 	free(loaded);

@@ -200,6 +200,8 @@ static int check(const prep *p, char *err, size_t errlen)
 		snprintf(err, errlen, "record genre_names: missing");
 		return -1;
 	}
+	if (ids_check_unique(p, err, errlen))
+		return -1;
 	return check_cold(p, err, errlen) || check_side(p, err, errlen) ? -1 : 0;
 }
 
