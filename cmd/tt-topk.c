@@ -302,7 +302,8 @@ static void search(const options *opt, const char *items_path,
 	int64_t end = it.n * (opt->shard + 1) / opt->shards;
 	topk_workspace *ws = topk_workspace_new(k, opt->threads);
 	if (!ws)
-		die("out of memory");
+		die_oom("the top-K heaps and score tiles",
+			topk_workspace_bytes(k, opt->threads));
 	sink s;
 	sink_open(&s, opt, &it, k, er.at);
 	embed_group g = { 0 };
@@ -313,7 +314,7 @@ static void search(const options *opt, const char *items_path,
 		check_seen_items(&g, it.n, uname);
 		const int64_t *off = build_exclusions(&el, &g, &ex, opt->keep_seen);
 		if (recs_group_reserve(&rg, g.n, k) < 0)
-			die("out of memory");
+			die_oom("a group's recommendations", (size_t)g.n * k * 8);
 		if (topk_search_range(g.vectors, g.n, it.vectors, begin, end, it.dim,
 			k, off, el.items, rg.items, rg.scores, ws) < 0)
 			die("%s", topk_error(ws));
@@ -398,7 +399,7 @@ static void merge(const options *opt, int k_given, const char *items_path,
 			break;
 		int64_t B = in[0].g.n;
 		if (recs_group_reserve(&out, B, K) < 0)
-			die("out of memory");
+			die_oom("a group's recommendations", (size_t)B * K * 8);
 		for (int64_t r = 0; r < B; r++) {
 			for (int m = 0; m < M; m++) {
 				lists[m] = in[m].g.items + r * in[m].g.k;
