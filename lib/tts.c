@@ -783,10 +783,11 @@ static int check_meta_keys(tts_reader *r, const char *text)
 	qsort(keys, k, sizeof *keys, cmp_key);
 	for (size_t i = 1; i < k; i++)
 		if (cmp_key(&keys[i - 1], &keys[i]) == 0) {
-			int len = (int)strcspn(keys[i], "=");
+			const char *key = keys[i];
+			int len = (int)strcspn(key, "=");
 			free(keys);
 			return rfail(r, "record meta: %.*s= given twice", len > 64 ? 64 : len,
-				keys[i]);
+				key);
 		}
 	free(keys);
 	return 0;
