@@ -108,7 +108,8 @@ static void read_exclusions(const char *path, embed_items *it, exclusions *ex)
 	free(line);
 	if (f != stdin)
 		fclose(f);
-	qsort(ex->pairs, ex->n_pairs, 2 * sizeof *ex->pairs, cmp_pair);
+	if (ex->n_pairs) /* qsort of NULL is undefined, even for none */
+		qsort(ex->pairs, ex->n_pairs, 2 * sizeof *ex->pairs, cmp_pair);
 }
 
 /* Exclusion lists for one group: seen (unless kept) + global + per user. */
