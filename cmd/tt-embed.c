@@ -221,7 +221,7 @@ static void write_items(model *m, const prep *ids, tts_writer *w)
 			none[i] = -1;
 		place_items(m, &fresh, none, g.vectors + (size_t)c->N * c->E, opt.items);
 	}
-	if (embed_write_meta(w, 0, c->E, n, NULL) || embed_write_group(w, &g))
+	if (embed_write_meta(w, 0, c->E, n, 0, NULL) || embed_write_group(w, &g))
 		die("%s: %s", opt.output ? opt.output : "standard output", tts_writer_error(w));
 	free(g.ids);
 	free(g.index);
@@ -342,7 +342,7 @@ static void write_users(model *m, const prep *ids, const prep *p, tts_writer *w)
 	g.seen = malloc(seen_cap * sizeof *g.seen);
 	if (!g.ids || !g.index || !g.vectors || !g.seen_offsets || !muser || !hist || !g.seen)
 		die("out of memory");
-	if (embed_write_meta(w, 1, c->E, n, opt.split == SPLIT_TEST ? "test" : "valid"))
+	if (embed_write_meta(w, 1, c->E, n, p->n_users, opt.split == SPLIT_TEST ? "test" : "valid"))
 		die("%s: %s", opt.output ? opt.output : "standard output", tts_writer_error(w));
 	for (int64_t i0 = 0; i0 < n; i0 += G) {
 		int64_t B = n - i0 < G ? n - i0 : G, S = 0;

@@ -164,6 +164,11 @@ static void eval_recs(options *opt, const prep *p, const char *path,
 			if (done[u])
 				die("%s: user %" PRId64 " twice", name, g.user_ids[i]);
 			done[u] = 1;
+			for (int j = 0; j < g.k; j++)
+				if (g.items[i * g.k + j] >= p->n_items)
+					die("%s: user %" PRId64 "'s item %d has index %d, outside "
+						"the %" PRId64 " items of the data set", name,
+						g.user_ids[i], j + 1, g.items[i * g.k + j], p->n_items);
 			if (opt->cold)
 				check_cold_list(p, name, g.user_ids[i], g.items + i * g.k, g.k);
 			int64_t t = target_of(opt, p, u);

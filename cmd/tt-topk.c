@@ -108,7 +108,8 @@ static void read_exclusions(const char *path, embed_items *it, exclusions *ex)
 	free(line);
 	if (f != stdin)
 		fclose(f);
-	qsort(ex->pairs, ex->n_pairs, 2 * sizeof *ex->pairs, cmp_pair);
+	if (ex->n_pairs) /* qsort of NULL is undefined, even for none */
+		qsort(ex->pairs, ex->n_pairs, 2 * sizeof *ex->pairs, cmp_pair);
 }
 
 /* Exclusion lists for one group: seen (unless kept) + global + per user. */
@@ -150,6 +151,23 @@ static void excl_append_seen(excl_lists *el, int64_t *n, const embed_items *it,
 			excl_append(el, n, &r, 1);
 		}
 	}
+}
+
+/* A seen item outside the data set: the users came from another model.
+ * A stream of some items (tt-embed --cold) does not tell the data set's
+ * size, only that indices are not negative. */
+static void check_seen_items(const embed_group *g, const embed_items *it,
+	const char *name)
+{
+	int64_t n_items = it->index ? INT32_MAX : it->n;
+	if (!g->seen_offsets)
+		return;
+	for (int64_t r = 0; r < g->n; r++)
+		for (int64_t j = g->seen_offsets[r]; j < g->seen_offsets[r + 1]; j++)
+			if (g->seen[j] < 0 || g->seen[j] >= n_items)
+				die("%s: record seen: user %" PRId64 " has seen item index %d, "
+					"outside the %" PRId64 " items", name, g->ids[r],
+					g->seen[j], n_items);
 }
 
 static const int64_t *build_exclusions(excl_lists *el, const embed_group *g,
@@ -316,7 +334,8 @@ static void search(const options *opt, const char *items_path,
 	int64_t end = it.n * (opt->shard + 1) / opt->shards;
 	topk_workspace *ws = topk_workspace_new(k, opt->threads);
 	if (!ws)
-		die("out of memory");
+		die_oom("the top-K heaps and score tiles",
+			topk_workspace_bytes(k, opt->threads));
 	sink s;
 	sink_open(&s, opt, &it, k, er.at);
 	embed_group g = { 0 };
@@ -324,9 +343,10 @@ static void search(const options *opt, const char *items_path,
 	excl_lists el = { 0 };
 	int rc;
 	while ((rc = embed_read_group(&er, &g)) == 1) {
+		check_seen_items(&g, &it, uname);
 		const int64_t *off = build_exclusions(&el, &g, &it, &ex, opt->keep_seen);
 		if (recs_group_reserve(&rg, g.n, k) < 0)
-			die("out of memory");
+			die_oom("a group's recommendations", (size_t)g.n * k * 8);
 		if (topk_search_range(g.vectors, g.n, it.vectors, begin, end, it.dim,
 			k, off, el.items, rg.items, rg.scores, ws) < 0)
 			die("%s", topk_error(ws));
@@ -412,7 +432,7 @@ static void merge(const options *opt, int k_given, const char *items_path,
 			break;
 		int64_t B = in[0].g.n;
 		if (recs_group_reserve(&out, B, K) < 0)
-			die("out of memory");
+			die_oom("a group's recommendations", (size_t)B * K * 8);
 		for (int64_t r = 0; r < B; r++) {
 			for (int m = 0; m < M; m++) {
 				lists[m] = in[m].g.items + r * in[m].g.k;

@@ -150,6 +150,13 @@ static int embed_meta(embed_reader *er, tts_reader *r)
 			return fail(&er->g, "embeddings meta: bad count=%s", v);
 		er->count = c;
 	}
+	er->range = -1;
+	if (er->users && tts_meta_get(meta, "users", v, sizeof v)) {
+		long long u = strtoll(v, &end, 10);
+		if (end == v || *end || u < 0 || u > INT32_MAX)
+			return fail(&er->g, "embeddings meta: bad users=%s", v);
+		er->range = u;
+	}
 	if (!tts_meta_get(meta, "at", er->at, sizeof er->at))
 		er->at[0] = '\0';
 	return 0;
@@ -190,6 +197,26 @@ static int read_titles(embed_reader *er, const tts_header *h, embed_group *grp)
 	if (lines != grp->n)
 		return fail(g, "record titles: %" PRId64 " lines, expected %" PRId64,
 			lines, grp->n);
+	return 0;
+}
+
+/* Indices inside the numbering (users= of a users stream, when given)
+ * and vectors that are numbers: a NaN would rank nowhere, silently. */
+static int check_rows(embed_reader *er, const embed_group *grp)
+{
+	const char *what = er->users ? "user" : "item";
+	for (int64_t i = 0; i < grp->n; i++) {
+		int64_t x = grp->index[i];
+		if (x < 0 || (er->range >= 0 && x >= er->range))
+			return fail(&er->g, "record index: %s %" PRId64
+				" has index %" PRId64 ", outside 0..%" PRId64, what,
+				grp->ids[i], x, er->range >= 0 ? er->range - 1 : (int64_t)INT32_MAX);
+		for (int d = 0; d < grp->dim; d++)
+			if (!isfinite(grp->vectors[i * grp->dim + d]))
+				return fail(&er->g, "record vectors: %s %" PRId64
+					"'s vector is not finite (%g at %d)", what, grp->ids[i],
+					(double)grp->vectors[i * grp->dim + d], d);
+	}
 	return 0;
 }
 
@@ -262,6 +289,8 @@ int embed_read_group(embed_reader *er, embed_group *grp)
 	if (have_off && !have_seen)
 		return fail(g, "group of %" PRId64 " rows: seen_offsets without seen",
 			grp->n);
+	if (check_rows(er, grp) < 0)
+		return -1;
 	grp->titles = have_titles ? grp->titles_buf : NULL;
 	grp->seen_offsets = have_off ? grp->offsets_buf : NULL;
 	grp->seen = have_off ? grp->seen_buf : NULL;
@@ -287,12 +316,14 @@ void embed_group_free(embed_group *grp)
 }
 
 int embed_write_meta(tts_writer *w, int users, int dim, int64_t count,
-	const char *at)
+	int64_t range, const char *at)
 {
 	char meta[256];
 	int n = snprintf(meta, sizeof meta,
 		"kind=embeddings\nof=%s\ndim=%d\ncount=%" PRId64 "\n",
 		users ? "users" : "items", dim, count);
+	if (users)
+		n += snprintf(meta + n, sizeof meta - n, "users=%" PRId64 "\n", range);
 	if (at && *at)
 		snprintf(meta + n, sizeof meta - n, "at=%s\n", at);
 	return tts_write_meta(w, meta);
@@ -628,6 +659,11 @@ int recs_read_group(recs_reader *rr, recs_group *rg)
 	if (have != 7)
 		return fail(g, "group of %" PRId64 " users: no %s record", rg->n,
 			!(have & 1) ? "user_ids" : !(have & 2) ? "items" : "scores");
+	for (int64_t i = 0; i < rg->n * rg->k; i++)
+		if (rg->items[i] < -1) /* -1 pads; nothing else is below 0 */
+			return fail(g, "record items: user %" PRId64 "'s item %" PRId64
+				" has index %d", rg->user_ids[i / rg->k], i % rg->k + 1,
+				rg->items[i]);
 	return 1;
 }
 

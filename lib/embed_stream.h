@@ -10,6 +10,7 @@
  *	of=items|users
  *	dim=E
  *	count=n            (rows in the whole stream)
+ *	users=U            (users only: the prep's users; each index < U)
  *	at=test|valid      (users only: the split the history stops before)
  * followed by one or more groups, so that a reader can stream users in
  * bounded memory.  A group is these records, in this order:
@@ -79,6 +80,7 @@ typedef struct {
 	int users;              /* of=users */
 	int dim;                /* E */
 	int64_t count;          /* from meta */
+	int64_t range;          /* users=, -1 when absent (older streams) */
 	char at[16];            /* "" for items */
 } embed_reader;
 
@@ -90,10 +92,11 @@ int embed_read_group(embed_reader *er, embed_group *grp);
 void embed_reader_close(embed_reader *er); /* frees meta; r stays open */
 void embed_group_free(embed_group *grp);
 
-/* Writing: the meta record once (at may be NULL), then groups.  Titles
+/* Writing: the meta record once (range: the users of the numbering, for
+ * users; at may be NULL), then groups.  Titles
  * have newlines replaced by spaces.  -1: see tts_writer_error(). */
 int embed_write_meta(tts_writer *w, int users, int dim, int64_t count,
-	const char *at);
+	int64_t range, const char *at);
 int embed_write_group(tts_writer *w, const embed_group *grp);
 
 /* A whole items stream in memory, its rows in the order of their item

@@ -72,7 +72,7 @@ static int read_record(tts_reader *r, const tts_header *h, int dtype, int64_t le
 	}
 	free(*out);
 	if (!(*out = tts_read_alloc(r, h, 0))) {
-		snprintf(err, errlen, "record %s: %s", h->name, tts_reader_error(r));
+		snprintf(err, errlen, "%s", tts_reader_error(r));
 		return -1;
 	}
 	return 0;
@@ -200,6 +200,8 @@ static int check(const prep *p, char *err, size_t errlen)
 		snprintf(err, errlen, "record genre_names: missing");
 		return -1;
 	}
+	if (ids_check_unique(p, err, errlen))
+		return -1;
 	return check_cold(p, err, errlen) || check_side(p, err, errlen) ? -1 : 0;
 }
 
@@ -256,13 +258,13 @@ int prep_read_body(tts_reader *r, const char *meta, prep *p, char *err, size_t e
 			p->n_genres = (int32_t)h.dims[1];
 			free(p->genres);
 			if (!(p->genres = tts_read_alloc(r, &h, 0))) {
-				snprintf(err, errlen, "record genres: %s", tts_reader_error(r));
+				snprintf(err, errlen, "%s", tts_reader_error(r));
 				goto fail;
 			}
 		} else if (strcmp(h.name, "genre_names") == 0 && h.dtype == TTS_TEXT) {
 			char *text = tts_read_alloc(r, &h, 1 << 20);
 			if (!text) {
-				snprintf(err, errlen, "record genre_names: %s", tts_reader_error(r));
+				snprintf(err, errlen, "%s", tts_reader_error(r));
 				goto fail;
 			}
 			int32_t g = 0;
@@ -312,7 +314,7 @@ int prep_read(tts_reader *r, prep *p, char *err, size_t errlen)
 	}
 	char *meta = tts_read_alloc(r, &h, 1 << 20);
 	if (!meta) {
-		snprintf(err, errlen, "record meta: %s", tts_reader_error(r));
+		snprintf(err, errlen, "%s", tts_reader_error(r));
 		return -1;
 	}
 	tts_meta_get(meta, "kind", kind, sizeof kind);
