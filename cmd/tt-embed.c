@@ -279,7 +279,7 @@ static void write_cold(model *m, const prep *p, tts_writer *w)
 	place_items(m, &side, none, g.vectors, name);
 	g.ids = side.item_ids;
 	g.titles = side.titles;
-	if (embed_write_meta(w, 0, g.dim, C, NULL) || embed_write_group(w, &g))
+	if (embed_write_meta(w, 0, g.dim, C, 0, NULL) || embed_write_group(w, &g))
 		die("%s: %s", opt.output ? opt.output : "standard output", tts_writer_error(w));
 	free(side.item_ids), free(side.titles), free(side.genres), free(side.year);
 	free(g.index), free(g.vectors), free(none);
