@@ -10,6 +10,7 @@ raw=$(mktemp "${TMPDIR:-/tmp}/tt-bench.XXXXXX")
 [ -f "$out" ] && cp "$out" "$out.old"
 trap 'rm -f "$raw"' EXIT
 all="stream prep fit mpi topk rec quality ablation"
+all="$all coldstart"
 scripts=${*:-$all}
 
 for s in $scripts; do

@@ -18,12 +18,14 @@ static const char usage_text[] =
 "usage: tt-embed [options] MODEL > items.tts\n"
 "       tt-embed --users [options] MODEL [PREP] > users.tts\n"
 "       tt-embed --items FILE [options] MODEL > items.tts\n"
+"       tt-embed --cold [options] MODEL [PREP] > cold.tts\n"
 "Run the item tower over every item, or the user tower over the history of\n"
 "every user of a prep stream (PREP or standard input).\n"
 "\n"
 "  -u, --users          user vectors instead of item vectors\n"
 "      --items FILE     also the items of FILE (movies.dat, movies.csv or u.item)\n"
 "                       that the model does not know, placed by their features\n"
+"      --cold           only the cold items of PREP, placed by their features\n"
 "      --user ID,...    only these users (original ids)\n"
 "      --at SPLIT       history before the test target (test, the default:\n"
 "                       recommendations for now) or the validation target (valid)\n"
@@ -34,16 +36,17 @@ static const char usage_text[] =
 "  -V, --version        version\n";
 
 static struct {
-	int users, threads, level, split;
+	int users, threads, level, split, cold;
 	const char *only, *model, *prep, *output, *items;
 } opt = { .level = 3, .split = SPLIT_TEST };
 
 static void parse_options(int argc, char **argv)
 {
-	enum { O_USER = 256, O_AT, O_ITEMS };
+	enum { O_USER = 256, O_AT, O_ITEMS, O_COLD };
 	static const struct option longopts[] = {
 		{ "users", no_argument, NULL, 'u' },
 		{ "items", required_argument, NULL, O_ITEMS },
+		{ "cold", no_argument, NULL, O_COLD },
 		{ "user", required_argument, NULL, O_USER },
 		{ "at", required_argument, NULL, O_AT },
 		{ "threads", required_argument, NULL, 't' },
@@ -60,6 +63,7 @@ static void parse_options(int argc, char **argv)
 		case 'u': opt.users = 1; break;
 		case O_USER: opt.only = optarg; opt.users = 1; break;
 		case O_ITEMS: opt.items = optarg; break;
+		case O_COLD: opt.cold = 1; break;
 		case O_AT:
 			if (strcmp(optarg, "test") == 0)
 				opt.split = SPLIT_TEST;
@@ -82,7 +86,10 @@ static void parse_options(int argc, char **argv)
 		usage_error("no model file");
 	if (opt.items && opt.users)
 		usage_error("--items is for item vectors, not with --users");
-	if (argc > (opt.users ? 2 : 1))
+	if (opt.cold && (opt.users || opt.items))
+		usage_error("--cold is the prep's cold items alone, not with %s",
+			opt.users ? "--users" : "--items");
+	if (argc > (opt.users || opt.cold ? 2 : 1))
 		usage_error("too many files");
 	opt.model = argv[0];
 	opt.prep = argc > 1 ? argv[1] : NULL;
@@ -145,12 +152,25 @@ static void read_new_items(const prep *ids, prep *fresh)
 	free(known);
 }
 
+/* Vectors (n,E) of the items of side (from source) by their features
+ * alone, or by their id part too where known[i] is a model item it trained. */
+static void place_items(model *m, const prep *side, const int32_t *known, float *out,
+	const char *source)
+{
+	char err[512];
+	int32_t unknown;
+	if (model_side_item_vectors(m, side, known, out, &unknown, err, sizeof err))
+		die("%s: %s", opt.model, err);
+	if (unknown >= 0)
+		fprintf(stderr, "%s: %s: genre '%s' is not one the model knows: left out\n",
+			progname, source, side->genre_names[unknown]);
+}
+
 /* Every item of the model, then with --items the new ones, numbered on
  * from N. */
 static void write_items(model *m, const prep *ids, tts_writer *w)
 {
 	const model_config *c = model_cfg(m);
-	char err[512];
 	prep fresh;
 	memset(&fresh, 0, sizeof fresh);
 	if (opt.items)
@@ -173,17 +193,11 @@ static void write_items(model *m, const prep *ids, tts_writer *w)
 		g.titles[i] = i < c->N ? (ids->titles ? ids->titles[i] : "") : fresh.titles[i - c->N];
 	}
 	if (fresh.n_items) {
-		int32_t unknown;
 		for (int64_t i = 0; i < fresh.n_items; i++)
 			none[i] = -1;
-		if (model_side_item_vectors(m, &fresh, none, g.vectors + (size_t)c->N * c->E,
-			&unknown, err, sizeof err))
-			die("%s: %s", opt.model, err);
-		if (unknown >= 0)
-			fprintf(stderr, "%s: %s: genre '%s' is not one the model knows: left out\n",
-				progname, opt.items, fresh.genre_names[unknown]);
+		place_items(m, &fresh, none, g.vectors + (size_t)c->N * c->E, opt.items);
 	}
-	if (embed_write_meta(w, 0, c->E, n, NULL) || embed_write_group(w, &g))
+	if (embed_write_meta(w, 0, c->E, n, 0, NULL) || embed_write_group(w, &g))
 		die("%s: %s", opt.output ? opt.output : "standard output", tts_writer_error(w));
 	free(g.ids);
 	free(g.index);
@@ -191,6 +205,60 @@ static void write_items(model *m, const prep *ids, tts_writer *w)
 	free(g.vectors);
 	free(none);
 	prep_free(&fresh);
+}
+
+/* The cold items of p alone, by their features, under p's item indices:
+ * the candidates of tt-eval --cold, as the items would look to a model
+ * that never trained on them, whatever this one did. */
+static void write_cold(model *m, const prep *p, tts_writer *w)
+{
+	const char *name = input_name(opt.prep);
+	if (!p->cold)
+		die("%s: no cold items (ml-prep --cold-items makes them)", name);
+	if (!p->genres && !p->year && !p->titles)
+		die("%s: no side data to place the cold items by (ml-prep --items adds it)", name);
+	int64_t C = 0, G = p->genres ? p->n_genres : 0;
+	for (int64_t i = 0; i < p->n_items; i++)
+		C += prep_is_cold(p, i);
+	prep side;
+	memset(&side, 0, sizeof side);
+	side.n_items = C;
+	side.n_genres = p->n_genres;
+	side.genre_names = p->genre_names;
+	side.item_ids = malloc(C * sizeof *side.item_ids);
+	side.titles = p->titles ? malloc(C * sizeof *side.titles) : NULL;
+	side.genres = G ? malloc(C * G) : NULL;
+	side.year = p->year ? malloc(C * sizeof *side.year) : NULL;
+	embed_group g;
+	memset(&g, 0, sizeof g);
+	g.n = C;
+	g.dim = model_cfg(m)->E;
+	g.index = malloc(C * sizeof *g.index);
+	g.vectors = malloc((size_t)C * g.dim * sizeof *g.vectors);
+	int32_t *none = malloc(C * sizeof *none);
+	if (!side.item_ids || (p->titles && !side.titles) || (G && !side.genres) ||
+	    (p->year && !side.year) || !g.index || !g.vectors || !none)
+		die("out of memory");
+	for (int64_t i = 0, k = 0; i < p->n_items; i++) {
+		if (!prep_is_cold(p, i))
+			continue;
+		side.item_ids[k] = p->item_ids[i];
+		if (side.titles)
+			side.titles[k] = p->titles[i];
+		if (G)
+			memcpy(side.genres + k * G, p->genres + i * G, G);
+		if (side.year)
+			side.year[k] = p->year[i];
+		g.index[k] = (int32_t)i;
+		none[k++] = -1;
+	}
+	place_items(m, &side, none, g.vectors, name);
+	g.ids = side.item_ids;
+	g.titles = side.titles;
+	if (embed_write_meta(w, 0, g.dim, C, 0, NULL) || embed_write_group(w, &g))
+		die("%s: %s", opt.output ? opt.output : "standard output", tts_writer_error(w));
+	free(side.item_ids), free(side.titles), free(side.genres), free(side.year);
+	free(g.index), free(g.vectors), free(none);
 }
 
 /* The users asked for with --user, as prep indices in the order given. */
@@ -252,7 +320,7 @@ static void write_users(model *m, const prep *ids, const prep *p, tts_writer *w)
 	g.seen = malloc(seen_cap * sizeof *g.seen);
 	if (!g.ids || !g.index || !g.vectors || !g.seen_offsets || !muser || !hist || !g.seen)
 		die("out of memory");
-	if (embed_write_meta(w, 1, c->E, n, opt.split == SPLIT_TEST ? "test" : "valid"))
+	if (embed_write_meta(w, 1, c->E, n, p->n_users, opt.split == SPLIT_TEST ? "test" : "valid"))
 		die("%s: %s", opt.output ? opt.output : "standard output", tts_writer_error(w));
 	for (int64_t i0 = 0; i0 < n; i0 += G) {
 		int64_t B = n - i0 < G ? n - i0 : G, S = 0;
@@ -303,7 +371,7 @@ int main(int argc, char **argv)
 	prep ids, p;
 	model *m = load_model(&ids);
 	tts_reader *r = NULL;
-	if (opt.users) {
+	if (opt.users || opt.cold) {
 		FILE *in = input_open(opt.prep);
 		r = tts_reader_open(in);
 		if (!r || prep_read(r, &p, err, sizeof err))
@@ -320,12 +388,14 @@ int main(int argc, char **argv)
 			die("out of memory");
 		write_users(m, &ids, &p, w);
 	}
+	else if (opt.cold)
+		write_cold(m, &p, w);
 	else
 		write_items(m, &ids, w);
 	if (tts_writer_close(w, err, sizeof err))
 		die("%s: %s", opt.output ? opt.output : "standard output", err);
 	output_commit(o);
-	if (opt.users) {
+	if (opt.users || opt.cold) {
 		tts_reader_close(r);
 		prep_free(&p);
 	}

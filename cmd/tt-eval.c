@@ -21,6 +21,7 @@ static void usage(void)
 		"      --tsv             print 'metric TAB k TAB value' lines\n"
 		"      --cold            only the users whose test target is a cold item,\n"
 		"                        ranked among the cold items\n"
+"      --warm            only the users whose test target is not cold\n"
 		"      --baseline NAME   also score pop (training popularity), genre (genre\n"
 		"                        match with the history) or random; repeatable;\n"
 		"                        alone when no RECS.tts is given\n"
@@ -36,7 +37,7 @@ static const char *const baseline_names[N_BASELINES] = { "pop", "genre", "random
 typedef struct {
 	int ks[METRICS_MAX_KS], nks;
 	int ks_given; /* by --k: lists shorter than its largest are an error */
-	int valid, tsv, cold;
+	int valid, tsv, cold, warm;
 	int baseline[N_BASELINES];
 	int seeded;
 	uint64_t seed;
@@ -44,11 +45,13 @@ typedef struct {
 
 /* Where user u's scored target sits in p->items, -1 when u is not scored:
  * every user with a target in the split, or with --cold only those whose
- * test target is a cold item. */
+ * test target is a cold item, with --warm only the others (on either
+ * split, so that both score the same users). */
 static int64_t scored_target(const options *opt, const prep *p, int64_t u)
 {
-	int64_t z = opt->valid ? p->valid[u] : p->test[u];
-	if (z >= 0 && opt->cold && !prep_is_cold(p, p->items[z]))
+	int64_t z = opt->valid ? p->valid[u] : p->test[u], t = p->test[u];
+	if (z >= 0 && (opt->cold || opt->warm) &&
+	    (t >= 0 && prep_is_cold(p, p->items[t])) != opt->cold)
 		return -1;
 	return z;
 }
@@ -161,6 +164,11 @@ static void eval_recs(options *opt, const prep *p, const char *path,
 			if (done[u])
 				die("%s: user %" PRId64 " twice", name, g.user_ids[i]);
 			done[u] = 1;
+			for (int j = 0; j < g.k; j++)
+				if (g.items[i * g.k + j] >= p->n_items)
+					die("%s: user %" PRId64 "'s item %d has index %d, outside "
+						"the %" PRId64 " items of the data set", name,
+						g.user_ids[i], j + 1, g.items[i * g.k + j], p->n_items);
 			if (opt->cold)
 				check_cold_list(p, name, g.user_ids[i], g.items + i * g.k, g.k);
 			int64_t t = target_of(opt, p, u);
@@ -184,7 +192,7 @@ static void eval_recs(options *opt, const prep *p, const char *path,
 	if (missing)
 		warnx_("%s: %" PRId64 " of %" PRId64 " users with a %s%s target have no "
 			"recommendations; counted as misses", name, missing,
-			with_target, opt->cold ? "cold " : "", split);
+			with_target, opt->cold ? "cold " : opt->warm ? "warm " : "", split);
 	free(done);
 	recs_group_free(&g);
 	recs_reader_close(&rr);
@@ -248,7 +256,8 @@ static void print_table(const char *what, const options *opt,
 	const metrics_result *r)
 {
 	printf("%s (%s split%s, %" PRId64 " users)\n", what,
-		opt->valid ? "valid" : "test", opt->cold ? ", cold items" : "", r->users);
+		opt->valid ? "valid" : "test",
+		opt->cold ? ", cold items" : opt->warm ? ", warm users" : "", r->users);
 	printf("%-10s", "");
 	for (int i = 0; i < r->nks; i++) {
 		char head[16];
@@ -292,13 +301,14 @@ static void report(const char *what, const char *prefix, const options *opt,
 int main(int argc, char **argv)
 {
 	enum { OPT_K = 256, OPT_SPLIT, OPT_TSV, OPT_BASELINE, OPT_VERSION, OPT_COLD,
-		OPT_SEED };
+		OPT_SEED, OPT_WARM };
 	static const struct option longopts[] = {
 		{ "k", required_argument, NULL, OPT_K },
 		{ "split", required_argument, NULL, OPT_SPLIT },
 		{ "tsv", no_argument, NULL, OPT_TSV },
 		{ "baseline", required_argument, NULL, OPT_BASELINE },
 		{ "cold", no_argument, NULL, OPT_COLD },
+		{ "warm", no_argument, NULL, OPT_WARM },
 		{ "seed", required_argument, NULL, OPT_SEED },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
@@ -336,6 +346,9 @@ int main(int argc, char **argv)
 		case OPT_COLD:
 			opt.cold = 1;
 			break;
+		case OPT_WARM:
+			opt.warm = 1;
+			break;
 		case OPT_SEED:
 			opt.seed = (uint64_t)parse_int("--seed", optarg, 0, INT64_MAX);
 			opt.seeded = 1;
@@ -357,6 +370,8 @@ int main(int argc, char **argv)
 		usage_error("expected PREP.tts and at most one RECS.tts");
 	int any_baseline = opt.baseline[BASE_POP] || opt.baseline[BASE_GENRE] ||
 		opt.baseline[BASE_RANDOM];
+	if (opt.cold && opt.warm)
+		usage_error("--cold and --warm score disjoint sets of users: one of them");
 	if (opt.cold && opt.valid)
 		usage_error("--cold scores test targets: a cold item is never a "
 			"validation target");
@@ -367,8 +382,9 @@ int main(int argc, char **argv)
 		usage_error("--seed needs --baseline genre or random");
 	prep p;
 	read_prep(argv[0], &p);
-	if (opt.cold && !p.cold)
-		die("%s: no cold items (ml-prep --cold-items makes them)", argv[0]);
+	if ((opt.cold || opt.warm) && !p.cold)
+		die("%s: no cold items (ml-prep --cold-items makes them)%s", argv[0],
+			opt.warm ? ": every user is warm" : "");
 	if (opt.baseline[BASE_GENRE] && !p.genres)
 		die("%s: no genres for --baseline genre (ml-prep --items adds them)", argv[0]);
 	metrics m;

@@ -337,7 +337,7 @@ static double step(trainer *t, const batch *bt, uint64_t *rng, int64_t epoch, in
 	if (opt.decay && t->planned > 0) /* linear to zero at the last planned step */
 		lr *= 1.0 - (double)(t->step - 1) / t->planned;
 	if (model_adam(t->m, (float)lr, 0.9f, 0.98f, 1e-8f, (float)opt.weight_decay, t->step))
-		die("out of memory for the optimiser");
+		die_oom("the optimiser", 2 * model_num_params(t->m) * sizeof(float));
 	return loss;
 }
 
@@ -368,13 +368,19 @@ static void train_on_prep(trainer *t)
 	int64_t M = opt.loss == LOSS_BCE ? opt.negatives : 0;
 	/* in-batch targets come by popularity: their log-Q is popularity's */
 	double alpha = opt.loss == LOSS_INBATCH ? 1.0 : opt.neg_alpha;
-	if (sampler_init(&neg, &t->p, alpha) ||
-	    model_set_loss(t->m, opt.loss, opt.negatives, opt.loss == LOSS_BCE ? NULL : &neg) ||
-	    batcher_init(&bb, &t->p, c->L, opt.batch, M, &neg, opt.seed) ||
-	    batch_alloc(&bt, opt.batch, c->L, M) ||
-	    model_train_alloc(t->m, opt.batch, opt.threads) ||
-	    model_adam_alloc(t->m))
-		die("out of memory for training");
+	size_t weights = model_num_params(t->m) * sizeof(float);
+	if (sampler_init(&neg, &t->p, alpha))
+		die_oom("the negative sampler", (size_t)c->N * (sizeof(float) + sizeof(double)));
+	if (model_set_loss(t->m, opt.loss, opt.negatives, opt.loss == LOSS_BCE ? NULL : &neg))
+		die_oom("the loss's negatives", (size_t)opt.negatives * sizeof(int32_t));
+	if (batcher_init(&bb, &t->p, c->L, opt.batch, M, &neg, opt.seed))
+		die_oom("the batcher's rows (at most)", (size_t)t->p.n_inter * 3 * sizeof(int64_t));
+	if (batch_alloc(&bt, opt.batch, c->L, M))
+		die_oom("a batch", (size_t)opt.batch * c->L * (2 + M) * sizeof(int32_t));
+	if (model_train_alloc(t->m, opt.batch, opt.threads))
+		die_oom("a gradient of every weight per thread, and more", weights * opt.threads);
+	if (model_adam_alloc(t->m))
+		die_oom("the optimiser's moments", 2 * weights);
 	int64_t per_epoch = batcher_examples(&bb);
 	t->planned = (int64_t)opt.epochs * ((bb.n_rows + opt.batch - 1) / opt.batch);
 	if (opt.max_steps && opt.max_steps < t->planned)

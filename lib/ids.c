@@ -68,3 +68,30 @@ int titles_write(tts_writer *w, char *const *titles, int64_t n)
 	}
 	return 0;
 }
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+int ids_unique(const char *name, const int64_t *ids, int64_t n, char *err,
+	size_t errlen)
+{
+	int64_t *s = malloc((n ? n : 1) * sizeof *s);
+	if (!s) {
+		snprintf(err, errlen, "record %s: out of memory", name);
+		return -1;
+	}
+	memcpy(s, ids, n * sizeof *s);
+	qsort(s, n, sizeof *s, cmp_i64);
+	for (int64_t i = 1; i < n; i++)
+		if (s[i] == s[i - 1]) {
+			snprintf(err, errlen, "record %s: id %lld appears twice", name,
+				(long long)s[i]);
+			free(s);
+			return -1;
+		}
+	free(s);
+	return 0;
+}

@@ -17,6 +17,11 @@ int genres_write(tts_writer *w, int64_t n_items, int32_t G, char *const *names,
 /* A titles record of n lines, in pieces: titles[i] (NULL an empty line),
  * newlines inside a title made spaces. */
 int titles_write(tts_writer *w, char *const *titles, int64_t n);
+/* Each of the n ids of record name once (two users with one id would be
+ * one person with two histories); -1 with err naming the record and the
+ * id, or when out of memory. */
+int ids_unique(const char *name, const int64_t *ids, int64_t n, char *err,
+	size_t errlen);
 /* Split text into n lines (missing lines are empty): a malloc'd array of
  * malloc'd strings, NULL when out of memory. */
 char **split_lines(const char *text, int64_t n);

@@ -388,31 +388,17 @@ int features_meta(const model *m, char *buf, size_t len)
 		(double)c->id_dropout) >= (int)len ? -1 : 0;
 }
 
-static int meta_long(const char *meta, const char *key, long long lo, long long hi,
-	long long *v, char *err, size_t errlen)
-{
-	char buf[64], *end;
-	*v = 0;
-	if (!tts_meta_get(meta, key, buf, sizeof buf))
-		return 0;
-	*v = strtoll(buf, &end, 10);
-	if (end == buf || *end || *v < lo || *v > hi) {
-		snprintf(err, errlen, "meta: %s=%s: expected an integer in %lld..%lld", key, buf, lo, hi);
-		return -1;
-	}
-	return 0;
-}
-
 int features_parse(const char *meta, model_config *c, char *err, size_t errlen)
 {
 	long long g, y, t, s, from, step;
-	char buf[64];
+	double id_dropout;
 	if (meta_long(meta, "genres", 0, GENRES_MAX, &g, err, errlen) ||
 	    meta_long(meta, "year_buckets", 0, 4096, &y, err, errlen) ||
 	    meta_long(meta, "title_buckets", 0, 1 << 24, &t, err, errlen) ||
 	    meta_long(meta, "title_seed", 0, UINT32_MAX, &s, err, errlen) ||
 	    meta_long(meta, "year_from", FEATURE_YEAR_FROM, FEATURE_YEAR_FROM, &from, err, errlen) ||
-	    meta_long(meta, "year_step", FEATURE_YEAR_STEP, FEATURE_YEAR_STEP, &step, err, errlen))
+	    meta_long(meta, "year_step", FEATURE_YEAR_STEP, FEATURE_YEAR_STEP, &step, err, errlen) ||
+	    meta_float(meta, "id_dropout", 0, 1, &id_dropout, err, errlen))
 		return -1;
 	if (y && (!from || !step)) {
 		snprintf(err, errlen, "meta: year_buckets= without year_from= and year_step=");
@@ -422,8 +408,7 @@ int features_parse(const char *meta, model_config *c, char *err, size_t errlen)
 	c->year_buckets = (int)y;
 	c->title_buckets = (int)t;
 	c->title_seed = (uint32_t)s;
-	if (tts_meta_get(meta, "id_dropout", buf, sizeof buf))
-		c->id_dropout = strtof(buf, NULL);
+	c->id_dropout = (float)id_dropout;
 	return 0;
 }
 
@@ -463,7 +448,7 @@ int features_read_record(tts_reader *r, const tts_header *h, model *m, char *err
 	if (is_names) {
 		char *text = tts_read_alloc(r, h, 1 << 20);
 		if (!text) {
-			snprintf(err, errlen, "record genre_names: %s", tts_reader_error(r));
+			snprintf(err, errlen, "%s", tts_reader_error(r));
 			return -1;
 		}
 		free_names(f->genre_names, f->G);
@@ -488,7 +473,7 @@ int features_read_record(tts_reader *r, const tts_header *h, model *m, char *err
 			f->year = dst;
 	}
 	if (tts_read_data(r, dst, h->nbytes)) {
-		snprintf(err, errlen, "record %s: %s", h->name, tts_reader_error(r));
+		snprintf(err, errlen, "%s", tts_reader_error(r));
 		return -1;
 	}
 	if (is_seen)

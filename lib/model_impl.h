@@ -229,6 +229,18 @@ void features_backward(model *m);
 /* item_emb back, after an inference pass. */
 void features_end(model *m);
 int features_meta(const model *m, char *buf, size_t len);
+/* model_new in two steps: the configuration checked and the tensors laid
+ * out, nothing allocated for them; then their memory (-1 and err when
+ * out of it).  model_read allocates only once a weight's header agrees
+ * with the meta, so a meta that lies costs nothing. */
+model *model_plan(const model_config *c, char *err, size_t errlen);
+int model_alloc(model *m, char *err, size_t errlen);
+/* An optional key=value of the meta: 0 (and *v = 0) when absent, -1 with
+ * err when not a number (finite, for floats) in lo..hi. */
+int meta_long(const char *meta, const char *key, long long lo, long long hi,
+	long long *v, char *err, size_t errlen);
+int meta_float(const char *meta, const char *key, double lo, double hi,
+	double *v, char *err, size_t errlen);
 int features_parse(const char *meta, model_config *c, char *err, size_t errlen);
 int features_write(tts_writer *w, const model *m);
 /* 1 if h is a feature record (read), 0 if not, -1 with err. */

@@ -72,7 +72,7 @@ static int read_record(tts_reader *r, const tts_header *h, int dtype, int64_t le
 	}
 	free(*out);
 	if (!(*out = tts_read_alloc(r, h, 0))) {
-		snprintf(err, errlen, "record %s: %s", h->name, tts_reader_error(r));
+		snprintf(err, errlen, "%s", tts_reader_error(r));
 		return -1;
 	}
 	return 0;
@@ -200,6 +200,8 @@ static int check(const prep *p, char *err, size_t errlen)
 		snprintf(err, errlen, "record genre_names: missing");
 		return -1;
 	}
+	if (ids_check_unique(p, err, errlen))
+		return -1;
 	return check_cold(p, err, errlen) || check_side(p, err, errlen) ? -1 : 0;
 }
 
@@ -256,13 +258,13 @@ int prep_read_body(tts_reader *r, const char *meta, prep *p, char *err, size_t e
 			p->n_genres = (int32_t)h.dims[1];
 			free(p->genres);
 			if (!(p->genres = tts_read_alloc(r, &h, 0))) {
-				snprintf(err, errlen, "record genres: %s", tts_reader_error(r));
+				snprintf(err, errlen, "%s", tts_reader_error(r));
 				goto fail;
 			}
 		} else if (strcmp(h.name, "genre_names") == 0 && h.dtype == TTS_TEXT) {
 			char *text = tts_read_alloc(r, &h, 1 << 20);
 			if (!text) {
-				snprintf(err, errlen, "record genre_names: %s", tts_reader_error(r));
+				snprintf(err, errlen, "%s", tts_reader_error(r));
 				goto fail;
 			}
 			int32_t g = 0;
@@ -312,7 +314,7 @@ int prep_read(tts_reader *r, prep *p, char *err, size_t errlen)
 	}
 	char *meta = tts_read_alloc(r, &h, 1 << 20);
 	if (!meta) {
-		snprintf(err, errlen, "record meta: %s", tts_reader_error(r));
+		snprintf(err, errlen, "%s", tts_reader_error(r));
 		return -1;
 	}
 	tts_meta_get(meta, "kind", kind, sizeof kind);
@@ -365,21 +367,37 @@ int ids_write(tts_writer *w, const prep *p)
 	return p->titles ? titles_write(w, p->titles, p->n_items) : 0;
 }
 
+/* user_ids or item_ids: n of them, given once (a model stream has no
+ * other check of its records' repetition). */
+static int read_ids(tts_reader *r, const tts_header *h, int64_t n, int64_t **out,
+	char *err, size_t errlen)
+{
+	if (*out && h->dtype == TTS_I64 && h->rank == 1 && (int64_t)h->dims[0] == n) {
+		snprintf(err, errlen, "record %s: appears twice", h->name);
+		return -1;
+	}
+	return read_record(r, h, TTS_I64, n, (void **)out, err, errlen) ? -1 : 1;
+}
+
 int ids_read_record(tts_reader *r, const tts_header *h, prep *p, char *err, size_t errlen)
 {
 	if (strcmp(h->name, "user_ids") == 0)
-		return read_record(r, h, TTS_I64, p->n_users, (void **)&p->user_ids, err, errlen) ? -1 : 1;
+		return read_ids(r, h, p->n_users, &p->user_ids, err, errlen);
 	if (strcmp(h->name, "item_ids") == 0)
-		return read_record(r, h, TTS_I64, p->n_items, (void **)&p->item_ids, err, errlen) ? -1 : 1;
+		return read_ids(r, h, p->n_items, &p->item_ids, err, errlen);
 	if (strcmp(h->name, "titles") != 0)
 		return 0;
 	if (h->dtype != TTS_TEXT) {
 		snprintf(err, errlen, "record titles: expected text");
 		return -1;
 	}
+	if (p->titles) {
+		snprintf(err, errlen, "record titles: appears twice");
+		return -1;
+	}
 	char *text = tts_read_alloc(r, h, 0);
 	if (!text) {
-		snprintf(err, errlen, "record titles: %s", tts_reader_error(r));
+		snprintf(err, errlen, "%s", tts_reader_error(r));
 		return -1;
 	}
 	/* One line per item, the last one's newline optional. */
@@ -393,10 +411,6 @@ int ids_read_record(tts_reader *r, const tts_header *h, prep *p, char *err, size
 		free(text);
 		return -1;
 	}
-	if (p->titles)
-		for (int64_t i = 0; i < p->n_items; i++)
-			free(p->titles[i]);
-	free(p->titles);
 	p->titles = split_lines(text, p->n_items);
 	free(text);
 	if (!p->titles) {
@@ -404,4 +418,10 @@ int ids_read_record(tts_reader *r, const tts_header *h, prep *p, char *err, size
 		return -1;
 	}
 	return 1;
+}
+
+int ids_check_unique(const prep *p, char *err, size_t errlen)
+{
+	return ids_unique("user_ids", p->user_ids, p->n_users, err, errlen) ||
+		ids_unique("item_ids", p->item_ids, p->n_items, err, errlen) ? -1 : 0;
 }

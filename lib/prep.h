@@ -74,5 +74,7 @@ void prep_free(prep *p);
  * if it is another record; -1 with err. */
 int ids_write(tts_writer *w, const prep *p);
 int ids_read_record(tts_reader *r, const tts_header *h, prep *p, char *err, size_t errlen);
+/* After reading: each original id in user_ids and item_ids once. */
+int ids_check_unique(const prep *p, char *err, size_t errlen);
 
 #endif

@@ -41,7 +41,7 @@ static void give_side(model *m, int64_t N)
 	static char *names[3] = { "Comedy", "Drama", "War" };
 	static uint8_t genres[64 * 3], seen[64];
 	static int32_t year[64];
-	static char buf[64][40], *titles[64];
+	static char buf[64][64], *titles[64];
 	prep side = { .n_items = N, .n_genres = 3, .genre_names = names, .genres = genres,
 		.year = year, .titles = titles };
 	char err[256];
