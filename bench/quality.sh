@@ -57,6 +57,25 @@ popularity() { # SET
 		END { printf "%s popularity test HR@10 / NDCG@10: %.4f / %.4f\n", s, hr, ndcg }'
 }
 
+# amazon_published toys|sports: shared/data/README.md's table, from the
+# S3-Rec repository's all-ranking table, the ICLRec README and eSASRec
+# (RecSys 2025, own runs on these files; DuoRec as it quotes it)
+amazon_published() {
+	awk -F'|' -v ds="$1" '{
+		split(ds == "toys" ? $2 : $3, f, " ")
+		if (f[1] != "-")
+			printf "%s published %s test HR@10 / NDCG@10: %s / %s\n", ds, $1, f[1], f[2] }' <<-'PUB'
+	SASRec+SS (sampled softmax)|0.0970 0.0580|0.0569 0.0314
+	eSASRec|0.0939 0.0538|0.0560 0.0323
+	DuoRec|-|0.0498 0.0262
+	ICLRec|0.0834 0.0480|0.0437 0.0238
+	S3-Rec|0.0700 0.0376|0.0385 0.0204
+	SASRec|0.0675 0.0374|0.0350 0.0192
+	BERT4Rec|0.0203 0.0099|0.0191 0.0099
+	popularity|0.0113 0.0061|0.0094 0.0053
+	PUB
+}
+
 for ds in $datasets; do
 	case $ds in
 	ml1m)
@@ -94,30 +113,7 @@ for ds in $datasets; do
 		echo "$ds data: Amazon $name.txt (S3-Rec's 5-core file)"
 		fit "$ds" "tt (default)" "$seeds"
 		popularity "$ds"
-		# shared/data/README.md: the S3-Rec repository's all-ranking table,
-		# the ICLRec README, and eSASRec (RecSys 2025) for the rest
-		if [ "$ds" = toys ]; then
-			cat <<-'PUB'
-			toys published SASRec+SS (sampled softmax, eSASRec paper) test HR@10 / NDCG@10: 0.0970 / 0.0580
-			toys published eSASRec test HR@10 / NDCG@10: 0.0939 / 0.0538
-			toys published ICLRec test HR@10 / NDCG@10: 0.0834 / 0.0480
-			toys published S3-Rec test HR@10 / NDCG@10: 0.0700 / 0.0376
-			toys published SASRec test HR@10 / NDCG@10: 0.0675 / 0.0374
-			toys published BERT4Rec test HR@10 / NDCG@10: 0.0203 / 0.0099
-			toys published popularity test HR@10 / NDCG@10: 0.0113 / 0.0061
-			PUB
-		else
-			cat <<-'PUB'
-			sports published SASRec+SS (sampled softmax, eSASRec paper) test HR@10 / NDCG@10: 0.0569 / 0.0314
-			sports published eSASRec test HR@10 / NDCG@10: 0.0560 / 0.0323
-			sports published DuoRec (as quoted by eSASRec) test HR@10 / NDCG@10: 0.0498 / 0.0262
-			sports published ICLRec test HR@10 / NDCG@10: 0.0437 / 0.0238
-			sports published S3-Rec test HR@10 / NDCG@10: 0.0385 / 0.0204
-			sports published SASRec test HR@10 / NDCG@10: 0.0350 / 0.0192
-			sports published BERT4Rec test HR@10 / NDCG@10: 0.0191 / 0.0099
-			sports published popularity test HR@10 / NDCG@10: 0.0094 / 0.0053
-			PUB
-		fi
+		amazon_published "$ds"
 		;;
 	*)
 		echo "bench/quality.sh: unknown data set '$ds' (ml1m, toys, sports)" >&2
