@@ -14,7 +14,8 @@
 # SCALE_SETS overrides the data sets, as "name:USERSxITEMSxRATINGS ...";
 # FIT_STEPS fixes the training steps instead of the probe.  The generated
 # files are kept in $TT_BENCH_DIR/scale (default $TMPDIR/tt-bench/scale)
-# and reused.  About 15 minutes on 2 cores with the full softmax.
+# and reused.  With the full softmax, about 35 minutes on 2 busy cores,
+# most of it tt-fit, tt-topk and FAISS on the million items.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 PATH="$top/bin:$PATH"
@@ -46,7 +47,7 @@ fit() {
 	if [ -z "$steps" ]; then
 		tt-fit --max-steps 5 --log "$dir/$1-probe.tsv" "$2" >/dev/null
 		steps=$(awk -F'\t' -v s="$seconds" 'END {
-			n = int(s * $2 / $7); print n < 10 ? 10 : n }' "$dir/$1-probe.tsv")
+			n = int(s * $2 / $7); print n < 5 ? 5 : n }' "$dir/$1-probe.tsv")
 	fi
 	measured "$1-fit" tt-fit --max-steps "$steps" --log "$dir/$1.tsv" "$2"
 	rate=$(awk -F'\t' 'END { print $6 }' "$dir/$1.tsv")
