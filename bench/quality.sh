@@ -47,7 +47,7 @@ fit() {
 		END {
 			split("test HR@10,test NDCG@10,training minutes", what, ",")
 			for (i = 1; i <= 3; i++)
-				printf "%s %s, seeds %d: " (i < 3 ? "%.4f (%.4f-%.4f)\n" : "%.1f (%.1f-%.1f)\n"),
+				printf "%s %s, %d-seed mean: " (i < 3 ? "%.4f (%.4f-%.4f)\n" : "%.1f (%.1f-%.1f)\n"),
 					l, what[i], n, s[i] / NR, lo[i], hi[i] }' "$ds.runs"
 }
 
