@@ -56,8 +56,11 @@ SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-re
 else
 MODE = opt
 endif
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SANFLAGS) $(PKG_CFLAGS) -Ilib -pthread -MMD -MP
-LDLIBS = $(PKG_LIBS) -lcsv -lm -pthread
+# No errno from libm: no caller reads it, and sqrtf and friends vectorise.
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -fno-math-errno $(WARN) $(CFLAGS) $(SANFLAGS) $(PKG_CFLAGS) -Ilib -pthread -MMD -MP
+# --as-needed: a program that calls no BLAS does not load OpenBLAS, whose
+# start-up reserves memory and threads (lib/blas.h)
+LDLIBS = -Wl,--as-needed $(PKG_LIBS) -lcsv -lm -pthread
 
 OBJDIR = build/$(MODE)
 LIB_SRC = $(wildcard lib/*.c)

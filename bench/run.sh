@@ -9,7 +9,7 @@ out=$top/bench/results.md
 raw=$(mktemp "${TMPDIR:-/tmp}/tt-bench.XXXXXX")
 [ -f "$out" ] && cp "$out" "$out.old"
 trap 'rm -f "$raw"' EXIT
-all="stream prep fit mpi topk scale rec quality ablation"
+all="stream prep fit mpi topk scale rec quality ablation coldstart"
 scripts=${*:-$all}
 
 for s in $scripts; do

@@ -22,6 +22,9 @@ static void usage(void)
 		"      --k-core            repeat the count filters until stable\n"
 		"      --keep-repeats      keep repeated (user, item) pairs\n"
 		"      --split loo|none    leave-one-out split (default loo)\n"
+		"      --cold-items F      make a fraction F of the items cold: in no history,\n"
+		"                          kept only as test targets\n"
+		"      --seed S            seed of the cold items' draw (default 1)\n"
 		"      --items FILE        movies.dat, movies.csv or u.item: titles, genres, year\n"
 		"      --users FILE        users.dat or u.user: gender, age, occupation\n"
 		"      --item-map FILE     'item MovieID' lines: input items to --items ids\n"
@@ -41,7 +44,7 @@ static void usage(void)
 }
 
 enum { O_MINR = 256, O_MINI, O_MINU, O_KCORE, O_REPEATS, O_SPLIT, O_ITEMS, O_USERS,
-	O_IMAP, O_UMAP, O_UCOL, O_ICOL, O_RCOL, O_TCOL, O_SKIP, O_STATS, O_VERSION };
+	O_IMAP, O_UMAP, O_UCOL, O_ICOL, O_RCOL, O_TCOL, O_SKIP, O_STATS, O_VERSION, O_COLD, O_SEED };
 
 static const struct option longopts[] = {
 	{ "format", required_argument, NULL, 'f' },
@@ -51,6 +54,8 @@ static const struct option longopts[] = {
 	{ "k-core", no_argument, NULL, O_KCORE },
 	{ "keep-repeats", no_argument, NULL, O_REPEATS },
 	{ "split", required_argument, NULL, O_SPLIT },
+	{ "cold-items", required_argument, NULL, O_COLD },
+	{ "seed", required_argument, NULL, O_SEED },
 	{ "items", required_argument, NULL, O_ITEMS },
 	{ "users", required_argument, NULL, O_USERS },
 	{ "item-map", required_argument, NULL, O_IMAP },
@@ -142,6 +147,12 @@ static void print_stats(const prep *p, const build_stats *st, const build_option
 	fprintf(stderr, "split: %s train %lld valid %lld test %lld train-only users %lld\n",
 		o->split == SPLIT_LOO ? "loo" : "none", (long long)st->train,
 		(long long)st->valid, (long long)st->test, (long long)st->train_only_users);
+	if (p->cold)
+		fprintf(stderr, "cold: items %lld, interactions removed %lld, test users %lld, "
+			"users made train-only %lld, users dropped %lld\n",
+			(long long)st->cold_items, (long long)st->cold_removed,
+			(long long)st->cold_test_users, (long long)st->cold_train_only_users,
+			(long long)st->cold_dropped_users);
 	if (p->titles)
 		fprintf(stderr, "items without metadata: %lld\n", (long long)miss_i);
 	if (p->gender)
@@ -154,9 +165,12 @@ int main(int argc, char **argv)
 	rating_columns cols = { 0 };
 	const char *out_path = NULL, *items = NULL, *users = NULL, *imap = NULL, *umap = NULL;
 	int format = RF_AUTO, skip_bad = 0, stats = 0, level = 1, c;
-	char minr[64] = "";
+	char minr[64] = "", cold[128] = "";
+	const char *cold_arg = NULL;
+	int seeded = 0;
+	o.cold_seed = 1;
 
-	cli_init(argv[0]);
+	cli_init(argv);
 	while ((c = getopt_long(argc, argv, "f:o:l:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
@@ -184,6 +198,17 @@ int main(int argc, char **argv)
 			else
 				usage_error("--split: '%s' is not loo or none", optarg);
 			break;
+		case O_COLD:
+			o.cold_fraction = parse_double("--cold-items", optarg, -1e30, 1e30);
+			if (o.cold_fraction <= 0 || o.cold_fraction >= 1)
+				usage_error("--cold-items: %s is not a fraction above 0 and "
+					"below 1", optarg);
+			cold_arg = optarg;
+			break;
+		case O_SEED:
+			o.cold_seed = (uint64_t)parse_int("--seed", optarg, 0, INT64_MAX);
+			seeded = 1;
+			break;
 		case O_ITEMS: items = optarg; break;
 		case O_USERS: users = optarg; break;
 		case O_IMAP: imap = optarg; break;
@@ -207,6 +232,10 @@ int main(int argc, char **argv)
 		usage_error("--item-map needs --items");
 	if (umap && !users)
 		usage_error("--user-map needs --users");
+	if (seeded && o.cold_fraction == 0)
+		usage_error("--seed needs --cold-items");
+	if (o.cold_fraction > 0 && o.split != SPLIT_LOO)
+		usage_error("--cold-items needs --split loo");
 	if (!out_path || strcmp(out_path, "-") == 0)
 		refuse_tty(stdout);
 
@@ -239,12 +268,15 @@ int main(int argc, char **argv)
 	int64_t miss_i = 0, miss_u = 0;
 	attach_side(&p, items, users, imap, umap, &miss_i, &miss_u);
 
+	if (p.cold)
+		snprintf(cold, sizeof cold, "cold_fraction=%s\ncold_seed=%llu\ncold_items=%lld\n",
+			cold_arg, (unsigned long long)o.cold_seed, (long long)st.cold_items);
 	char meta[1024];
-	snprintf(meta, sizeof meta, "producer=ml-prep %s\nsplit=%s\nformat=%s\n%s"
+	snprintf(meta, sizeof meta, "producer=ml-prep %s\nsplit=%s\nformat=%s\n%s%s"
 		"min_item_count=%lld\nmin_user_count=%lld\nk_core=%d\nkeep_repeats=%d\n"
 		"skipped_lines=%lld\ntrain_only_users=%lld\n",
 		TT_VERSION, o.split == SPLIT_LOO ? "loo" : "none",
-		rating_format_name(format), minr, (long long)o.min_item_count,
+		rating_format_name(format), minr, cold, (long long)o.min_item_count,
 		(long long)o.min_user_count, o.k_core, o.keep_repeats,
 		(long long)skipped, (long long)st.train_only_users);
 	output *out = output_open(out_path);

@@ -60,7 +60,7 @@ int main(int argc, char **argv)
 	int format = RF_DAT, per_user = 0, c;
 	char err[256];
 
-	cli_init(argv[0]);
+	cli_init(argv);
 	while ((c = getopt_long(argc, argv, "u:i:r:s:f:o:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'u': o.users = parse_int("--users", optarg, 1, 100000000); break;

@@ -45,7 +45,7 @@ int main(int argc, char **argv)
 	double alpha = 0;
 	int level = 3, ch;
 	const char *outpath = NULL;
-	cli_init(argv[0]);
+	cli_init(argv);
 	while ((ch = getopt_long(argc, argv, "L:b:e:s:n:o:l:hV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'L': L = parse_int("--history", optarg, 1, HISTORY_MAX); break;

@@ -412,7 +412,7 @@ int main(int argc, char **argv)
 	int c, status = 0;
 	table names = { 0 };
 
-	cli_init(argv[0]);
+	cli_init(argv);
 	while ((c = getopt_long(argc, argv, "n:h", options, NULL)) != -1) {
 		switch (c) {
 		case 'n':

@@ -4,22 +4,27 @@
 #include <stdlib.h>
 #include <string.h>
 #include "batch.h"
+#include "blas.h"
 #include "cli.h"
 #include "embed_stream.h"
 #include "evaluate.h"
 #include "model.h"
 #include "prep.h"
+#include "side.h"
 #include "tts.h"
-
-void openblas_set_num_threads(int);
 
 static const char usage_text[] =
 "usage: tt-embed [options] MODEL > items.tts\n"
 "       tt-embed --users [options] MODEL [PREP] > users.tts\n"
+"       tt-embed --items FILE [options] MODEL > items.tts\n"
+"       tt-embed --cold [options] MODEL [PREP] > cold.tts\n"
 "Run the item tower over every item, or the user tower over the history of\n"
 "every user of a prep stream (PREP or standard input).\n"
 "\n"
 "  -u, --users          user vectors instead of item vectors\n"
+"      --items FILE     also the items of FILE (movies.dat, movies.csv or u.item)\n"
+"                       that the model does not know, placed by their features\n"
+"      --cold           only the cold items of PREP, placed by their features\n"
 "      --user ID,...    only these users (original ids)\n"
 "      --at SPLIT       history before the test target (test, the default:\n"
 "                       recommendations for now) or the validation target (valid)\n"
@@ -30,15 +35,17 @@ static const char usage_text[] =
 "  -V, --version        version\n";
 
 static struct {
-	int users, threads, level, split;
-	const char *only, *model, *prep, *output;
+	int users, threads, level, split, cold;
+	const char *only, *model, *prep, *output, *items;
 } opt = { .level = 3, .split = SPLIT_TEST };
 
 static void parse_options(int argc, char **argv)
 {
-	enum { O_USER = 256, O_AT };
+	enum { O_USER = 256, O_AT, O_ITEMS, O_COLD };
 	static const struct option longopts[] = {
 		{ "users", no_argument, NULL, 'u' },
+		{ "items", required_argument, NULL, O_ITEMS },
+		{ "cold", no_argument, NULL, O_COLD },
 		{ "user", required_argument, NULL, O_USER },
 		{ "at", required_argument, NULL, O_AT },
 		{ "threads", required_argument, NULL, 't' },
@@ -54,6 +61,8 @@ static void parse_options(int argc, char **argv)
 		switch (ch) {
 		case 'u': opt.users = 1; break;
 		case O_USER: opt.only = optarg; opt.users = 1; break;
+		case O_ITEMS: opt.items = optarg; break;
+		case O_COLD: opt.cold = 1; break;
 		case O_AT:
 			if (strcmp(optarg, "test") == 0)
 				opt.split = SPLIT_TEST;
@@ -74,7 +83,12 @@ static void parse_options(int argc, char **argv)
 	argv += optind;
 	if (argc < 1)
 		usage_error("no model file");
-	if (argc > (opt.users ? 2 : 1))
+	if (opt.items && opt.users)
+		usage_error("--items is for item vectors, not with --users");
+	if (opt.cold && (opt.users || opt.items))
+		usage_error("--cold is the prep's cold items alone, not with %s",
+			opt.users ? "--users" : "--items");
+	if (argc > (opt.users || opt.cold ? 2 : 1))
 		usage_error("too many files");
 	opt.model = argv[0];
 	opt.prep = argc > 1 ? argv[1] : NULL;
@@ -121,25 +135,154 @@ static int64_t lookup(const int64_t *pairs, int64_t n, int64_t id)
 	return hit ? hit[1] : -1;
 }
 
+/* The items of --items the model does not know, as a prep of their side
+ * data; *n_new gets how many. */
+static void read_new_items(const prep *ids, prep *fresh)
+{
+	char err[512];
+	item_side s;
+	FILE *f = fopen(opt.items, "rb");
+	if (!f)
+		die_errno("%s", opt.items);
+	if (item_side_read(f, opt.items, &s, err, sizeof err))
+		die("%s", err);
+	fclose(f);
+	int64_t *known = id_index(ids->item_ids, ids->n_items), n = 0;
+	memset(fresh, 0, sizeof *fresh);
+	fresh->item_ids = malloc((s.n ? s.n : 1) * sizeof *fresh->item_ids);
+	fresh->titles = calloc(s.n ? s.n : 1, sizeof *fresh->titles);
+	fresh->year = malloc((s.n ? s.n : 1) * sizeof *fresh->year);
+	fresh->genres = malloc((s.n ? s.n : 1) * (s.n_genres ? s.n_genres : 1));
+	if (!fresh->item_ids || !fresh->titles || !fresh->year || !fresh->genres)
+		die("out of memory");
+	for (int64_t i = 0; i < s.n; i++) {
+		if (lookup(known, ids->n_items, s.ids[i]) >= 0)
+			continue;
+		fresh->item_ids[n] = s.ids[i];
+		fresh->titles[n] = s.titles[i];
+		s.titles[i] = NULL;
+		fresh->year[n] = s.year[i];
+		memcpy(fresh->genres + n * s.n_genres, s.genres + i * s.n_genres, s.n_genres);
+		n++;
+	}
+	fresh->n_items = n;
+	fresh->n_genres = s.n_genres;
+	fresh->genre_names = s.genre_names;
+	s.genre_names = NULL;
+	s.n_genres = 0;
+	fprintf(stderr, "%s: %s: %lld new items, %lld the model knows\n", progname, opt.items,
+		(long long)n, (long long)(s.n - n));
+	item_side_free(&s);
+	free(known);
+}
+
+/* Vectors (n,E) of the items of side (from source) by their features
+ * alone, or by their id part too where known[i] is a model item it trained. */
+static void place_items(model *m, const prep *side, const int32_t *known, float *out,
+	const char *source)
+{
+	char err[512];
+	int32_t unknown;
+	if (model_side_item_vectors(m, side, known, out, &unknown, err, sizeof err))
+		die("%s: %s", opt.model, err);
+	if (unknown >= 0)
+		fprintf(stderr, "%s: %s: genre '%s' is not one the model knows: left out\n",
+			progname, source, side->genre_names[unknown]);
+}
+
+/* Every item of the model, then with --items the new ones, numbered on
+ * from N. */
 static void write_items(model *m, const prep *ids, tts_writer *w)
 {
 	const model_config *c = model_cfg(m);
+	prep fresh;
+	memset(&fresh, 0, sizeof fresh);
+	if (opt.items)
+		read_new_items(ids, &fresh);
+	int64_t n = c->N + fresh.n_items;
 	embed_group g;
 	memset(&g, 0, sizeof g);
-	g.n = c->N;
+	g.n = n;
 	g.dim = c->E;
-	g.ids = ids->item_ids;
-	g.index = malloc(c->N * sizeof *g.index);
-	g.vectors = malloc((size_t)c->N * c->E * sizeof *g.vectors);
-	if (!g.index || !g.vectors || model_item_vectors(m, g.vectors))
+	g.ids = malloc(n * sizeof *g.ids);
+	g.index = malloc(n * sizeof *g.index);
+	g.titles = calloc(n, sizeof *g.titles);
+	g.vectors = malloc((size_t)n * c->E * sizeof *g.vectors);
+	int32_t *none = malloc((fresh.n_items ? fresh.n_items : 1) * sizeof *none);
+	if (!g.ids || !g.index || !g.titles || !g.vectors || !none || model_item_vectors(m, g.vectors))
 		die("out of memory");
-	for (int64_t i = 0; i < c->N; i++)
+	for (int64_t i = 0; i < n; i++) {
 		g.index[i] = (int32_t)i;
-	g.titles = ids->titles;
-	if (embed_write_meta(w, 0, c->E, c->N, NULL) || embed_write_group(w, &g))
+		g.ids[i] = i < c->N ? ids->item_ids[i] : fresh.item_ids[i - c->N];
+		g.titles[i] = i < c->N ? (ids->titles ? ids->titles[i] : "") : fresh.titles[i - c->N];
+	}
+	if (fresh.n_items) {
+		for (int64_t i = 0; i < fresh.n_items; i++)
+			none[i] = -1;
+		place_items(m, &fresh, none, g.vectors + (size_t)c->N * c->E, opt.items);
+	}
+	if (embed_write_meta(w, 0, c->E, n, 0, NULL) || embed_write_group(w, &g))
 		die("%s: %s", opt.output ? opt.output : "standard output", tts_writer_error(w));
+	free(g.ids);
 	free(g.index);
+	free(g.titles);
 	free(g.vectors);
+	free(none);
+	prep_free(&fresh);
+}
+
+/* The cold items of p alone, by their features, under p's item indices:
+ * the candidates of tt-eval --cold, as the items would look to a model
+ * that never trained on them, whatever this one did. */
+static void write_cold(model *m, const prep *p, tts_writer *w)
+{
+	const char *name = input_name(opt.prep);
+	if (!p->cold)
+		die("%s: no cold items (ml-prep --cold-items makes them)", name);
+	if (!p->genres && !p->year && !p->titles)
+		die("%s: no side data to place the cold items by (ml-prep --items adds it)", name);
+	int64_t C = 0, G = p->genres ? p->n_genres : 0;
+	for (int64_t i = 0; i < p->n_items; i++)
+		C += prep_is_cold(p, i);
+	prep side;
+	memset(&side, 0, sizeof side);
+	side.n_items = C;
+	side.n_genres = p->n_genres;
+	side.genre_names = p->genre_names;
+	side.item_ids = malloc(C * sizeof *side.item_ids);
+	side.titles = p->titles ? malloc(C * sizeof *side.titles) : NULL;
+	side.genres = G ? malloc(C * G) : NULL;
+	side.year = p->year ? malloc(C * sizeof *side.year) : NULL;
+	embed_group g;
+	memset(&g, 0, sizeof g);
+	g.n = C;
+	g.dim = model_cfg(m)->E;
+	g.index = malloc(C * sizeof *g.index);
+	g.vectors = malloc((size_t)C * g.dim * sizeof *g.vectors);
+	int32_t *none = malloc(C * sizeof *none);
+	if (!side.item_ids || (p->titles && !side.titles) || (G && !side.genres) ||
+	    (p->year && !side.year) || !g.index || !g.vectors || !none)
+		die("out of memory");
+	for (int64_t i = 0, k = 0; i < p->n_items; i++) {
+		if (!prep_is_cold(p, i))
+			continue;
+		side.item_ids[k] = p->item_ids[i];
+		if (side.titles)
+			side.titles[k] = p->titles[i];
+		if (G)
+			memcpy(side.genres + k * G, p->genres + i * G, G);
+		if (side.year)
+			side.year[k] = p->year[i];
+		g.index[k] = (int32_t)i;
+		none[k++] = -1;
+	}
+	place_items(m, &side, none, g.vectors, name);
+	g.ids = side.item_ids;
+	g.titles = side.titles;
+	if (embed_write_meta(w, 0, g.dim, C, 0, NULL) || embed_write_group(w, &g))
+		die("%s: %s", opt.output ? opt.output : "standard output", tts_writer_error(w));
+	free(side.item_ids), free(side.titles), free(side.genres), free(side.year);
+	free(g.index), free(g.vectors), free(none);
 }
 
 /* The users asked for with --user, as prep indices in the order given. */
@@ -199,7 +342,7 @@ static void write_users(model *m, const prep *ids, const prep *p, tts_writer *w)
 	g.seen = malloc(seen_cap * sizeof *g.seen);
 	if (!g.ids || !g.index || !g.vectors || !g.seen_offsets || !muser || !hist || !g.seen)
 		die("out of memory");
-	if (embed_write_meta(w, 1, c->E, n, opt.split == SPLIT_TEST ? "test" : "valid"))
+	if (embed_write_meta(w, 1, c->E, n, p->n_users, opt.split == SPLIT_TEST ? "test" : "valid"))
 		die("%s: %s", opt.output ? opt.output : "standard output", tts_writer_error(w));
 	for (int64_t i0 = 0; i0 < n; i0 += G) {
 		int64_t B = n - i0 < G ? n - i0 : G, S = 0;
@@ -243,13 +386,14 @@ static void write_users(model *m, const prep *ids, const prep *p, tts_writer *w)
 int main(int argc, char **argv)
 {
 	char err[512];
-	cli_init(argv[0]);
+	cli_init(argv);
 	parse_options(argc, argv);
-	openblas_set_num_threads(opt.threads);
+	if (blas_start(opt.threads) != 0)
+		die_oom("BLAS's buffers", blas_buffer_bytes(opt.threads));
 	prep ids, p;
 	model *m = load_model(&ids);
 	tts_reader *r = NULL;
-	if (opt.users) {
+	if (opt.users || opt.cold) {
 		FILE *in = input_open(opt.prep);
 		r = tts_reader_open(in);
 		if (!r || prep_read(r, &p, err, sizeof err))
@@ -266,12 +410,14 @@ int main(int argc, char **argv)
 			die("out of memory");
 		write_users(m, &ids, &p, w);
 	}
+	else if (opt.cold)
+		write_cold(m, &p, w);
 	else
 		write_items(m, &ids, w);
 	if (tts_writer_close(w, err, sizeof err))
 		die("%s: %s", opt.output ? opt.output : "standard output", err);
 	output_commit(o);
-	if (opt.users) {
+	if (opt.users || opt.cold) {
 		tts_reader_close(r);
 		prep_free(&p);
 	}

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "baseline.h"
 #include "cli.h"
 #include "embed_stream.h"
 #include "metrics.h"
@@ -18,23 +19,57 @@ static void usage(void)
 		"                        the recs stream's K allows, else K)\n"
 		"      --split SPLIT     test (default) or valid\n"
 		"      --tsv             print 'metric TAB k TAB value' lines\n"
-		"      --baseline pop    also rank by training popularity; alone when\n"
-		"                        no RECS.tts is given\n"
+		"      --cold            only the users whose test target is a cold item,\n"
+		"                        ranked among the cold items\n"
+"      --warm            only the users whose test target is not cold\n"
+		"      --baseline NAME   also score pop (training popularity), genre (genre\n"
+		"                        match with the history) or random; repeatable;\n"
+		"                        alone when no RECS.tts is given\n"
+		"      --seed S          seed of genre's ties and of random (default 1)\n"
 		"  -h, --help            show this help and exit\n"
 		"      --version         show the version and exit\n",
 		progname);
 }
 
+enum { BASE_POP, BASE_GENRE, BASE_RANDOM, N_BASELINES };
+static const char *const baseline_names[N_BASELINES] = { "pop", "genre", "random" };
+
 typedef struct {
 	int ks[METRICS_MAX_KS], nks;
 	int ks_given; /* by --k: lists shorter than its largest are an error */
-	int valid, tsv, pop;
+	int valid, tsv, cold, warm;
+	int baseline[N_BASELINES];
+	int seeded;
+	uint64_t seed;
 } options;
 
-static int64_t target_of(const prep *p, int64_t u, int valid)
+/* Where user u's scored target sits in p->items, -1 when u is not scored:
+ * every user with a target in the split, or with --cold only those whose
+ * test target is a cold item, with --warm only the others (on either
+ * split, so that both score the same users). */
+static int64_t scored_target(const options *opt, const prep *p, int64_t u)
 {
-	int64_t z = valid ? p->valid[u] : p->test[u];
+	int64_t z = opt->valid ? p->valid[u] : p->test[u], t = p->test[u];
+	if (z >= 0 && (opt->cold || opt->warm) &&
+	    (t >= 0 && prep_is_cold(p, p->items[t])) != opt->cold)
+		return -1;
+	return z;
+}
+
+static int64_t target_of(const options *opt, const prep *p, int64_t u)
+{
+	int64_t z = scored_target(opt, p, u);
 	return z >= 0 ? p->items[z] : -1;
+}
+
+/* The items ranked: the cold ones with --cold, else all.  cand (N). */
+static int64_t candidates(const options *opt, const prep *p, int32_t *cand)
+{
+	int64_t C = 0;
+	for (int64_t i = 0; i < p->n_items; i++)
+		if (!opt->cold || prep_is_cold(p, i))
+			cand[C++] = (int32_t)i;
+	return C;
 }
 
 static void read_prep(const char *path, prep *p)
@@ -56,6 +91,26 @@ static void start(metrics *m, const options *opt, const prep *p)
 	char err[256];
 	if (metrics_init(m, opt->ks, opt->nks, p->n_items, err, sizeof err) < 0)
 		die("%s", err);
+	if (opt->cold) {
+		int32_t *cand = malloc(p->n_items * sizeof *cand);
+		if (!cand)
+			die("out of memory");
+		m->catalogue = candidates(opt, p, cand);
+		free(cand);
+	}
+}
+
+/* A recs stream scored with --cold must rank the cold items only: a warm
+ * item in a list would push the cold ones down, and dropping it would
+ * score a list shorter than asked. */
+static void check_cold_list(const prep *p, const char *name, int64_t user_id,
+	const int32_t *list, int k)
+{
+	for (int r = 0; r < k; r++)
+		if (list[r] >= 0 && list[r] < p->n_items && !prep_is_cold(p, list[r]))
+			die("%s: user %" PRId64 "'s list has item %" PRId64 ", which is not "
+				"cold; --cold needs lists ranked over the cold items only",
+				name, user_id, p->item_ids[list[r]]);
 }
 
 /* The default cut-offs that lists of k allow, or k itself when none does. */
@@ -109,7 +164,14 @@ static void eval_recs(options *opt, const prep *p, const char *path,
 			if (done[u])
 				die("%s: user %" PRId64 " twice", name, g.user_ids[i]);
 			done[u] = 1;
-			int64_t t = target_of(p, u, opt->valid);
+			for (int j = 0; j < g.k; j++)
+				if (g.items[i * g.k + j] >= p->n_items)
+					die("%s: user %" PRId64 "'s item %d has index %d, outside "
+						"the %" PRId64 " items of the data set", name,
+						g.user_ids[i], j + 1, g.items[i * g.k + j], p->n_items);
+			if (opt->cold)
+				check_cold_list(p, name, g.user_ids[i], g.items + i * g.k, g.k);
+			int64_t t = target_of(opt, p, u);
 			if (t >= 0)
 				metrics_add(m, g.items + i * g.k, g.k, (int32_t)t);
 		}
@@ -118,7 +180,7 @@ static void eval_recs(options *opt, const prep *p, const char *path,
 		die("%s: %s", name, rr.g.err);
 	int64_t missing = 0, with_target = 0;
 	for (int64_t u = 0; u < p->n_users; u++) {
-		int64_t t = target_of(p, u, opt->valid);
+		int64_t t = target_of(opt, p, u);
 		if (t < 0)
 			continue;
 		with_target++;
@@ -128,9 +190,9 @@ static void eval_recs(options *opt, const prep *p, const char *path,
 		}
 	}
 	if (missing)
-		warnx_("%s: %" PRId64 " of %" PRId64 " users with a %s target have no "
+		warnx_("%s: %" PRId64 " of %" PRId64 " users with a %s%s target have no "
 			"recommendations; counted as misses", name, missing,
-			with_target, split);
+			with_target, opt->cold ? "cold " : opt->warm ? "warm " : "", split);
 	free(done);
 	recs_group_free(&g);
 	recs_reader_close(&rr);
@@ -148,7 +210,7 @@ static void eval_pop(const options *opt, const prep *p, metrics *m)
 	if (!order || !list || !mark || pop_order(p, order) < 0)
 		die("out of memory");
 	for (int64_t u = 0; u < p->n_users; u++) {
-		int64_t z = opt->valid ? p->valid[u] : p->test[u];
+		int64_t z = scored_target(opt, p, u);
 		if (z < 0)
 			continue;
 		pop_recommend(order, p->n_items, p->items + p->offsets[u],
@@ -158,11 +220,44 @@ static void eval_pop(const options *opt, const prep *p, metrics *m)
 	free(order), free(list), free(mark);
 }
 
+/* Genre match or random order over the candidates, the items seen before
+ * the target excluded. */
+static void eval_ranked(const options *opt, const prep *p, int genre, metrics *m)
+{
+	int32_t *cand = malloc(p->n_items * sizeof *cand);
+	double *score = genre ? malloc(p->n_items * sizeof *score) : NULL;
+	double *profile = genre ? malloc((p->n_genres + 1) * sizeof *profile) : NULL;
+	int32_t *list = malloc(m->kmax * sizeof *list);
+	uint8_t *seen = calloc(p->n_items, 1);
+	if (!cand || (genre && (!score || !profile)) || !list || !seen)
+		die("out of memory");
+	int64_t C = candidates(opt, p, cand);
+	for (int64_t u = 0; u < p->n_users; u++) {
+		int64_t z = scored_target(opt, p, u), a = p->offsets[u];
+		if (z < 0)
+			continue;
+		for (int64_t j = a; j < z; j++)
+			seen[p->items[j]] = 1;
+		if (genre) {
+			genre_profile(p, p->items + a, z - a, profile);
+			for (int64_t c = 0; c < C; c++)
+				score[c] = genre_match(p, profile, cand[c]);
+		}
+		if (rank_candidates(cand, C, score, opt->seed, u, seen, m->kmax, list) < 0)
+			die("out of memory");
+		metrics_add(m, list, m->kmax, p->items[z]);
+		for (int64_t j = a; j < z; j++)
+			seen[p->items[j]] = 0;
+	}
+	free(cand), free(score), free(profile), free(list), free(seen);
+}
+
 static void print_table(const char *what, const options *opt,
 	const metrics_result *r)
 {
-	printf("%s (%s split, %" PRId64 " users)\n", what,
-		opt->valid ? "valid" : "test", r->users);
+	printf("%s (%s split%s, %" PRId64 " users)\n", what,
+		opt->valid ? "valid" : "test",
+		opt->cold ? ", cold items" : opt->warm ? ", warm users" : "", r->users);
 	printf("%-10s", "");
 	for (int i = 0; i < r->nks; i++) {
 		char head[16];
@@ -205,19 +300,23 @@ static void report(const char *what, const char *prefix, const options *opt,
 
 int main(int argc, char **argv)
 {
-	enum { OPT_K = 256, OPT_SPLIT, OPT_TSV, OPT_BASELINE, OPT_VERSION };
+	enum { OPT_K = 256, OPT_SPLIT, OPT_TSV, OPT_BASELINE, OPT_VERSION, OPT_COLD,
+		OPT_SEED, OPT_WARM };
 	static const struct option longopts[] = {
 		{ "k", required_argument, NULL, OPT_K },
 		{ "split", required_argument, NULL, OPT_SPLIT },
 		{ "tsv", no_argument, NULL, OPT_TSV },
 		{ "baseline", required_argument, NULL, OPT_BASELINE },
+		{ "cold", no_argument, NULL, OPT_COLD },
+		{ "warm", no_argument, NULL, OPT_WARM },
+		{ "seed", required_argument, NULL, OPT_SEED },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ NULL, 0, NULL, 0 },
 	};
-	options opt = { .ks = { 10, 20 }, .nks = 2 };
+	options opt = { .ks = { 10, 20 }, .nks = 2, .seed = 1 };
 	int c;
-	cli_init(argv[0]);
+	cli_init(argv);
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_K:
@@ -235,10 +334,24 @@ int main(int argc, char **argv)
 		case OPT_TSV:
 			opt.tsv = 1;
 			break;
-		case OPT_BASELINE:
-			if (strcmp(optarg, "pop") != 0)
-				usage_error("--baseline: '%s' is not pop", optarg);
-			opt.pop = 1;
+		case OPT_BASELINE: {
+			int b = 0;
+			while (b < N_BASELINES && strcmp(optarg, baseline_names[b]) != 0)
+				b++;
+			if (b == N_BASELINES)
+				usage_error("--baseline: '%s' is not pop, genre or random", optarg);
+			opt.baseline[b] = 1;
+			break;
+		}
+		case OPT_COLD:
+			opt.cold = 1;
+			break;
+		case OPT_WARM:
+			opt.warm = 1;
+			break;
+		case OPT_SEED:
+			opt.seed = (uint64_t)parse_int("--seed", optarg, 0, INT64_MAX);
+			opt.seeded = 1;
 			break;
 		case 'h':
 			usage();
@@ -255,21 +368,46 @@ int main(int argc, char **argv)
 	argv += optind;
 	if (argc < 1 || argc > 2)
 		usage_error("expected PREP.tts and at most one RECS.tts");
+	int any_baseline = opt.baseline[BASE_POP] || opt.baseline[BASE_GENRE] ||
+		opt.baseline[BASE_RANDOM];
+	if (opt.cold && opt.warm)
+		usage_error("--cold and --warm score disjoint sets of users: one of them");
+	if (opt.cold && opt.valid)
+		usage_error("--cold scores test targets: a cold item is never a "
+			"validation target");
+	if (opt.cold && opt.baseline[BASE_POP])
+		usage_error("--baseline pop with --cold: cold items have no training "
+			"interactions to count");
+	if (opt.seeded && !opt.baseline[BASE_GENRE] && !opt.baseline[BASE_RANDOM])
+		usage_error("--seed needs --baseline genre or random");
 	prep p;
 	read_prep(argv[0], &p);
+	if ((opt.cold || opt.warm) && !p.cold)
+		die("%s: no cold items (ml-prep --cold-items makes them)%s", argv[0],
+			opt.warm ? ": every user is warm" : "");
+	if (opt.baseline[BASE_GENRE] && !p.genres)
+		die("%s: no genres for --baseline genre (ml-prep --items adds them)", argv[0]);
 	metrics m;
 	int first = 1;
-	if (argc == 2 || !opt.pop) {
+	if (argc == 2 || !any_baseline) {
 		eval_recs(&opt, &p, argc == 2 ? argv[1] : NULL, &m);
 		report("recs", "", &opt, &m, first);
 		metrics_free(&m);
 		first = 0;
 	}
-	if (opt.pop) {
+	for (int b = 0; b < N_BASELINES; b++) {
+		if (!opt.baseline[b])
+			continue;
+		char prefix[16];
+		snprintf(prefix, sizeof prefix, "%s.", baseline_names[b]);
 		start(&m, &opt, &p);
-		eval_pop(&opt, &p, &m);
-		report("pop", "pop.", &opt, &m, first);
+		if (b == BASE_POP)
+			eval_pop(&opt, &p, &m);
+		else
+			eval_ranked(&opt, &p, b == BASE_GENRE, &m);
+		report(baseline_names[b], prefix, &opt, &m, first);
 		metrics_free(&m);
+		first = 0;
 	}
 	prep_free(&p);
 	stdout_close();

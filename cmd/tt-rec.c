@@ -6,10 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "blas.h"
 #include "cli.h"
 #include "rec.h"
-
-void openblas_set_num_threads(int);
 
 static const char usage_text[] =
 "usage: tt-rec [-k K] MODEL [ITEM...]\n"
@@ -108,7 +107,7 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	int k = 10, ch;
-	cli_init(argv[0]);
+	cli_init(argv);
 	while ((ch = getopt_long(argc, argv, "k:hV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'k': k = (int)parse_int("--k", optarg, 1, 100000); break;
@@ -122,7 +121,8 @@ int main(int argc, char **argv)
 	if (argc < 1)
 		usage_error("no model file");
 	/* one query at a time: a thread pool would cost more than it saves */
-	openblas_set_num_threads(1);
+	if (blas_start(1) != 0)
+		die_oom("BLAS's buffers", blas_buffer_bytes(1));
 	recommender r;
 	load(&r, argv[0], k);
 	int32_t *items = malloc(k * sizeof *items), *hist = NULL;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "blas.h"
 #include "cli.h"
 #include "embed_stream.h"
 #include "topk.h"
@@ -107,7 +108,8 @@ static void read_exclusions(const char *path, embed_items *it, exclusions *ex)
 	free(line);
 	if (f != stdin)
 		fclose(f);
-	qsort(ex->pairs, ex->n_pairs, 2 * sizeof *ex->pairs, cmp_pair);
+	if (ex->n_pairs) /* qsort of NULL is undefined, even for none */
+		qsort(ex->pairs, ex->n_pairs, 2 * sizeof *ex->pairs, cmp_pair);
 }
 
 /* Exclusion lists for one group: seen (unless kept) + global + per user. */
@@ -132,8 +134,44 @@ static void excl_append(excl_lists *el, int64_t *n, const int32_t *items,
 	*n += count;
 }
 
+/* A user's seen items, as rows of the items stream: an item the stream
+ * does not hold (a stream of some items, tt-embed --cold) needs no
+ * excluding. */
+static void excl_append_seen(excl_lists *el, int64_t *n, const embed_items *it,
+	const int32_t *seen, int64_t count)
+{
+	if (!it->index) {
+		excl_append(el, n, seen, count);
+		return;
+	}
+	for (int64_t j = 0; j < count; j++) {
+		int64_t row = embed_items_row(it, seen[j]);
+		if (row >= 0) {
+			int32_t r = (int32_t)row;
+			excl_append(el, n, &r, 1);
+		}
+	}
+}
+
+/* A seen item outside the data set: the users came from another model.
+ * A stream of some items (tt-embed --cold) does not tell the data set's
+ * size, only that indices are not negative. */
+static void check_seen_items(const embed_group *g, const embed_items *it,
+	const char *name)
+{
+	int64_t n_items = it->index ? INT32_MAX : it->n;
+	if (!g->seen_offsets)
+		return;
+	for (int64_t r = 0; r < g->n; r++)
+		for (int64_t j = g->seen_offsets[r]; j < g->seen_offsets[r + 1]; j++)
+			if (g->seen[j] < 0 || g->seen[j] >= n_items)
+				die("%s: record seen: user %" PRId64 " has seen item index %d, "
+					"outside the %" PRId64 " items", name, g->ids[r],
+					g->seen[j], n_items);
+}
+
 static const int64_t *build_exclusions(excl_lists *el, const embed_group *g,
-	const exclusions *ex, int keep_seen)
+	const embed_items *it, const exclusions *ex, int keep_seen)
 {
 	int use_seen = !keep_seen && g->seen_offsets;
 	if (!use_seen && !ex->n_global && !ex->n_pairs)
@@ -148,7 +186,7 @@ static const int64_t *build_exclusions(excl_lists *el, const embed_group *g,
 	el->off[0] = 0;
 	for (int64_t r = 0; r < g->n; r++) {
 		if (use_seen)
-			excl_append(el, &n, g->seen + g->seen_offsets[r],
+			excl_append_seen(el, &n, it, g->seen + g->seen_offsets[r],
 				g->seen_offsets[r + 1] - g->seen_offsets[r]);
 		excl_append(el, &n, ex->global, ex->n_global);
 		int64_t key[2] = { g->ids[r], INT64_MIN };
@@ -208,6 +246,7 @@ static void emit(sink *s, const recs_group *rg)
 			int32_t x = rg->items[r * rg->k + k];
 			if (x < 0)
 				break;
+			x = (int32_t)embed_items_row(it, x);
 			fprintf(s->f, "%" PRId64 "\t%d\t%" PRId64 "\t%.6g", rg->user_ids[r],
 				k + 1, it->ids[x], rg->scores[r * rg->k + k]);
 			if (it->titles)
@@ -260,11 +299,21 @@ static void load_items(const char *path, embed_items *it)
 		fclose(f);
 }
 
+/* The search's rows, as the item indices recs carry. */
+static void rows_to_indices(const embed_items *it, int32_t *items, int64_t n)
+{
+	for (int64_t i = 0; i < n; i++)
+		if (items[i] >= 0)
+			items[i] = embed_items_index(it, items[i]);
+}
+
 static void search(const options *opt, const char *items_path,
 	const char *users_path)
 {
 	embed_items it;
 	load_items(items_path, &it);
+	/* a user can get at most every item: a larger K would only pad */
+	int k = opt->k < it.n ? opt->k : (int)it.n;
 	exclusions ex = { 0 };
 	if (opt->exclude)
 		read_exclusions(opt->exclude, &it, &ex);
@@ -283,22 +332,25 @@ static void search(const options *opt, const char *items_path,
 			it.dim, uname, er.dim);
 	int64_t begin = it.n * opt->shard / opt->shards;
 	int64_t end = it.n * (opt->shard + 1) / opt->shards;
-	topk_workspace *ws = topk_workspace_new(opt->k, opt->threads);
+	topk_workspace *ws = topk_workspace_new(k, opt->threads);
 	if (!ws)
-		die("out of memory");
+		die_oom("the top-K heaps and score tiles",
+			topk_workspace_bytes(k, opt->threads));
 	sink s;
-	sink_open(&s, opt, &it, opt->k, er.at);
+	sink_open(&s, opt, &it, k, er.at);
 	embed_group g = { 0 };
 	recs_group rg = { 0 };
 	excl_lists el = { 0 };
 	int rc;
 	while ((rc = embed_read_group(&er, &g)) == 1) {
-		const int64_t *off = build_exclusions(&el, &g, &ex, opt->keep_seen);
-		if (recs_group_reserve(&rg, g.n, opt->k) < 0)
-			die("out of memory");
+		check_seen_items(&g, &it, uname);
+		const int64_t *off = build_exclusions(&el, &g, &it, &ex, opt->keep_seen);
+		if (recs_group_reserve(&rg, g.n, k) < 0)
+			die_oom("a group's recommendations", (size_t)g.n * k * 8);
 		if (topk_search_range(g.vectors, g.n, it.vectors, begin, end, it.dim,
-			opt->k, off, el.items, rg.items, rg.scores, ws) < 0)
+			k, off, el.items, rg.items, rg.scores, ws) < 0)
 			die("%s", topk_error(ws));
+		rows_to_indices(&it, rg.items, g.n * k);
 		memcpy(rg.users, g.index, g.n * sizeof *rg.users);
 		memcpy(rg.user_ids, g.ids, g.n * sizeof *rg.user_ids);
 		emit(&s, &rg);
@@ -380,16 +432,17 @@ static void merge(const options *opt, int k_given, const char *items_path,
 			break;
 		int64_t B = in[0].g.n;
 		if (recs_group_reserve(&out, B, K) < 0)
-			die("out of memory");
+			die_oom("a group's recommendations", (size_t)B * K * 8);
 		for (int64_t r = 0; r < B; r++) {
 			for (int m = 0; m < M; m++) {
 				lists[m] = in[m].g.items + r * in[m].g.k;
 				scores[m] = in[m].g.scores + r * in[m].g.k;
 				for (int k = 0; k < K; k++)
-					if (lists[m][k] >= it.n)
-						die("%s: item index %d beyond the %" PRId64
-							" items of %s", paths[m], lists[m][k],
-							it.n, items_path);
+					if (lists[m][k] >= 0 &&
+					    embed_items_row(&it, lists[m][k]) < 0)
+						die("%s: item index %d is not one of the %"
+							PRId64 " items of %s", paths[m],
+							lists[m][k], it.n, items_path);
 			}
 			topk_merge(lists, scores, M, K, out.items + r * K,
 				out.scores + r * K);
@@ -441,7 +494,7 @@ int main(int argc, char **argv)
 	};
 	options opt = { .k = 10, .shards = 1 };
 	int k_given = 0, c;
-	cli_init(argv[0]);
+	cli_init(argv);
 	opt.threads = default_threads();
 	while ((c = getopt_long(argc, argv, "k:o:h", longopts, NULL)) != -1) {
 		switch (c) {
@@ -496,6 +549,8 @@ int main(int argc, char **argv)
 	} else {
 		if (argc < 1 || argc > 2)
 			usage_error("expected ITEMS.tts and at most one USERS.tts");
+		if (blas_start(opt.threads) != 0)
+			die_oom("BLAS's buffers", blas_buffer_bytes(opt.threads));
 		search(&opt, argv[0], argc > 1 ? argv[1] : NULL);
 	}
 	stdout_close();

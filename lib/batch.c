@@ -44,6 +44,28 @@ int64_t batch_examples(const batch *bt)
 	return n;
 }
 
+/* s from item weights w (N), which it takes. */
+static int sampler_weights(sampler *s, double *w)
+{
+	s->cdf = malloc(s->N * sizeof *s->cdf);
+	if (!s->cdf) {
+		free(w);
+		sampler_free(s);
+		return -1;
+	}
+	double total = 0.0, acc = 0.0;
+	for (int64_t i = 0; i < s->N; i++)
+		total += w[i];
+	for (int64_t i = 0; i < s->N; i++) {
+		acc += w[i] / total;
+		s->cdf[i] = acc;
+		s->log_q[i] = (float)log(w[i] / total);
+	}
+	s->cdf[s->N - 1] = 1.0;
+	free(w);
+	return 0;
+}
+
 int sampler_init(sampler *s, const prep *p, double alpha)
 {
 	memset(s, 0, sizeof *s);
@@ -57,29 +79,38 @@ int sampler_init(sampler *s, const prep *p, double alpha)
 		return 0;
 	}
 	double *w = calloc(s->N, sizeof *w);
-	s->cdf = malloc(s->N * sizeof *s->cdf);
-	if (!w || !s->cdf) {
-		free(w);
+	if (!w) {
 		sampler_free(s);
 		return -1;
 	}
 	for (int64_t u = 0; u < p->n_users; u++)
 		for (int64_t j = p->offsets[u]; j < prep_train_end(p, u); j++)
 			w[p->items[j]] += 1.0;
-	double total = 0.0;
-	for (int64_t i = 0; i < s->N; i++) {
+	for (int64_t i = 0; i < s->N; i++)
 		w[i] = pow(w[i] + 1.0, alpha); /* +1: every item can be drawn */
-		total += w[i];
+	return sampler_weights(s, w);
+}
+
+int sampler_init_log_q(sampler *s, const float *log_q, int64_t N)
+{
+	memset(s, 0, sizeof *s);
+	s->N = N;
+	s->log_q = malloc(N * sizeof *s->log_q);
+	if (!s->log_q)
+		return -1;
+	if (!log_q) {
+		for (int64_t i = 0; i < N; i++)
+			s->log_q[i] = (float)-log((double)N);
+		return 0;
 	}
-	double acc = 0.0;
-	for (int64_t i = 0; i < s->N; i++) {
-		acc += w[i] / total;
-		s->cdf[i] = acc;
-		s->log_q[i] = (float)log(w[i] / total);
+	double *w = malloc(N * sizeof *w);
+	if (!w) {
+		sampler_free(s);
+		return -1;
 	}
-	s->cdf[s->N - 1] = 1.0;
-	free(w);
-	return 0;
+	for (int64_t i = 0; i < N; i++)
+		w[i] = exp((double)log_q[i]);
+	return sampler_weights(s, w);
 }
 
 int32_t sampler_draw(const sampler *s, uint64_t *rng)

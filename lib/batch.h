@@ -41,6 +41,9 @@ typedef struct {
 	float *log_q;    /* (N) log probability of sampling each item */
 } sampler;
 int sampler_init(sampler *s, const prep *p, double alpha); /* alpha 0: uniform */
+/* The distribution exp(log_q) over N items (a batch stream's log_q
+ * record); NULL: uniform. */
+int sampler_init_log_q(sampler *s, const float *log_q, int64_t N);
 int32_t sampler_draw(const sampler *s, uint64_t *rng);
 void sampler_free(sampler *s);
 

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include "layers.h" /* rng_next, rng_uniform */
 
 /*
  * The rows are the biggest thing ml-prep holds, and fresh memory is slow
@@ -433,6 +434,82 @@ static void split(prep *p, const build_options *o, build_stats *st)
 	}
 }
 
+/* ---- cold items ---- */
+
+/* round(F * N) items drawn uniformly (a partial Fisher-Yates shuffle), so
+ * the same seed on the same data gives the same set. */
+static int choose_cold(prep *p, const build_options *o, build_stats *st,
+	char *err, size_t errlen)
+{
+	int64_t N = p->n_items, C = (int64_t)(o->cold_fraction * (double)N + 0.5);
+	if (C < 1 || C >= N) {
+		errorf(err, errlen, "a cold fraction of %g makes %lld of the %lld "
+			"items cold; 1 to %lld are needed", o->cold_fraction,
+			(long long)C, (long long)N, (long long)N - 1);
+		return -1;
+	}
+	int32_t *perm = malloc(N * sizeof *perm);
+	if (!(p->cold = calloc(N, 1)) || !perm) {
+		free(perm);
+		errorf(err, errlen, "out of memory");
+		return -1;
+	}
+	uint64_t rng = o->cold_seed;
+	for (int64_t i = 0; i < N; i++)
+		perm[i] = (int32_t)i;
+	for (int64_t i = 0; i < C; i++) {
+		int64_t j = i + (int64_t)(rng_uniform(&rng) * (double)(N - i));
+		int32_t t = perm[i];
+		perm[i] = perm[j];
+		perm[j] = t;
+		p->cold[perm[i]] = 1;
+	}
+	free(perm);
+	st->cold_items = C;
+	return 0;
+}
+
+/*
+ * Cold items out of every history, in place.  A user's last interaction
+ * is kept, cold or not, when at least two others are left before it (the
+ * split will make it the test target); otherwise the user trains only and
+ * keeps its warm interactions, or none and is dropped.
+ */
+static void remove_cold(prep *p, build_stats *st)
+{
+	int64_t k = 0, nu = 0, b = 0;
+	for (int64_t u = 0; u < p->n_users; u++) {
+		int64_t a = b, warm = 0; /* offsets[u] is rewritten by now */
+		b = p->offsets[u + 1];
+		for (int64_t z = a; z < b - 1; z++)
+			warm += !p->cold[p->items[z]];
+		int keep_last = b - a >= 3 && warm >= 2;
+		int64_t start = k;
+		for (int64_t z = a; z < b; z++) {
+			if (p->cold[p->items[z]] && !(keep_last && z == b - 1))
+				continue;
+			p->items[k] = p->items[z];
+			if (p->ratings)
+				p->ratings[k] = p->ratings[z];
+			if (p->times)
+				p->times[k] = p->times[z];
+			k++;
+		}
+		st->cold_removed += (b - a) - (k - start);
+		if (k == start) {
+			st->cold_dropped_users++;
+			continue;
+		}
+		if (b - a >= 3 && !keep_last)
+			st->cold_train_only_users++;
+		st->cold_test_users += keep_last && p->cold[p->items[k - 1]];
+		p->user_ids[nu] = p->user_ids[u];
+		p->offsets[++nu] = k;
+	}
+	p->n_users = nu;
+	p->n_inter = k;
+}
+
 /*
  * The alive rows (grouped by user) into p's columns.  The times go over
  * the rows themselves: the k-th time's 8 bytes lie within rows already
@@ -555,6 +632,19 @@ int build_prep(rating_array *rows, const build_options *o, prep *p,
 		int64_t *t = realloc(v, p->n_inter * sizeof *t);
 		p->times = t ? t : (int64_t *)(void *)v;
 		v = NULL;
+	}
+	if (o->cold_fraction > 0) {
+		if (o->split != SPLIT_LOO) {
+			errorf(err, errlen, "cold items need the loo split");
+			goto out;
+		}
+		if (choose_cold(p, o, st, err, errlen) != 0)
+			goto out;
+		remove_cold(p, st);
+		if (p->n_users == 0) {
+			errorf(err, errlen, "no users left after removing the cold items");
+			goto out;
+		}
 	}
 	split(p, o, st);
 	history_stats(p, st);

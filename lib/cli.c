@@ -3,6 +3,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <signal.h>
@@ -19,7 +20,8 @@ const char *progname = "tt";
 struct output {
 	FILE *f;
 	char *path; /* NULL for stdout */
-	char *tmp;
+	char *target; /* replaced atomically through tmp; NULL: written in place */
+	char *tmp;    /* NULL until writing starts */
 };
 
 /* Temporary files not yet renamed: removed on any exit or fatal signal. */
@@ -39,10 +41,20 @@ static void on_fatal_signal(int sig)
 	raise(sig);
 }
 
-void cli_init(const char *argv0)
+void cli_init(char **argv)
 {
+	const char *argv0 = argv[0];
 	const char *slash = argv0 ? strrchr(argv0, '/') : NULL;
 	progname = slash ? slash + 1 : (argv0 ? argv0 : "tt");
+	if (argv0)
+		argv[0] = (char *)progname; /* getopt's messages name argv[0] */
+	/* A closed standard descriptor would be reused by the next open()
+	 * (an output file would become stdout).  Hold it with /dev/null
+	 * opened the wrong way round, so that using it still fails; open()
+	 * takes the lowest free descriptor, the one found closed. */
+	for (int fd = 0; fd <= 2; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF)
+			open("/dev/null", fd == 0 ? O_WRONLY : O_RDONLY);
 	atexit(remove_pending);
 }
 
@@ -56,13 +68,28 @@ static void vmessage(const char *fmt, va_list ap, int errnum)
 	fputc('\n', stderr);
 }
 
+/* Not exit(): a library's exit handler may wait for a thread that a
+ * shortage of memory keeps from ever finishing (OpenBLAS's does). */
+static __attribute__((noreturn)) void fatal_exit(void)
+{
+	fflush(NULL);
+	remove_pending();
+	_exit(1);
+}
+
 void die(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
 	vmessage(fmt, ap, 0);
 	va_end(ap);
-	exit(1);
+	fatal_exit();
+}
+
+void die_oom(const char *what, size_t bytes)
+{
+	fprintf(stderr, "%s: out of memory for %s (%.1f MB)\n", progname, what, bytes / 1e6);
+	fatal_exit();
 }
 
 void die_errno(const char *fmt, ...)
@@ -72,7 +99,7 @@ void die_errno(const char *fmt, ...)
 	va_start(ap, fmt);
 	vmessage(fmt, ap, e);
 	va_end(ap);
-	exit(1);
+	fatal_exit();
 }
 
 void warnx_(const char *fmt, ...)
@@ -142,57 +169,122 @@ void refuse_tty(FILE *f)
 		die("binary output refused on a terminal; redirect it to a file or a pipe");
 }
 
+/*
+ * Where an output goes.  A regular file, or a path that does not exist
+ * yet, is replaced atomically: written to a temporary file beside it and
+ * renamed over it when complete.  A symbolic link to a regular file has
+ * its target replaced that way, the link kept.  Anything else (a device,
+ * a fifo, a link to one, a dangling link) is written in place, as a shell
+ * redirect would: renaming over /dev/null or a fifo would destroy it.
+ */
+static char *atomic_target(const char *path)
+{
+	struct stat st;
+	if (lstat(path, &st) != 0)
+		return errno == ENOENT ? strdup(path) : NULL;
+	if (S_ISREG(st.st_mode))
+		return strdup(path);
+	if (S_ISLNK(st.st_mode) && stat(path, &st) == 0 && S_ISREG(st.st_mode))
+		return realpath(path, NULL);
+	return NULL;
+}
+
+/* The directory a new file at path would be created in, for access(). */
+static char *parent_dir(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	if (!slash)
+		return strdup(".");
+	if (slash == path)
+		return strdup("/");
+	return strndup(path, slash - path);
+}
+
 output *output_open(const char *path)
 {
 	output *o = calloc(1, sizeof *o);
 	if (!o)
-		die_errno("out of memory");
+		die("out of memory for an output");
 	if (!path || strcmp(path, "-") == 0) {
 		o->f = stdout;
 		return o;
 	}
-	o->path = strdup(path);
-	size_t n = strlen(path) + 16;
-	o->tmp = malloc(n);
-	if (!o->path || !o->tmp)
-		die_errno("out of memory");
-	snprintf(o->tmp, n, "%s.tmpXXXXXX", path);
-	int fd = mkstemp(o->tmp);
-	if (fd < 0)
-		die_errno("%s: cannot create a temporary file beside it", path);
-	/* mkstemp's 0600 is not what `> path` would give: keep the file's
-	 * mode, or give a new one the umask's */
-	struct stat st;
-	mode_t mask = umask(0);
-	umask(mask);
-	if (fchmod(fd, stat(path, &st) == 0 ? st.st_mode & 07777 : 0666 & ~mask) != 0)
-		die_errno("%s", o->tmp);
+	if (!(o->path = strdup(path)))
+		die("out of memory for an output");
+	/* Nothing is created before writing starts (a run may take hours and
+	 * be killed); what would fail then is said now. */
+	char *target = atomic_target(path);
+	if (target) {
+		char *dir = parent_dir(target);
+		if (!dir)
+			die("out of memory for an output");
+		if (access(dir, W_OK | X_OK) != 0)
+			die_errno("%s: cannot create a file in %s", path, dir);
+		free(dir);
+		o->target = target;
+	} else if (access(path, W_OK) != 0 && errno != ENOENT) {
+		die_errno("%s", path); /* ENOENT: a dangling link, created through */
+	}
+	return o;
+}
+
+static void catch_fatal_signals(void)
+{
+	static int handlers;
+	if (handlers++)
+		return;
+	int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGXFSZ };
+	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+		struct sigaction sa, old;
+		sigaction(sigs[i], NULL, &old);
+		if (old.sa_handler != SIG_DFL)
+			continue; /* the program has its own plan */
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = on_fatal_signal;
+		sigaction(sigs[i], &sa, NULL);
+	}
+}
+
+static void open_temporary(output *o)
+{
+	size_t n = strlen(o->target) + 16;
+	if (!(o->tmp = malloc(n)))
+		die("out of memory for an output");
+	snprintf(o->tmp, n, "%s.tmpXXXXXX", o->target);
 	int slot = 0;
 	while (slot < MAX_OUTPUTS && pending[slot])
 		slot++;
 	if (slot == MAX_OUTPUTS)
 		die("too many output files");
+	catch_fatal_signals();
+	int fd = mkstemp(o->tmp);
+	if (fd < 0)
+		die_errno("%s: cannot create a temporary file beside it", o->path);
 	pending[slot] = o->tmp;
-	static int handlers;
-	if (!handlers++) {
-		int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGXFSZ };
-		for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
-			struct sigaction sa, old;
-			sigaction(sigs[i], NULL, &old);
-			if (old.sa_handler != SIG_DFL)
-				continue; /* the program has its own plan */
-			memset(&sa, 0, sizeof sa);
-			sa.sa_handler = on_fatal_signal;
-			sigaction(sigs[i], &sa, NULL);
-		}
-	}
-	o->f = fdopen(fd, "wb");
-	if (!o->f)
-		die_errno("%s", path);
-	return o;
+	/* mkstemp's 0600 is not what `> path` would give: keep the file's
+	 * mode, or give a new one the umask's */
+	struct stat st;
+	mode_t mask = umask(0);
+	umask(mask);
+	if (fchmod(fd, stat(o->target, &st) == 0 ? st.st_mode & 07777 : 0666 & ~mask) != 0)
+		die_errno("%s", o->tmp);
+	if (!(o->f = fdopen(fd, "wb")))
+		die_errno("%s", o->path);
 }
 
-FILE *output_file(output *o) { return o->f; }
+FILE *output_file(output *o)
+{
+	if (o->f)
+		return o->f;
+	if (o->target) {
+		open_temporary(o);
+	} else {
+		int fd = open(o->path, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+		if (fd < 0 || !(o->f = fdopen(fd, "wb")))
+			die_errno("%s", o->path);
+	}
+	return o->f;
+}
 
 static void forget_pending(const char *tmp)
 {
@@ -201,34 +293,43 @@ static void forget_pending(const char *tmp)
 			pending[i] = NULL;
 }
 
-void output_commit(output *o)
+static void output_free(output *o)
 {
-	if (!o->path) {
-		free(o);
-		return; /* stdout is checked by stdout_close() at exit */
-	}
-	if (fflush(o->f) != 0 || ferror(o->f) || fsync(fileno(o->f)) != 0)
-		die_errno("%s: write failed", o->path);
-	if (fclose(o->f) != 0)
-		die_errno("%s: write failed", o->path);
-	if (rename(o->tmp, o->path) != 0)
-		die_errno("%s: cannot rename %s to it", o->path, o->tmp);
-	forget_pending(o->tmp);
 	free(o->tmp);
+	free(o->target);
 	free(o->path);
 	free(o);
 }
 
+void output_commit(output *o)
+{
+	if (!o->path) {
+		output_free(o);
+		return; /* stdout is checked by stdout_close() at exit */
+	}
+	output_file(o); /* an empty output is still an output */
+	if (fflush(o->f) != 0 || ferror(o->f) || (o->tmp && fsync(fileno(o->f)) != 0))
+		die_errno("%s: write failed", o->path);
+	if (fclose(o->f) != 0)
+		die_errno("%s: write failed", o->path);
+	if (o->tmp) {
+		if (rename(o->tmp, o->target) != 0)
+			die_errno("%s: cannot rename %s to it", o->target, o->tmp);
+		forget_pending(o->tmp);
+	}
+	output_free(o);
+}
+
 void output_discard(output *o)
 {
-	if (o->path) {
+	if (o->path && o->f) {
 		fclose(o->f);
-		unlink(o->tmp);
-		forget_pending(o->tmp);
-		free(o->tmp);
-		free(o->path);
+		if (o->tmp) {
+			unlink(o->tmp);
+			forget_pending(o->tmp);
+		}
 	}
-	free(o);
+	output_free(o);
 }
 
 FILE *input_open(const char *path)

@@ -6,6 +6,7 @@
 #define CLI_H
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -17,9 +18,13 @@
 
 extern const char *progname;
 
-void cli_init(const char *argv0);
-/* "prog: message" to stderr, then exit(1). */
+/* Sets progname, and argv[0] to it for getopt's messages. */
+void cli_init(char **argv);
+/* "prog: message" to stderr, then exit 1 (output files removed, stdout
+ * flushed, no library exit handlers: see cli.c). */
 void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+/* "prog: out of memory for WHAT (N MB)", exit 1 as die(). */
+void die_oom(const char *what, size_t bytes) __attribute__((noreturn));
 /* The same with ": strerror(errno)" appended. */
 void die_errno(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 void warnx_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

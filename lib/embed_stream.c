@@ -150,6 +150,13 @@ static int embed_meta(embed_reader *er, tts_reader *r)
 			return fail(&er->g, "embeddings meta: bad count=%s", v);
 		er->count = c;
 	}
+	er->range = -1;
+	if (er->users && tts_meta_get(meta, "users", v, sizeof v)) {
+		long long u = strtoll(v, &end, 10);
+		if (end == v || *end || u < 0 || u > INT32_MAX)
+			return fail(&er->g, "embeddings meta: bad users=%s", v);
+		er->range = u;
+	}
 	if (!tts_meta_get(meta, "at", er->at, sizeof er->at))
 		er->at[0] = '\0';
 	return 0;
@@ -190,6 +197,26 @@ static int read_titles(embed_reader *er, const tts_header *h, embed_group *grp)
 	if (lines != grp->n)
 		return fail(g, "record titles: %" PRId64 " lines, expected %" PRId64,
 			lines, grp->n);
+	return 0;
+}
+
+/* Indices inside the numbering (users= of a users stream, when given)
+ * and vectors that are numbers: a NaN would rank nowhere, silently. */
+static int check_rows(embed_reader *er, const embed_group *grp)
+{
+	const char *what = er->users ? "user" : "item";
+	for (int64_t i = 0; i < grp->n; i++) {
+		int64_t x = grp->index[i];
+		if (x < 0 || (er->range >= 0 && x >= er->range))
+			return fail(&er->g, "record index: %s %" PRId64
+				" has index %" PRId64 ", outside 0..%" PRId64, what,
+				grp->ids[i], x, er->range >= 0 ? er->range - 1 : (int64_t)INT32_MAX);
+		for (int d = 0; d < grp->dim; d++)
+			if (!isfinite(grp->vectors[i * grp->dim + d]))
+				return fail(&er->g, "record vectors: %s %" PRId64
+					"'s vector is not finite (%g at %d)", what, grp->ids[i],
+					(double)grp->vectors[i * grp->dim + d], d);
+	}
 	return 0;
 }
 
@@ -262,6 +289,8 @@ int embed_read_group(embed_reader *er, embed_group *grp)
 	if (have_off && !have_seen)
 		return fail(g, "group of %" PRId64 " rows: seen_offsets without seen",
 			grp->n);
+	if (check_rows(er, grp) < 0)
+		return -1;
 	grp->titles = have_titles ? grp->titles_buf : NULL;
 	grp->seen_offsets = have_off ? grp->offsets_buf : NULL;
 	grp->seen = have_off ? grp->seen_buf : NULL;
@@ -287,12 +316,14 @@ void embed_group_free(embed_group *grp)
 }
 
 int embed_write_meta(tts_writer *w, int users, int dim, int64_t count,
-	const char *at)
+	int64_t range, const char *at)
 {
 	char meta[256];
 	int n = snprintf(meta, sizeof meta,
 		"kind=embeddings\nof=%s\ndim=%d\ncount=%" PRId64 "\n",
 		users ? "users" : "items", dim, count);
+	if (users)
+		n += snprintf(meta + n, sizeof meta - n, "users=%" PRId64 "\n", range);
 	if (at && *at)
 		snprintf(meta + n, sizeof meta - n, "at=%s\n", at);
 	return tts_write_meta(w, meta);
@@ -345,28 +376,25 @@ int embed_write_group(tts_writer *w, const embed_group *grp)
 
 /* ---- a whole items stream ---- */
 
-static int load_group(embed_items *it, const embed_group *grp, char *err,
-	size_t errlen)
+/* Rows appended in stream order; put in index order by order_rows. */
+static int load_group(embed_items *it, int64_t at, const embed_group *grp,
+	char *err, size_t errlen)
 {
-	int64_t n = it->n, d = it->dim;
+	int64_t d = it->dim;
 	for (int64_t i = 0; i < grp->n; i++) {
-		int64_t x = grp->index[i];
-		if (x < 0 || x >= n) {
+		int64_t x = grp->index[i], row = at + i;
+		if (x < 0) {
 			snprintf(err, errlen, "record index: item index %" PRId64
-				" outside 0..%" PRId64, x, n - 1);
+				" is negative", x);
 			return -1;
 		}
-		if (it->ids[x] != INT64_MIN) {
-			snprintf(err, errlen, "record index: item index %" PRId64
-				" twice", x);
-			return -1;
-		}
-		it->ids[x] = grp->ids[i];
-		memcpy(it->vectors + x * d, grp->vectors + i * d, d * sizeof(float));
+		it->index[row] = (int32_t)x;
+		it->ids[row] = grp->ids[i];
+		memcpy(it->vectors + row * d, grp->vectors + i * d, d * sizeof(float));
 		if (grp->titles) {
-			if (!it->titles && !(it->titles = calloc(n, sizeof(char *))))
+			if (!it->titles && !(it->titles = calloc(it->n, sizeof(char *))))
 				goto nomem;
-			if (!(it->titles[x] = strdup(grp->titles[i])))
+			if (!(it->titles[row] = strdup(grp->titles[i])))
 				goto nomem;
 		}
 	}
@@ -374,6 +402,64 @@ static int load_group(embed_items *it, const embed_group *grp, char *err,
 nomem:
 	snprintf(err, errlen, "out of memory");
 	return -1;
+}
+
+static int cmp_pair(const void *a, const void *b)
+{
+	const int64_t *x = a, *y = b;
+	return (x[0] > y[0]) - (x[0] < y[0]);
+}
+
+/* Sort the rows by item index, refuse an index twice, and drop index
+ * when it is 0..N-1, the stream of every item. */
+static int order_rows(embed_items *it, char *err, size_t errlen)
+{
+	int64_t n = it->n, d = it->dim, sorted = 1, identity = 1;
+	for (int64_t i = 0; i < n; i++) {
+		sorted &= i == 0 || it->index[i - 1] <= it->index[i];
+		identity &= it->index[i] == i;
+	}
+	if (identity) {
+		free(it->index);
+		it->index = NULL;
+		return 0;
+	}
+	if (!sorted) {
+		int64_t *pairs = malloc((n + 1) * 2 * sizeof *pairs);
+		int64_t *ids = malloc((n + 1) * sizeof *ids);
+		float *vec = malloc(((size_t)n * d + 1) * sizeof *vec);
+		char **titles = it->titles ? malloc((n + 1) * sizeof *titles) : NULL;
+		if (!pairs || !ids || !vec || (it->titles && !titles)) {
+			free(pairs), free(ids), free(vec), free(titles);
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		for (int64_t i = 0; i < n; i++) {
+			pairs[2 * i] = it->index[i];
+			pairs[2 * i + 1] = i;
+		}
+		qsort(pairs, n, 2 * sizeof *pairs, cmp_pair);
+		for (int64_t i = 0; i < n; i++) {
+			int64_t from = pairs[2 * i + 1];
+			it->index[i] = (int32_t)pairs[2 * i];
+			ids[i] = it->ids[from];
+			memcpy(vec + i * d, it->vectors + from * d, d * sizeof *vec);
+			if (titles)
+				titles[i] = it->titles[from];
+		}
+		free(pairs);
+		free(it->ids), it->ids = ids;
+		free(it->vectors), it->vectors = vec;
+		if (titles)
+			free(it->titles), it->titles = titles;
+	}
+	for (int64_t i = 1; i < n; i++)
+		if (it->index[i] == it->index[i - 1]) {
+			snprintf(err, errlen, "record index: item index %" PRId32 " twice",
+				it->index[i]);
+			return -1;
+		}
+	return 0;
 }
 
 int embed_items_load(tts_reader *r, embed_items *it, char *err, size_t errlen)
@@ -395,22 +481,21 @@ int embed_items_load(tts_reader *r, embed_items *it, char *err, size_t errlen)
 	it->n = er.count;
 	it->dim = er.dim;
 	it->ids = malloc((it->n + 1) * sizeof(int64_t));
+	it->index = malloc((it->n + 1) * sizeof(int32_t));
 	it->vectors = malloc(((size_t)it->n * it->dim + 1) * sizeof(float));
-	if (!it->ids || !it->vectors) {
+	if (!it->ids || !it->index || !it->vectors) {
 		snprintf(err, errlen, "out of memory for %" PRId64 " items", it->n);
 		goto out;
 	}
-	for (int64_t i = 0; i < it->n; i++)
-		it->ids[i] = INT64_MIN;
 	int64_t rows = 0, g;
 	while ((g = embed_read_group(&er, &grp)) == 1) {
-		rows += grp.n;
-		if (rows > it->n) {
+		if (grp.n > it->n - rows) {
 			snprintf(err, errlen, "more rows than count=%" PRId64, it->n);
 			goto out;
 		}
-		if (load_group(it, &grp, err, errlen) < 0)
+		if (load_group(it, rows, &grp, err, errlen) < 0)
 			goto out;
+		rows += grp.n;
 	}
 	if (g < 0) {
 		snprintf(err, errlen, "%s", er.g.err);
@@ -427,6 +512,8 @@ int embed_items_load(tts_reader *r, embed_items *it, char *err, size_t errlen)
 				snprintf(err, errlen, "out of memory");
 				goto out;
 			}
+	if (order_rows(it, err, errlen) < 0)
+		goto out;
 	it->meta = er.g.meta;
 	er.g.meta = NULL;
 	rc = 0;
@@ -445,16 +532,11 @@ void embed_items_free(embed_items *it)
 			free(it->titles[i]);
 	free(it->titles);
 	free(it->ids);
+	free(it->index);
 	free(it->vectors);
 	free(it->meta);
 	free(it->by_id);
 	memset(it, 0, sizeof *it);
-}
-
-static int cmp_pair(const void *a, const void *b)
-{
-	const int64_t *x = a, *y = b;
-	return (x[0] > y[0]) - (x[0] < y[0]);
 }
 
 int64_t embed_items_find(embed_items *it, int64_t id)
@@ -472,6 +554,23 @@ int64_t embed_items_find(embed_items *it, int64_t id)
 	const int64_t *p = bsearch(key, it->by_id, it->n, 2 * sizeof(int64_t),
 		cmp_pair);
 	return p ? p[1] : -1;
+}
+
+static int cmp_i32(const void *a, const void *b)
+{
+	int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+	return (x > y) - (x < y);
+}
+
+int64_t embed_items_row(const embed_items *it, int64_t index)
+{
+	if (!it->index)
+		return index >= 0 && index < it->n ? index : -1;
+	if (index < 0 || index > INT32_MAX)
+		return -1;
+	int32_t key = (int32_t)index;
+	const int32_t *hit = bsearch(&key, it->index, it->n, sizeof key, cmp_i32);
+	return hit ? hit - it->index : -1;
 }
 
 /* ---- recs ---- */
@@ -560,6 +659,11 @@ int recs_read_group(recs_reader *rr, recs_group *rg)
 	if (have != 7)
 		return fail(g, "group of %" PRId64 " users: no %s record", rg->n,
 			!(have & 1) ? "user_ids" : !(have & 2) ? "items" : "scores");
+	for (int64_t i = 0; i < rg->n * rg->k; i++)
+		if (rg->items[i] < -1) /* -1 pads; nothing else is below 0 */
+			return fail(g, "record items: user %" PRId64 "'s item %" PRId64
+				" has index %d", rg->user_ids[i / rg->k], i % rg->k + 1,
+				rg->items[i]);
 	return 1;
 }
 

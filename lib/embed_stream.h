@@ -10,11 +10,13 @@
  *	of=items|users
  *	dim=E
  *	count=n            (rows in the whole stream)
+ *	users=U            (users only: the prep's users; each index < U)
  *	at=test|valid      (users only: the split the history stops before)
  * followed by one or more groups, so that a reader can stream users in
  * bounded memory.  A group is these records, in this order:
  *	ids           i64 (B)     original ids
- *	index         i32 (B)     user or item index in the prep numbering
+ *	index         i32 (B)     user or item index in the prep numbering;
+ *	                          distinct, any subset of the items (see embed_items)
  *	vectors       f32 (B,E)
  *	titles        text        items only, optional: B lines
  *	seen_offsets  i64 (B+1)   users only, optional: CSR row pointers
@@ -78,6 +80,7 @@ typedef struct {
 	int users;              /* of=users */
 	int dim;                /* E */
 	int64_t count;          /* from meta */
+	int64_t range;          /* users=, -1 when absent (older streams) */
 	char at[16];            /* "" for items */
 } embed_reader;
 
@@ -89,29 +92,41 @@ int embed_read_group(embed_reader *er, embed_group *grp);
 void embed_reader_close(embed_reader *er); /* frees meta; r stays open */
 void embed_group_free(embed_group *grp);
 
-/* Writing: the meta record once (at may be NULL), then groups.  Titles
+/* Writing: the meta record once (range: the users of the numbering, for
+ * users; at may be NULL), then groups.  Titles
  * have newlines replaced by spaces.  -1: see tts_writer_error(). */
 int embed_write_meta(tts_writer *w, int users, int dim, int64_t count,
-	const char *at);
+	int64_t range, const char *at);
 int embed_write_group(tts_writer *w, const embed_group *grp);
 
-/* A whole items stream in memory, rows reordered so that row i is item
- * index i (the indices must be a permutation of 0..N-1). */
+/* A whole items stream in memory, its rows in the order of their item
+ * indices.  The indices are distinct and non-negative but need not be
+ * all of 0..N-1: a stream of some of a data set's items (tt-embed --cold)
+ * keeps the data set's indices, so that recommendations name the items
+ * as the data set does.  Searches work on rows; index maps a row to its
+ * item index, embed_items_row back. */
 typedef struct {
-	int64_t n;              /* N */
+	int64_t n;              /* N rows */
 	int dim;                /* E */
-	int64_t *ids;           /* (N) original id of item index i */
+	int64_t *ids;           /* (N) original id of row i */
 	float *vectors;         /* (N,E) */
 	char **titles;          /* (N) or NULL */
+	int32_t *index;         /* (N) item index of row i, ascending; NULL: row i is index i */
 	char *meta;
-	int64_t *by_id;         /* (N,2) (id, index) sorted by id, for find */
+	int64_t *by_id;         /* (N,2) (id, row) sorted by id, for find */
 } embed_items;
 
 int embed_items_load(tts_reader *r, embed_items *it, char *err, size_t errlen);
 void embed_items_free(embed_items *it);
-/* Item index of an original id, or -1 (binary search in a sorted copy
- * made on first use). */
+/* Row of an original id, or -1 (binary search in a sorted copy made on
+ * first use). */
 int64_t embed_items_find(embed_items *it, int64_t id);
+/* Row of an item index, or -1 when the stream does not hold it. */
+int64_t embed_items_row(const embed_items *it, int64_t index);
+static inline int32_t embed_items_index(const embed_items *it, int64_t row)
+{
+	return it->index ? it->index[row] : (int32_t)row;
+}
 
 /* One group of a recs stream; zero it before first use. */
 typedef struct {

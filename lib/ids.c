@@ -51,6 +51,58 @@ char **split_lines(const char *text, int64_t n)
 	return out;
 }
 
+int genres_write(tts_writer *w, int64_t n_items, int32_t G, char *const *names,
+	const uint8_t *genres)
+{
+	uint64_t NG[2] = { (uint64_t)n_items, (uint64_t)G };
+	size_t len = 1;
+	for (int32_t g = 0; g < G; g++)
+		len += strlen(names[g]) + 1;
+	char *text = malloc(len), *q = text;
+	if (!text)
+		return -1;
+	*q = 0;
+	for (int32_t g = 0; g < G; g++)
+		q += sprintf(q, "%s\n", names[g]);
+	int rc = tts_write_text(w, "genre_names", text) ||
+		tts_write(w, "genres", TTS_U8, 2, NG, genres);
+	free(text);
+	return rc ? -1 : 0;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+static int unique(const char *name, const int64_t *ids, int64_t n, char *err,
+	size_t errlen)
+{
+	int64_t *s = malloc((n ? n : 1) * sizeof *s);
+	if (!s) {
+		snprintf(err, errlen, "record %s: out of memory", name);
+		return -1;
+	}
+	memcpy(s, ids, n * sizeof *s);
+	qsort(s, n, sizeof *s, cmp_i64);
+	for (int64_t i = 1; i < n; i++)
+		if (s[i] == s[i - 1]) {
+			snprintf(err, errlen, "record %s: id %lld appears twice", name,
+				(long long)s[i]);
+			free(s);
+			return -1;
+		}
+	free(s);
+	return 0;
+}
+
+int ids_check_unique(const prep *p, char *err, size_t errlen)
+{
+	return unique("user_ids", p->user_ids, p->n_users, err, errlen) ||
+		unique("item_ids", p->item_ids, p->n_items, err, errlen) ? -1 : 0;
+}
+
 static int read_i64s(tts_reader *r, const tts_header *h, int64_t **out, int64_t n,
 	char *err, size_t errlen)
 {
@@ -58,9 +110,12 @@ static int read_i64s(tts_reader *r, const tts_header *h, int64_t **out, int64_t 
 		snprintf(err, errlen, "record %s: expected i64 (%lld)", h->name, (long long)n);
 		return -1;
 	}
-	free(*out);
+	if (*out) {
+		snprintf(err, errlen, "record %s: appears twice", h->name);
+		return -1;
+	}
 	if (!(*out = tts_read_alloc(r, h, 0))) {
-		snprintf(err, errlen, "record %s: %s", h->name, tts_reader_error(r));
+		snprintf(err, errlen, "%s", tts_reader_error(r));
 		return -1;
 	}
 	return 1;
@@ -78,9 +133,13 @@ int ids_read_record(tts_reader *r, const tts_header *h, prep *p, char *err, size
 		snprintf(err, errlen, "record titles: expected text");
 		return -1;
 	}
+	if (p->titles) {
+		snprintf(err, errlen, "record titles: appears twice");
+		return -1;
+	}
 	char *text = tts_read_alloc(r, h, 0);
 	if (!text) {
-		snprintf(err, errlen, "record titles: %s", tts_reader_error(r));
+		snprintf(err, errlen, "%s", tts_reader_error(r));
 		return -1;
 	}
 	/* One line per item, the last one's newline optional. */
@@ -94,10 +153,6 @@ int ids_read_record(tts_reader *r, const tts_header *h, prep *p, char *err, size
 		free(text);
 		return -1;
 	}
-	if (p->titles)
-		for (int64_t i = 0; i < p->n_items; i++)
-			free(p->titles[i]);
-	free(p->titles);
 	p->titles = split_lines(text, p->n_items);
 	free(text);
 	if (!p->titles) {

@@ -234,19 +234,6 @@ void attention_query_forward(float *out, float *scratch, const float *q, const f
 	}
 }
 
-uint64_t rng_next(uint64_t *state)
-{
-	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-double rng_uniform(uint64_t *state)
-{
-	return (rng_next(state) >> 11) * 0x1.0p-53;
-}
-
 void dropout_forward(float *out, uint8_t *mask, const float *inp, float p,
 	uint64_t *rng, size_t n)
 {
@@ -490,6 +477,92 @@ double inbatch_xent(float *dz, float *dv, float *logits, float *vt, float *dvt,
 	for (size_t t = 0; t < T; t++) {
 		float *d = dv + (size_t)target[t] * E;
 		const float *g = dvt + t * E;
+		for (size_t e = 0; e < E; e++)
+			d[e] += g[e];
+	}
+	return loss;
+}
+
+/* The rows of shared_xent's logits (c,M) against the negatives neg (M),
+ * lt (c) the target logits, each row's log-Q already applied: rows become
+ * scale * softmax over [target, negatives], a negative equal to the
+ * row's target left out; lt[i] becomes scale * (p_target - 1). */
+__attribute__((target_clones("avx2", "default")))
+static double shared_rows(float *logits, float *lt, const int32_t *target,
+	const int32_t *neg, float scale, size_t c, size_t M)
+{
+	double loss = 0.0;
+	for (size_t i = 0; i < c; i++) {
+		float *row = logits + i * M;
+		int32_t own = target[i];
+		float mx = max8(row, M);
+		mx = lt[i] > mx ? lt[i] : mx;
+		for (size_t j = 0; j < M; j++)
+			row[j] = exp_neg(row[j] - mx);
+		for (size_t j = 0; j < M; j++)
+			row[j] = neg[j] == own ? 0.0f : row[j]; /* an accidental hit */
+		float et = exp_neg(lt[i] - mx);
+		double sum = (double)sum8(row, M) + et, p_target = et / sum;
+		/* a NaN must reach the caller, not hide behind the floor */
+		loss += isnan(p_target) ? p_target : -log(p_target > 1e-30 ? p_target : 1e-30);
+		float inv = (float)(scale / sum);
+		for (size_t j = 0; j < M; j++)
+			row[j] *= inv;
+		lt[i] = (float)(scale * (p_target - 1.0));
+	}
+	return loss;
+}
+
+double shared_xent(float *dz, float *dv, float *logits, float *vn, float *dvn,
+	const float *z, const float *v, const int32_t *target, const int32_t *neg,
+	const float *log_q, float scale, size_t T, size_t M, size_t E, size_t chunk)
+{
+	double loss = 0.0;
+	float lt[SHARED_CHUNK];
+	if (chunk > SHARED_CHUNK)
+		chunk = SHARED_CHUNK;
+	for (size_t j = 0; j < M; j++)
+		memcpy(vn + j * E, v + (size_t)neg[j] * E, E * sizeof *vn);
+	memset(dvn, 0, M * E * sizeof *dvn);
+	for (size_t r0 = 0; r0 < T; r0 += chunk) {
+		size_t c = T - r0 < chunk ? T - r0 : chunk;
+		const float *zc = z + r0 * E;
+		/* logits (c,M) = z (c,E) . vn^T */
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, c, M, E,
+			1.0f, zc, E, vn, E, 0.0f, logits, M);
+		for (size_t i = 0; i < c; i++) {
+			const float *zi = zc + i * E, *vt = v + (size_t)target[r0 + i] * E;
+			float s = 0.0f;
+			for (size_t e = 0; e < E; e++)
+				s += zi[e] * vt[e];
+			lt[i] = s;
+			if (log_q) {
+				float *row = logits + i * M;
+				lt[i] -= log_q[target[r0 + i]];
+				for (size_t j = 0; j < M; j++)
+					row[j] -= log_q[neg[j]];
+			}
+		}
+		loss += shared_rows(logits, lt, target + r0, neg, scale, c, M);
+		/* the target's part of the gradient, row by row */
+		for (size_t i = 0; i < c; i++) {
+			const float *zi = zc + i * E;
+			float *dzi = dz + (r0 + i) * E, *dvt = dv + (size_t)target[r0 + i] * E;
+			const float *vt = v + (size_t)target[r0 + i] * E;
+			for (size_t e = 0; e < E; e++) {
+				dzi[e] += lt[i] * vt[e];
+				dvt[e] += lt[i] * zi[e];
+			}
+		}
+		/* dz (c,E) += G (c,M) . vn (M,E); dvn (M,E) += G^T (M,c) . z (c,E) */
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, c, E, M,
+			1.0f, logits, M, vn, E, 1.0f, dz + r0 * E, E);
+		cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, M, E, c,
+			1.0f, logits, M, zc, E, 1.0f, dvn, E);
+	}
+	for (size_t j = 0; j < M; j++) {
+		float *d = dv + (size_t)neg[j] * E;
+		const float *g = dvn + j * E;
 		for (size_t e = 0; e < E; e++)
 			d[e] += g[e];
 	}

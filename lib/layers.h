@@ -108,8 +108,34 @@ double inbatch_xent(float *dz, float *dv, float *logits, float *vt, float *dvt,
 	const float *z, const float *v, const int32_t *target, const float *log_q,
 	float scale, size_t T, size_t E, size_t chunk);
 
-/* splitmix64: the project's one small PRNG, seeded explicitly. */
-uint64_t rng_next(uint64_t *state);
-double rng_uniform(uint64_t *state); /* [0,1) */
+/*
+ * Sampled softmax with negatives shared by the whole batch: each row of z
+ * (T,E) is scored against its target and the same M items neg (M), one
+ * matrix product for all rows.  Every logit is corrected by -log_q[item]
+ * (the log-Q correction for sampling by q) when log_q is not NULL, and a
+ * negative equal to a row's target drops out of that row (an accidental
+ * hit).  vn, dvn are (M,E) scratch, logits (chunk,M), chunk at most
+ * SHARED_CHUNK.  Returns the summed loss; adds scale * the gradient to
+ * dz (T,E) and dv (N,E).
+ */
+#define SHARED_CHUNK 64 /* rows of logits at once: (64,M) stays in cache */
+double shared_xent(float *dz, float *dv, float *logits, float *vn, float *dvn,
+	const float *z, const float *v, const int32_t *target, const int32_t *neg,
+	const float *log_q, float scale, size_t T, size_t M, size_t E, size_t chunk);
+
+/* splitmix64: the project's one small PRNG, seeded explicitly.  Inline,
+ * so that a program drawing numbers (tt-batch) links no BLAS for it. */
+static inline uint64_t rng_next(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static inline double rng_uniform(uint64_t *state) /* [0,1) */
+{
+	return (rng_next(state) >> 11) * 0x1.0p-53;
+}
 
 #endif

@@ -1,4 +1,4 @@
-/* metrics.c - HR, NDCG, MRR and coverage of top-K lists; the pop baseline. */
+/* metrics.c - HR, NDCG, MRR and coverage of top-K lists. */
 #include "metrics.h"
 
 #include <errno.h>
@@ -37,6 +37,7 @@ int metrics_init(metrics *m, const int *ks, int nks, int64_t n_items,
 	}
 	m->kmax = m->ks[m->nks - 1];
 	m->n_items = n_items;
+	m->catalogue = n_items;
 	m->hits_at = calloc(m->kmax, sizeof *m->hits_at);
 	m->best_rank = malloc(n_items * sizeof *m->best_rank);
 	if (!m->hits_at || !m->best_rank) {
@@ -95,7 +96,7 @@ void metrics_finish(const metrics *m, metrics_result *res)
 		int64_t covered = 0;
 		for (int64_t it = 0; it < m->n_items; it++)
 			covered += m->best_rank[it] < m->ks[i];
-		res->coverage[i] = (double)covered / m->n_items;
+		res->coverage[i] = (double)covered / m->catalogue;
 	}
 }
 
@@ -124,52 +125,4 @@ int metrics_parse_ks(const char *s, int *ks, int max)
 			return -1;
 		p = end + 1;
 	}
-}
-
-/* ---- the popularity baseline ---- */
-
-static int cmp_i64(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-	return (x > y) - (x < y);
-}
-
-int pop_order(const prep *p, int32_t *order)
-{
-	/* One sort key per item: high bits fewer-uses-later, low bits index. */
-	int64_t *key = calloc(p->n_items + 1, sizeof *key);
-	if (!key)
-		return -1;
-	for (int64_t u = 0; u < p->n_users; u++)
-		for (int64_t z = p->offsets[u]; z < prep_train_end(p, u); z++)
-			if (p->items[z] >= 0 && p->items[z] < p->n_items)
-				key[p->items[z]]++;
-	for (int64_t i = 0; i < p->n_items; i++) {
-		int64_t c = key[i] < INT32_MAX ? key[i] : INT32_MAX;
-		key[i] = ((INT32_MAX - c) << 32) | i;
-	}
-	qsort(key, p->n_items, sizeof *key, cmp_i64);
-	for (int64_t i = 0; i < p->n_items; i++)
-		order[i] = (int32_t)(key[i] & 0xffffffff);
-	free(key);
-	return 0;
-}
-
-int pop_recommend(const int32_t *order, int64_t N, const int32_t *seen,
-	int64_t S, uint8_t *mark, int K, int32_t *out)
-{
-	for (int64_t s = 0; s < S; s++)
-		if (seen[s] >= 0 && seen[s] < N)
-			mark[seen[s]] = 1;
-	int k = 0;
-	for (int64_t r = 0; r < N && k < K; r++)
-		if (!mark[order[r]])
-			out[k++] = order[r];
-	int filled = k;
-	for (; k < K; k++)
-		out[k] = -1;
-	for (int64_t s = 0; s < S; s++)
-		if (seen[s] >= 0 && seen[s] < N)
-			mark[seen[s]] = 0;
-	return filled;
 }

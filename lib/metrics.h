@@ -27,6 +27,8 @@ typedef struct {
 	int ks[METRICS_MAX_KS];   /* ascending */
 	int kmax;
 	int64_t n_items;          /* N */
+	int64_t catalogue;        /* items the lists draw from, coverage's
+	                           * denominator: N unless set after init */
 	int64_t users;            /* users added */
 	int64_t *hits_at;         /* (kmax) targets found at each rank */
 	int32_t *best_rank;       /* (N) best rank each item was listed at */
@@ -54,16 +56,5 @@ void metrics_free(metrics *m);
 
 /* Parse "1,5,10" into ks; returns the count or -1 (bad number, > max). */
 int metrics_parse_ks(const char *s, int *ks, int max);
-
-/*
- * The popularity baseline: items ranked by how often they occur in the
- * training interactions (count descending, index ascending).  order is
- * (N) and receives that ranking.  -1 when out of memory.
- */
-int pop_order(const prep *p, int32_t *order);
-/* User u's top-K by popularity, skipping the items in seen (S, any order):
- * mark is (N) scratch that must be all 0 on entry and is left so. */
-int pop_recommend(const int32_t *order, int64_t N, const int32_t *seen,
-	int64_t S, uint8_t *mark, int K, int32_t *out);
 
 #endif

@@ -10,7 +10,7 @@
 #define STRINGIFY(x) #x
 #define NUMBER_TEXT(x) STRINGIFY(x)
 
-static void add_tensor(model *m, const char *name, int rank, uint64_t d0,
+void add_tensor(model *m, const char *name, int rank, uint64_t d0,
 	uint64_t d1, int init, int fan_in)
 {
 	tensor_spec *t = &m->spec[m->n_tensors++];
@@ -90,6 +90,7 @@ static void layout(model *m)
 		add_tensor(m, "ifc2_w", 2, E, F, INIT_LINEAR, F);
 		add_tensor(m, "ifc2_b", 1, E, 0, INIT_LINEAR, F);
 	}
+	features_layout(m);
 }
 
 static float *find(model *m, float *base, const char *name)
@@ -127,9 +128,12 @@ void point(model *m, params *p, float *base)
 	p->ifc1_b = find(m, base, "ifc1_b");
 	p->ifc2_w = find(m, base, "ifc2_w");
 	p->ifc2_b = find(m, base, "ifc2_b");
+	const char *feats[3] = { "genre_emb", "year_emb", "word_emb" };
+	for (int i = 0; i < 3 && !p->feat_emb; i++)
+		p->feat_emb = find(m, base, feats[i]);
 }
 
-model *model_new(const model_config *c, char *err, size_t errlen)
+model *model_plan(const model_config *c, char *err, size_t errlen)
 {
 	const char *why = NULL;
 	if (c->arch != ARCH_SEED && c->arch != ARCH_TT)
@@ -143,31 +147,52 @@ model *model_new(const model_config *c, char *err, size_t errlen)
 		why = "the embedding width must be a multiple of the number of heads";
 	else if (c->arch == ARCH_TT && (c->blocks < 1 || c->blocks > MAX_BLOCKS))
 		why = "blocks must be 1..8";
-	else if (c->dropout < 0 || c->dropout >= 1)
+	else if (!(c->dropout >= 0 && c->dropout < 1))
 		why = "dropout must be in [0,1)";
 	else if (c->U > INT32_MAX || c->N > INT32_MAX)
 		why = "more than 2^31 users or items";
+	else if (c->genres < 0 || c->genres > 4096 || c->year_buckets < 0 || c->year_buckets > 4096 ||
+	    c->title_buckets < 0 || c->title_buckets > (1 << 24))
+		why = "feature sizes out of range (genres, year buckets 0..4096, title buckets 0..2^24)";
+	else if (!(c->id_dropout >= 0 && c->id_dropout <= 1))
+		why = "id dropout must be in [0,1]";
 	if (why) {
 		snprintf(err, errlen, "%s", why);
 		return NULL;
 	}
 	model *m = calloc(1, sizeof *m);
-	if (!m)
-		goto oom;
+	if (!m) {
+		snprintf(err, errlen, "out of memory for the model");
+		return NULL;
+	}
 	m->c = *c;
 	m->parts = 1;
 	layout(m);
+	return m;
+}
+
+int model_alloc(model *m, char *err, size_t errlen)
+{
 	m->w = calloc(m->n_params, sizeof *m->w);
 	m->g = calloc(m->n_params, sizeof *m->g);
-	if (!m->w || !m->g)
-		goto oom;
+	if (!m->w || !m->g || features_alloc(m)) {
+		snprintf(err, errlen, "out of memory for the model (%.1f MB)",
+			2.0 * m->n_params * sizeof *m->w / 1e6);
+		return -1;
+	}
 	point(m, &m->p, m->w);
 	point(m, &m->dp, m->g);
+	return 0;
+}
+
+model *model_new(const model_config *c, char *err, size_t errlen)
+{
+	model *m = model_plan(c, err, errlen);
+	if (m && model_alloc(m, err, errlen)) {
+		model_free(m);
+		return NULL;
+	}
 	return m;
-oom:
-	snprintf(err, errlen, "out of memory for the model");
-	model_free(m);
-	return NULL;
 }
 
 void model_free(model *m)
@@ -175,6 +200,9 @@ void model_free(model *m)
 	if (!m)
 		return;
 	free_workers(m);
+	touched_free(&m->tr);
+	free(m->neg);
+	features_free(m);
 	free(m->item_mem);
 	free(m->w);
 	free(m->g);

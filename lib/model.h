@@ -38,7 +38,22 @@ typedef struct {
 	int item_mlp;     /* tt: item tower MLP (seed: always) */
 	int positions;    /* tt: slot embeddings */
 	float dropout;    /* tt: dropout after embeddings, attention, feed-forward */
+	/* Item features (model_features.c), 0 when absent: the item table's
+	 * row i becomes the id part plus the mean of the item's genre
+	 * embeddings, its year bucket's and the mean of its hashed title words'. */
+	int genres;        /* G: genre embeddings */
+	int year_buckets;  /* unknown, then FEATURE_YEAR_STEP-year buckets from FEATURE_YEAR_FROM */
+	int title_buckets; /* hashed title-word embeddings */
+	uint32_t title_seed;
+	float id_dropout;  /* share of the items whose id part a training step drops */
 } model_config;
+
+#define FEATURE_YEAR_FROM 1900
+#define FEATURE_YEAR_STEP 5
+#define FEATURE_YEAR_BUCKETS 28 /* unknown, 1900-1904 .. 2025 and later */
+#define FEATURE_TITLE_BUCKETS 4096
+#define FEATURE_TITLE_SEED 0x9747b28cu
+#define FEATURE_ID_DROPOUT 0.15f
 
 /* Pointers into one flat buffer; the same struct names the gradients. */
 typedef struct {
@@ -61,6 +76,9 @@ typedef struct {
 	float *ufc2_w, *ufc2_b;        /* (E,F), (E) seed */
 	float *ifc1_w, *ifc1_b;        /* (F,E), (F) seed, tt with item_mlp */
 	float *ifc2_w, *ifc2_b;        /* (E,F), (E) */
+	/* item features: the genre, year and title-word tables, one after
+	 * another, so that one row number reaches any of them */
+	float *feat_emb;
 } params;
 
 typedef struct model model;
@@ -78,10 +96,11 @@ int model_train_alloc(model *m, int64_t B, int threads);
 /* The same for forward passes only (model_user_vectors). */
 int model_infer_alloc(model *m, int64_t B, int threads);
 /* The training loss (enum loss), before model_train_alloc(): LOSS_SAMPLED
- * and LOSS_BCE take M negatives per example from the batches; log_q (N),
- * kept by the caller, is the log-Q correction of LOSS_SAMPLED and
- * LOSS_INBATCH (NULL: none).  The default is LOSS_SOFTMAX. */
-int model_set_loss(model *m, int loss, int64_t M, const float *log_q);
+ * draws M negatives from q for each step, shared by all its examples, and
+ * corrects by q's log_q; LOSS_INBATCH corrects by q's log_q (q NULL:
+ * none); LOSS_BCE takes M negatives per example from the batches.  q is
+ * kept by the caller.  The default is LOSS_SOFTMAX. */
+int model_set_loss(model *m, int loss, int64_t M, const sampler *q);
 /* Adam's moments, before the first model_adam(). */
 int model_adam_alloc(model *m);
 /* One batch: forward, loss, backward into the gradient buffer (zeroed
@@ -104,6 +123,27 @@ int model_item_vectors(model *m, float *out);
  * output at the last slot, in evaluation mode (no dropout). */
 int model_user_vectors(model *m, const int32_t *users, const int32_t *hist,
 	int64_t B, float *out);
+
+static inline int model_has_features(const model_config *c)
+{
+	return c->genres || c->year_buckets || c->title_buckets;
+}
+/* The items' side data, for a model with features: side's genres and
+ * genre_names (G of them, as the model's), year and titles, each NULL
+ * when the configuration has no such feature; seen (N) marks the items
+ * whose id part was trained (NULL: every one): the others are placed by
+ * their features alone, in training too.  Copied. */
+int model_set_item_side(model *m, const prep *side, const uint8_t *seen, char *err, size_t errlen);
+/* seen of model_set_item_side, or NULL for a model without features. */
+const uint8_t *model_item_seen(const model *m);
+/* Vectors (n,E) of items given by side data (items: n_items, titles,
+ * genres with its own genre_names matched by name, year), through the item
+ * tower: the id part of the model's item known[i] when that is >= 0 and
+ * seen, else the features alone.  *unknown_genre gets an index into
+ * items->genre_names of a genre the model does not know (left out), or
+ * -1.  -1 with a reason in err. */
+int model_side_item_vectors(model *m, const prep *items, const int32_t *known, float *out,
+	int32_t *unknown_genre, char *err, size_t errlen);
 
 /* Flat access, for gradient checks and the optimiser. */
 float *model_weights(model *m);

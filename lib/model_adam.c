@@ -1,4 +1,6 @@
-/* model_adam.c - Adam(W) over the flat weights, split over the workers. */
+/* model_adam.c - Adam(W) over the flat weights, split over the workers;
+ * with touched rows (model_impl.h), lazily: the item table's rows that the
+ * step touched, and the dense parameters. */
 #include "model_impl.h"
 
 #include <math.h>
@@ -13,21 +15,24 @@ int model_adam_alloc(model *m)
 	return 0;
 }
 
+static void adam_span(model *m, worker *wk, size_t lo, size_t hi)
+{
+	float lr = m->adam.lr, b1 = m->adam.beta1, b2 = m->adam.beta2;
+	float eps = m->adam.eps, wd = m->adam.wd, c1 = m->adam.c1, c2 = m->adam.c2;
+	float *restrict w = m->w, *restrict m1 = m->m1, *restrict m2 = m->m2;
+	const float *restrict g = m->g;
+	for (size_t i = lo; i < hi; i++) {
+		m1[i] = b1 * m1[i] + (1.0f - b1) * g[i];
+		m2[i] = b2 * m2[i] + (1.0f - b2) * g[i] * g[i];
+		float mh = m1[i] / c1, vh = m2[i] / c2;
+		w[i] -= lr * (mh / (sqrtf(vh) + eps) + wd * w[i]);
+	}
+}
+
 static void *adam_part(void *arg)
 {
 	worker *wk = arg;
-	model *m = wk->m;
-	size_t lo, hi;
-	float lr = m->adam.lr, b1 = m->adam.beta1, b2 = m->adam.beta2;
-	float eps = m->adam.eps, wd = m->adam.wd, c1 = m->adam.c1, c2 = m->adam.c2;
-	slice(wk, m->n_params, &lo, &hi);
-	for (size_t i = lo; i < hi; i++) {
-		float g = m->g[i];
-		m->m1[i] = b1 * m->m1[i] + (1.0f - b1) * g;
-		m->m2[i] = b2 * m->m2[i] + (1.0f - b2) * g * g;
-		float mh = m->m1[i] / c1, vh = m->m2[i] / c2;
-		m->w[i] -= lr * (mh / (sqrtf(vh) + eps) + wd * m->w[i]);
-	}
+	for_each_span(wk->m, wk, adam_span);
 	return NULL;
 }
 

@@ -7,6 +7,7 @@
  *   model_adam.c    the optimiser
  *   model_infer.c   item and user vectors
  *   model_stream.c  the model stream
+ *   model_features.c the item features: side data into the item table
  * Shapes use the letters of dims.h; a share's activations are allocated
  * for S = B*L slots and T = B*L examples, the most a batch of B rows has.
  */
@@ -109,10 +110,13 @@ typedef struct {
 
 	/* training only: the loss */
 	float *dz;           /* (T,E) */
-	float *div;          /* (N,E) item vectors' gradient from this share */
-	float *logits;       /* (LOGIT_CHUNK,N), in-batch (LOGIT_CHUNK,max(N,T)) */
-	int32_t *negs;       /* (T,M) each example's sampled negatives */
+	float *div;          /* (N,E) item vectors' gradient from this share,
+	                        with an item MLP */
+	float *logits;       /* (LOGIT_CHUNK,C), C the candidates of a row: N,
+	                        M shared negatives, or T in-batch targets */
+	int32_t *negs;       /* (T,M) bce: each example's sampled negatives */
 	float *lscratch;     /* (1+M) */
+	float *vn, *dvn;     /* (M,E) sampled: the shared negatives' vectors */
 	float *vt, *dvt;     /* (T,E) in-batch: the examples' target vectors */
 	/* training only: the seed tower's gradients */
 	float *dh1, *dh1_pre; /* (T,F) after, before ReLU */
@@ -131,6 +135,22 @@ typedef struct {
 	float *scratch;      /* (L,L) attention backward of one row */
 } acts;
 
+/* The item table's rows that a training step touches (its histories,
+ * targets and negatives), when that is not every row: with a sampled
+ * loss, no item MLP and no features, a step's cost must not grow with the
+ * catalogue, so only these rows are zeroed, summed, exchanged and updated
+ * (lazy Adam: an untouched row keeps its weights and moments). */
+typedef struct {
+	int on;
+	size_t off;          /* where item_emb starts in the flat parameters */
+	int32_t *rows;       /* (N) this step's, the first n */
+	int32_t *prev;       /* (N) the last step's, the first n_prev */
+	int64_t n, n_prev;
+	uint32_t *stamp;     /* (N) the step that last listed each row */
+	uint32_t step;
+	float *pack;         /* (N,E) the rows packed for the sum over processes */
+} touched_rows;
+
 /* A thread's share of a batch: its rows' activations and gradients. */
 typedef struct {
 	acts a;
@@ -147,6 +167,22 @@ typedef struct {
 	int train;
 	int id;              /* 0..nworkers-1: which slice of shared work */
 } worker;
+
+/* Item features (model_features.c): each item's feature rows, and the
+ * table that stands in for item_emb while a pass runs. */
+typedef struct {
+	int32_t G;
+	char **genre_names;  /* (G) */
+	uint8_t *genres;     /* (N,G) or NULL */
+	int32_t *year;       /* (N) or NULL */
+	uint8_t *seen;       /* (N) the id part was trained */
+	int64_t *off;        /* (N+1) item i's feature rows are row[off[i]..off[i+1]) */
+	int32_t *row;        /* rows of feat_emb */
+	float *wt;           /* their weights: the means' 1/count */
+	uint8_t *keep;       /* (N) this pass keeps the item's id part */
+	float *table;        /* (N,E) id part + features: the item table of a pass */
+	float *item_emb;     /* the id table while table stands in for it */
+} item_features;
 
 struct model {
 	model_config c;
@@ -167,13 +203,50 @@ struct model {
 	float *dih, *dih_pre; /* (N,F) after, before ReLU */
 	const float *iv_now; /* this step's item vectors: iv or the table */
 	int loss;            /* enum loss */
-	int64_t M;           /* negatives per example */
-	const float *log_q;  /* (N) log sampling probabilities, or NULL */
+	int64_t M;           /* negatives: per example (bce), shared (sampled) */
+	const sampler *q;    /* what negatives are drawn from, or NULL */
+	int32_t *neg;        /* (M) sampled: this step's shared negatives */
+	touched_rows tr;
 	struct { float lr, beta1, beta2, eps, wd, c1, c2; } adam; /* this step's */
+	item_features feat;
 };
 
 /* model.c */
 void point(model *m, params *p, float *base);
+void add_tensor(model *m, const char *name, int rank, uint64_t d0, uint64_t d1,
+	int init, int fan_in);
+
+/* model_features.c: nothing without features */
+void features_layout(model *m);
+int features_alloc(model *m);
+void features_free(model *m);
+/* Put the item table (id part, dropped for some items with rng, none
+ * without, + features) in place of item_emb for a pass. */
+void features_begin(model *m, uint64_t *rng);
+/* After a training step's gradient sum: item_emb's gradient, the item
+ * table's, into the features' and the kept id parts'; then item_emb back. */
+void features_backward(model *m);
+/* item_emb back, after an inference pass. */
+void features_end(model *m);
+int features_meta(const model *m, char *buf, size_t len);
+/* model_new in two steps: the configuration checked and the tensors laid
+ * out, nothing allocated for them; then their memory (-1 and err when
+ * out of it).  model_read allocates only once a weight's header agrees
+ * with the meta, so a meta that lies costs nothing. */
+model *model_plan(const model_config *c, char *err, size_t errlen);
+int model_alloc(model *m, char *err, size_t errlen);
+/* An optional key=value of the meta: 0 (and *v = 0) when absent, -1 with
+ * err when not a number (finite, for floats) in lo..hi. */
+int meta_long(const char *meta, const char *key, long long lo, long long hi,
+	long long *v, char *err, size_t errlen);
+int meta_float(const char *meta, const char *key, double lo, double hi,
+	double *v, char *err, size_t errlen);
+int features_parse(const char *meta, model_config *c, char *err, size_t errlen);
+int features_write(tts_writer *w, const model *m);
+/* 1 if h is a feature record (read), 0 if not, -1 with err. */
+int features_read_record(tts_reader *r, const tts_header *h, model *m, char *err, size_t errlen);
+/* After every record: the feature rows from what was read and the titles. */
+int features_loaded(model *m, char **titles, char *err, size_t errlen);
 static inline int has_item_mlp(const model_config *c)
 {
 	return c->arch == ARCH_SEED || c->item_mlp;
@@ -182,6 +255,7 @@ static inline int has_item_mlp(const model_config *c)
 /* model_memory.c */
 int alloc_workers(model *m, int64_t B, int threads, int train);
 void free_workers(model *m);
+void touched_free(touched_rows *tr);
 
 /* model_towers.c */
 /* The user tower over a worker's rows: z (T,E) for its examples. */
@@ -201,6 +275,10 @@ void slice(const worker *wk, size_t n, size_t *lo, size_t *hi);
 void run_workers(model *m, void *(*fn)(void *));
 /* Share B rows out to the workers and lay out their slots; returns the
  * examples in all shares (see model_workers.c). */
+/* Zero, sum and update: the dense parameters and, with tr.on, the
+ * touched rows of the item table, as spans of the flat parameters. */
+typedef void span_fn(model *m, worker *wk, size_t lo, size_t hi);
+void for_each_span(model *m, worker *wk, span_fn *fn);
 int64_t share_rows(model *m, const int32_t *users, const int32_t *hist,
 	const int32_t *targets, const int32_t *negatives, int64_t B, int train,
 	uint64_t *rng);

@@ -7,17 +7,19 @@
 int model_item_vectors(model *m, float *out)
 {
 	const model_config *c = &m->c;
+	features_begin(m, NULL);
 	if (!has_item_mlp(c)) {
 		memcpy(out, m->p.item_emb, (size_t)c->N * c->E * sizeof *out);
+		features_end(m);
 		return 0;
 	}
 	/* the hidden layer, without the training's other buffers */
 	float *ih = malloc((size_t)c->N * c->F * sizeof *ih);
-	if (!ih)
-		return -1;
-	item_forward(m, ih, out, 0, c->N);
+	if (ih)
+		item_forward(m, ih, out, 0, c->N);
+	features_end(m);
 	free(ih);
-	return 0;
+	return ih ? 0 : -1;
 }
 
 static void *worker_forward(void *arg)
@@ -38,6 +40,7 @@ int model_user_vectors(model *m, const int32_t *users, const int32_t *hist,
 	int32_t *targets = malloc((size_t)chunk * L * sizeof *targets);
 	if (!targets)
 		return -1;
+	features_begin(m, NULL);
 	for (int64_t b0 = 0; b0 < B; b0 += chunk) {
 		int64_t n = B - b0 < chunk ? B - b0 : chunk;
 		/* the one example of a row is its last slot */
@@ -60,6 +63,7 @@ int model_user_vectors(model *m, const int32_t *users, const int32_t *hist,
 			done += part;
 		}
 	}
+	features_end(m);
 	free(targets);
 	return 0;
 }

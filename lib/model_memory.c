@@ -22,7 +22,7 @@ static void *take(carver *cv, size_t n, size_t size)
 /* Lay out the activations of B rows; with train, also what the backward
  * pass and the loss need. */
 static void acts_layout(carver *cv, const model_config *c, acts *a, int64_t B,
-	int64_t M, int inbatch, int train)
+	int loss, int64_t M, int train)
 {
 	size_t L = c->L, E = c->E, F = c->F, N = c->N, NH = c->NH;
 	size_t S = B * L, T = S; /* the most a batch of B rows has */
@@ -84,12 +84,24 @@ static void acts_layout(carver *cv, const model_config *c, acts *a, int64_t B,
 	if (!train)
 		return;
 	a->dz = take(cv, T * E, sizeof *a->dz);
-	a->div = take(cv, N * E, sizeof *a->div);
-	/* in-batch logits are (chunk, examples), the others (chunk, items) */
-	a->logits = take(cv, LOGIT_CHUNK * (inbatch && T > N ? T : N), sizeof *a->logits);
-	a->negs = take(cv, T * M + 1, sizeof *a->negs);
-	a->lscratch = take(cv, M + 1, sizeof *a->lscratch);
-	if (inbatch) {
+	if (has_item_mlp(c))
+		a->div = take(cv, N * E, sizeof *a->div);
+	/* a row's candidates: every item, the shared negatives, the batch's
+	 * targets, or the target and its own negatives (bce) */
+	size_t C = loss == LOSS_SOFTMAX ? N : loss == LOSS_SAMPLED ? (size_t)M
+		: loss == LOSS_INBATCH ? T : 0;
+	if (C)
+		a->logits = take(cv, (loss == LOSS_SAMPLED ? SHARED_CHUNK : LOGIT_CHUNK) * C,
+			sizeof *a->logits);
+	if (loss == LOSS_BCE) {
+		a->negs = take(cv, T * M, sizeof *a->negs);
+		a->lscratch = take(cv, M + 1, sizeof *a->lscratch);
+	}
+	if (loss == LOSS_SAMPLED) {
+		a->vn = take(cv, M * E, sizeof *a->vn);
+		a->dvn = take(cv, M * E, sizeof *a->dvn);
+	}
+	if (loss == LOSS_INBATCH) {
 		a->vt = take(cv, T * E, sizeof *a->vt);
 		a->dvt = take(cv, T * E, sizeof *a->dvt);
 	}
@@ -125,16 +137,16 @@ static void acts_layout(carver *cv, const model_config *c, acts *a, int64_t B,
 	}
 }
 
-static int acts_alloc(const model_config *c, acts *a, int64_t B, int64_t M,
-	int inbatch, int train)
+static int acts_alloc(const model_config *c, acts *a, int64_t B, int loss,
+	int64_t M, int train)
 {
 	carver cv = { NULL, 0 };
-	acts_layout(&cv, c, a, B, M, inbatch, train);
+	acts_layout(&cv, c, a, B, loss, M, train);
 	if (!(cv.base = calloc(1, cv.used)))
 		return -1;
 	void *mem = cv.base;
 	cv.used = 0;
-	acts_layout(&cv, c, a, B, M, inbatch, train);
+	acts_layout(&cv, c, a, B, loss, M, train);
 	a->mem = mem;
 	return 0;
 }
@@ -158,6 +170,34 @@ static int item_alloc(model *m)
 	cv.used = 0;
 	item_layout(&cv, m);
 	return 0;
+}
+
+/* Touched rows when a step touches few of the item table's (model_impl.h). */
+static int touched_alloc(model *m)
+{
+	touched_rows *tr = &m->tr;
+	size_t N = m->c.N;
+	/* an item MLP or features give every row of item_emb a gradient */
+	tr->on = m->loss != LOSS_SOFTMAX && !has_item_mlp(&m->c) && !model_has_features(&m->c);
+	if (!tr->on)
+		return 0;
+	tr->off = (size_t)(m->p.item_emb - m->w);
+	if (!tr->rows && (!(tr->rows = malloc(N * sizeof *tr->rows)) ||
+	    !(tr->prev = malloc(N * sizeof *tr->prev)) ||
+	    !(tr->stamp = calloc(N, sizeof *tr->stamp))))
+		return -1;
+	if (m->parts > 1 && !tr->pack && !(tr->pack = malloc(N * m->c.E * sizeof *tr->pack)))
+		return -1;
+	return 0;
+}
+
+void touched_free(touched_rows *tr)
+{
+	free(tr->rows);
+	free(tr->prev);
+	free(tr->stamp);
+	free(tr->pack);
+	memset(tr, 0, sizeof *tr);
 }
 
 void free_workers(model *m)
@@ -184,7 +224,7 @@ int alloc_workers(model *m, int64_t B, int threads, int train)
 	m->nworkers = threads;
 	for (int i = 0; i < threads; i++) {
 		worker *wk = &m->wk[i];
-		if (acts_alloc(c, &wk->a, B, m->M, m->loss == LOSS_INBATCH, train) ||
+		if (acts_alloc(c, &wk->a, B, m->loss, m->M, train) ||
 		    !(wk->g = calloc(m->n_params, sizeof *wk->g)))
 			return -1;
 		point(m, &wk->dp, wk->g);
@@ -192,6 +232,8 @@ int alloc_workers(model *m, int64_t B, int threads, int train)
 		wk->id = i;
 	}
 	if (has_item_mlp(c) && !m->item_mem && item_alloc(m))
+		return -1;
+	if (train && touched_alloc(m))
 		return -1;
 	m->capacity = B;
 	m->trainable = train;
@@ -208,14 +250,21 @@ int model_infer_alloc(model *m, int64_t B, int threads)
 	return alloc_workers(m, B, threads, 0);
 }
 
-int model_set_loss(model *m, int loss, int64_t M, const float *log_q)
+int model_set_loss(model *m, int loss, int64_t M, const sampler *q)
 {
 	if ((loss == LOSS_SAMPLED || loss == LOSS_BCE) && M < 1)
 		return -1;
-	if (M != m->M || (loss == LOSS_INBATCH) != (m->loss == LOSS_INBATCH))
+	if (loss == LOSS_SAMPLED && (!q || q->N != m->c.N))
+		return -1;
+	if (M != m->M || loss != m->loss)
 		m->capacity = 0; /* the loss's buffers differ: reallocate */
+	if (loss == LOSS_SAMPLED && M != m->M) {
+		free(m->neg);
+		if (!(m->neg = malloc(M * sizeof *m->neg)))
+			return -1;
+	}
 	m->loss = loss;
 	m->M = M;
-	m->log_q = log_q;
+	m->q = q;
 	return 0;
 }

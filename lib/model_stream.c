@@ -2,6 +2,8 @@
  * weights by name, the id maps (see model.h). */
 #include "model_impl.h"
 
+#include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +22,9 @@ int model_write(tts_writer *w, const model *m, const prep *ids, const char *extr
 		arch_name(c->arch), (long long)c->U, (long long)c->N, c->E, c->F, c->NH,
 		c->L, c->blocks, c->item_mlp, c->positions, (double)c->dropout, m->n_params);
 	size_t n = strlen(meta), extra = extra_meta ? strlen(extra_meta) : 0;
+	if (features_meta(m, meta + n, sizeof meta - n))
+		return -1;
+	n = strlen(meta);
 	char *all = malloc(n + extra + 1);
 	if (!all)
 		return -1;
@@ -34,7 +39,7 @@ int model_write(tts_writer *w, const model *m, const prep *ids, const char *extr
 		if (tts_write(w, t->name, TTS_F32, t->rank, t->dims, m->w + t->offset))
 			return -1;
 	}
-	return ids_write(w, ids);
+	return features_write(w, m) || ids_write(w, ids) ? -1 : 0;
 }
 
 static int meta_int(const char *meta, const char *key, int64_t *v, char *err, size_t errlen)
@@ -47,6 +52,37 @@ static int meta_int(const char *meta, const char *key, int64_t *v, char *err, si
 	*v = strtoll(buf, &end, 10);
 	if (end == buf || *end) {
 		snprintf(err, errlen, "meta: %s=%s is not an integer", key, buf);
+		return -1;
+	}
+	return 0;
+}
+
+int meta_long(const char *meta, const char *key, long long lo, long long hi,
+	long long *v, char *err, size_t errlen)
+{
+	char buf[64], *end;
+	*v = 0;
+	if (!tts_meta_get(meta, key, buf, sizeof buf))
+		return 0;
+	errno = 0;
+	*v = strtoll(buf, &end, 10);
+	if (end == buf || *end || errno || *v < lo || *v > hi) {
+		snprintf(err, errlen, "meta: %s=%s: expected an integer in %lld..%lld", key, buf, lo, hi);
+		return -1;
+	}
+	return 0;
+}
+
+int meta_float(const char *meta, const char *key, double lo, double hi,
+	double *v, char *err, size_t errlen)
+{
+	char buf[64], *end;
+	*v = 0;
+	if (!tts_meta_get(meta, key, buf, sizeof buf))
+		return 0;
+	*v = strtod(buf, &end);
+	if (end == buf || *end || !(*v >= lo && *v <= hi)) { /* NaN fails too */
+		snprintf(err, errlen, "meta: %s=%s: expected a number in %g..%g", key, buf, lo, hi);
 		return -1;
 	}
 	return 0;
@@ -81,8 +117,26 @@ int model_config_parse(const char *meta, model_config *c, char *err, size_t errl
 	c->U = v[0]; c->N = v[1]; c->E = (int)v[2]; c->F = (int)v[3];
 	c->NH = (int)v[4]; c->L = (int)v[5]; c->blocks = (int)v[6];
 	c->item_mlp = (int)v[7]; c->positions = (int)v[8];
-	if (tts_meta_get(meta, "dropout", buf, sizeof buf))
-		c->dropout = strtof(buf, NULL);
+	double dropout;
+	if (meta_float(meta, "dropout", 0, 1, &dropout, err, errlen))
+		return -1;
+	c->dropout = (float)dropout;
+	return features_parse(meta, c, err, errlen);
+}
+
+/* A weight that is not a number would make every vector NaN downstream. */
+static int check_finite(const model *m, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < m->n_tensors; i++) {
+		const tensor_spec *t = &m->spec[i];
+		size_t n = t->dims[0] * (t->rank > 1 ? t->dims[1] : 1);
+		for (size_t j = 0; j < n; j++)
+			if (!isfinite(m->w[t->offset + j])) {
+				snprintf(err, errlen, "weight %s: element %zu is %g, not a finite "
+					"number", t->name, j, (double)m->w[t->offset + j]);
+				return -1;
+			}
+	}
 	return 0;
 }
 
@@ -102,12 +156,12 @@ int model_read(tts_reader *r, model **out, prep *ids, char **meta_out, char *err
 	meta = tts_read_alloc(r, &h, 1 << 20);
 	model_config c;
 	if (!meta) {
-		snprintf(err, errlen, "record meta: %s", tts_reader_error(r));
+		snprintf(err, errlen, "%s", tts_reader_error(r));
 		goto fail;
 	}
 	if (model_config_parse(meta, &c, err, errlen))
 		goto fail;
-	if (!(m = model_new(&c, err, errlen)))
+	if (!(m = model_plan(&c, err, errlen)))
 		goto fail;
 	ids->n_users = c.U;
 	ids->n_items = c.N;
@@ -131,12 +185,21 @@ int model_read(tts_reader *r, model **out, prep *ids, char **meta_out, char *err
 						t->name, (unsigned long long)t->dims[0]);
 				goto fail;
 			}
+			if (loaded[i]) {
+				snprintf(err, errlen, "weight %s: appears twice", t->name);
+				goto fail;
+			}
+			if (!m->w && model_alloc(m, err, errlen))
+				goto fail;
 			if (tts_read_data(r, m->w + t->offset, h.nbytes)) {
 				snprintf(err, errlen, "%s", tts_reader_error(r));
 				goto fail;
 			}
 			loaded[i] = 1;
-		} else if ((rc = ids_read_record(r, &h, ids, err, errlen)) != 0) {
+		} else if (!m->w && model_alloc(m, err, errlen)) {
+			goto fail;
+		} else if ((rc = features_read_record(r, &h, m, err, errlen)) != 0 ||
+			   (rc = ids_read_record(r, &h, ids, err, errlen)) != 0) {
 			if (rc < 0)
 				goto fail;
 		} else if (strncmp(h.name, "block", 5) == 0 || strstr(h.name, "_emb") ||
@@ -155,10 +218,16 @@ int model_read(tts_reader *r, model **out, prep *ids, char **meta_out, char *err
 			snprintf(err, errlen, "weight %s: missing", m->spec[i].name);
 			goto fail;
 		}
+	if (check_finite(m, err, errlen))
+		goto fail;
 	if (!ids->user_ids || !ids->item_ids) {
 		snprintf(err, errlen, "record %s: missing", ids->user_ids ? "item_ids" : "user_ids");
 		goto fail;
 	}
+	if (ids_check_unique(ids, err, errlen))
+		goto fail;
+	if (features_loaded(m, ids->titles, err, errlen))
+		goto fail;
 	free(loaded);
 	*out = m;
 	if (meta_out)

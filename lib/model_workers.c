@@ -61,20 +61,112 @@ static void *item_backward_part(void *arg)
 	return NULL;
 }
 
-/* The model's gradient: the sum of the workers', in a fixed order. */
-static void *grad_sum_part(void *arg)
+void for_each_span(model *m, worker *wk, span_fn *fn)
 {
-	worker *wk = arg;
-	model *m = wk->m;
 	size_t lo, hi;
-	slice(wk, m->n_params, &lo, &hi);
+	const touched_rows *tr = &m->tr;
+	if (!tr->on) {
+		slice(wk, m->n_params, &lo, &hi);
+		fn(m, wk, lo, hi);
+		return;
+	}
+	/* the dense parameters are those before and after the item table */
+	size_t E = m->c.E, a = tr->off, b = tr->off + (size_t)m->c.N * E;
+	slice(wk, m->n_params - (b - a), &lo, &hi);
+	if (lo < a)
+		fn(m, wk, lo, hi < a ? hi : a);
+	if (hi > a)
+		fn(m, wk, (lo > a ? lo : a) + (b - a), hi + (b - a));
+	slice(wk, tr->n, &lo, &hi);
+	for (size_t i = lo; i < hi; i++)
+		fn(m, wk, a + (size_t)tr->rows[i] * E, a + ((size_t)tr->rows[i] + 1) * E);
+}
+
+/* The model's gradient: the sum of the workers', in a fixed order. */
+static void grad_sum_span(model *m, worker *wk, size_t lo, size_t hi)
+{
 	memcpy(m->g + lo, m->wk[0].g + lo, (hi - lo) * sizeof *m->g);
 	for (int w = 1; w < m->nworkers; w++) {
 		const float *g = m->wk[w].g;
 		for (size_t i = lo; i < hi; i++)
 			m->g[i] += g[i];
 	}
+}
+
+static void *grad_sum_part(void *arg)
+{
+	worker *wk = arg;
+	for_each_span(wk->m, wk, grad_sum_span);
 	return NULL;
+}
+
+/* A worker's gradient before its step: zero where the step can write. */
+static void zero_grads(model *m, worker *wk)
+{
+	const touched_rows *tr = &m->tr;
+	if (!tr->on) {
+		memset(wk->g, 0, m->n_params * sizeof *wk->g);
+		return;
+	}
+	size_t E = m->c.E, a = tr->off, b = tr->off + (size_t)m->c.N * E;
+	memset(wk->g, 0, a * sizeof *wk->g);
+	memset(wk->g + b, 0, (m->n_params - b) * sizeof *wk->g);
+	for (int64_t i = 0; i < tr->n; i++)
+		memset(wk->g + a + (size_t)tr->rows[i] * E, 0, E * sizeof *wk->g);
+}
+
+/* List the item rows a batch touches: every item in its histories and
+ * targets, and the negatives.  The model's gradient stays exact: rows of
+ * the last step that this one leaves are zeroed. */
+static void list_touched(model *m, const batch *bt)
+{
+	touched_rows *tr = &m->tr;
+	int32_t *t = tr->prev;
+	tr->prev = tr->rows;
+	tr->rows = t;
+	tr->n_prev = tr->n;
+	tr->n = 0;
+	if (++tr->step == 0) { /* wrapped: stamps of 2^32 steps ago would match */
+		memset(tr->stamp, 0, (size_t)m->c.N * sizeof *tr->stamp);
+		tr->step = 1;
+	}
+#define TOUCH(item) do { int32_t it_ = (item); \
+	if (it_ >= 0 && tr->stamp[it_] != tr->step) { \
+		tr->stamp[it_] = tr->step; tr->rows[tr->n++] = it_; } } while (0)
+	for (int64_t i = 0; i < bt->B * bt->L; i++) {
+		TOUCH(bt->hist[i]);
+		TOUCH(bt->targets[i]);
+	}
+	if (m->loss == LOSS_SAMPLED)
+		for (int64_t j = 0; j < m->M; j++)
+			TOUCH(m->neg[j]);
+	else if (m->loss == LOSS_BCE)
+		for (int64_t i = 0; i < bt->B * bt->L * m->M; i++)
+			TOUCH(bt->negatives[i]);
+#undef TOUCH
+	size_t E = m->c.E;
+	for (int64_t i = 0; i < tr->n_prev; i++)
+		if (tr->stamp[tr->prev[i]] != tr->step)
+			memset(m->g + tr->off + (size_t)tr->prev[i] * E, 0, E * sizeof *m->g);
+}
+
+/* The gradient summed over the processes: with touched rows, the dense
+ * parameters and the rows packed, when fewer than the whole table. */
+static void sum_over_parts(model *m)
+{
+	touched_rows *tr = &m->tr;
+	size_t E = m->c.E, NE = (size_t)m->c.N * E;
+	if (!tr->on || (size_t)tr->n * E >= NE) {
+		dist_sum_f32(m->g, m->n_params);
+		return;
+	}
+	dist_sum_f32(m->g, tr->off);
+	dist_sum_f32(m->g + tr->off + NE, m->n_params - tr->off - NE);
+	for (int64_t i = 0; i < tr->n; i++)
+		memcpy(tr->pack + i * E, m->g + tr->off + (size_t)tr->rows[i] * E, E * sizeof *m->g);
+	dist_sum_f32(tr->pack, tr->n * E);
+	for (int64_t i = 0; i < tr->n; i++)
+		memcpy(m->g + tr->off + (size_t)tr->rows[i] * E, tr->pack + i * E, E * sizeof *m->g);
 }
 
 /* Lay out a batch's filled slots without padding and find its examples;
@@ -114,7 +206,7 @@ static void *worker_step(void *arg)
 	model *m = wk->m;
 	const model_config *c = &m->c;
 	acts *a = &wk->a;
-	memset(wk->g, 0, m->n_params * sizeof *wk->g);
+	zero_grads(m, wk);
 	wk->loss = 0.0;
 	/* without an item MLP the item vectors are the table: its gradient
 	 * takes the logits' gradient directly; with one, item_backward_part
@@ -131,18 +223,22 @@ static void *worker_step(void *arg)
 		wk->loss = softmax_xent(a->dz, div, a->logits, a->z, m->iv_now, a->tgt,
 			wk->scale, wk->T, c->N, c->E, LOGIT_CHUNK);
 		break;
-	case LOSS_SAMPLED:
+	case LOSS_SAMPLED: /* uniform draws' log-Q is a constant: no softmax sees it */
+		wk->loss = shared_xent(a->dz, div, a->logits, a->vn, a->dvn, a->z,
+			m->iv_now, a->tgt, m->neg, m->q->cdf ? m->q->log_q : NULL,
+			wk->scale, wk->T, m->M, c->E, SHARED_CHUNK);
+		break;
 	case LOSS_BCE:
 		for (int64_t i = 0; i < wk->T; i++)
 			memcpy(a->negs + i * m->M, wk->negatives + (size_t)a->tpad[i] * m->M,
 				m->M * sizeof *a->negs);
 		wk->loss = sampled_loss(a->dz, div, a->z, m->iv_now, a->tgt, a->negs, m->M,
-			m->loss == LOSS_SAMPLED ? m->log_q : NULL, m->loss == LOSS_BCE,
-			wk->scale, wk->T, c->E, a->lscratch);
+			NULL, 1, wk->scale, wk->T, c->E, a->lscratch);
 		break;
 	default:
 		wk->loss = inbatch_xent(a->dz, div, a->logits, a->vt, a->dvt, a->z,
-			m->iv_now, a->tgt, m->log_q, wk->scale, wk->T, c->E, LOGIT_CHUNK);
+			m->iv_now, a->tgt, m->q ? m->q->log_q : NULL, wk->scale, wk->T, c->E,
+			LOGIT_CHUNK);
 	}
 	user_backward(m, wk);
 	return NULL;
@@ -232,14 +328,23 @@ int64_t share_rows(model *m, const int32_t *users, const int32_t *hist,
 double model_step_grad(model *m, const batch *bt, uint64_t *rng, int64_t *examples)
 {
 	const model_config *c = &m->c;
+	/* the negatives shared by the batch: drawn first, so they are the same
+	 * however the rows are shared out, on every process */
+	if (m->loss == LOSS_SAMPLED)
+		for (int64_t j = 0; j < m->M; j++)
+			m->neg[j] = sampler_draw(m->q, rng);
+	features_begin(m, rng); /* before the shares, as the negatives */
 	int64_t T = share_rows(m, bt->users, bt->hist, bt->targets,
-		m->loss == LOSS_SAMPLED || m->loss == LOSS_BCE ? bt->negatives : NULL,
-		bt->B, 1, rng);
+		m->loss == LOSS_BCE ? bt->negatives : NULL, bt->B, 1, rng);
 	*examples = T;
 	if (T == 0) {
 		memset(m->g, 0, m->n_params * sizeof *m->g);
+		m->tr.n = 0;
+		features_end(m);
 		return 0.0;
 	}
+	if (m->tr.on)
+		list_touched(m, bt);
 	if (has_item_mlp(c))
 		run_workers(m, item_forward_part);
 	m->iv_now = has_item_mlp(c) ? m->iv : m->p.item_emb;
@@ -257,8 +362,9 @@ double model_step_grad(model *m, const batch *bt, uint64_t *rng, int64_t *exampl
 	for (int w = 0; w < m->nworkers; w++)
 		loss += m->wk[w].loss;
 	if (m->parts > 1) {
-		dist_sum_f32(m->g, m->n_params);
+		sum_over_parts(m);
 		dist_sum_f64(&loss, 1);
 	}
+	features_backward(m);
 	return loss / T;
 }

@@ -21,7 +21,7 @@ int prep_write(tts_writer *w, const prep *p, const char *extra_meta)
 	if (rc || ids_write(w, p))
 		return -1;
 	uint64_t U = p->n_users, U1 = p->n_users + 1, Z = p->n_inter;
-	uint64_t NG[2] = { (uint64_t)p->n_items, (uint64_t)p->n_genres }, N = p->n_items;
+	uint64_t N = p->n_items;
 	if (tts_write(w, "offsets", TTS_I64, 1, &U1, p->offsets) ||
 	    tts_write(w, "items", TTS_I32, 1, &Z, p->items) ||
 	    tts_write(w, "valid", TTS_I64, 1, &U, p->valid) ||
@@ -29,26 +29,14 @@ int prep_write(tts_writer *w, const prep *p, const char *extra_meta)
 		return -1;
 	if ((p->ratings && tts_write(w, "ratings", TTS_F32, 1, &Z, p->ratings)) ||
 	    (p->times && tts_write(w, "times", TTS_I64, 1, &Z, p->times)) ||
+	    (p->cold && tts_write(w, "cold", TTS_U8, 1, &N, p->cold)) ||
 	    (p->year && tts_write(w, "year", TTS_I32, 1, &N, p->year)) ||
 	    (p->gender && tts_write(w, "gender", TTS_U8, 1, &U, p->gender)) ||
 	    (p->age && tts_write(w, "age", TTS_I32, 1, &U, p->age)) ||
 	    (p->occupation && tts_write(w, "occupation", TTS_I32, 1, &U, p->occupation)))
 		return -1;
-	if (p->genres) {
-		size_t len = 1;
-		for (int32_t g = 0; g < p->n_genres; g++)
-			len += strlen(p->genre_names[g]) + 1;
-		char *text = malloc(len), *q = text;
-		if (!text)
-			return -1;
-		for (int32_t g = 0; g < p->n_genres; g++)
-			q += sprintf(q, "%s\n", p->genre_names[g]);
-		rc = tts_write_text(w, "genre_names", text) ||
-			tts_write(w, "genres", TTS_U8, 2, NG, p->genres);
-		free(text);
-		if (rc)
-			return -1;
-	}
+	if (p->genres && genres_write(w, N, p->n_genres, p->genre_names, p->genres))
+		return -1;
 	return 0;
 }
 
@@ -84,7 +72,7 @@ static int read_record(tts_reader *r, const tts_header *h, int dtype, int64_t le
 	}
 	free(*out);
 	if (!(*out = tts_read_alloc(r, h, 0))) {
-		snprintf(err, errlen, "record %s: %s", h->name, tts_reader_error(r));
+		snprintf(err, errlen, "%s", tts_reader_error(r));
 		return -1;
 	}
 	return 0;
@@ -106,6 +94,28 @@ static int check_targets(int64_t u, int64_t v, int64_t t, char *err, size_t errl
 	else
 		return 0;
 	return -1;
+}
+
+/* A cold item is in no history: it may be a test target and nothing else,
+ * which is what makes the cold users' scores honest. */
+static int check_cold(const prep *p, char *err, size_t errlen)
+{
+	if (!p->cold)
+		return 0;
+	for (int64_t i = 0; i < p->n_items; i++)
+		if (p->cold[i] > 1) {
+			snprintf(err, errlen, "record cold: item %lld has %d, not 0 or 1",
+				(long long)i, p->cold[i]);
+			return -1;
+		}
+	for (int64_t u = 0; u < p->n_users; u++)
+		for (int64_t z = p->offsets[u]; z < p->offsets[u + 1]; z++)
+			if (p->cold[p->items[z]] && z != p->test[u]) {
+				snprintf(err, errlen, "record cold: item %lld is cold but in "
+					"user %lld's history", (long long)p->items[z], (long long)u);
+				return -1;
+			}
+	return 0;
 }
 
 /* Side data that is indexed or decoded by value: multi-hot genres, gender. */
@@ -133,7 +143,7 @@ static int check_once(const char *name, const char **seen, int *nseen, int max,
 	char *err, size_t errlen)
 {
 	static const char *known[] = { "offsets", "items", "ratings", "times", "valid",
-		"test", "year", "gender", "age", "occupation", "genres", "genre_names",
+		"test", "cold", "year", "gender", "age", "occupation", "genres", "genre_names",
 		"user_ids", "item_ids", "titles" };
 	size_t k;
 	for (k = 0; k < sizeof known / sizeof known[0]; k++)
@@ -190,7 +200,9 @@ static int check(const prep *p, char *err, size_t errlen)
 		snprintf(err, errlen, "record genre_names: missing");
 		return -1;
 	}
-	return check_side(p, err, errlen);
+	if (ids_check_unique(p, err, errlen))
+		return -1;
+	return check_cold(p, err, errlen) || check_side(p, err, errlen) ? -1 : 0;
 }
 
 int prep_read_body(tts_reader *r, const char *meta, prep *p, char *err, size_t errlen)
@@ -211,16 +223,17 @@ int prep_read_body(tts_reader *r, const char *meta, prep *p, char *err, size_t e
 		{ "times", TTS_I64, BY_Z, (void **)&p->times },
 		{ "valid", TTS_I64, BY_U, (void **)&p->valid },
 		{ "test", TTS_I64, BY_U, (void **)&p->test },
+		{ "cold", TTS_U8, BY_N, (void **)&p->cold },
 		{ "year", TTS_I32, BY_N, (void **)&p->year },
 		{ "gender", TTS_U8, BY_U, (void **)&p->gender },
 		{ "age", TTS_I32, BY_U, (void **)&p->age },
 		{ "occupation", TTS_I32, BY_U, (void **)&p->occupation },
 	};
-	const char *seen[16];
+	const char *seen[32];
 	int nseen = 0;
 	while ((rc = tts_next(r, &h)) == 1) {
 		size_t i;
-		if (check_once(h.name, seen, &nseen, 16, err, errlen))
+		if (check_once(h.name, seen, &nseen, 32, err, errlen))
 			goto fail;
 		for (i = 0; i < sizeof recs / sizeof recs[0]; i++)
 			if (strcmp(h.name, recs[i].name) == 0)
@@ -245,13 +258,13 @@ int prep_read_body(tts_reader *r, const char *meta, prep *p, char *err, size_t e
 			p->n_genres = (int32_t)h.dims[1];
 			free(p->genres);
 			if (!(p->genres = tts_read_alloc(r, &h, 0))) {
-				snprintf(err, errlen, "record genres: %s", tts_reader_error(r));
+				snprintf(err, errlen, "%s", tts_reader_error(r));
 				goto fail;
 			}
 		} else if (strcmp(h.name, "genre_names") == 0 && h.dtype == TTS_TEXT) {
 			char *text = tts_read_alloc(r, &h, 1 << 20);
 			if (!text) {
-				snprintf(err, errlen, "record genre_names: %s", tts_reader_error(r));
+				snprintf(err, errlen, "%s", tts_reader_error(r));
 				goto fail;
 			}
 			int32_t g = 0;
@@ -301,7 +314,7 @@ int prep_read(tts_reader *r, prep *p, char *err, size_t errlen)
 	}
 	char *meta = tts_read_alloc(r, &h, 1 << 20);
 	if (!meta) {
-		snprintf(err, errlen, "record meta: %s", tts_reader_error(r));
+		snprintf(err, errlen, "%s", tts_reader_error(r));
 		return -1;
 	}
 	tts_meta_get(meta, "kind", kind, sizeof kind);
@@ -334,6 +347,7 @@ void prep_free(prep *p)
 	free(p->valid);
 	free(p->test);
 	free(p->genres);
+	free(p->cold);
 	free(p->year);
 	free(p->gender);
 	free(p->age);

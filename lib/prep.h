@@ -25,6 +25,9 @@ typedef struct {
 	 * [offsets[u], valid[u]) when valid[u] >= 0, else the whole row. */
 	int64_t *valid;      /* (U) */
 	int64_t *test;       /* (U) */
+	/* Cold items (ml-prep --cold-items): 1 for an item that appears only
+	 * as test targets, never in a history.  NULL when there are none. */
+	uint8_t *cold;       /* (N) */
 	/* Side data, each NULL when absent. */
 	char **titles;       /* (N) UTF-8 titles */
 	int32_t n_genres;    /* G */
@@ -41,6 +44,12 @@ typedef struct {
 static inline int64_t prep_train_end(const prep *p, int64_t u)
 {
 	return p->valid[u] >= 0 ? p->valid[u] : p->offsets[u + 1];
+}
+
+/* Whether item i is cold. */
+static inline int prep_is_cold(const prep *p, int64_t i)
+{
+	return p->cold && p->cold[i];
 }
 
 /* Read a whole prep stream (kind=prep).  On error returns -1 with a

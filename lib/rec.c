@@ -85,12 +85,9 @@ int rec_query(recommender *r, const int32_t *history, int64_t S, int k,
 			out_items[j] = -1, out_scores[j] = -INFINITY;
 		return 0;
 	}
-	/* one user of n interactions, for the row builder the batches use */
 	int64_t offsets[2] = { 0, n };
-	prep one = { .n_users = 1, .n_items = c->N, .n_inter = n,
-		.offsets = offsets, .items = r->seen };
 	int32_t user = 0;
-	history_row(r->hist, &one, 0, n, c->L);
+	history_row(r->hist, r->seen, n, c->L);
 	if (model_user_vectors(r->m, &user, r->hist, 1, r->user) != 0)
 		return -1;
 	return topk_search(r->user, 1, r->items.vectors, c->N, c->E, k, offsets,

@@ -113,9 +113,11 @@ static int parse_id(const char *s, int64_t *v)
 
 /* ---- movies ---- */
 
-static int32_t title_year(const char *t)
+int32_t title_year(const char *t, size_t *stem)
 {
 	size_t n = strlen(t);
+	if (stem)
+		*stem = n;
 	while (n > 0 && t[n - 1] == ' ')
 		n--;
 	if (n < 6 || t[n - 1] != ')' || t[n - 6] != '(')
@@ -125,6 +127,11 @@ static int32_t title_year(const char *t)
 		if (t[i] < '0' || t[i] > '9')
 			return 0;
 		y = y * 10 + (t[i] - '0');
+	}
+	if (stem) {
+		for (n -= 6; n > 0 && t[n - 1] == ' '; n--)
+			;
+		*stem = n;
 	}
 	return y;
 }
@@ -174,7 +181,7 @@ static int movie_add(movie_rows *m, int64_t id, const char *title, const char *g
 		m->cap = c;
 	}
 	m->ids[m->n] = id;
-	m->year[m->n] = year ? year : title_year(title);
+	m->year[m->n] = year ? year : title_year(title, NULL);
 	m->titles[m->n] = strdup(title);
 	m->glist[m->n] = strdup(genres);
 	if (!m->titles[m->n] || !m->glist[m->n])
@@ -320,7 +327,7 @@ static int items_100k(char *buf, size_t len, const char *name, movie_rows *m,
 				snprintf(genres + strlen(genres), sizeof genres - strlen(genres),
 					"%s%s", *genres ? "|" : "", item100k_genres[g]);
 		}
-		int32_t year = title_year(f[1]);
+		int32_t year = title_year(f[1], NULL);
 		if (movie_add(m, id, f[1], genres, year ? year : date_year(f[2])) != 0)
 			return errorf(err, errlen, "out of memory");
 	}

@@ -50,6 +50,10 @@ int side_attach_items(prep *p, const item_side *s, const id_map *map,
 int side_attach_users(prep *p, const user_side *s, const id_map *map,
 	int64_t *missing, char *err, size_t errlen);
 
+/* The year of a title's trailing "(1995)", 0 if none; stem (or NULL)
+ * gets the length of the title before it. */
+int32_t title_year(const char *t, size_t *stem);
+
 /* Whether buf holds valid UTF-8; and ISO-8859-1 to UTF-8 (malloc'd). */
 int utf8_valid(const char *buf, size_t n);
 char *latin1_to_utf8(const char *buf, size_t n, size_t *outlen);

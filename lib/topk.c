@@ -59,6 +59,20 @@ typedef struct {
 	topk_workspace *ws;
 } job;
 
+static int tile_users_for(int max_k)
+{
+	int tu = TILE_USERS;
+	while (tu > 1 && tu * max_k > (1 << 22))
+		tu /= 2; /* heaps of at most 32 MiB a thread */
+	return tu;
+}
+
+size_t topk_workspace_bytes(int max_k, int threads)
+{
+	return (size_t)threads * (sizeof(float) * TILE_USERS * TILE_ITEMS +
+		sizeof(entry) * tile_users_for(max_k) * max_k);
+}
+
 topk_workspace *topk_workspace_new(int max_k, int threads)
 {
 	if (max_k < 1 || threads < 1)
@@ -68,9 +82,7 @@ topk_workspace *topk_workspace_new(int max_k, int threads)
 		return NULL;
 	ws->max_k = max_k;
 	ws->threads = threads;
-	ws->tile_users = TILE_USERS;
-	while (ws->tile_users > 1 && ws->tile_users * max_k > (1 << 22))
-		ws->tile_users /= 2; /* heaps of at most 32 MiB a thread */
+	ws->tile_users = tile_users_for(max_k);
 	ws->ts = calloc(threads, sizeof *ws->ts);
 	if (!ws->ts)
 		goto fail;

@@ -15,6 +15,7 @@
 #ifndef TOPK_H
 #define TOPK_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 typedef struct topk_workspace topk_workspace;
@@ -22,6 +23,8 @@ typedef struct topk_workspace topk_workspace;
 /* Scratch for calls with up to max_k results, run on threads threads
  * (1 = the calling thread only).  NULL when out of memory. */
 topk_workspace *topk_workspace_new(int max_k, int threads);
+/* What topk_workspace_new allocates, for the message when it cannot. */
+size_t topk_workspace_bytes(int max_k, int threads);
 void topk_workspace_free(topk_workspace *ws);
 /* Why the last call failed. */
 const char *topk_error(const topk_workspace *ws);

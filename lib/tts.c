@@ -755,6 +755,44 @@ int tts_read_into(tts_reader *r, const tts_header *h, void **buf, size_t *cap)
 	}
 }
 
+static int cmp_key(const void *a, const void *b)
+{
+	const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+	size_t nx = strcspn(x, "=\n"), ny = strcspn(y, "=\n");
+	int c = memcmp(x, y, nx < ny ? nx : ny);
+	return c ? c : (nx > ny) - (nx < ny);
+}
+
+/* A key given twice in a meta record: which value was meant is anyone's
+ * guess (tts_meta_get would take the first), so the record is refused. */
+static int check_meta_keys(tts_reader *r, const char *text)
+{
+	size_t n = 0;
+	for (const char *c = text; *c; c++)
+		n += *c == '\n';
+	const char **keys = malloc((n + 1) * sizeof *keys);
+	if (!keys)
+		return rfail(r, "record meta: out of memory");
+	size_t k = 0;
+	for (const char *line = text; line && *line; ) {
+		if (strcspn(line, "=\n") < strcspn(line, "\n"))
+			keys[k++] = line;
+		line = strchr(line, '\n');
+		line = line ? line + 1 : NULL;
+	}
+	qsort(keys, k, sizeof *keys, cmp_key);
+	for (size_t i = 1; i < k; i++)
+		if (cmp_key(&keys[i - 1], &keys[i]) == 0) {
+			const char *key = keys[i];
+			int len = (int)strcspn(key, "=");
+			free(keys);
+			return rfail(r, "record meta: %.*s= given twice", len > 64 ? 64 : len,
+				key);
+		}
+	free(keys);
+	return 0;
+}
+
 void *tts_read_alloc(tts_reader *r, const tts_header *h, uint64_t max_bytes)
 {
 	uint64_t limit = max_bytes ? max_bytes : TTS_MAX_BYTES;
@@ -773,6 +811,11 @@ void *tts_read_alloc(tts_reader *r, const tts_header *h, uint64_t max_bytes)
 		return NULL;
 	}
 	((char *)buf)[h->nbytes] = '\0';
+	if (h->dtype == TTS_TEXT && strcmp(h->name, "meta") == 0 &&
+	    check_meta_keys(r, buf) < 0) {
+		free(buf);
+		return NULL;
+	}
 	return buf;
 }
 

@@ -44,6 +44,21 @@ test_expect_success MPI 'the seed architecture (item tower MLP) too' '
 	test_cmp expect actual
 '
 
+# Past 64 items the default is the sampled softmax over 64 shared
+# negatives: a step touches a few hundred of the 600 item rows, and only
+# those are summed over the processes.
+test_expect_success MPI 'sampled softmax: the same floats, and only touched rows summed' '
+	tt-fit $SMALL -n 64 --threads 2 ml.tts >one.bin 2>err1 &&
+	test_grep "600 items, more than 64: sampled softmax" err1 &&
+	$MPIRUN tt-fit $SMALL -n 64 --threads 1 ml.tts >two.bin 2>err &&
+	weights one.bin >expect && weights two.bin >actual &&
+	test_cmp expect actual &&
+	$MPIRUN tt-fit $SMALL --loss softmax --threads 1 ml.tts >full.bin 2>err.full &&
+	sampled=$(sed -n "s/.* \([0-9]*\) bytes summed per step/\1/p" err) &&
+	full=$(sed -n "s/.* \([0-9]*\) bytes summed per step/\1/p" err.full) &&
+	test "$sampled" -lt "$full"
+'
+
 test_expect_success MPI 'a batch stream on stdin, and --init' '
 	tt-batch --history 20 --batch 16 ml.tts >batches.tts &&
 	tt-fit $SMALL --threads 2 --init one.bin <batches.tts >one.bin.2 &&

@@ -173,7 +173,7 @@ test_expect_success '-o with the disk full (ulimit -f): error, previous file int
 
 test_expect_success '-o into a missing directory: a clear error' '
 	test_must_fail tt-fit $SMALL --max-steps 1 -o nodir/m.bin big.tts 2>err &&
-	test_grep "nodir/m.bin: cannot create a temporary file" err
+	test_grep "^tt-fit: nodir/m.bin: cannot create a file in nodir: No such file" err
 '
 
 # ---- closed pipe ----
@@ -382,11 +382,11 @@ test_expect_success PYZSTD 'a meta record of 1 MiB is read, one byte more refuse
 '
 
 test_expect_success PYZSTD 'a record that declares 2^40 bytes and holds none: truncated, not out of memory' '
-	zstd -q -dc good.bin | head -c -8 >huge.raw &&
+	zstd -q -dc big.tts | head -c -8 >huge.raw &&
 	/usr/bin/python3 records.py "6:titles:2**40" >>huge.raw &&
-	zstd -q -c huge.raw >huge.bin &&
-	test_must_fail tt-embed huge.bin >x.tts 2>err &&
-	test_grep "huge.bin: record titles: truncated stream" err
+	zstd -q -c huge.raw >huge.tts &&
+	test_must_fail tt-embed --users good.bin huge.tts >x.tts 2>err &&
+	test_grep "huge.tts: truncated stream: inside the data of record titles$" err
 '
 
 test_expect_success 'history, dim and hidden: the largest accepted, one more refused' '

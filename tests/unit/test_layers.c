@@ -695,6 +695,62 @@ static void test_inbatch(void)
 	free(x.trash_v); free(x.logits); free(x.vt); free(x.dvt);
 }
 
+/* ---- sampled softmax, negatives shared by the batch ---- */
+
+typedef struct {
+	size_t T, N, E, M, chunk;
+	float scale;
+	const float *log_q;
+	int32_t *target, *neg;
+	float *z, *v, *dz, *dv, *logits, *vn, *dvn, *trash_z, *trash_v;
+} shr_ctx;
+
+static double shr_loss(void *c)
+{
+	shr_ctx *x = c;
+	return x->scale * shared_xent(x->trash_z, x->trash_v, x->logits, x->vn, x->dvn,
+		x->z, x->v, x->target, x->neg, x->log_q, x->scale, x->T, x->M, x->E, x->chunk);
+}
+
+static void shr_backward(void *c)
+{
+	shr_ctx *x = c;
+	shared_xent(x->dz, x->dv, x->logits, x->vn, x->dvn, x->z, x->v, x->target,
+		x->neg, x->log_q, x->scale, x->T, x->M, x->E, x->chunk);
+}
+
+static void test_shared(int with_log_q)
+{
+	char what[80];
+	shr_ctx x = { .T = 7, .N = 9, .E = 4, .M = 5, .chunk = 3, .scale = 0.6f };
+	float log_q[9];
+	for (size_t i = 0; i < x.N; i++)
+		log_q[i] = -1.5f - 0.25f * (float)i;
+	x.log_q = with_log_q ? log_q : NULL;
+	int32_t target[7] = { 0, 3, 5, 3, 1, 8, 2 };
+	int32_t neg[5] = { 3, 7, 7, 0, 6 }; /* hits of rows 0, 1, 3; 7 twice */
+	x.target = target;
+	x.neg = neg;
+	x.z = random_array(x.T * x.E, -1, 1);
+	x.v = random_array(x.N * x.E, -1, 1);
+	x.dz = zeros(x.T * x.E);
+	x.dv = zeros(x.N * x.E);
+	x.trash_z = zeros(x.T * x.E);
+	x.trash_v = zeros(x.N * x.E);
+	x.logits = zeros(x.chunk * x.M);
+	x.vn = zeros(x.M * x.E);
+	x.dvn = zeros(x.M * x.E);
+	input in[] = {
+		{ "z", x.z, x.dz, x.T * x.E },
+		{ "v", x.v, x.dv, x.N * x.E },
+	};
+	snprintf(what, sizeof what, "shared_xent%s (chunk 3 of 7)",
+		with_log_q ? " with log-Q" : "");
+	check_layer(what, (layer){ shr_loss, shr_backward, &x }, in, 2);
+	free(x.z); free(x.v); free(x.dz); free(x.dv); free(x.trash_z);
+	free(x.trash_v); free(x.logits); free(x.vn); free(x.dvn);
+}
+
 int main(void)
 {
 	test_embedding();
@@ -710,5 +766,7 @@ int main(void)
 	test_sampled(0, 0);
 	test_sampled(1, 0);
 	test_inbatch();
+	test_shared(1);
+	test_shared(0);
 	return done();
 }

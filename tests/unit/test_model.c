@@ -34,16 +34,43 @@ static double loss_at(model *m, const batch *bt, uint64_t rng_seed)
 	return model_step_grad(m, bt, &rng, &n);
 }
 
+/* Side data of N items: 3 genres, years, titles of a few words; item 1
+ * unseen (features alone). */
+static void give_side(model *m, int64_t N)
+{
+	static char *names[3] = { "Comedy", "Drama", "War" };
+	static uint8_t genres[64 * 3], seen[64];
+	static int32_t year[64];
+	static char buf[64][64], *titles[64];
+	prep side = { .n_items = N, .n_genres = 3, .genre_names = names, .genres = genres,
+		.year = year, .titles = titles };
+	char err[256];
+	for (int64_t i = 0; i < N; i++) {
+		for (int g = 0; g < 3; g++)
+			genres[i * 3 + g] = (i + g) % 3 == 0 || (i * g) % 5 == 1;
+		year[i] = i % 4 ? 1930 + 7 * (int32_t)i : 0;
+		snprintf(buf[i], sizeof buf[i], "The Movie %c%lld part %lld (19%02lld)",
+			'a' + (int)(i % 3), (long long)i, (long long)(i % 2), (long long)(i % 100));
+		titles[i] = buf[i];
+		seen[i] = i != 1;
+	}
+	ok(model_set_item_side(m, &side, seen, err, sizeof err) == 0, "item side data (%s)", err);
+}
+
 static void check_loss(const char *what, model_config c, int loss, int64_t M)
 {
-	char err[256];
+	char err[256] = "";
 	float log_q[64];
 	model *m = model_new(&c, err, sizeof err);
 	if (!ok(m != NULL, "%s: model_new (%s)", what, m ? "" : err))
 		return;
+	if (model_has_features(&c))
+		give_side(m, c.N);
 	for (int i = 0; i < 64; i++)
 		log_q[i] = -2.0f - 0.1f * i;
-	model_set_loss(m, loss, M, log_q);
+	sampler q;
+	sampler_init_log_q(&q, log_q, c.N);
+	model_set_loss(m, loss, M, &q);
 	model_init_weights(m, 7);
 	/* larger weights than at initialisation, so every path matters */
 	float *w = model_weights(m);
@@ -106,6 +133,7 @@ out:
 	free(analytic);
 	batch_free(&bt);
 	model_free(m);
+	sampler_free(&q);
 }
 
 static void check(const char *what, model_config c)
@@ -123,6 +151,8 @@ static void check_inference(model_config c)
 	model *m = model_new(&c, err, sizeof err);
 	uint64_t rng = 5;
 	batch bt;
+	if (model_has_features(&c))
+		give_side(m, c.N);
 	random_batch(&bt, 4, c.L, 0, c.U, c.N, &rng);
 	for (int64_t b = 0; b < 4; b++)
 		for (int64_t t = 0; t < c.L; t++)
@@ -149,8 +179,9 @@ static void check_inference(model_config c)
 	}
 	loss /= 4;
 	ok(n == 4 && fabs(loss - train_loss) < 1e-5 * fabs(train_loss),
-		"%s: recommendation vectors give the training loss (%.7f, %.7f)",
-		c.arch == ARCH_SEED ? "seed" : "tt", loss, train_loss);
+		"%s%s: recommendation vectors give the training loss (%.7f, %.7f)",
+		c.arch == ARCH_SEED ? "seed" : "tt", model_has_features(&c) ? " with features" : "",
+		loss, train_loss);
 	batch_free(&bt);
 	model_free(m);
 }
@@ -194,6 +225,64 @@ static void check_item_chunks(void)
 	model_free(m);
 }
 
+/* With the sampled loss a step updates only the item rows it touched:
+ * its histories, targets and shared negatives (lazy Adam); the others
+ * keep their weights, and their gradient is zero. */
+static void check_touched_rows(void)
+{
+	char err[256];
+	model_config c = { .arch = ARCH_TT, .U = 3, .N = 60, .E = 4, .F = 6, .NH = 2,
+		.L = 5, .blocks = 1, .positions = 1 };
+	model *m = model_new(&c, err, sizeof err);
+	sampler q;
+	sampler_init_log_q(&q, NULL, c.N);
+	model_set_loss(m, LOSS_SAMPLED, 3, &q);
+	model_init_weights(m, 1);
+	model_train_alloc(m, 2, 2);
+	batch bt;
+	batch_alloc(&bt, 2, c.L, 0);
+	bt.B = 2;
+	for (int64_t i = 0; i < 2 * c.L; i++) { /* items 0..4 only */
+		bt.hist[i] = (int32_t)(i % 5);
+		bt.targets[i] = (int32_t)((i + 1) % 5);
+	}
+	bt.users[0] = 0;
+	bt.users[1] = 1;
+	size_t P = model_num_params(m), E = c.E;
+	float *before = malloc(P * sizeof *before);
+	const float *w = model_weights(m), *g = model_grads(m);
+	int64_t n;
+	int rounds_ok = 1, total_changed = 0;
+	for (int step = 1; step <= 3; step++) {
+		uint64_t rng = 100 + step;
+		memcpy(before, w, P * sizeof *before);
+		model_step_grad(m, &bt, &rng, &n);
+		model_adam(m, 0.01f, 0.9f, 0.999f, 1e-8f, 0.0f, step);
+		int changed = 0, grads_outside = 0, all_five = 1;
+		for (int64_t r = 0; r < c.N; r++) {
+			size_t o = (size_t)r * E; /* item_emb comes first in tt */
+			int moved = memcmp(before + o, w + o, E * sizeof *w) != 0;
+			int has_grad = 0;
+			for (size_t e = 0; e < E; e++)
+				has_grad |= g[o + e] != 0.0f;
+			changed += moved;
+			if (r < 5)
+				all_five &= moved;
+			else
+				grads_outside += has_grad && !moved;
+		}
+		/* rows 0..4 and at most the 3 negatives */
+		rounds_ok &= all_five && changed <= 8 && grads_outside == 0;
+		total_changed += changed;
+	}
+	ok(rounds_ok && total_changed > 15, "sampled loss: a step moves only the item rows "
+		"it touched (%d row moves in 3 steps of 5 items and 3 negatives)", total_changed);
+	free(before);
+	batch_free(&bt);
+	model_free(m);
+	sampler_free(&q);
+}
+
 int main(void)
 {
 	model_config seed = { .arch = ARCH_SEED, .U = 5, .N = 7, .E = 4, .F = 6, .NH = 2, .L = 5 };
@@ -211,8 +300,30 @@ int main(void)
 	check_loss("binary cross-entropy", tt, LOSS_BCE, 3);
 	check_loss("in-batch softmax with log-Q", tt, LOSS_INBATCH, 0);
 	check_loss("seed tower, sampled softmax", seed, LOSS_SAMPLED, 5);
+	model_config feat = tt;
+	feat.genres = 3;
+	feat.year_buckets = FEATURE_YEAR_BUCKETS;
+	feat.title_buckets = 11;
+	feat.title_seed = 5;
+	feat.id_dropout = 0.3f;
+	check("tt tower with item features", feat);
+	check_loss("item features, sampled softmax", feat, LOSS_SAMPLED, 4);
+	feat.item_mlp = 1;
+	check("tt tower with item features and item MLP", feat);
+	feat.item_mlp = 0;
+	feat.genres = 0;
+	check("item features without genres", feat);
+	model_config seedf = seed;
+	seedf.genres = 3;
+	seedf.title_buckets = 7;
+	seedf.id_dropout = 0.5f;
+	check("seed tower with item features", seedf);
 	check_inference(seed);
 	check_inference(tt);
+	feat.genres = 3;
+	feat.id_dropout = 0; /* training drops only the unseen item's id, as inference does */
+	check_inference(feat);
 	check_item_chunks();
+	check_touched_rows();
 	return done();
 }

@@ -292,6 +292,21 @@ static void test_check(void)
 	expect_err(&p, NULL, "record gender: user 0 has 3, not 0, 1 or 2", "a gender of 3");
 	p.gender = NULL;
 
+	/* items 20, then 30 10 20: indices 1, then 2 0 1 (valid 2, test 3) */
+	uint8_t cold[3] = { 0, 0, 0 };
+	p.cold = cold;
+	expect_err(&p, NULL, "", "no cold item is accepted");
+	cold[1] = 1;
+	expect_err(&p, NULL, "record cold: item 1 is cold but in user 0's history",
+		"a cold test target that another user has seen");
+	cold[1] = 0;
+	cold[0] = 1;
+	expect_err(&p, NULL, "record cold: item 0 is cold but in user 1's history",
+		"a cold validation target");
+	cold[0] = 2;
+	expect_err(&p, NULL, "record cold: item 0 has 2, not 0 or 1", "a cold value of 2");
+	p.cold = NULL;
+
 	expect_err(&p, titles_short, "record titles: 2 lines for 3 items", "too few titles");
 	expect_err(&p, titles_long, "record titles: 4 lines for 3 items", "too many titles");
 	expect_err(&p, titles_unterminated, "", "the last title's newline is optional");

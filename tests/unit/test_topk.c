@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "baseline.h"
 #include "embed_stream.h"
 #include "metrics.h"
 #include "prep.h"
@@ -245,6 +246,43 @@ static void test_pop(void)
 		!mark[2], "pop_recommend skips seen, pads, clears marks");
 }
 
+static void test_rank_candidates(void)
+{
+	int32_t items[] = { 4, 1, 3, 0 }, out[4], again[4];
+	double score[] = { 0.5, 0.9, 0.5, 0.1 };
+	uint8_t exclude[5] = { 0, 0, 0, 1, 0 };
+	int n = rank_candidates(items, 4, score, 1, 7, exclude, 4, out);
+	ok(n == 3 && out[0] == 1 && out[1] == 4 && out[2] == 0 && out[3] == -1,
+		"rank_candidates: by score, excluded skipped, padded");
+	/* all equal: an order drawn from (seed, user), the same every time */
+	exclude[3] = 0;
+	rank_candidates(items, 4, NULL, 1, 7, exclude, 4, out);
+	rank_candidates(items, 4, NULL, 1, 7, exclude, 4, again);
+	int same = memcmp(out, again, sizeof out) == 0, differs = 0, sum = 0;
+	for (int k = 0; k < 4; k++)
+		sum += out[k];
+	for (int64_t u = 0; u < 20; u++) {
+		rank_candidates(items, 4, NULL, 1, u, exclude, 4, again);
+		differs |= memcmp(out, again, sizeof out) != 0;
+	}
+	ok(same && differs && sum == 8, "rank_candidates: ties by (seed, user), reproducibly");
+}
+
+static void test_genre_match(void)
+{
+	/* items: {0}, {0,1}, {1}, {} over 2 genres */
+	uint8_t genres[] = { 1, 0, 1, 1, 0, 1, 0, 0 };
+	prep p = { .n_items = 4, .n_genres = 2, .genres = genres };
+	int32_t hist[] = { 0, 1 };
+	double prof[2];
+	genre_profile(&p, hist, 2, prof);
+	ok(prof[0] == 2 && prof[1] == 1, "genre_profile: the history's histogram");
+	ok(fabs(genre_match(&p, prof, 0) - 2 / sqrt(5)) < 1e-12 &&
+		fabs(genre_match(&p, prof, 1) - 3 / sqrt(10)) < 1e-12 &&
+		fabs(genre_match(&p, prof, 2) - 1 / sqrt(5)) < 1e-12 &&
+		genre_match(&p, prof, 3) == 0, "genre_match: cosine, 0 without genres");
+}
+
 /* ---- the CLI fixture ---- */
 
 static int write_file(const char *dir, const char *name,
@@ -286,7 +324,7 @@ static int fill_items(tts_writer *w)
 {
 	embed_group g = { .n = 5, .dim = 2, .ids = fx_item_ids, .index = fx_index,
 		.vectors = fx_items, .titles = fx_titles };
-	return embed_write_meta(w, 0, 2, 5, NULL) < 0 ? -1
+	return embed_write_meta(w, 0, 2, 5, 0, NULL) < 0 ? -1
 		: embed_write_group(w, &g);
 }
 
@@ -299,7 +337,7 @@ static int fill_users(tts_writer *w)
 	embed_group g2 = { .n = 1, .dim = 2, .ids = fx_user_ids + 2,
 		.index = fx_index + 2, .vectors = fx_users + 4, .seen_offsets = off2,
 		.seen = fx_seen + 4 };
-	if (embed_write_meta(w, 1, 2, 3, "test") < 0 ||
+	if (embed_write_meta(w, 1, 2, 3, 3, "test") < 0 ||
 	    embed_write_group(w, &g1) < 0 || tts_flush(w) < 0)
 		return -1;
 	return embed_write_group(w, &g2);
@@ -323,7 +361,7 @@ static int fill_many(tts_writer *w)
 	embed_group g2 = { .n = N - EMBED_GROUP_ROWS, .dim = 2,
 		.ids = ids + EMBED_GROUP_ROWS, .index = index + EMBED_GROUP_ROWS,
 		.vectors = v + 2 * EMBED_GROUP_ROWS };
-	return embed_write_meta(w, 1, 2, N, "test") < 0 ||
+	return embed_write_meta(w, 1, 2, N, N, "test") < 0 ||
 		embed_write_group(w, &g1) < 0 ? -1 : embed_write_group(w, &g2);
 }
 
@@ -332,7 +370,7 @@ static int fill_users2(tts_writer *w)
 {
 	embed_group g = { .n = 2, .dim = 2, .ids = fx_user_ids, .index = fx_index,
 		.vectors = fx_users, .seen_offsets = fx_seen_off, .seen = fx_seen };
-	return embed_write_meta(w, 1, 2, 2, "test") < 0 ? -1
+	return embed_write_meta(w, 1, 2, 2, 2, "test") < 0 ? -1
 		: embed_write_group(w, &g);
 }
 
@@ -341,7 +379,7 @@ static int fill_users1(tts_writer *w)
 {
 	embed_group g = { .n = 3, .dim = 2, .ids = fx_user_ids, .index = fx_index,
 		.vectors = fx_users, .seen_offsets = fx_seen_off, .seen = fx_seen };
-	return embed_write_meta(w, 1, 2, 3, "test") < 0 ? -1
+	return embed_write_meta(w, 1, 2, 3, 3, "test") < 0 ? -1
 		: embed_write_group(w, &g);
 }
 
@@ -350,7 +388,7 @@ static int fill_users3(tts_writer *w)
 	float v[9] = { 1, 0, 0, 0, 1, 0, 0, 0, 1 };
 	embed_group g = { .n = 3, .dim = 3, .ids = fx_user_ids, .index = fx_index,
 		.vectors = v };
-	return embed_write_meta(w, 1, 3, 3, "test") < 0 ? -1
+	return embed_write_meta(w, 1, 3, 3, 3, "test") < 0 ? -1
 		: embed_write_group(w, &g);
 }
 
@@ -406,5 +444,7 @@ int main(int argc, char **argv)
 	test_errors();
 	test_metrics();
 	test_pop();
+	test_rank_candidates();
+	test_genre_match();
 	return done();
 }
