@@ -382,12 +382,7 @@ static int load_group(embed_items *it, int64_t at, const embed_group *grp,
 {
 	int64_t d = it->dim;
 	for (int64_t i = 0; i < grp->n; i++) {
-		int64_t x = grp->index[i], row = at + i;
-		if (x < 0) {
-			snprintf(err, errlen, "record index: item index %" PRId64
-				" is negative", x);
-			return -1;
-		}
+		int64_t x = grp->index[i], row = at + i; /* >= 0: the group reader checked */
 		it->index[row] = (int32_t)x;
 		it->ids[row] = grp->ids[i];
 		memcpy(it->vectors + row * d, grp->vectors + i * d, d * sizeof(float));

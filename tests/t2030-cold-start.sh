@@ -135,7 +135,7 @@ test_expect_success PYTHON 'an item index twice or negative is refused' '
 	test_must_fail tt-topk twice.tts users.tts >out 2>err &&
 	test_grep "^tt-topk: twice.tts: record index: item index 7 twice\$" err &&
 	test_must_fail tt-topk negative.tts users.tts >out 2>err &&
-	test_grep "^tt-topk: negative.tts: record index: item index -4 is negative\$" err
+	test_grep "^tt-topk: negative.tts: record index: item 2 has index -4, outside 0..2147483647\$" err
 '
 
 test_expect_success 'the id-only model: its cold items are untrained rows, searched as they are' '
