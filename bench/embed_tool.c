@@ -42,7 +42,7 @@ static void random_stream(int users, long n, int d, long seen_per_user,
 	if (!f || !r)
 		fail("cannot create the output files");
 	tts_writer *w = tts_writer_open(f, 1);
-	if (!w || embed_write_meta(w, users, d, n, users ? "test" : NULL) < 0)
+	if (!w || embed_write_meta(w, users, d, n, users ? n : 0, users ? "test" : NULL) < 0)
 		fail("write failed");
 	long group = users ? EMBED_GROUP_ROWS : n;
 	embed_group g = { .dim = d };
