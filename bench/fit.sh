@@ -3,7 +3,9 @@
 # for the default configuration, beside the seed's model in PyTorch
 # (bench/torch_seed.py, 2 threads, batch 512) in the same run, on
 # ../shared/data/ml-1m/ml-1m.txt, or ml-synth data of its shape where
-# that is absent.  Also tt-fit's peak resident memory.
+# that is absent.  Also tt-fit's peak resident memory, and the default's
+# examples/s on short histories (Amazon Toys, median 6 items, where
+# present) beside ML-1M's: a step's cost should follow its filled slots.
 #   sh bench/fit.sh [FILE]
 # FIT_STEPS (default 300) and TORCH_STEPS (default 30) set the lengths.
 set -e
@@ -25,10 +27,10 @@ fit() {
 	if [ -x /usr/bin/time ]; then
 		/usr/bin/time -f %M -o "$dir/rss.$name" \
 			tt-fit "$@" --max-steps "$fit_steps" --valid --log "$dir/log.$name" \
-			<"$dir/ml.tts" >"$dir/model.$name" 2>"$dir/err.$name"
+			<"${input:-$dir/ml.tts}" >"$dir/model.$name" 2>"$dir/err.$name"
 	else
 		tt-fit "$@" --max-steps "$fit_steps" --valid --log "$dir/log.$name" \
-			<"$dir/ml.tts" >"$dir/model.$name" 2>"$dir/err.$name" &
+			<"${input:-$dir/ml.tts}" >"$dir/model.$name" 2>"$dir/err.$name" &
 		pid=$!
 		peak=0
 		while kill -0 "$pid" 2>/dev/null; do
@@ -60,4 +62,11 @@ for n in seed tt; do
 	fi
 done
 [ -x /usr/bin/time ] || echo "(peak RSS from VmHWM in /proc, sampled every 0.2 s)"
+toys=$top/../shared/data/amazon/Toys_and_Games.txt
+if [ -f "$toys" ]; then
+	ml-prep -f seq "$toys" >"$dir/toys.tts"
+	short=$(input=$dir/toys.tts fit toys)
+	echo "fit tt Toys (median history 6) examples/s: $short"
+	echo "$short $tt" | awk '{ printf "fit tt Toys vs ML-1M examples/s: %.2f\n", $1 / $2 }'
+fi
 echo "steps: tt-fit $fit_steps per configuration (its own batch sizes), PyTorch $torch_steps of 512 examples after 3 warm-up steps"

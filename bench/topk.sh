@@ -10,19 +10,11 @@
 # same repeats.
 # Both use 2 threads.  Prints "topk ml1m tt s: X" and the like.
 set -e
-TOP=$(cd "$(dirname "$0")/.." && pwd)
+top=$(cd "$(dirname "$0")/.." && pwd)
 W=${TT_BENCH_DIR:-${TMPDIR:-/tmp}/tt-bench}
-PY=/usr/bin/python3
 THREADS=2
 mkdir -p "$W"
-LIBTT=$TOP/lib/libtt.a
-[ -f "$LIBTT" ] || LIBTT=$TOP/build/opt/libtt.a
-[ -x "$TOP/bin/tt-topk" ] && [ -f "$LIBTT" ] || {
-	echo "bench/topk.sh: run make first" >&2; exit 1; }
-${CC:-cc} -O2 -std=c11 -D_GNU_SOURCE -I"$TOP/lib" \
-	$(pkg-config --cflags libzstd openblas) -o "$W/embed_tool" \
-	"$TOP/bench/embed_tool.c" "$LIBTT" \
-	$(pkg-config --libs libzstd openblas) -lcsv -lm -pthread
+. "$top/bench/faiss.sh"
 
 # seconds of the best of $1 runs of the rest of the command line
 best_of() {
@@ -39,16 +31,12 @@ best_of() {
 }
 
 side_by_side() { # name items.tts users.tts repeat
-	d=$("$W/embed_tool" raw "$2" "$W/$1-items.f32")
-	"$W/embed_tool" raw "$3" "$W/$1-users.f32" >/dev/null
-	tt=$(best_of "$4" "$TOP/bin/tt-topk" -k 10 --threads $THREADS \
+	tt=$(best_of "$4" "$top/bin/tt-topk" -k 10 --threads $THREADS \
 		--format tts "$2" "$3")
 	echo "topk $1 tt s: $tt"
 	se=$("$W/embed_tool" search "$2" "$3" 10 $THREADS "$4")
 	echo "topk $1 tt search alone s: $se"
-	fa=$($PY "$TOP/bench/faiss_topk.py" "$W/$1-items.f32" \
-		"$W/$1-users.f32" "$d" 10 "$4" 2>/dev/null)
-	echo "topk $1 faiss s: $fa"
+	echo "topk $1 faiss s: $(faiss_seconds "$2" "$3" "$4")"
 }
 
 if [ $# = 2 ]; then
