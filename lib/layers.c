@@ -436,8 +436,7 @@ double inbatch_xent(float *dz, float *dv, float *logits, float *vt, float *dvt,
 	float scale, size_t T, size_t E, size_t chunk)
 {
 	double loss = 0.0;
-	for (size_t t = 0; t < T; t++)
-		memcpy(vt + t * E, v + (size_t)target[t] * E, E * sizeof *vt);
+	embedding_forward(vt, target, v, T, E);
 	memset(dvt, 0, T * E * sizeof *dvt);
 	for (size_t r0 = 0; r0 < T; r0 += chunk) {
 		size_t c = T - r0 < chunk ? T - r0 : chunk;
@@ -474,12 +473,7 @@ double inbatch_xent(float *dz, float *dv, float *logits, float *vt, float *dvt,
 		cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, T, E, c,
 			1.0f, logits, T, z + r0 * E, E, 1.0f, dvt, E);
 	}
-	for (size_t t = 0; t < T; t++) {
-		float *d = dv + (size_t)target[t] * E;
-		const float *g = dvt + t * E;
-		for (size_t e = 0; e < E; e++)
-			d[e] += g[e];
-	}
+	embedding_backward(dv, dvt, target, T, E);
 	return loss;
 }
 
@@ -521,8 +515,7 @@ double shared_xent(float *dz, float *dv, float *logits, float *vn, float *dvn,
 	float lt[SHARED_CHUNK];
 	if (chunk > SHARED_CHUNK)
 		chunk = SHARED_CHUNK;
-	for (size_t j = 0; j < M; j++)
-		memcpy(vn + j * E, v + (size_t)neg[j] * E, E * sizeof *vn);
+	embedding_forward(vn, neg, v, M, E);
 	memset(dvn, 0, M * E * sizeof *dvn);
 	for (size_t r0 = 0; r0 < T; r0 += chunk) {
 		size_t c = T - r0 < chunk ? T - r0 : chunk;
@@ -560,11 +553,6 @@ double shared_xent(float *dz, float *dv, float *logits, float *vn, float *dvn,
 		cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, M, E, c,
 			1.0f, logits, M, zc, E, 1.0f, dvn, E);
 	}
-	for (size_t j = 0; j < M; j++) {
-		float *d = dv + (size_t)neg[j] * E;
-		const float *g = dvn + j * E;
-		for (size_t e = 0; e < E; e++)
-			d[e] += g[e];
-	}
+	embedding_backward(dv, dvn, neg, M, E);
 	return loss;
 }
