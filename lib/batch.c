@@ -324,26 +324,24 @@ int batch_write(tts_writer *w, const batch *bt)
 	return 0;
 }
 
-/* Read record h's i32 data into *buf, reallocated to fit. */
-static int read_i32(tts_reader *r, const tts_header *h, int32_t **buf,
-	char *err, size_t errlen)
+/* Record h, of shape s, into *buf, reallocated to fit it. */
+static int read_i32(tts_reader *r, const tts_header *h, const tts_shape *s,
+	int32_t **buf, char *err, size_t errlen)
 {
-	if (h->dtype != TTS_I32) {
-		snprintf(err, errlen, "record %s: expected dtype i32, not %s", h->name,
-			tts_dtype_name(h->dtype));
-		return -1;
-	}
 	if (h->nbytes > ((uint64_t)1 << 32)) {
 		snprintf(err, errlen, "record %s: %llu bytes is more than a batch may hold (4 GiB)",
 			h->name, (unsigned long long)h->nbytes);
 		return -1;
 	}
 	size_t cap = 0; /* resized to each record: its memory follows its data */
-	if (tts_read_into(r, h, (void **)buf, &cap) != 0) {
-		snprintf(err, errlen, "%s", tts_reader_error(r));
-		return -1;
-	}
-	return 0;
+	return tts_read_shaped_into(r, h, s, (void **)buf, &cap, err, errlen);
+}
+
+/* A record of a batch after the one it depends on. */
+static int out_of_order(const char *name, const char *before, char *err, size_t errlen)
+{
+	snprintf(err, errlen, "record %s: no %s record before it", name, before);
+	return -1;
 }
 
 int batch_read(tts_reader *r, batch *bt, tts_header *other, char *err, size_t errlen)
@@ -367,36 +365,42 @@ int batch_read(tts_reader *r, batch *bt, tts_header *other, char *err, size_t er
 		if (strcmp(h.name, "meta") == 0 && !seen_any)
 			continue;
 		seen_any = 1;
-		if (strcmp(h.name, "users") == 0 && h.rank == 1) {
+		if (strcmp(h.name, "users") == 0) {
+			if (read_i32(r, &h, &(tts_shape){ TTS_I32, 1, { TTS_UPTO('B', TTS_MAX_DIM) } },
+				&bt->users, err, errlen))
+				return -1;
 			B = h.dims[0];
-			if (read_i32(r, &h, &bt->users, err, errlen))
-				return -1;
 			seen_users = 1;
-		} else if (strcmp(h.name, "negatives") == 0 && h.rank == 3) {
+		} else if (strcmp(h.name, "negatives") == 0) {
+			if (!seen_users)
+				return out_of_order(h.name, "users", err, errlen);
+			if (read_i32(r, &h, &(tts_shape){ TTS_I32, 3, { B, TTS_UPTO('L', HISTORY_MAX),
+				TTS_UPTO('M', TTS_MAX_DIM) } }, &bt->negatives, err, errlen))
+				return -1;
+			L = h.dims[1];
 			M = h.dims[2];
-			if (read_i32(r, &h, &bt->negatives, err, errlen))
-				return -1;
-			seen_neg = 1;
-		} else if ((strcmp(h.name, "hist") == 0 || strcmp(h.name, "targets") == 0) && h.rank == 2) {
-			int is_hist = h.name[0] == 'h';
-			if (read_i32(r, &h, is_hist ? &bt->hist : &bt->targets, err, errlen))
-				return -1;
-			if (!seen_users || h.dims[0] != B || (L && h.dims[1] != L) || h.dims[1] == 0) {
-				snprintf(err, errlen, "record %s: expected shape (B,L) after users (B)", h.name);
+			if (M == 0) {
+				snprintf(err, errlen, "record negatives: expected shape (B,L,M) with M > 0");
 				return -1;
 			}
+			seen_neg = 1;
+		} else if (strcmp(h.name, "hist") == 0 || strcmp(h.name, "targets") == 0) {
+			int is_hist = h.name[0] == 'h';
+			if (!seen_users)
+				return out_of_order(h.name, "users", err, errlen);
+			if (!is_hist && !seen_hist)
+				return out_of_order(h.name, "hist", err, errlen);
+			/* L: the negatives' or the hist's, for the records after them */
+			if (read_i32(r, &h, &(tts_shape){ TTS_I32, 2, { B, L ? L : TTS_UPTO('L', HISTORY_MAX) } }, is_hist ? &bt->hist : &bt->targets, err, errlen))
+				return -1;
 			L = h.dims[1];
+			if (L == 0) {
+				snprintf(err, errlen, "record %s: expected shape (B,L) with L > 0", h.name);
+				return -1;
+			}
 			if (is_hist) {
 				seen_hist = 1;
 				continue;
-			}
-			if (!seen_hist) {
-				snprintf(err, errlen, "record targets: no hist record before it");
-				return -1;
-			}
-			if (seen_neg && M == 0) {
-				snprintf(err, errlen, "record negatives: expected shape (B,L,M) with M > 0");
-				return -1;
 			}
 			bt->B = (int64_t)B;
 			bt->L = (int64_t)L;

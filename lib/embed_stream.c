@@ -100,25 +100,12 @@ static int group_header(group_reader *g, const char *first, int started,
 	return 1;
 }
 
-/* A record's data after checking dtype and shape (dims d0[, d1]), into
- * *buf (any pointer's address), grown as the data arrives (tts_read_into). */
-static int read_array(group_reader *g, const tts_header *h, int dtype,
-	int rank, uint64_t d0, uint64_t d1, void *buf, size_t *cap)
+/* A record's data, checked against s, into *buf (any pointer's
+ * address), grown as the data arrives. */
+static int read_array(group_reader *g, const tts_header *h, const tts_shape *s,
+	void *buf, size_t *cap)
 {
-	if (h->dtype != dtype)
-		return fail(g, "record %s: type %s, expected %s", h->name,
-			tts_dtype_name(h->dtype) ? tts_dtype_name(h->dtype) : "?",
-			tts_dtype_name(dtype));
-	if (h->rank != rank || h->dims[0] != d0 || (rank == 2 && h->dims[1] != d1)) {
-		if (rank == 1)
-			return fail(g, "record %s: shape mismatch, expected (%" PRIu64 ")",
-				h->name, d0);
-		return fail(g, "record %s: shape mismatch, expected (%" PRIu64
-			",%" PRIu64 ")", h->name, d0, d1);
-	}
-	if (tts_read_into(g->r, h, (void **)buf, cap) < 0)
-		return fail(g, "%s", tts_reader_error(g->r));
-	return 0;
+	return tts_read_shaped_into(g->r, h, s, (void **)buf, cap, g->err, sizeof g->err);
 }
 
 static int no_memory(group_reader *g, const char *name)
@@ -245,19 +232,18 @@ int embed_read_group(embed_reader *er, embed_group *grp)
 		if (!started) {
 			if (strcmp(h.name, "ids") != 0)
 				continue; /* not ours, or a stray record: skip */
-			if (h.rank != 1 || h.dims[0] > (uint64_t)INT32_MAX)
-				return fail(g, "record ids: rank %d, expected (B)", h.rank);
-			grp->n = (int64_t)h.dims[0];
-			if (read_array(g, &h, TTS_I64, 1, grp->n, 0, &grp->ids, &grp->cap_ids) < 0)
+			if (read_array(g, &h, &(tts_shape){ TTS_I64, 1, { TTS_UPTO('B', INT32_MAX) } },
+				&grp->ids, &grp->cap_ids) < 0)
 				return -1;
+			grp->n = (int64_t)h.dims[0];
 			started = 1;
 		} else if (strcmp(h.name, "index") == 0) {
-			if (read_array(g, &h, TTS_I32, 1, grp->n, 0, &grp->index,
-				&grp->cap_index) < 0)
+			if (read_array(g, &h, &(tts_shape){ TTS_I32, 1, { grp->n } },
+				&grp->index, &grp->cap_index) < 0)
 				return -1;
 			have_index = 1;
 		} else if (strcmp(h.name, "vectors") == 0) {
-			if (read_array(g, &h, TTS_F32, 2, grp->n, er->dim,
+			if (read_array(g, &h, &(tts_shape){ TTS_F32, 2, { grp->n, er->dim } },
 				&grp->vectors, &grp->cap_vec) < 0)
 				return -1;
 			have_vec = 1;
@@ -266,7 +252,7 @@ int embed_read_group(embed_reader *er, embed_group *grp)
 				return -1;
 			have_titles = 1;
 		} else if (strcmp(h.name, "seen_offsets") == 0) {
-			if (read_array(g, &h, TTS_I64, 1, grp->n + 1, 0,
+			if (read_array(g, &h, &(tts_shape){ TTS_I64, 1, { grp->n + 1 } },
 				&grp->offsets_buf, &grp->cap_offsets) < 0 ||
 			    check_seen(g, grp) < 0)
 				return -1;
@@ -275,8 +261,8 @@ int embed_read_group(embed_reader *er, embed_group *grp)
 			if (!have_off)
 				return fail(g, "record seen: before seen_offsets");
 			uint64_t s = (uint64_t)grp->offsets_buf[grp->n];
-			if (read_array(g, &h, TTS_I32, 1, s, 0, &grp->seen_buf,
-				&grp->cap_seen) < 0)
+			if (read_array(g, &h, &(tts_shape){ TTS_I32, 1, { s } },
+				&grp->seen_buf, &grp->cap_seen) < 0)
 				return -1;
 			have_seen = 1;
 		}
@@ -589,26 +575,25 @@ int recs_read_group(recs_reader *rr, recs_group *rg)
 		if (!started) {
 			if (strcmp(h.name, "users") != 0)
 				continue;
-			if (h.rank != 1 || h.dims[0] > (uint64_t)INT32_MAX)
-				return fail(g, "record users: rank %d, expected (B)", h.rank);
+			if (read_array(g, &h, &(tts_shape){ TTS_I32, 1, { TTS_UPTO('B', INT32_MAX) } },
+				&rg->users, &rg->cap_users) < 0)
+				return -1;
 			rg->n = (int64_t)h.dims[0];
 			rg->k = rr->k;
-			if (read_array(g, &h, TTS_I32, 1, rg->n, 0, &rg->users, &rg->cap_users) < 0)
-				return -1;
 			started = 1;
 		} else if (strcmp(h.name, "user_ids") == 0) {
-			if (read_array(g, &h, TTS_I64, 1, rg->n, 0, &rg->user_ids,
-				&rg->cap_user_ids) < 0)
+			if (read_array(g, &h, &(tts_shape){ TTS_I64, 1, { rg->n } },
+				&rg->user_ids, &rg->cap_user_ids) < 0)
 				return -1;
 			have |= 1;
 		} else if (strcmp(h.name, "items") == 0) {
-			if (read_array(g, &h, TTS_I32, 2, rg->n, rg->k, &rg->items,
-				&rg->cap_items) < 0)
+			if (read_array(g, &h, &(tts_shape){ TTS_I32, 2, { rg->n, rg->k } },
+				&rg->items, &rg->cap_items) < 0)
 				return -1;
 			have |= 2;
 		} else if (strcmp(h.name, "scores") == 0) {
-			if (read_array(g, &h, TTS_F32, 2, rg->n, rg->k, &rg->scores,
-				&rg->cap_scores) < 0)
+			if (read_array(g, &h, &(tts_shape){ TTS_F32, 2, { rg->n, rg->k } },
+				&rg->scores, &rg->cap_scores) < 0)
 				return -1;
 			have |= 4;
 		}

@@ -435,17 +435,16 @@ int features_read_record(tts_reader *r, const tts_header *h, model *m, char *err
 	int is_year = strcmp(h->name, "year") == 0, is_seen = strcmp(h->name, "item_seen") == 0;
 	if (!is_genres && !is_names && !is_year && !is_seen)
 		return 0;
-	if (!model_has_features(c) || (is_genres && (h->dtype != TTS_U8 || h->rank != 2 ||
-	    h->dims[0] != N || h->dims[1] != (uint64_t)c->genres || !c->genres)) ||
-	    (is_names && (h->dtype != TTS_TEXT || !c->genres)) ||
-	    (is_year && (h->dtype != TTS_I32 || h->rank != 1 || h->dims[0] != N || !c->year_buckets)) ||
-	    (is_seen && (h->dtype != TTS_U8 || h->rank != 1 || h->dims[0] != N))) {
+	if (!model_has_features(c) || ((is_genres || is_names) && !c->genres) ||
+	    (is_year && !c->year_buckets)) {
 		snprintf(err, errlen, "record %s: not that of a model with %d genres%s, %lld items",
 			h->name, c->genres, c->year_buckets ? ", years" : "", (long long)c->N);
 		return -1;
 	}
-	void *dst = is_genres ? (void *)f->genres : is_year ? (void *)f->year : (void *)f->seen;
 	if (is_names) {
+		if (tts_check_shape(h, &(tts_shape){ TTS_TEXT, 1, { TTS_UPTO('T', TTS_MAX_DIM) } },
+			err, errlen) < 0)
+			return -1;
 		char *text = tts_read_alloc(r, h, 1 << 20);
 		if (!text) {
 			snprintf(err, errlen, "%s", tts_reader_error(r));
@@ -461,21 +460,11 @@ int features_read_record(tts_reader *r, const tts_header *h, model *m, char *err
 		}
 		return 1;
 	}
-	if (!dst) {
-		dst = malloc(h->nbytes ? h->nbytes : 1);
-		if (!dst) {
-			snprintf(err, errlen, "out of memory");
-			return -1;
-		}
-		if (is_genres)
-			f->genres = dst;
-		else
-			f->year = dst;
-	}
-	if (tts_read_data(r, dst, h->nbytes)) {
-		snprintf(err, errlen, "%s", tts_reader_error(r));
+	tts_shape s = { is_year ? TTS_I32 : TTS_U8, is_genres ? 2 : 1, { N, (uint64_t)c->genres } };
+	void **dst = is_genres ? (void **)&f->genres : is_year ? (void **)&f->year : (void **)&f->seen;
+	size_t cap = 0; /* each its own block, resized to the record */
+	if (tts_read_shaped_into(r, h, &s, dst, &cap, err, errlen) < 0)
 		return -1;
-	}
 	if (is_seen)
 		for (uint64_t i = 0; i < N; i++)
 			if (f->seen[i] > 1) {

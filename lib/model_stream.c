@@ -175,26 +175,18 @@ int model_read(tts_reader *r, model **out, prep *ids, char **meta_out, char *err
 				break;
 		if (i < m->n_tensors) {
 			const tensor_spec *t = &m->spec[i];
-			if (h.dtype != TTS_F32 || h.rank != t->rank || h.dims[0] != t->dims[0] ||
-			    (t->rank > 1 && h.dims[1] != t->dims[1])) {
-				snprintf(err, errlen, "weight %s: expected f32 (%llu%s%llu) for this architecture",
-					t->name, (unsigned long long)t->dims[0], t->rank > 1 ? "," : "",
-					t->rank > 1 ? (unsigned long long)t->dims[1] : 0ULL);
-				if (t->rank == 1)
-					snprintf(err, errlen, "weight %s: expected f32 (%llu) for this architecture",
-						t->name, (unsigned long long)t->dims[0]);
+			const tts_shape want = { TTS_F32, t->rank, { t->dims[0], t->dims[1] } };
+			/* the shape before the allocation, which the meta sizes */
+			if (tts_check_shape(&h, &want, err, errlen) < 0)
 				goto fail;
-			}
 			if (loaded[i]) {
 				snprintf(err, errlen, "weight %s: appears twice", t->name);
 				goto fail;
 			}
 			if (!m->w && model_alloc(m, err, errlen))
 				goto fail;
-			if (tts_read_data(r, m->w + t->offset, h.nbytes)) {
-				snprintf(err, errlen, "%s", tts_reader_error(r));
+			if (tts_read_shaped(r, &h, &want, m->w + t->offset, err, errlen) < 0)
 				goto fail;
-			}
 			loaded[i] = 1;
 		} else if (!m->w && model_alloc(m, err, errlen)) {
 			goto fail;

@@ -60,21 +60,18 @@ static int meta_count(const char *meta, const char *key, int64_t *v, char *err, 
 	return 0;
 }
 
-static int read_record(tts_reader *r, const tts_header *h, int dtype, int64_t len,
+/* Record h, of shape s, in a new block at *out (freeing any before). */
+static int read_record(tts_reader *r, const tts_header *h, const tts_shape *s,
 	void **out, char *err, size_t errlen)
 {
-	if (h->dtype != dtype || h->rank != 1 || (int64_t)h->dims[0] != len) {
-		snprintf(err, errlen, "record %s: expected %s (%lld), not %s with %llu values",
-			h->name, tts_dtype_name(dtype), (long long)len,
-			tts_dtype_name(h->dtype) ? tts_dtype_name(h->dtype) : "?",
-			(unsigned long long)h->count);
+	void *buf = NULL;
+	size_t cap = 0;
+	if (tts_read_shaped_into(r, h, s, &buf, &cap, err, errlen) < 0) {
+		free(buf);
 		return -1;
 	}
 	free(*out);
-	if (!(*out = tts_read_alloc(r, h, 0))) {
-		snprintf(err, errlen, "%s", tts_reader_error(r));
-		return -1;
-	}
+	*out = buf;
 	return 0;
 }
 
@@ -241,26 +238,21 @@ int prep_read_body(tts_reader *r, const char *meta, prep *p, char *err, size_t e
 		if (i < sizeof recs / sizeof recs[0]) {
 			int64_t len = recs[i].by == BY_U ? p->n_users : recs[i].by == BY_U1 ?
 				p->n_users + 1 : recs[i].by == BY_N ? p->n_items : p->n_inter;
-			if (read_record(r, &h, recs[i].dtype, len, recs[i].out, err, errlen))
+			if (read_record(r, &h, &(tts_shape){ recs[i].dtype, 1, { len } },
+				recs[i].out, err, errlen))
 				goto fail;
 		} else if (strcmp(h.name, "genres") == 0) {
-			if (h.dtype != TTS_U8 || h.rank != 2 || (int64_t)h.dims[0] != p->n_items ||
-			    h.dims[1] > GENRES_MAX) {
-				snprintf(err, errlen, "record genres: expected u8 (%lld,G), G <= %d",
-					(long long)p->n_items, GENRES_MAX);
+			const tts_shape genres = { TTS_U8, 2, { p->n_items, TTS_UPTO('G', GENRES_MAX) } };
+			if (tts_check_shape(&h, &genres, err, errlen) < 0)
 				goto fail;
-			}
 			if (p->n_genres && (uint64_t)p->n_genres != h.dims[1]) {
 				snprintf(err, errlen, "record genres: %llu genres, genre_names has %d",
 					(unsigned long long)h.dims[1], p->n_genres);
 				goto fail;
 			}
 			p->n_genres = (int32_t)h.dims[1];
-			free(p->genres);
-			if (!(p->genres = tts_read_alloc(r, &h, 0))) {
-				snprintf(err, errlen, "%s", tts_reader_error(r));
+			if (read_record(r, &h, &genres, (void **)&p->genres, err, errlen))
 				goto fail;
-			}
 		} else if (strcmp(h.name, "genre_names") == 0 && h.dtype == TTS_TEXT) {
 			char *text = tts_read_alloc(r, &h, 1 << 20);
 			if (!text) {
@@ -376,7 +368,8 @@ static int read_ids(tts_reader *r, const tts_header *h, int64_t n, int64_t **out
 		snprintf(err, errlen, "record %s: appears twice", h->name);
 		return -1;
 	}
-	return read_record(r, h, TTS_I64, n, (void **)out, err, errlen) ? -1 : 1;
+	return read_record(r, h, &(tts_shape){ TTS_I64, 1, { n } }, (void **)out, err,
+		errlen) ? -1 : 1;
 }
 
 int ids_read_record(tts_reader *r, const tts_header *h, prep *p, char *err, size_t errlen)

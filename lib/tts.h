@@ -104,6 +104,27 @@ void *tts_read_alloc(tts_reader *r, const tts_header *h, uint64_t max_bytes);
  * stream holds reads as a truncated stream.  -1 on error. */
 int tts_read_into(tts_reader *r, const tts_header *h, void **buf, size_t *cap);
 
+/* What a reader expects of a record: its dtype and shape, each dimension
+ * a size, or TTS_UPTO(letter, n) for any size up to n (TTS_MAX_DIM: no
+ * bound of its own), written in place:
+ * &(tts_shape){ TTS_U8, 2, { N, TTS_UPTO('G', 4096) } }. */
+typedef struct {
+	int dtype;
+	int rank;
+	uint64_t dims[TTS_MAX_RANK];
+} tts_shape;
+#define TTS_UPTO(letter, n) ((uint64_t)(unsigned char)(letter) << 56 | (uint64_t)(n))
+
+/* 0 if record h is of shape s; else -1 and err says it in one form:
+ * "record genres: expected u8 (150,G), G <= 4096, not u8 (150,5000)". */
+int tts_check_shape(const tts_header *h, const tts_shape *s, char *err, size_t errlen);
+/* Checked, then the data into dst (room for h->nbytes) ... */
+int tts_read_shaped(tts_reader *r, const tts_header *h, const tts_shape *s,
+	void *dst, char *err, size_t errlen);
+/* ... or into *buf, grown as tts_read_into grows it (*cap 0: a new block). */
+int tts_read_shaped_into(tts_reader *r, const tts_header *h, const tts_shape *s,
+	void **buf, size_t *cap, char *err, size_t errlen);
+
 /* Pass the current record (header and data, none of it read yet) on to w,
  * in pieces.  On a read error both r and w carry the reader's message. */
 int tts_copy_record(tts_reader *r, const tts_header *h, tts_writer *w);

@@ -15,7 +15,8 @@ tt-topk -k 10 --format tts items.tts users.tts >recs.tts || exit 1
 # first record NAME, in its dtype; V a Python expression such as
 # float("nan")), meta=KEY=VALUE (that line of the meta replaced),
 # meta+LINE (a line appended to the meta; @FILE: FILE's text), dup:NAME (the first record
-# NAME written twice).
+# NAME written twice), dims:NAME=D,... (the first record NAME given
+# those dimensions, its data cut or padded with zeros to fit).
 cat >edit.py <<-\EOF
 import struct, sys
 data, out, pos = sys.stdin.buffer.read(), sys.stdout.buffer, 0
@@ -47,6 +48,12 @@ while True:
                              line.encode() + b"\n")
         elif e == "dup:" + name:
             copies = 2
+        elif e.startswith("dims:" + name + "="):
+            dims = [int(d) for d in e[len(name) + 6:].split(",")]
+            size = sizes[dtype]
+            for d in dims:
+                size *= d
+            body = body[:size] + bytearray(max(0, size - len(body)))
         elif e.startswith(name + "["):
             i, v = e[len(name) + 1:].split("]=", 1)
             f = fmts[dtype]
@@ -166,7 +173,19 @@ test_expect_success PYZSTD 'a seen item outside the items: an error, not ignored
 test_expect_success PYZSTD 'items=2147483647 in a small model: the weight disagrees, nothing allocated for it' '
 	edit model.bin huge.bin meta=items=2147483647 &&
 	test_must_fail tt-embed huge.bin >/dev/null 2>err &&
-	test_grep "^tt-embed: huge.bin: weight item_emb: expected f32 \(2147483647,8\)" err
+	test_grep "^tt-embed: huge.bin: record item_emb: expected f32 \(2147483647,8\), not f32 \(150,8\)$" err
+'
+
+test_expect_success PYZSTD 'negatives of another shape than their batch: refused before any is read' '
+	tt-batch -n 3 --history 10 --batch 16 --epochs 1 prep.tts >neg.tts &&
+	edit neg.tts negshape.tts dims:negatives=8,10,3 &&
+	test_must_fail tt-fit --dim 8 --hidden 8 --history 10 --blocks 1 --threads 1 \
+		--max-steps 3 negshape.tts >/dev/null 2>err &&
+	test_grep "^tt-fit: negshape.tts: record negatives: expected i32 \(16,L,M\), L <= 4096, not i32 \(8,10,3\)" err &&
+	edit neg.tts histshape.tts dims:hist=16,9 &&
+	test_must_fail tt-fit --dim 8 --hidden 8 --history 10 --blocks 1 --threads 1 \
+		--max-steps 3 histshape.tts >/dev/null 2>err &&
+	test_grep "^tt-fit: histshape.tts: record hist: expected i32 \(16,10\), not i32 \(16,9\)" err
 '
 
 # ---- twice ----

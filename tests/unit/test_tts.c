@@ -819,6 +819,38 @@ static void test_meta_get(void)
 		strcmp(small, "60") == 0, "meta value cut to the buffer");
 }
 
+/* What a reader expects of a record, and its one form of refusal. */
+static void test_shape(void)
+{
+	tts_header h = { .dtype = TTS_U8, .rank = 2, .dims = { 150, 18 } };
+	char err[256] = "";
+	strcpy(h.name, "genres");
+	const tts_shape genres = { TTS_U8, 2, { 150, TTS_UPTO('G', 4096) } };
+	ok(tts_check_shape(&h, &genres, err, sizeof err) == 0 && !err[0],
+		"a free dimension within its bound passes");
+	h.dims[1] = 5000;
+	ok(tts_check_shape(&h, &genres, err, sizeof err) < 0 && strcmp(err,
+		"record genres: expected u8 (150,G), G <= 4096, not u8 (150,5000)") == 0,
+		"a free dimension over its bound: %s", err);
+	h.dims[1] = 18;
+	h.dims[0] = 149;
+	ok(tts_check_shape(&h, &genres, err, sizeof err) < 0 && strcmp(err,
+		"record genres: expected u8 (150,G), G <= 4096, not u8 (149,18)") == 0,
+		"a fixed dimension differs: %s", err);
+	ok(tts_check_shape(&h, &(tts_shape){ TTS_F32, 1, { 149 } }, err, sizeof err) < 0 &&
+		strcmp(err, "record genres: expected f32 (149), not u8 (149,18)") == 0,
+		"dtype and rank differ: %s", err);
+	ok(tts_check_shape(&h, &(tts_shape){ TTS_U8, 2, { TTS_UPTO('B', TTS_MAX_DIM), 18 } },
+		err, sizeof err) == 0, "a free dimension without a bound of its own passes");
+	ok(tts_check_shape(&h, &(tts_shape){ TTS_TEXT, 1, { TTS_UPTO('T', TTS_MAX_DIM) } },
+		err, sizeof err) < 0 && strcmp(err, "record genres: expected text, not u8 (149,18)") == 0,
+		"any text expected: %s", err);
+	h.dtype = TTS_TEXT;
+	h.rank = 1;
+	ok(tts_check_shape(&h, &(tts_shape){ TTS_TEXT, 1, { TTS_UPTO('T', TTS_MAX_DIM) } },
+		err, sizeof err) == 0, "any text passes");
+}
+
 static void test_dtypes(void)
 {
 	int good = 1;
@@ -916,6 +948,7 @@ int main(int argc, char **argv)
 		return write_sample(argv[2]);
 	signal(SIGPIPE, SIG_IGN);
 	test_dtypes();
+	test_shape();
 	test_round_trip();
 	test_empty_tensors();
 	test_large();
