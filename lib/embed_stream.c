@@ -161,32 +161,11 @@ int embed_reader_open(embed_reader *er, tts_reader *r)
 static int read_titles(embed_reader *er, const tts_header *h, embed_group *grp)
 {
 	group_reader *g = &er->g;
-	if (h->dtype != TTS_TEXT)
-		return fail(g, "record titles: type %s, expected text",
-			tts_dtype_name(h->dtype) ? tts_dtype_name(h->dtype) : "?");
 	/* the rows' pointers cost no more than their ids, already read */
 	if (reserve(&grp->titles_buf, &grp->cap_titles, (grp->n + 1) * sizeof(char *)) < 0)
 		return no_memory(g, "titles");
-	if (tts_read_into(g->r, h, (void **)&grp->text, &grp->cap_text) < 0)
-		return fail(g, "%s", tts_reader_error(g->r));
-	size_t len = h->nbytes;
-	if (reserve(&grp->text, &grp->cap_text, len + 2) < 0)
-		return no_memory(g, "titles");
-	if (len && grp->text[len - 1] != '\n')
-		grp->text[len++] = '\n'; /* a last line without newline */
-	grp->text[len] = '\0';
-	int64_t lines = 0;
-	for (char *p = grp->text; p < grp->text + len; lines++) {
-		char *nl = memchr(p, '\n', grp->text + len - p);
-		if (lines < grp->n)
-			grp->titles_buf[lines] = p;
-		*nl = '\0';
-		p = nl + 1;
-	}
-	if (lines != grp->n)
-		return fail(g, "record titles: %" PRId64 " lines, expected %" PRId64,
-			lines, grp->n);
-	return 0;
+	return titles_read(g->r, h, grp->n, &grp->text, &grp->cap_text, grp->titles_buf,
+		g->err, sizeof g->err);
 }
 
 /* Indices inside the numbering (users= of a users stream, when given)

@@ -69,6 +69,42 @@ int titles_write(tts_writer *w, char *const *titles, int64_t n)
 	return 0;
 }
 
+int titles_read(tts_reader *r, const tts_header *h, int64_t n, char **text,
+	size_t *cap, char **lines, char *err, size_t errlen)
+{
+	if (tts_read_shaped_into(r, h, &(tts_shape){ TTS_TEXT, 1,
+		{ TTS_UPTO('T', TTS_MAX_DIM) } }, (void **)text, cap, err, errlen) < 0)
+		return -1;
+	size_t len = h->nbytes;
+	if (*cap < len + 2) { /* room for a last newline that is missing */
+		char *more = realloc(*text, len + 2);
+		if (!more) {
+			snprintf(err, errlen, "record titles: out of memory");
+			return -1;
+		}
+		*text = more;
+		*cap = len + 2;
+	}
+	char *t = *text;
+	if (len && t[len - 1] != '\n')
+		t[len++] = '\n';
+	t[len] = '\0';
+	int64_t count = 0;
+	for (char *line = t; line < t + len; count++) {
+		char *nl = memchr(line, '\n', t + len - line);
+		if (count < n)
+			lines[count] = line;
+		*nl = '\0';
+		line = nl + 1;
+	}
+	if (count != n) {
+		snprintf(err, errlen, "record titles: %lld lines for %lld items",
+			(long long)count, (long long)n);
+		return -1;
+	}
+	return 0;
+}
+
 static int cmp_i64(const void *a, const void *b)
 {
 	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;

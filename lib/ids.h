@@ -17,6 +17,11 @@ int genres_write(tts_writer *w, int64_t n_items, int32_t G, char *const *names,
 /* A titles record of n lines, in pieces: titles[i] (NULL an empty line),
  * newlines inside a title made spaces. */
 int titles_write(tts_writer *w, char *const *titles, int64_t n);
+/* The titles record h, of n lines (the last one's newline optional),
+ * into *text (grown as tts_read_into grows it, *cap its size), each line
+ * NUL-terminated there and lines[i] (room for n) pointing at it. */
+int titles_read(tts_reader *r, const tts_header *h, int64_t n, char **text,
+	size_t *cap, char **lines, char *err, size_t errlen);
 /* Each of the n ids of record name once (two users with one id would be
  * one person with two histories); -1 with err naming the record and the
  * id, or when out of memory. */

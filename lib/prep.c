@@ -380,37 +380,30 @@ int ids_read_record(tts_reader *r, const tts_header *h, prep *p, char *err, size
 		return read_ids(r, h, p->n_items, &p->item_ids, err, errlen);
 	if (strcmp(h->name, "titles") != 0)
 		return 0;
-	if (h->dtype != TTS_TEXT) {
-		snprintf(err, errlen, "record titles: expected text");
-		return -1;
-	}
 	if (p->titles) {
 		snprintf(err, errlen, "record titles: appears twice");
 		return -1;
 	}
-	char *text = tts_read_alloc(r, h, 0);
-	if (!text) {
-		snprintf(err, errlen, "%s", tts_reader_error(r));
-		return -1;
-	}
-	/* One line per item, the last one's newline optional. */
-	int64_t lines = 0;
-	for (const char *c = text; *c; c++)
-		lines += *c == '\n';
-	lines += h->nbytes > 0 && text[h->nbytes - 1] != '\n';
-	if (lines != p->n_items) {
-		snprintf(err, errlen, "record titles: %lld lines for %lld items",
-			(long long)lines, (long long)p->n_items);
-		free(text);
-		return -1;
-	}
-	p->titles = split_lines(text, p->n_items);
-	free(text);
-	if (!p->titles) {
+	/* read where the lines are checked, then one block a title, as
+	 * ml-prep's titles are */
+	char *text = NULL, **lines = malloc((p->n_items + 1) * sizeof *lines);
+	size_t cap = 0;
+	int rc = 1, oom = 0;
+	if (!lines)
+		oom = 1;
+	else if (titles_read(r, h, p->n_items, &text, &cap, lines, err, errlen) < 0)
+		rc = -1;
+	else if (!(p->titles = calloc(p->n_items + 1, sizeof *p->titles)))
+		oom = 1;
+	for (int64_t i = 0; rc == 1 && !oom && i < p->n_items; i++)
+		oom = !(p->titles[i] = strdup(lines[i]));
+	if (oom) {
 		snprintf(err, errlen, "record titles: out of memory");
-		return -1;
+		rc = -1;
 	}
-	return 1;
+	free(lines);
+	free(text);
+	return rc;
 }
 
 int ids_check_unique(const prep *p, char *err, size_t errlen)
