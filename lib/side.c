@@ -1,5 +1,6 @@
 /* side.c - movies, users and id maps attached to a prep. */
 #include "side.h"
+#include "id_lookup.h"
 
 #include <csv.h>
 #include <stdarg.h>
@@ -506,16 +507,6 @@ bad:
 	return -1;
 }
 
-typedef struct {
-	int64_t key, at;
-} keyed;
-
-static int cmp_keyed(const void *a, const void *b)
-{
-	int64_t x = ((const keyed *)a)->key, y = ((const keyed *)b)->key;
-	return (x > y) - (x < y);
-}
-
 int id_map_read(FILE *f, const char *name, id_map *m, char *err, size_t errlen)
 {
 	size_t len;
@@ -526,10 +517,7 @@ int id_map_read(FILE *f, const char *name, id_map *m, char *err, size_t errlen)
 	int64_t cap = 1, ln = 0;
 	for (size_t i = 0; i < len; i++)
 		cap += buf[i] == '\n';
-	keyed *k = malloc(cap * sizeof *k);
-	m->from = malloc(cap * sizeof *m->from);
-	m->to = malloc(cap * sizeof *m->to);
-	if (!k || !m->from || !m->to) {
+	if (!(m->pairs = malloc(2 * cap * sizeof *m->pairs))) {
 		errorf(err, errlen, "out of memory");
 		goto bad;
 	}
@@ -547,23 +535,20 @@ int id_map_read(FILE *f, const char *name, id_map *m, char *err, size_t errlen)
 			errorf(err, errlen, "%s:%lld: expected 2 ids 'from to'", name, (long long)ln);
 			goto bad;
 		}
-		k[m->n] = (keyed){ a, b };
+		m->pairs[2 * m->n] = a;
+		m->pairs[2 * m->n + 1] = b;
 		m->n++;
 	}
-	qsort(k, m->n, sizeof *k, cmp_keyed);
-	for (int64_t i = 0; i < m->n; i++) {
-		if (i > 0 && k[i].key == k[i - 1].key) {
-			errorf(err, errlen, "%s: id %lld mapped twice", name, (long long)k[i].key);
+	id_pairs_sort(m->pairs, m->n);
+	for (int64_t i = 1; i < m->n; i++)
+		if (m->pairs[2 * i] == m->pairs[2 * i - 2]) {
+			errorf(err, errlen, "%s: id %lld mapped twice", name,
+				(long long)m->pairs[2 * i]);
 			goto bad;
 		}
-		m->from[i] = k[i].key;
-		m->to[i] = k[i].at;
-	}
-	free(k);
 	free(buf);
 	return 0;
 bad:
-	free(k);
 	free(buf);
 	id_map_free(m);
 	return -1;
@@ -595,58 +580,22 @@ void user_side_free(user_side *s)
 
 void id_map_free(id_map *m)
 {
-	free(m->from);
-	free(m->to);
+	free(m->pairs);
 	memset(m, 0, sizeof *m);
 }
 
 /* ---- attaching ---- */
 
-/* Index of id in the sorted keys, -1 if absent. */
-static int64_t find(const keyed *k, int64_t n, int64_t id)
-{
-	int64_t a = 0, b = n;
-	while (a < b) {
-		int64_t m = a + (b - a) / 2;
-		if (k[m].key < id)
-			a = m + 1;
-		else
-			b = m;
-	}
-	return a < n && k[a].key == id ? k[a].at : -1;
-}
-
 static int64_t mapped(const id_map *map, int64_t id)
 {
-	if (!map)
-		return id;
-	int64_t a = 0, b = map->n;
-	while (a < b) {
-		int64_t m = a + (b - a) / 2;
-		if (map->from[m] < id)
-			a = m + 1;
-		else
-			b = m;
-	}
-	return a < map->n && map->from[a] == id ? map->to[a] : -1;
-}
-
-static keyed *sorted_ids(const int64_t *ids, int64_t n)
-{
-	keyed *k = malloc((n ? n : 1) * sizeof *k);
-	if (!k)
-		return NULL;
-	for (int64_t i = 0; i < n; i++)
-		k[i] = (keyed){ ids[i], i };
-	qsort(k, n, sizeof *k, cmp_keyed);
-	return k;
+	return map ? id_lookup(map->pairs, map->n, id) : id;
 }
 
 int side_attach_items(prep *p, const item_side *s, const id_map *map,
 	int64_t *missing, char *err, size_t errlen)
 {
 	int64_t N = p->n_items, G = s->n_genres;
-	keyed *k = sorted_ids(s->ids, s->n);
+	int64_t *k = id_lookup_new(s->ids, s->n);
 	p->titles = calloc(N, sizeof *p->titles);
 	p->year = calloc(N, sizeof *p->year);
 	p->genres = calloc(N * (G ? G : 1), 1);
@@ -660,7 +609,7 @@ int side_attach_items(prep *p, const item_side *s, const id_map *map,
 	*missing = 0;
 	for (int64_t i = 0; i < N; i++) {
 		int64_t id = mapped(map, p->item_ids[i]);
-		int64_t at = id < 0 ? -1 : find(k, s->n, id);
+		int64_t at = id < 0 ? -1 : id_lookup(k, s->n, id);
 		if (at < 0) {
 			(*missing)++;
 			p->titles[i] = strdup("");
@@ -683,7 +632,7 @@ int side_attach_users(prep *p, const user_side *s, const id_map *map,
 	int64_t *missing, char *err, size_t errlen)
 {
 	int64_t U = p->n_users;
-	keyed *k = sorted_ids(s->ids, s->n);
+	int64_t *k = id_lookup_new(s->ids, s->n);
 	p->gender = calloc(U, 1);
 	p->age = calloc(U, sizeof *p->age);
 	p->occupation = calloc(U, sizeof *p->occupation);
@@ -694,7 +643,7 @@ int side_attach_users(prep *p, const user_side *s, const id_map *map,
 	*missing = 0;
 	for (int64_t u = 0; u < U; u++) {
 		int64_t id = mapped(map, p->user_ids[u]);
-		int64_t at = id < 0 ? -1 : find(k, s->n, id);
+		int64_t at = id < 0 ? -1 : id_lookup(k, s->n, id);
 		if (at < 0) {
 			(*missing)++;
 			continue;

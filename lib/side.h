@@ -33,7 +33,7 @@ typedef struct {
 
 typedef struct {
 	int64_t n;
-	int64_t *from, *to;    /* (n) sorted by from */
+	int64_t *pairs;        /* (n,2) (from, to) sorted by from: id_lookup.h */
 } id_map;
 
 int item_side_read(FILE *f, const char *name, item_side *s, char *err, size_t errlen);
