@@ -1,5 +1,6 @@
 /*
- * tts.c - tensor streams: records in a zstd stream.  Layout in tt-stream(5).
+ * tts_read.c - tensor streams: the types and the header checks that the
+ * writer (tts_write.c) shares, and the reader.  Layout in tt-stream(5).
  *
  * Reading decompresses into a buffer that headers are parsed from in
  * place; large data reads decompress straight into the caller's memory.
@@ -7,6 +8,7 @@
  * in tts.h, and no allocation depends on an unchecked size.
  */
 #include "tts.h"
+#include "tts_impl.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -22,17 +24,12 @@
 #error "tensor streams are little-endian; this host is not (see tt-stream(5))"
 #endif
 
-#define HEADER_FIXED 8
-#define HEADER_MAX (HEADER_FIXED + 8 * TTS_MAX_RANK + TTS_MAX_NAME)
-#define ERRLEN 320
 #define PIPE_SIZE (1 << 20)
 #define COPY_PIECE ((size_t)1 << 20)
 /* Data reads at least this large skip the buffer and decompress directly. */
 #define DIRECT_MIN ((size_t)32 << 10)
 /* How far a record's buffer may run ahead of its data (tts_read_into). */
 #define ALLOC_FIRST ((size_t)64 << 20)
-
-static const unsigned char record_magic[3] = { 'T', 'T', 'S' };
 
 /* ---- types ---- */
 
@@ -68,7 +65,7 @@ int tts_dtype_parse(const char *name)
 	return -1;
 }
 
-static int is_host_little_endian(void)
+int tts_host_little_endian(void)
 {
 	const uint16_t one = 1;
 	return *(const unsigned char *)&one == 1;
@@ -78,7 +75,7 @@ static int is_host_little_endian(void)
  * A name becomes a file name in tt-dump --npy, so it must be valid UTF-8
  * without '/', NUL or control characters.  Returns NULL or what is wrong.
  */
-static const char *name_problem(const unsigned char *s, size_t len)
+const char *tts_name_problem(const unsigned char *s, size_t len)
 {
 	if (len == 0)
 		return "empty name";
@@ -111,7 +108,7 @@ static const char *name_problem(const unsigned char *s, size_t len)
  * The checks a header must pass, shared by the writer (which must never
  * produce what the reader rejects) and the reader.  Fills count/nbytes.
  */
-static const char *shape_problem(int dtype, int rank, const uint64_t *dims,
+const char *tts_shape_problem(int dtype, int rank, const uint64_t *dims,
 	uint64_t *count, uint64_t *nbytes)
 {
 	if (tts_dtype_name(dtype) == NULL || dtype == TTS_END)
@@ -136,21 +133,9 @@ static const char *shape_problem(int dtype, int rank, const uint64_t *dims,
 	return NULL;
 }
 
-static void put_u16(unsigned char *p, uint16_t v)
-{
-	p[0] = v & 0xff;
-	p[1] = v >> 8;
-}
-
 static uint16_t get_u16(const unsigned char *p)
 {
 	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static void put_u64(unsigned char *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
 }
 
 static uint64_t get_u64(const unsigned char *p)
@@ -159,206 +144,6 @@ static uint64_t get_u64(const unsigned char *p)
 	for (int i = 7; i >= 0; i--)
 		v = v << 8 | p[i];
 	return v;
-}
-
-/* ---- writing ---- */
-
-struct tts_writer {
-	FILE *f;
-	ZSTD_CCtx *cctx;
-	unsigned char *out;
-	size_t outcap;
-	int frame_open;   /* bytes given to zstd since the last frame end */
-	int in_record;
-	uint64_t remain;  /* data bytes the current record still expects */
-	char name[TTS_MAX_NAME + 1];
-	char err[ERRLEN]; /* non-empty once anything failed: sticky */
-};
-
-static int wfail(tts_writer *w, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static int wfail(tts_writer *w, const char *fmt, ...)
-{
-	if (w->err[0] == '\0') {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(w->err, sizeof w->err, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
-
-tts_writer *tts_writer_open(FILE *f, int level)
-{
-	if (!is_host_little_endian()) {
-		errno = ENOTSUP;
-		return NULL;
-	}
-	tts_writer *w = calloc(1, sizeof *w);
-	if (!w)
-		return NULL;
-	w->f = f;
-	w->outcap = ZSTD_CStreamOutSize();
-	w->out = malloc(w->outcap);
-	w->cctx = ZSTD_createCCtx();
-	if (!w->out || !w->cctx) {
-		tts_writer_abort(w);
-		errno = ENOMEM;
-		return NULL;
-	}
-	size_t rc = ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_compressionLevel,
-		level ? level : ZSTD_CLEVEL_DEFAULT);
-	if (!ZSTD_isError(rc))
-		rc = ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_checksumFlag, 1);
-	if (ZSTD_isError(rc))
-		wfail(w, "zstd level %d: %s", level, ZSTD_getErrorName(rc));
-	return w;
-}
-
-const char *tts_writer_error(const tts_writer *w)
-{
-	return w->err;
-}
-
-/* Give n bytes to zstd; with ZSTD_e_end, also end the frame. */
-static int compress(tts_writer *w, const void *data, size_t n,
-	ZSTD_EndDirective mode)
-{
-	ZSTD_inBuffer in = { data, n, 0 };
-	int finished;
-	do {
-		ZSTD_outBuffer out = { w->out, w->outcap, 0 };
-		size_t left = ZSTD_compressStream2(w->cctx, &out, &in, mode);
-		if (ZSTD_isError(left))
-			return wfail(w, "zstd: %s", ZSTD_getErrorName(left));
-		if (out.pos && fwrite(w->out, 1, out.pos, w->f) != out.pos)
-			return wfail(w, "write error: %s", strerror(errno));
-		finished = mode == ZSTD_e_continue ? in.pos == in.size : left == 0;
-	} while (!finished);
-	w->frame_open = mode == ZSTD_e_continue;
-	return 0;
-}
-
-static int write_header(tts_writer *w, const char *name, int dtype, int rank,
-	const uint64_t *dims)
-{
-	unsigned char h[HEADER_MAX];
-	size_t namelen = name ? strlen(name) : 0;
-	memcpy(h, record_magic, 3);
-	h[3] = TTS_VERSION;
-	h[4] = (unsigned char)dtype;
-	h[5] = (unsigned char)rank;
-	put_u16(h + 6, (uint16_t)namelen);
-	for (int i = 0; i < rank; i++)
-		put_u64(h + HEADER_FIXED + 8 * i, dims[i]);
-	if (namelen)
-		memcpy(h + HEADER_FIXED + 8 * rank, name, namelen);
-	return compress(w, h, HEADER_FIXED + 8 * rank + namelen, ZSTD_e_continue);
-}
-
-int tts_write_begin(tts_writer *w, const char *name, int dtype, int rank,
-	const uint64_t *dims)
-{
-	uint64_t count, nbytes;
-	if (w->err[0])
-		return -1;
-	if (w->in_record)
-		return wfail(w, "record %s: %llu bytes of data missing", w->name,
-			(unsigned long long)w->remain);
-	if (!name)
-		return wfail(w, "record without a name");
-	const char *why = name_problem((const unsigned char *)name, strlen(name));
-	if (why)
-		return wfail(w, "invalid record name: %s", why);
-	if (rank > 0 && !dims)
-		return wfail(w, "record %s: no dimensions", name);
-	why = shape_problem(dtype, rank, dims, &count, &nbytes);
-	if (why)
-		return wfail(w, "record %s: %s (dtype %d, rank %d)", name, why,
-			dtype, rank);
-	if (write_header(w, name, dtype, rank, dims) < 0)
-		return -1;
-	snprintf(w->name, sizeof w->name, "%s", name);
-	w->remain = nbytes;
-	w->in_record = nbytes > 0;
-	return 0;
-}
-
-int tts_write_data(tts_writer *w, const void *data, size_t n)
-{
-	if (w->err[0])
-		return -1;
-	if (n > w->remain)
-		return wfail(w, "record %s: %zu bytes of data given, %llu expected",
-			w->name, n, (unsigned long long)w->remain);
-	if (n && compress(w, data, n, ZSTD_e_continue) < 0)
-		return -1;
-	w->remain -= n;
-	w->in_record = w->remain > 0;
-	return 0;
-}
-
-int tts_write(tts_writer *w, const char *name, int dtype, int rank,
-	const uint64_t *dims, const void *data)
-{
-	if (tts_write_begin(w, name, dtype, rank, dims) < 0)
-		return -1;
-	size_t n = (size_t)w->remain;
-	if (n != w->remain)
-		return wfail(w, "record %s: too large for this host", name);
-	if (n && !data)
-		return wfail(w, "record %s: no data", name);
-	return tts_write_data(w, data, n);
-}
-
-int tts_write_text(tts_writer *w, const char *name, const char *text)
-{
-	uint64_t len = strlen(text);
-	return tts_write(w, name, TTS_TEXT, 1, &len, text);
-}
-
-int tts_write_meta(tts_writer *w, const char *text)
-{
-	if (strncmp(text, "kind=", 5) != 0)
-		return wfail(w, "meta record must start with kind=");
-	return tts_write_text(w, "meta", text);
-}
-
-int tts_flush(tts_writer *w)
-{
-	if (w->err[0])
-		return -1;
-	if (w->frame_open && compress(w, NULL, 0, ZSTD_e_end) < 0)
-		return -1;
-	if (fflush(w->f) != 0)
-		return wfail(w, "write error: %s", strerror(errno));
-	return 0;
-}
-
-int tts_writer_close(tts_writer *w, char *errbuf, size_t errlen)
-{
-	if (!w->err[0] && w->in_record)
-		wfail(w, "record %s: %llu bytes of data missing", w->name,
-			(unsigned long long)w->remain);
-	if (!w->err[0] && write_header(w, NULL, TTS_END, 0, NULL) == 0 &&
-	    compress(w, NULL, 0, ZSTD_e_end) == 0) {
-		if (fflush(w->f) != 0 || ferror(w->f))
-			wfail(w, "write error: %s", strerror(errno));
-	}
-	int rc = w->err[0] ? -1 : 0;
-	if (errbuf && errlen)
-		snprintf(errbuf, errlen, "%s", w->err);
-	tts_writer_abort(w);
-	return rc;
-}
-
-void tts_writer_abort(tts_writer *w)
-{
-	if (!w)
-		return;
-	ZSTD_freeCCtx(w->cctx);
-	free(w->out);
-	free(w);
 }
 
 /* ---- reading ---- */
@@ -399,7 +184,7 @@ static int rfail(tts_reader *r, const char *fmt, ...)
 
 tts_reader *tts_reader_open(FILE *f)
 {
-	if (!is_host_little_endian()) {
+	if (!tts_host_little_endian()) {
 		errno = ENOTSUP;
 		return NULL;
 	}
@@ -638,7 +423,7 @@ static int parse_header(tts_reader *r, tts_header *h)
 		return rc < 0 ? -1 : truncated(r, ", inside a record header");
 	p = r->out + r->pos;
 	const unsigned char *name = p + HEADER_FIXED + 8 * rank;
-	const char *why = name_problem(name, namelen);
+	const char *why = tts_name_problem(name, namelen);
 	if (why)
 		return rfail(r, RECORD_FMT ": %s", RECORD_ARG(r), why);
 	memset(h, 0, sizeof *h);
@@ -647,7 +432,7 @@ static int parse_header(tts_reader *r, tts_header *h)
 	h->rank = rank;
 	for (int i = 0; i < rank; i++)
 		h->dims[i] = get_u64(p + HEADER_FIXED + 8 * i);
-	why = shape_problem(dtype, rank, h->dims, &h->count, &h->nbytes);
+	why = tts_shape_problem(dtype, rank, h->dims, &h->count, &h->nbytes);
 	if (why)
 		return rfail(r, "record %s: %s", h->name, why);
 	memcpy(r->name, h->name, namelen + 1);
@@ -834,10 +619,10 @@ int tts_copy_record(tts_reader *r, const tts_header *h, tts_writer *w)
 			r->pos = r->len = 0;
 			int rc = need(r, 1);
 			if (rc < 0)
-				return wfail(w, "%s", r->err);
+				return tts_writer_fail(w, r->err);
 			if (rc == 0) {
 				truncated(r, ", inside the data of a record");
-				return wfail(w, "%s", r->err);
+				return tts_writer_fail(w, r->err);
 			}
 			continue;
 		}
