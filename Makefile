@@ -96,8 +96,14 @@ $(OBJDIR)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(LIBTT): $(LIB_OBJ)
-	rm -f $@ && ar rcs $@ $^
+# The archive is remade when its list of objects changes too: the object
+# of a source removed from lib/ must not stay in it.
+$(OBJDIR)/libtt.objects: FORCE
+	@mkdir -p $(@D)
+	@echo '$(LIB_OBJ)' | cmp -s - $@ || echo '$(LIB_OBJ)' >$@
+
+$(LIBTT): $(LIB_OBJ) $(OBJDIR)/libtt.objects
+	rm -f $@ && ar rcs $@ $(LIB_OBJ)
 
 lib/libtt.a: $(LIBTT)
 	cp $< $@

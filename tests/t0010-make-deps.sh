@@ -82,6 +82,18 @@ test_expect_success DEBIAN 'a second make asks for nothing and has nothing to do
 	! grep -E "^(cc|ar) " second
 '
 
+test_expect_success DEBIAN 'a source removed from lib/: the archive is remade without its object' '
+	printf "int probe_only(void) { return 1; }\n" >tree/lib/probe_only.c &&
+	fresh_make >/dev/null 2>&1 &&
+	nm tree/lib/libtt.a >with &&
+	test_grep "^probe_only\.o:" with &&
+	rm tree/lib/probe_only.c &&
+	fresh_make >/dev/null 2>&1 &&
+	nm tree/lib/libtt.a >without &&
+	! grep "^probe_only\.o:" without &&
+	test_grep "^tts_read\.o:" without
+'
+
 test_expect_success MPICC 'make MPI=1 installs the build and extra sets, then links tt-fit with MPI' '
 	rm -f installed install.log &&
 	fresh_make MPI=1 bin/tt-fit 2>&1 &&
