@@ -56,9 +56,14 @@ static int rating_reserve(rating_array *a, size_t want)
 
 /* Without a size hint (pipes, compressed input): quadrupling moves the
  * array less often, and the pages it never touches cost nothing. */
+static size_t rating_next_cap(const rating_array *a)
+{
+	return a->cap ? a->cap * 4 : 4096;
+}
+
 static int rating_grow(rating_array *a)
 {
-	return rating_reserve(a, a->cap ? a->cap * 4 : 4096);
+	return rating_reserve(a, rating_next_cap(a));
 }
 
 static int rating_push(rating_array *a, const rating_row *r)
@@ -169,6 +174,11 @@ struct ratings_parser {
 	int row_bad;
 };
 
+size_t ratings_parser_bytes(void)
+{
+	return sizeof(ratings_parser);
+}
+
 ratings_parser *ratings_parser_new(int format, const rating_columns *cols,
 	int skip_bad, rating_array *out)
 {
@@ -239,6 +249,13 @@ static int bad_line(ratings_parser *p, const char *fmt, ...)
 	snprintf(p->err, sizeof p->err, "%s:%lld: %s", p->name,
 		(long long)p->line, what);
 	return -1;
+}
+
+static void push_failed(ratings_parser *p)
+{
+	size_t n = rating_next_cap(p->out);
+	snprintf(p->err, sizeof p->err, "%s:%lld: out of memory for %zu ratings (%.1f MB)",
+		p->name, (long long)p->line, n, n * sizeof *p->out->v / 1e6);
 }
 
 static int split_dat(const char *s, size_t n, field *f)
@@ -333,7 +350,7 @@ static int take_fields(ratings_parser *p, const field *f, int with_values)
 				shown(f[3].s, f[3].n, b, sizeof b)) < 0 ? -1 : 1;
 	}
 	if (rating_push(p->out, &r) != 0) {
-		snprintf(p->err, sizeof p->err, "%s: out of memory", p->name);
+		push_failed(p);
 		return -1;
 	}
 	return 0;
@@ -503,7 +520,7 @@ static int csv_line(ratings_parser *p, const char *s, size_t n)
 	if (p->row_bad & 1)
 		return bad_line(p, "%s", p->row_err);
 	if (rating_push(p->out, &p->row) != 0) {
-		snprintf(p->err, sizeof p->err, "%s: out of memory", p->name);
+		push_failed(p);
 		return -1;
 	}
 	return 0;
@@ -645,7 +662,7 @@ int ratings_begin(ratings_parser *p, const char *name)
 		csv_free(&p->csv);
 	p->csv_ready = 0;
 	if (csv_init(&p->csv, CSV_APPEND_NULL) != 0) {
-		snprintf(p->err, sizeof p->err, "%s: out of memory", name);
+		snprintf(p->err, sizeof p->err, "%s: out of memory for a CSV parser", name);
 		return -1;
 	}
 	p->csv_ready = 1;
@@ -664,7 +681,8 @@ static int carry_append(ratings_parser *p, const char *s, size_t n)
 			c *= 2;
 		char *b = realloc(p->carry, c);
 		if (!b) {
-			snprintf(p->err, sizeof p->err, "%s: out of memory", p->name);
+			snprintf(p->err, sizeof p->err, "%s:%lld: out of memory for a line of %zu bytes",
+				p->name, (long long)p->line + 1, c);
 			return -1;
 		}
 		p->carry = b;
@@ -767,7 +785,7 @@ int ratings_parse_file(ratings_parser *p, FILE *f, const char *name)
 	char *buf = malloc(cap);
 	if (!buf) {
 		instream_close(s, NULL, 0);
-		snprintf(p->err, sizeof p->err, "%s: out of memory", name);
+		snprintf(p->err, sizeof p->err, "%s: out of memory for a read buffer of %zu bytes", name, cap);
 		return -1;
 	}
 	int rc = 0;

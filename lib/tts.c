@@ -26,6 +26,8 @@
 #define HEADER_MAX (HEADER_FIXED + 8 * TTS_MAX_RANK + TTS_MAX_NAME)
 #define ERRLEN 320
 #define PIPE_SIZE (1 << 20)
+#define READER_IN_BYTES (ZSTD_DStreamInSize() * 8)
+#define READER_OUT_BYTES (ZSTD_DStreamOutSize() * 4)
 #define COPY_PIECE ((size_t)1 << 20)
 /* Data reads at least this large skip the buffer and decompress directly. */
 #define DIRECT_MIN ((size_t)32 << 10)
@@ -186,6 +188,11 @@ static int wfail(tts_writer *w, const char *fmt, ...)
 		va_end(ap);
 	}
 	return -1;
+}
+
+size_t tts_writer_bytes(void)
+{
+	return sizeof(tts_writer) + ZSTD_CStreamOutSize();
 }
 
 tts_writer *tts_writer_open(FILE *f, int level)
@@ -415,8 +422,8 @@ tts_reader *tts_reader_open(FILE *f)
 	if (r->fd >= 0 && fstat(r->fd, &st) == 0 && S_ISFIFO(st.st_mode))
 		(void)fcntl(r->fd, F_SETPIPE_SZ, PIPE_SIZE);
 #endif
-	r->incap = ZSTD_DStreamInSize() * 8;
-	r->outcap = ZSTD_DStreamOutSize() * 4;
+	r->incap = READER_IN_BYTES;
+	r->outcap = READER_OUT_BYTES;
 	r->in = malloc(r->incap);
 	r->out = malloc(r->outcap);
 	r->dctx = ZSTD_createDCtx();
@@ -428,6 +435,11 @@ tts_reader *tts_reader_open(FILE *f)
 		return NULL;
 	}
 	return r;
+}
+
+size_t tts_reader_bytes(void)
+{
+	return sizeof(tts_reader) + READER_IN_BYTES + READER_OUT_BYTES;
 }
 
 void tts_reader_close(tts_reader *r)
