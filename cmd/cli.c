@@ -212,6 +212,8 @@ output *output_open(const char *path)
 		o->f = stdout;
 		return o;
 	}
+	if (!*path) /* nothing to create, and rename() says so only at the end */
+		usage_error("an empty output file name");
 	if (!(o->path = strdup(path)))
 		die_oom("an output's name", strlen(path) + 1);
 	/* Nothing is created before writing starts (a run may take hours and
