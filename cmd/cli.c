@@ -88,7 +88,10 @@ void die(const char *fmt, ...)
 
 void die_oom(const char *what, size_t bytes)
 {
-	fprintf(stderr, "%s: out of memory for %s (%.1f MB)\n", progname, what, bytes / 1e6);
+	if (bytes < 100000)
+		fprintf(stderr, "%s: out of memory for %s (%zu bytes)\n", progname, what, bytes);
+	else
+		fprintf(stderr, "%s: out of memory for %s (%.1f MB)\n", progname, what, bytes / 1e6);
 	fatal_exit();
 }
 
@@ -204,20 +207,22 @@ output *output_open(const char *path)
 {
 	output *o = calloc(1, sizeof *o);
 	if (!o)
-		die("out of memory for an output");
+		die_oom("an output", sizeof *o);
 	if (!path || strcmp(path, "-") == 0) {
 		o->f = stdout;
 		return o;
 	}
+	if (!*path) /* nothing to create, and rename() says so only at the end */
+		usage_error("an empty output file name");
 	if (!(o->path = strdup(path)))
-		die("out of memory for an output");
+		die_oom("an output's name", strlen(path) + 1);
 	/* Nothing is created before writing starts (a run may take hours and
 	 * be killed); what would fail then is said now. */
 	char *target = atomic_target(path);
 	if (target) {
 		char *dir = parent_dir(target);
 		if (!dir)
-			die("out of memory for an output");
+			die_oom("an output's directory", strlen(target) + 1);
 		if (access(dir, W_OK | X_OK) != 0)
 			die_errno("%s: cannot create a file in %s", path, dir);
 		free(dir);
@@ -249,7 +254,7 @@ static void open_temporary(output *o)
 {
 	size_t n = strlen(o->target) + 16;
 	if (!(o->tmp = malloc(n)))
-		die("out of memory for an output");
+		die_oom("an output's temporary name", n);
 	snprintf(o->tmp, n, "%s.tmpXXXXXX", o->target);
 	int slot = 0;
 	while (slot < MAX_OUTPUTS && pending[slot])
@@ -340,6 +345,29 @@ FILE *input_open(const char *path)
 	if (!f)
 		die_errno("%s", path);
 	return f;
+}
+
+static void die_unopened(const char *what, size_t bytes)
+{
+	if (errno == ENOTSUP)
+		die("%s: streams are little-endian, this host is not", what);
+	die_oom(what, bytes);
+}
+
+tts_reader *stream_reader(FILE *f)
+{
+	tts_reader *r = tts_reader_open(f);
+	if (!r)
+		die_unopened("a stream reader", tts_reader_bytes());
+	return r;
+}
+
+tts_writer *stream_writer(FILE *f, int level)
+{
+	tts_writer *w = tts_writer_open(f, level);
+	if (!w)
+		die_unopened("a stream writer", tts_writer_bytes());
+	return w;
 }
 
 const char *input_name(const char *path)

@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "tts.h"
+
 #define TT_VERSION "0.1.0"
 
 /* Exit codes, the same for every program. */
@@ -24,7 +26,7 @@ void cli_init(char **argv);
 /* "prog: message" to stderr, then exit 1 (output files removed, stdout
  * flushed, no library exit handlers: see cli.c). */
 void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-/* "prog: out of memory for WHAT (N MB)", exit 1 as die(). */
+/* "prog: out of memory for WHAT (N MB)" (or N bytes, when under 0.1 MB), exit 1 as die(). */
 void die_oom(const char *what, size_t bytes) __attribute__((noreturn));
 /* The same with ": strerror(errno)" appended. */
 void die_errno(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
@@ -56,6 +58,11 @@ output *output_open(const char *path);
 FILE *output_file(output *o);
 void output_commit(output *o); /* flush, check, fsync, rename; dies on error */
 void output_discard(output *o);
+
+/* tts_reader_open and tts_writer_open, dying when they cannot (out of
+ * memory, named with its size). */
+tts_reader *stream_reader(FILE *f);
+tts_writer *stream_writer(FILE *f, int level);
 
 /* Input: path NULL or "-" is stdin; dies with the path on error. */
 FILE *input_open(const char *path);

@@ -243,7 +243,7 @@ int main(int argc, char **argv)
 	rating_array rows = { 0 };
 	ratings_parser *rp = ratings_parser_new(format, &cols, skip_bad, &rows);
 	if (!rp)
-		die("out of memory");
+		die_oom("the ratings parser", ratings_parser_bytes());
 	int nfiles = argc > 0 ? argc : 1;
 	for (int i = 0; i < nfiles; i++) {
 		const char *path = argc > 0 ? argv[i] : NULL;
@@ -280,9 +280,7 @@ int main(int argc, char **argv)
 		(long long)o.min_user_count, o.k_core, o.keep_repeats,
 		(long long)skipped, (long long)st.train_only_users);
 	output *out = output_open(out_path);
-	tts_writer *w = tts_writer_open(output_file(out), level);
-	if (!w)
-		die("cannot start the output stream");
+	tts_writer *w = stream_writer(output_file(out), level);
 	if (prep_write(w, &p, meta) != 0) {
 		snprintf(err, sizeof err, "%s", tts_writer_error(w));
 		tts_writer_abort(w);

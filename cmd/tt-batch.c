@@ -68,21 +68,22 @@ int main(int argc, char **argv)
 	char err[512];
 	prep p;
 	FILE *in = input_open(inpath);
-	tts_reader *r = tts_reader_open(in);
-	if (!r || prep_read(r, &p, err, sizeof err))
-		die("%s: %s", input_name(inpath), r ? err : "out of memory");
+	tts_reader *r = stream_reader(in);
+	if (prep_read(r, &p, err, sizeof err))
+		die("%s: %s", input_name(inpath), err);
 	sampler neg;
 	batcher bb;
 	batch bt;
 	if ((M && sampler_init(&neg, &p, alpha)) ||
 	    batcher_init(&bb, &p, L, B, M, M ? &neg : NULL, seed) ||
 	    batch_alloc(&bt, B, L, M))
-		die("out of memory");
+		die_oom("the batcher's rows and a batch", (size_t)p.n_inter * 3 * sizeof(int64_t) +
+			(size_t)B * L * (2 + M) * sizeof(int32_t));
 
 	if (!outpath || strcmp(outpath, "-") == 0)
 		refuse_tty(stdout);
 	output *o = output_open(outpath);
-	tts_writer *w = tts_writer_open(output_file(o), level);
+	tts_writer *w = stream_writer(output_file(o), level);
 	batch_meta bm = {
 		.users = p.n_users, .items = p.n_items, .history = L, .batch = B,
 		.epochs = epochs, .seed = seed, .negatives = M, .neg_alpha = alpha,
@@ -90,9 +91,9 @@ int main(int argc, char **argv)
 		.steps = epochs * ((bb.n_rows + B - 1) / B),
 	};
 	uint64_t N = p.n_items;
-	if (!w || batch_meta_write(w, &bm) || ids_write(w, &p) ||
+	if (batch_meta_write(w, &bm) || ids_write(w, &p) ||
 	    (M && tts_write(w, "log_q", TTS_F32, 1, &N, neg.log_q)))
-		die("%s: %s", outpath ? outpath : "standard output", w ? tts_writer_error(w) : "out of memory");
+		die("%s: %s", outpath ? outpath : "standard output", tts_writer_error(w));
 	for (int64_t e = 1; e <= epochs; e++) {
 		batcher_epoch(&bb, e);
 		while (batcher_next(&bb, &bt))

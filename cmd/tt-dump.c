@@ -258,7 +258,7 @@ static unsigned *table_get(table *t, const char *key)
 		t->keys = calloc(t->cap, sizeof *t->keys);
 		t->values = calloc(t->cap, sizeof *t->values);
 		if (!t->keys || !t->values)
-			die_errno("out of memory");
+			die_oom("the meta keys", t->cap * (sizeof *t->keys + sizeof *t->values));
 		for (size_t i = 0; i < old.cap; i++)
 			if (old.keys[i]) {
 				size_t j = table_slot(t, old.keys[i]);
@@ -271,7 +271,7 @@ static unsigned *table_get(table *t, const char *key)
 	size_t i = table_slot(t, key);
 	if (!t->keys[i]) {
 		if (!(t->keys[i] = strdup(key)))
-			die_errno("out of memory");
+			die_oom("a meta key", strlen(key) + 1);
 		t->n++;
 	}
 	return &t->values[i];
@@ -448,9 +448,7 @@ int main(int argc, char **argv)
 		const char *path = argc ? argv[i] : NULL;
 		const char *fname = input_name(path);
 		FILE *f = input_open(path);
-		tts_reader *r = tts_reader_open(f);
-		if (!r)
-			die_errno("%s", fname);
+		tts_reader *r = stream_reader(f);
 		if (nfiles > 1 && !tsv && !npy)
 			printf("%s==> %s <==\n", i ? "\n" : "", fname);
 		int rc = tsv ? dump_tsv(r, tsv, fname) : npy ? dump_npy(r, npy, &names) :

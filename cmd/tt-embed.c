@@ -100,9 +100,9 @@ static model *load_model(prep *ids)
 	char err[512];
 	model *m;
 	FILE *f = input_open(opt.model);
-	tts_reader *r = tts_reader_open(f);
-	if (!r || model_read(r, &m, ids, NULL, err, sizeof err))
-		die("%s: %s", opt.model, r ? err : "out of memory");
+	tts_reader *r = stream_reader(f);
+	if (model_read(r, &m, ids, NULL, err, sizeof err))
+		die("%s: %s", opt.model, err);
 	tts_reader_close(r);
 	if (f != stdin)
 		fclose(f);
@@ -123,14 +123,15 @@ static void read_new_items(const prep *ids, prep *fresh)
 	fclose(f);
 	int64_t *known = id_lookup_new(ids->item_ids, ids->n_items), n = 0;
 	if (!known)
-		die("out of memory");
+		die_oom("the model's item ids", 2 * (size_t)ids->n_items * sizeof *known);
 	memset(fresh, 0, sizeof *fresh);
 	fresh->item_ids = malloc((s.n ? s.n : 1) * sizeof *fresh->item_ids);
 	fresh->titles = calloc(s.n ? s.n : 1, sizeof *fresh->titles);
 	fresh->year = malloc((s.n ? s.n : 1) * sizeof *fresh->year);
 	fresh->genres = malloc((s.n ? s.n : 1) * (s.n_genres ? s.n_genres : 1));
 	if (!fresh->item_ids || !fresh->titles || !fresh->year || !fresh->genres)
-		die("out of memory");
+		die_oom("the new items' features", (size_t)(s.n ? s.n : 1) * (sizeof *fresh->item_ids +
+			sizeof *fresh->titles + sizeof *fresh->year + (s.n_genres ? s.n_genres : 1)));
 	for (int64_t i = 0; i < s.n; i++) {
 		if (id_lookup(known, ids->n_items, s.ids[i]) >= 0)
 			continue;
@@ -185,8 +186,11 @@ static void write_items(model *m, const prep *ids, tts_writer *w)
 	g.titles = calloc(n, sizeof *g.titles);
 	g.vectors = malloc((size_t)n * c->E * sizeof *g.vectors);
 	int32_t *none = malloc((fresh.n_items ? fresh.n_items : 1) * sizeof *none);
-	if (!g.ids || !g.index || !g.titles || !g.vectors || !none || model_item_vectors(m, g.vectors))
-		die("out of memory");
+	if (!g.ids || !g.index || !g.titles || !g.vectors || !none)
+		die_oom("the item vectors", (size_t)n * (sizeof *g.ids + sizeof *g.index +
+			sizeof *g.titles + c->E * sizeof *g.vectors + sizeof *none));
+	if (model_item_vectors(m, g.vectors))
+		die_oom("the item tower's activations", (size_t)c->N * c->E * sizeof(float));
 	for (int64_t i = 0; i < n; i++) {
 		g.index[i] = (int32_t)i;
 		g.ids[i] = i < c->N ? ids->item_ids[i] : fresh.item_ids[i - c->N];
@@ -238,7 +242,9 @@ static void write_cold(model *m, const prep *p, tts_writer *w)
 	int32_t *none = malloc(C * sizeof *none);
 	if (!side.item_ids || (p->titles && !side.titles) || (G && !side.genres) ||
 	    (p->year && !side.year) || !g.index || !g.vectors || !none)
-		die("out of memory");
+		die_oom("the cold items' features and vectors", (size_t)C * (sizeof *side.item_ids +
+			sizeof *side.titles + G + sizeof *side.year + sizeof *g.index +
+			g.dim * sizeof *g.vectors + sizeof *none));
 	for (int64_t i = 0, k = 0; i < p->n_items; i++) {
 		if (!prep_is_cold(p, i))
 			continue;
@@ -266,11 +272,11 @@ static int64_t *selected_users(const prep *p, int64_t *n)
 {
 	int64_t *pairs = id_lookup_new(p->user_ids, p->n_users), cap = 16, k = 0;
 	if (!pairs)
-		die("out of memory");
+		die_oom("the user ids", 2 * (size_t)p->n_users * sizeof *pairs);
 	int64_t *sel = malloc(cap * sizeof *sel);
 	char *list = strdup(opt.only), *save = NULL;
 	if (!sel || !list)
-		die("out of memory");
+		die_oom("--user", cap * sizeof *sel + strlen(opt.only) + 1);
 	for (char *tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		char *end;
 		long long id = strtoll(tok, &end, 10);
@@ -280,7 +286,7 @@ static int64_t *selected_users(const prep *p, int64_t *n)
 		if (u < 0)
 			die("%s: no user %lld", input_name(opt.prep), id);
 		if (k == cap && !(sel = realloc(sel, (cap *= 2) * sizeof *sel)))
-			die("out of memory");
+			die_oom("--user's users", cap * sizeof *sel);
 		sel[k++] = u;
 	}
 	free(list);
@@ -303,7 +309,8 @@ static void write_users(model *m, const prep *ids, const prep *p, tts_writer *w)
 	int64_t *model_items = id_lookup_new(ids->item_ids, ids->n_items);
 	int32_t *item_map = malloc((p->n_items ? p->n_items : 1) * sizeof *item_map);
 	if (!model_users || !model_items || !item_map)
-		die("out of memory");
+		die_oom("the id maps", 2 * (size_t)(ids->n_users + ids->n_items) * sizeof *model_users +
+			(size_t)p->n_items * sizeof *item_map);
 	for (int64_t i = 0; i < p->n_items; i++)
 		item_map[i] = (int32_t)id_lookup(model_items, ids->n_items, p->item_ids[i]);
 	int64_t G = EMBED_GROUP_ROWS;
@@ -319,7 +326,9 @@ static void write_users(model *m, const prep *ids, const prep *p, tts_writer *w)
 	int64_t seen_cap = 1 << 16;
 	g.seen = malloc(seen_cap * sizeof *g.seen);
 	if (!g.ids || !g.index || !g.vectors || !g.seen_offsets || !muser || !hist || !g.seen)
-		die("out of memory");
+		die_oom("a group of user vectors", (size_t)G * (sizeof *g.ids + sizeof *g.index +
+			E * sizeof *g.vectors + sizeof *g.seen_offsets + sizeof *muser + L * sizeof *hist) +
+			seen_cap * sizeof *g.seen);
 	if (embed_write_meta(w, 1, c->E, n, p->n_users, opt.split == SPLIT_TEST ? "test" : "valid"))
 		die("%s: %s", opt.output ? opt.output : "standard output", tts_writer_error(w));
 	for (int64_t i0 = 0; i0 < n; i0 += G) {
@@ -345,14 +354,14 @@ static void write_users(model *m, const prep *ids, const prep *p, tts_writer *w)
 				if (it < 0)
 					continue;
 				if (S == seen_cap && !(g.seen = realloc(g.seen, (seen_cap *= 2) * sizeof *g.seen)))
-					die("out of memory");
+					die_oom("a group's seen items", seen_cap * sizeof *g.seen);
 				g.seen[S++] = it;
 			}
 			history_row(hist + b * L, g.seen + g.seen_offsets[b], S - g.seen_offsets[b], L);
 			g.seen_offsets[b + 1] = S;
 		}
 		if (model_user_vectors(m, muser, hist, B, g.vectors))
-			die("out of memory");
+			die_oom("the user tower's activations", (size_t)B * L * E * sizeof(float));
 		if (embed_write_group(w, &g))
 			die("%s: %s", opt.output ? opt.output : "standard output", tts_writer_error(w));
 	}
@@ -373,19 +382,18 @@ int main(int argc, char **argv)
 	tts_reader *r = NULL;
 	if (opt.users || opt.cold) {
 		FILE *in = input_open(opt.prep);
-		r = tts_reader_open(in);
-		if (!r || prep_read(r, &p, err, sizeof err))
-			die("%s: %s", input_name(opt.prep), r ? err : "out of memory");
+		r = stream_reader(in);
+		if (prep_read(r, &p, err, sizeof err))
+			die("%s: %s", input_name(opt.prep), err);
 	}
 	if (!opt.output || strcmp(opt.output, "-") == 0)
 		refuse_tty(stdout);
 	output *o = output_open(opt.output);
-	tts_writer *w = tts_writer_open(output_file(o), opt.level);
-	if (!w)
-		die("out of memory");
+	tts_writer *w = stream_writer(output_file(o), opt.level);
 	if (opt.users) {
 		if (model_infer_alloc(m, 256, opt.threads))
-			die("out of memory");
+			die_oom("the user tower's activations", (size_t)256 * opt.threads *
+				model_cfg(m)->L * model_cfg(m)->E * sizeof(float));
 		write_users(m, &ids, &p, w);
 	}
 	else if (opt.cold)

@@ -75,10 +75,8 @@ static int64_t candidates(const options *opt, const prep *p, int32_t *cand)
 static void read_prep(const char *path, prep *p)
 {
 	FILE *f = input_open(path);
-	tts_reader *r = tts_reader_open(f);
+	tts_reader *r = stream_reader(f);
 	char err[256];
-	if (!r)
-		die("out of memory");
 	if (prep_read(r, p, err, sizeof err) < 0)
 		die("%s: %s", path, err);
 	tts_reader_close(r);
@@ -94,7 +92,7 @@ static void start(metrics *m, const options *opt, const prep *p)
 	if (opt->cold) {
 		int32_t *cand = malloc(p->n_items * sizeof *cand);
 		if (!cand)
-			die("out of memory");
+			die_oom("the cold items", (size_t)p->n_items * sizeof *cand);
 		m->catalogue = candidates(opt, p, cand);
 		free(cand);
 	}
@@ -103,14 +101,32 @@ static void start(metrics *m, const options *opt, const prep *p)
 /* A recs stream scored with --cold must rank the cold items only: a warm
  * item in a list would push the cold ones down, and dropping it would
  * score a list shorter than asked. */
-static void check_cold_list(const prep *p, const char *name, int64_t user_id,
-	const int32_t *list, int k)
+/* What is wrong with row i of a recs group, or 0; done marks the users
+ * already seen. */
+static int bad_row(const options *opt, const prep *p, const recs_group *g, int64_t i,
+	const uint8_t *done, char *err, size_t errlen)
 {
-	for (int r = 0; r < k; r++)
-		if (list[r] >= 0 && list[r] < p->n_items && !prep_is_cold(p, list[r]))
-			die("%s: user %" PRId64 "'s list has item %" PRId64 ", which is not "
-				"cold; --cold needs lists ranked over the cold items only",
-				name, user_id, p->item_ids[list[r]]);
+	int64_t u = g->users[i], id = g->user_ids[i];
+	const int32_t *list = g->items + i * g->k;
+	if (u < 0 || u >= p->n_users)
+		return snprintf(err, errlen, "user index %" PRId64 " outside the %" PRId64
+			" users of the data set", u, p->n_users);
+	if (id != p->user_ids[u])
+		return snprintf(err, errlen, "user index %" PRId64 " is user %" PRId64
+			", the data set says %" PRId64 "", u, id, p->user_ids[u]);
+	if (done[u])
+		return snprintf(err, errlen, "user %" PRId64 " twice", id);
+	for (int j = 0; j < g->k; j++)
+		if (list[j] >= p->n_items)
+			return snprintf(err, errlen, "user %" PRId64 "'s item %d has index %d, "
+				"outside the %" PRId64 " items of the data set", id, j + 1, list[j],
+				p->n_items);
+	for (int j = 0; opt->cold && j < g->k; j++)
+		if (list[j] >= 0 && !prep_is_cold(p, list[j]))
+			return snprintf(err, errlen, "user %" PRId64 "'s list has item %" PRId64
+				", which is not cold; --cold needs lists ranked over the cold items only",
+				id, p->item_ids[list[j]]);
+	return 0;
 }
 
 /* The default cut-offs that lists of k allow, or k itself when none does. */
@@ -132,11 +148,9 @@ static void eval_recs(options *opt, const prep *p, const char *path,
 	const char *name = input_name(path);
 	const char *split = opt->valid ? "valid" : "test";
 	FILE *f = input_open(path);
-	tts_reader *r = tts_reader_open(f);
+	tts_reader *r = stream_reader(f);
 	recs_reader rr;
 	recs_group g = { 0 };
-	if (!r)
-		die("out of memory");
 	if (recs_reader_open(&rr, r) < 0)
 		die("%s: %s", name, rr.g.err);
 	if (!opt->ks_given)
@@ -149,35 +163,26 @@ static void eval_recs(options *opt, const prep *p, const char *path,
 			name, rr.at, split);
 	uint8_t *done = calloc(p->n_users + 1, 1);
 	if (!done)
-		die("out of memory");
+		die_oom("the users done", (size_t)p->n_users + 1);
 	int rc;
 	while ((rc = recs_read_group(&rr, &g)) == 1) {
 		for (int64_t i = 0; i < g.n; i++) {
 			int64_t u = g.users[i];
-			if (u < 0 || u >= p->n_users)
-				die("%s: user index %" PRId64 " outside the %" PRId64
-					" users of the data set", name, u, p->n_users);
-			if (g.user_ids[i] != p->user_ids[u])
-				die("%s: user index %" PRId64 " is user %" PRId64
-					", the data set says %" PRId64 "", name, u,
-					g.user_ids[i], p->user_ids[u]);
-			if (done[u])
-				die("%s: user %" PRId64 " twice", name, g.user_ids[i]);
+			char err[320];
+			if (bad_row(opt, p, &g, i, done, err, sizeof err)) {
+				free(done);
+				die("%s: %s", name, err);
+			}
 			done[u] = 1;
-			for (int j = 0; j < g.k; j++)
-				if (g.items[i * g.k + j] >= p->n_items)
-					die("%s: user %" PRId64 "'s item %d has index %d, outside "
-						"the %" PRId64 " items of the data set", name,
-						g.user_ids[i], j + 1, g.items[i * g.k + j], p->n_items);
-			if (opt->cold)
-				check_cold_list(p, name, g.user_ids[i], g.items + i * g.k, g.k);
 			int64_t t = target_of(opt, p, u);
 			if (t >= 0)
 				metrics_add(m, g.items + i * g.k, g.k, (int32_t)t);
 		}
 	}
-	if (rc < 0)
+	if (rc < 0) {
+		free(done);
 		die("%s: %s", name, rr.g.err);
+	}
 	int64_t missing = 0, with_target = 0;
 	for (int64_t u = 0; u < p->n_users; u++) {
 		int64_t t = target_of(opt, p, u);
@@ -208,7 +213,8 @@ static void eval_pop(const options *opt, const prep *p, metrics *m)
 	int32_t *list = malloc(m->kmax * sizeof *list);
 	uint8_t *mark = calloc(p->n_items + 1, 1);
 	if (!order || !list || !mark || pop_order(p, order) < 0)
-		die("out of memory");
+		die_oom("the items by popularity", (size_t)(p->n_items + 1) * (sizeof *order + 1 +
+			sizeof(int64_t)) + m->kmax * sizeof *list);
 	for (int64_t u = 0; u < p->n_users; u++) {
 		int64_t z = scored_target(opt, p, u);
 		if (z < 0)
@@ -230,7 +236,8 @@ static void eval_ranked(const options *opt, const prep *p, int genre, metrics *m
 	int32_t *list = malloc(m->kmax * sizeof *list);
 	uint8_t *seen = calloc(p->n_items, 1);
 	if (!cand || (genre && (!score || !profile)) || !list || !seen)
-		die("out of memory");
+		die_oom("the candidates", (size_t)p->n_items * (sizeof *cand + sizeof *score + 1) +
+			(p->n_genres + 1) * sizeof *profile + m->kmax * sizeof *list);
 	int64_t C = candidates(opt, p, cand);
 	for (int64_t u = 0; u < p->n_users; u++) {
 		int64_t z = scored_target(opt, p, u), a = p->offsets[u];
@@ -244,7 +251,7 @@ static void eval_ranked(const options *opt, const prep *p, int genre, metrics *m
 				score[c] = genre_match(p, profile, cand[c]);
 		}
 		if (rank_candidates(cand, C, score, opt->seed, u, seen, m->kmax, list) < 0)
-			die("out of memory");
+			die_oom("the ranked candidates", (size_t)m->kmax * 2 * sizeof(double));
 		metrics_add(m, list, m->kmax, p->items[z]);
 		for (int64_t j = a; j < z; j++)
 			seen[p->items[j]] = 0;

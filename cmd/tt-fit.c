@@ -278,7 +278,7 @@ static void give_side_data(trainer *t)
 		return;
 	uint8_t *seen = calloc(p->n_items ? p->n_items : 1, 1);
 	if (!seen)
-		die("out of memory");
+		die_oom("the items seen in training", p->n_items ? p->n_items : 1);
 	for (int64_t u = 0; u < p->n_users; u++)
 		for (int64_t z = p->offsets[u]; z < prep_train_end(p, u); z++)
 			seen[p->items[z]] = 1;
@@ -292,10 +292,8 @@ static void write_model(trainer *t)
 	if (t->best)
 		memcpy(model_weights(t->m), t->best, model_num_params(t->m) * sizeof(float));
 	FILE *f = output_file(t->out);
-	tts_writer *w = tts_writer_open(f, opt.level);
+	tts_writer *w = stream_writer(f, opt.level);
 	char err[256];
-	if (!w)
-		die("%s: cannot start a stream", opt.output ? opt.output : "standard output");
 	snprintf(t->meta_extra, sizeof t->meta_extra,
 		"epochs=%d\nbatch=%d\nlr=%g\nweight_decay=%g\nseed=%llu\nthreads=%d\nranks=%d\n"
 		"steps=%lld\nbest_epoch=%d\nvalid_ndcg10=%.6f\nloss=%s\nnegatives=%d\n",
@@ -420,7 +418,7 @@ static void train_on_prep(trainer *t)
 					progname, (long long)epoch, loss, v.hr[0], v.ndcg[0], seen / secs);
 			if (v.ndcg[0] > t->best_ndcg || !t->best) {
 				if (!t->best && !(t->best = malloc(model_num_params(t->m) * sizeof(float))))
-					die("out of memory");
+					die_oom("the best epoch's weights", model_num_params(t->m) * sizeof(float));
 				memcpy(t->best, model_weights(t->m), model_num_params(t->m) * sizeof(float));
 				t->best_ndcg = v.ndcg[0];
 				t->best_epoch = (int)epoch;
@@ -481,11 +479,13 @@ static void train_on_batches(trainer *t, tts_reader *r)
 		/* the negatives of the other losses follow the stream's log_q,
 		 * which comes before the first batch */
 		if (opt.loss != LOSS_BCE && !q.log_q && sampler_init_log_q(&q, log_q, c->N))
-			die("out of memory for the sampler of %lld items", (long long)c->N);
+			die_oom("the negative sampler", (size_t)c->N * (sizeof(float) + sizeof(double)));
 		if (model_set_loss(t->m, opt.loss, opt.loss == LOSS_BCE ? bt.M : opt.negatives,
 			opt.loss == LOSS_BCE ? NULL : &q) ||
 		    model_train_alloc(t->m, bt.B, opt.threads) || model_adam_alloc(t->m))
-			die("out of memory for a batch of %lld rows", (long long)bt.B);
+			die_oom("a batch's activations and the optimiser's moments",
+				(size_t)bt.B * c->L * c->E * sizeof(float) * opt.threads +
+				2 * model_num_params(t->m) * sizeof(float));
 		int64_t ex;
 		loss_sum += step(t, &bt, &rng, 1, &ex);
 		nb++;
@@ -525,12 +525,8 @@ static void choose_loss(int64_t N)
 /* A batch stream's sizes, from its meta; the id maps follow as records.
  * The rows were cut to the stream's history: an --history that says
  * otherwise is a mistake, not a wish. */
-static void read_batch_header(trainer *t, const char *meta)
+static void take_batch_header(trainer *t, batch_meta bm)
 {
-	char err[256];
-	batch_meta bm;
-	if (batch_meta_parse(meta, &bm, err, sizeof err))
-		die("%s: %s", input_name(opt.input), err);
 	if (opt.history_set && bm.history != opt.cfg.L)
 		usage_error("--history %d: the batch stream's rows have %lld slots (tt-batch --history)",
 			opt.cfg.L, (long long)bm.history);
@@ -560,10 +556,8 @@ int main(int argc, char **argv)
 	FILE *in = dist_input(lead() ? input_open(opt.input) : NULL);
 	if (!in)
 		die_errno("%s", input_name(opt.input));
-	tts_reader *r = tts_reader_open(in);
+	tts_reader *r = stream_reader(in);
 	tts_header h;
-	if (!r)
-		die("out of memory");
 	int rc = tts_next(r, &h);
 	if (rc <= 0 || strcmp(h.name, "meta") != 0)
 		die("%s: %s", input_name(opt.input),
@@ -573,21 +567,28 @@ int main(int argc, char **argv)
 		die("%s: %s", input_name(opt.input), tts_reader_error(r));
 	tts_meta_get(meta, "kind", kind, sizeof kind);
 	if (strcmp(kind, "prep") == 0) {
-		if (prep_read_body(r, meta, &t.p, err, sizeof err))
+		int bad = prep_read_body(r, meta, &t.p, err, sizeof err);
+		free(meta);
+		if (bad)
 			die("%s: %s", input_name(opt.input), err);
 		opt.cfg.U = t.p.n_users;
 		opt.cfg.N = t.p.n_items;
 		if (!opt.init)
 			choose_features(&t.p);
 	} else if (strcmp(kind, "batch") == 0) {
+		batch_meta bm;
+		int bad = batch_meta_parse(meta, &bm, err, sizeof err);
+		free(meta);
+		if (bad)
+			die("%s: %s", input_name(opt.input), err);
 		if (opt.valid || opt.test)
 			usage_error("--valid, --patience and --test need a prep stream, not batches");
 		t.from_batches = 1;
-		read_batch_header(&t, meta);
+		take_batch_header(&t, bm);
 	} else {
+		free(meta);
 		die("%s: expected a prep or batch stream, not kind=%s", input_name(opt.input), kind);
 	}
-	free(meta);
 	choose_loss(opt.cfg.N);
 
 	if (opt.init) {
@@ -595,10 +596,11 @@ int main(int argc, char **argv)
 		FILE *f = dist_input(lead() ? input_open(opt.init) : NULL);
 		if (!f)
 			die_errno("%s", opt.init);
-		tts_reader *mr = tts_reader_open(f);
-		if (!mr || model_read(mr, &t.m, &ids, NULL, err, sizeof err))
-			die("%s: %s", opt.init, err);
+		tts_reader *mr = stream_reader(f);
+		int bad = model_read(mr, &t.m, &ids, NULL, err, sizeof err);
 		tts_reader_close(mr);
+		if (bad)
+			die("%s: %s", opt.init, err);
 		fclose(f);
 		prep_free(&ids);
 		const model_config *c = model_cfg(t.m);
@@ -637,7 +639,7 @@ int main(int argc, char **argv)
 			t.p.user_ids = malloc(t.p.n_users * sizeof *t.p.user_ids);
 			t.p.item_ids = malloc(t.p.n_items * sizeof *t.p.item_ids);
 			if (!t.p.user_ids || !t.p.item_ids)
-				die("out of memory");
+				die_oom("the ids", (size_t)(t.p.n_users + t.p.n_items) * sizeof *t.p.user_ids);
 			for (int64_t i = 0; i < t.p.n_users; i++) t.p.user_ids[i] = i + 1;
 			for (int64_t i = 0; i < t.p.n_items; i++) t.p.item_ids[i] = i + 1;
 		}

@@ -27,9 +27,9 @@ static void load(recommender *r, const char *path, int k)
 {
 	char err[512];
 	FILE *f = input_open(path);
-	tts_reader *in = tts_reader_open(f);
-	if (!in || rec_open(r, in, k, err, sizeof err) != 0)
-		die("%s: %s", path, in ? err : "out of memory");
+	tts_reader *in = stream_reader(f);
+	if (rec_open(r, in, k, err, sizeof err) != 0)
+		die("%s: %s", path, err);
 	tts_reader_close(in);
 	if (f != stdin)
 		fclose(f);
@@ -66,7 +66,7 @@ static int64_t parse_history(recommender *r, char *s, const char *where,
 		if ((size_t)n == *cap) {
 			*cap = *cap ? 2 * *cap : 64;
 			if (!(*hist = realloc(*hist, *cap * sizeof **hist)))
-				die("out of memory");
+				die_oom("a history", *cap * sizeof **hist);
 		}
 		(*hist)[n++] = (int32_t)i;
 	}
@@ -78,7 +78,7 @@ static void answer(recommender *r, int64_t number, const int32_t *hist, int64_t 
 	int k, int32_t *items, float *scores)
 {
 	if (rec_query(r, hist, n, k, items, scores) != 0)
-		die("out of memory");
+		die_oom("a query's history", (size_t)n * sizeof *hist);
 	for (int j = 0; j < k && items[j] >= 0; j++) {
 		printf("%" PRId64 "\t%d\t%" PRId64 "\t%.6g", number, j + 1,
 			r->items.ids[items[j]], scores[j]);
@@ -129,7 +129,7 @@ int main(int argc, char **argv)
 	float *scores = malloc(k * sizeof *scores);
 	size_t cap = 0;
 	if (!items || !scores)
-		die("out of memory");
+		die_oom("the top k", (size_t)k * (sizeof *items + sizeof *scores));
 	char *line = NULL;
 	size_t linecap = 0;
 	if (argc > 1) {
@@ -138,7 +138,7 @@ int main(int argc, char **argv)
 		for (int a = 1; a < argc; a++)
 			len += strlen(argv[a]) + 1;
 		if (!(line = malloc(len + 1)))
-			die("out of memory");
+			die_oom("the history's line", len + 1);
 		line[0] = '\0';
 		for (int a = 1; a < argc; a++)
 			strcat(strcat(line, argv[a]), " ");

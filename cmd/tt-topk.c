@@ -85,7 +85,7 @@ static void read_exclusions(const char *path, embed_items *it, exclusions *ex)
 				gcap = gcap ? 2 * gcap : 64;
 				ex->global = realloc(ex->global, gcap * sizeof *ex->global);
 				if (!ex->global)
-					die_errno("out of memory");
+					die_oom("the excluded items", gcap * sizeof *ex->global);
 			}
 			ex->global[ex->n_global++] =
 				(int32_t)item_index(it, path, lineno, a);
@@ -94,7 +94,7 @@ static void read_exclusions(const char *path, embed_items *it, exclusions *ex)
 				pcap = pcap ? 2 * pcap : 64;
 				ex->pairs = realloc(ex->pairs, pcap * 2 * sizeof *ex->pairs);
 				if (!ex->pairs)
-					die_errno("out of memory");
+					die_oom("the excluded pairs", pcap * 2 * sizeof *ex->pairs);
 			}
 			ex->pairs[2 * ex->n_pairs] = a;
 			ex->pairs[2 * ex->n_pairs + 1] = item_index(it, path, lineno, b);
@@ -127,7 +127,7 @@ static void excl_append(excl_lists *el, int64_t *n, const int32_t *items,
 			el->cap_items = el->cap_items ? 2 * el->cap_items : 1024;
 		el->items = realloc(el->items, el->cap_items * sizeof *el->items);
 		if (!el->items)
-			die_errno("out of memory");
+			die_oom("the excluded items", el->cap_items * sizeof *el->items);
 	}
 	if (count) /* items may be NULL then */
 		memcpy(el->items + *n, items, count * sizeof *items);
@@ -180,7 +180,7 @@ static const int64_t *build_exclusions(excl_lists *el, const embed_group *g,
 		el->cap_off = g->n + 1;
 		el->off = realloc(el->off, el->cap_off * sizeof *el->off);
 		if (!el->off)
-			die_errno("out of memory");
+			die_oom("the excluded items' offsets", el->cap_off * sizeof *el->off);
 	}
 	int64_t n = 0;
 	el->off[0] = 0;
@@ -268,9 +268,7 @@ static void sink_open(sink *s, const options *opt, embed_items *items,
 	if (!opt->tts)
 		return;
 	refuse_tty(s->f);
-	s->w = tts_writer_open(s->f, 0);
-	if (!s->w)
-		die("out of memory");
+	s->w = stream_writer(s->f, 0);
 	if (recs_write_meta(s->w, k, at) < 0)
 		write_failed(s, tts_writer_error(s->w));
 }
@@ -288,10 +286,8 @@ static void sink_close(sink *s)
 static void load_items(const char *path, embed_items *it)
 {
 	FILE *f = input_open(path);
-	tts_reader *r = tts_reader_open(f);
+	tts_reader *r = stream_reader(f);
 	char err[256];
-	if (!r)
-		die("out of memory");
 	if (embed_items_load(r, it, err, sizeof err) < 0)
 		die("%s: %s", path, err);
 	tts_reader_close(r);
@@ -319,10 +315,8 @@ static void search(const options *opt, const char *items_path,
 		read_exclusions(opt->exclude, &it, &ex);
 	const char *uname = input_name(users_path);
 	FILE *uf = input_open(users_path);
-	tts_reader *r = tts_reader_open(uf);
+	tts_reader *r = stream_reader(uf);
 	embed_reader er;
-	if (!r)
-		die("out of memory");
 	if (embed_reader_open(&er, r) < 0)
 		die("%s: %s", uname, er.g.err);
 	if (!er.users)
@@ -393,13 +387,12 @@ static void merge(const options *opt, int k_given, const char *items_path,
 	load_items(items_path, &it);
 	recs_input *in = calloc(M, sizeof *in);
 	if (!in)
-		die("out of memory");
+		die_oom("the inputs", M * sizeof *in);
 	int K = opt->k;
 	for (int m = 0; m < M; m++) {
 		in[m].path = paths[m];
 		in[m].f = input_open(paths[m]);
-		if (!(in[m].r = tts_reader_open(in[m].f)))
-			die("out of memory");
+		in[m].r = stream_reader(in[m].f);
 		if (recs_reader_open(&in[m].rr, in[m].r) < 0)
 			die("%s: %s", paths[m], in[m].rr.g.err);
 		if (!k_given && m == 0)
@@ -413,7 +406,7 @@ static void merge(const options *opt, int k_given, const char *items_path,
 	const int32_t **lists = malloc(M * sizeof *lists);
 	const float **scores = malloc(M * sizeof *scores);
 	if (!lists || !scores)
-		die("out of memory");
+		die_oom("the inputs' lists", M * (sizeof *lists + sizeof *scores));
 	for (int64_t group = 1;; group++) {
 		int rc0 = 0;
 		for (int m = 0; m < M; m++) {

@@ -59,9 +59,26 @@ static int rating_reserve(rating_array *a, size_t want)
 
 /* Without a size hint (pipes, compressed input): quadrupling moves the
  * array less often, and the pages it never touches cost nothing. */
+static size_t rating_next_cap(const rating_array *a)
+{
+	return a->cap ? a->cap * 4 : 4096;
+}
+
 int rating_grow(rating_array *a)
 {
-	return rating_reserve(a, a->cap ? a->cap * 4 : 4096);
+	return rating_reserve(a, rating_next_cap(a));
+}
+
+void ratings_push_failed(ratings_parser *p)
+{
+	size_t n = rating_next_cap(p->out);
+	snprintf(p->err, sizeof p->err, "%s:%lld: out of memory for %zu ratings (%.1f MB)",
+		p->name, (long long)p->line, n, n * sizeof *p->out->v / 1e6);
+}
+
+size_t ratings_parser_bytes(void)
+{
+	return sizeof(ratings_parser);
 }
 
 
@@ -111,7 +128,7 @@ int ratings_begin(ratings_parser *p, const char *name)
 		csv_free(&p->csv);
 	p->csv_ready = 0;
 	if (csv_init(&p->csv, CSV_APPEND_NULL) != 0) {
-		snprintf(p->err, sizeof p->err, "%s: out of memory", name);
+		snprintf(p->err, sizeof p->err, "%s: out of memory for a CSV parser", name);
 		return -1;
 	}
 	p->csv_ready = 1;
@@ -130,7 +147,8 @@ static int carry_append(ratings_parser *p, const char *s, size_t n)
 			c *= 2;
 		char *b = realloc(p->carry, c);
 		if (!b) {
-			snprintf(p->err, sizeof p->err, "%s: out of memory", p->name);
+			snprintf(p->err, sizeof p->err, "%s:%lld: out of memory for a line of %zu bytes",
+				p->name, (long long)p->line + 1, c);
 			return -1;
 		}
 		p->carry = b;
@@ -226,7 +244,7 @@ int ratings_parse_file(ratings_parser *p, FILE *f, const char *name)
 	char *buf = malloc(cap);
 	if (!buf) {
 		instream_close(s, NULL, 0);
-		snprintf(p->err, sizeof p->err, "%s: out of memory", name);
+		snprintf(p->err, sizeof p->err, "%s: out of memory for a read buffer of %zu bytes", name, cap);
 		return -1;
 	}
 	int rc = 0;

@@ -62,6 +62,7 @@ typedef struct ratings_parser ratings_parser;
  * file.  skip_bad: count malformed lines instead of failing. */
 ratings_parser *ratings_parser_new(int format, const rating_columns *cols,
 	int skip_bad, rating_array *out);
+size_t ratings_parser_bytes(void); /* what ratings_parser_new allocates */
 void ratings_parser_free(ratings_parser *p);
 /* Parse one whole file; name is used in messages ("name:line: what"). */
 int ratings_parse_file(ratings_parser *p, FILE *f, const char *name);

@@ -209,7 +209,7 @@ static int take_fields(ratings_parser *p, const field *f, int with_values)
 				shown(f[3].s, f[3].n, b, sizeof b)) < 0 ? -1 : 1;
 	}
 	if (rating_push(p->out, &r) != 0) {
-		snprintf(p->err, sizeof p->err, "%s: out of memory", p->name);
+		ratings_push_failed(p);
 		return -1;
 	}
 	return 0;
@@ -379,7 +379,7 @@ static int csv_line(ratings_parser *p, const char *s, size_t n)
 	if (p->row_bad & 1)
 		return bad_line(p, "%s", p->row_err);
 	if (rating_push(p->out, &p->row) != 0) {
-		snprintf(p->err, sizeof p->err, "%s: out of memory", p->name);
+		ratings_push_failed(p);
 		return -1;
 	}
 	return 0;

@@ -41,6 +41,8 @@ struct ratings_parser {
 
 /* The rows' room quadrupled (rows that arrive without a size hint). */
 int rating_grow(rating_array *a);
+/* The error of a row that did not fit: the line and the size wanted. */
+void ratings_push_failed(ratings_parser *p);
 
 static inline int rating_push(rating_array *a, const rating_row *r)
 {

@@ -80,7 +80,14 @@ int synth_generate(const synth_options *o, synth_data *d, char *err, size_t errl
 	if (!pop || !ibias || !perm || !cnt || !seen || !c.list || !c.cum || !c.pos ||
 	    !c.primary || !d->genres || !d->year || !d->offsets || !d->item ||
 	    !d->rating || !d->time) {
-		snprintf(err, errlen, "out of memory");
+		size_t per_item = sizeof *pop + sizeof *ibias + sizeof *perm + sizeof *seen +
+			sizeof *c.list + sizeof *c.cum + sizeof *c.pos + sizeof *c.primary +
+			sizeof *d->genres + sizeof *d->year;
+		size_t per_user = sizeof *cnt + sizeof *d->offsets;
+		size_t per_rating = sizeof *d->item + 1 + sizeof *d->time;
+		snprintf(err, errlen, "out of memory for %lld users, %lld items and %lld ratings (%.1f MB)",
+			(long long)U, (long long)N, (long long)Z,
+			((double)N * per_item + (double)U * per_user + (double)Z * per_rating) / 1e6);
 		goto fail;
 	}
 	d->n_users = U, d->n_items = N, d->n = Z, d->seed = o->seed;

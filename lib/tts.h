@@ -54,6 +54,7 @@ typedef struct tts_writer tts_writer;
 
 /* Writes to f (not closed by the library).  level: zstd level, 0 = default. */
 tts_writer *tts_writer_open(FILE *f, int level);
+size_t tts_writer_bytes(void); /* what tts_writer_open allocates */
 const char *tts_writer_error(const tts_writer *w);
 
 /* A whole record at once.  dims may be NULL when rank is 0. */
@@ -85,6 +86,7 @@ typedef struct tts_reader tts_reader;
  * once; do not read f through stdio while the reader is open.  Stops at
  * the end record: what follows it in f is not read. */
 tts_reader *tts_reader_open(FILE *f);
+size_t tts_reader_bytes(void); /* what tts_reader_open allocates */
 void tts_reader_close(tts_reader *r);
 const char *tts_reader_error(const tts_reader *r); /* "" if no error */
 

@@ -25,6 +25,8 @@
 #endif
 
 #define PIPE_SIZE (1 << 20)
+#define READER_IN_BYTES (ZSTD_DStreamInSize() * 8)
+#define READER_OUT_BYTES (ZSTD_DStreamOutSize() * 4)
 #define COPY_PIECE ((size_t)1 << 20)
 /* Data reads at least this large skip the buffer and decompress directly. */
 #define DIRECT_MIN ((size_t)32 << 10)
@@ -200,8 +202,8 @@ tts_reader *tts_reader_open(FILE *f)
 	if (r->fd >= 0 && fstat(r->fd, &st) == 0 && S_ISFIFO(st.st_mode))
 		(void)fcntl(r->fd, F_SETPIPE_SZ, PIPE_SIZE);
 #endif
-	r->incap = ZSTD_DStreamInSize() * 8;
-	r->outcap = ZSTD_DStreamOutSize() * 4;
+	r->incap = READER_IN_BYTES;
+	r->outcap = READER_OUT_BYTES;
 	r->in = malloc(r->incap);
 	r->out = malloc(r->outcap);
 	r->dctx = ZSTD_createDCtx();
@@ -213,6 +215,11 @@ tts_reader *tts_reader_open(FILE *f)
 		return NULL;
 	}
 	return r;
+}
+
+size_t tts_reader_bytes(void)
+{
+	return sizeof(tts_reader) + READER_IN_BYTES + READER_OUT_BYTES;
 }
 
 void tts_reader_close(tts_reader *r)

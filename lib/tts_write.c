@@ -46,6 +46,11 @@ static int wfail(tts_writer *w, const char *fmt, ...)
 	return -1;
 }
 
+size_t tts_writer_bytes(void)
+{
+	return sizeof(tts_writer) + ZSTD_CStreamOutSize();
+}
+
 tts_writer *tts_writer_open(FILE *f, int level)
 {
 	if (!tts_host_little_endian()) {

@@ -62,6 +62,15 @@ test_expect_success '-o into a directory that cannot be written: said at start-u
 	test_grep "^tt-fit: /proc/nodir/model.bin: " err
 '
 
+test_expect_success '-o "": a usage error at start-up, not after training' '
+	tt-fit --dim 8 --hidden 8 --history 10 --blocks 1 --threads 1 --max-steps 2 \
+		-o "" prep.tts 2>err; test $? = 2 &&
+	test_grep "^tt-fit: an empty output file name$" err &&
+	! ls .tmp* 2>/dev/null &&
+	tt-topk -o "" items.tts users.tts 2>err; test $? = 2 &&
+	test_grep "^tt-topk: an empty output file name$" err
+'
+
 test_expect_success 'tt-fit -o: no temporary file before the model is written' '
 	tt-fit --dim 8 --hidden 8 --history 10 --blocks 1 --batch 16 --threads 1 \
 		--epochs 100000 -o slow.bin prep.tts 2>err &
