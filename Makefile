@@ -57,13 +57,19 @@ else
 MODE = opt
 endif
 # No errno from libm: no caller reads it, and sqrtf and friends vectorise.
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -fno-math-errno $(WARN) $(CFLAGS) $(SANFLAGS) $(PKG_CFLAGS) -Ilib -pthread -MMD -MP
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -fno-math-errno $(WARN) $(CFLAGS) $(SANFLAGS) $(PKG_CFLAGS) $(LIB_INCLUDES) -pthread -MMD -MP
 # --as-needed: a program that calls no BLAS does not load OpenBLAS, whose
-# start-up reserves memory and threads (lib/blas.h)
+# start-up reserves memory and threads (lib/model/blas.h)
 LDLIBS = -Wl,--as-needed $(PKG_LIBS) -lcsv -lm -pthread
 
 OBJDIR = build/$(MODE)
-LIB_SRC = $(wildcard lib/*.c)
+# lib/ by pipeline stage, each folder including headers of its own stage
+# and earlier ones only; every folder is on the include path, so a header
+# is named by its file name alone, which must be unique in lib/ (as must
+# an object's, the archive's member name).
+LIB_DIRS = stream data model retrieval
+LIB_INCLUDES = $(LIB_DIRS:%=-Ilib/%)
+LIB_SRC = $(wildcard $(LIB_DIRS:%=lib/%/*.c))
 LIB_OBJ = $(LIB_SRC:lib/%.c=$(OBJDIR)/lib/%.o)
 # cmd/cli.c: what the programs share (messages, exits, output files), kept
 # out of libtt.a, which returns errors and leaves exiting to its callers.
@@ -111,10 +117,10 @@ lib/libtt.a: $(LIBTT)
 bin/%: $(OBJDIR)/cmd/%.o $(CLI_OBJ) $(LIBTT) bin/.mode
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(CLI_OBJ) $(LIBTT) $(LDLIBS)
 
-# MPI=1: tt-fit links the MPI build of lib/dist.c before libtt.a's
+# MPI=1: tt-fit links the MPI build of lib/model/dist.c before libtt.a's
 # single-process one, which the linker then leaves out.
 ifeq ($(MPI),1)
-$(OBJDIR)/mpi/dist.o: lib/dist.c
+$(OBJDIR)/mpi/dist.o: lib/model/dist.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(MPI_CFLAGS) -DTT_MPI -c -o $@ $<
 
@@ -137,7 +143,7 @@ check: all $(UNIT_TESTS)
 FUZZ_SECONDS ?= 60
 FUZZ_CC ?= clang
 FUZZ_FLAGS = -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
-	-fsanitize=address,undefined -fno-sanitize-recover=all $(PKG_CFLAGS) -Ilib -pthread
+	-fsanitize=address,undefined -fno-sanitize-recover=all $(PKG_CFLAGS) $(LIB_INCLUDES) -pthread
 FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN = $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 FUZZ_LIB_OBJ = $(LIB_SRC:lib/%.c=build/fuzz/lib/%.o)

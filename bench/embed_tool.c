@@ -7,9 +7,9 @@
  *	the vectors of an embeddings stream as raw little-endian f32 (N,D),
  *	items in index order, users in stream order, for FAISS.
  *   embed_tool search ITEMS.tts USERS.tts K THREADS REPEAT
- *	the best time of REPEAT runs of lib/topk.c's search alone over every
- *	user, seen items excluded, the vectors already in memory (as FAISS's
- *	search call is timed), in seconds.
+ *	the best time of REPEAT runs of lib/retrieval/topk.c's search alone
+ *	over every user, seen items excluded, the vectors already in memory
+ *	(as FAISS's search call is timed), in seconds.
  */
 #include <stdio.h>
 #include <stdlib.h>

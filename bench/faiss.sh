@@ -5,7 +5,7 @@ libtt=$top/lib/libtt.a
 [ -f "$libtt" ] || libtt=$top/build/opt/libtt.a
 [ -x "$top/bin/tt-topk" ] && [ -f "$libtt" ] || {
 	echo "bench: run make first" >&2; exit 1; }
-${CC:-cc} -O2 -std=c11 -D_GNU_SOURCE -I"$top/lib" \
+${CC:-cc} -O2 -std=c11 -D_GNU_SOURCE -I"$top/lib/stream" -I"$top/lib/retrieval" \
 	$(pkg-config --cflags libzstd openblas) -o "$W/embed_tool" \
 	"$top/bench/embed_tool.c" "$libtt" \
 	$(pkg-config --libs libzstd openblas) -lcsv -lm -pthread

@@ -11,7 +11,7 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/tt-stream.XXXXXX")
 trap 'rm -rf "$work"' EXIT INT TERM
 
 [ -f "$top/lib/libtt.a" ] || { echo "stream.sh: run make first" >&2; exit 1; }
-${CC:-cc} -std=c11 -D_GNU_SOURCE -O2 -Wall -I"$top/lib" -o "$work/tts-bench" \
+${CC:-cc} -std=c11 -D_GNU_SOURCE -O2 -Wall -I"$top/lib/stream" -o "$work/tts-bench" \
 	"$top/bench/tts-bench.c" "$top/lib/libtt.a" -lzstd
 
 echo "stream data MB: $mb"

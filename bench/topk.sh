@@ -4,7 +4,7 @@
 #      excluded (165 random ones a user), or the given streams;
 #  (b) 1,000,000 random items x 10,000 queries, d=64, k=10, no exclusion.
 # tt-topk's time is the whole process (reading both streams included),
-# best of 3 for (a), one run for (b); "search alone" is lib/topk.c's call
+# best of 3 for (a), one run for (b); "search alone" is lib/retrieval/topk.c's call
 # with the vectors in memory, seen items excluded; FAISS's is its search
 # call alone (vectors already in memory), without exclusion; 2 threads,
 # same repeats.

@@ -1,3 +1,3 @@
 #!/bin/sh
-# C unit tests of lib/ratings.c, lib/build.c, lib/side.c and lib/prep.c.
+# C unit tests of lib/data/: ratings.c, build.c, side.c and prep.c.
 . "$(dirname "$0")/run-unit.sh" test_prep

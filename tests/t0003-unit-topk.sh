@@ -1,3 +1,3 @@
 #!/bin/sh
-# top-K search, metrics, pop baseline (lib/topk.c, lib/metrics.c): see tests/unit/test_topk.c
+# top-K search, metrics, pop baseline (lib/retrieval/topk.c, metrics.c): see tests/unit/test_topk.c
 . "$(dirname "$0")/run-unit.sh" test_topk

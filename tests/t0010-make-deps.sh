@@ -27,8 +27,9 @@ chmod +x install fake/*
 test_have_prereq DEBIAN && [ -f fake/mpicc ] && test_set_prereq MPICC
 
 # The sources alone, copied, so that the build here is a first one.
-mkdir -p tree/lib tree/cmd &&
-cp "$TOP/Makefile" tree/ && cp "$TOP"/lib/*.[ch] tree/lib/ && cp "$TOP"/cmd/*.[ch] tree/cmd/ ||
+mkdir -p tree/cmd &&
+cp "$TOP/Makefile" tree/ && cp "$TOP"/cmd/*.[ch] tree/cmd/ &&
+cp -R "$TOP/lib" tree/ && rm -f tree/lib/libtt.a ||
 	exit 1
 
 # Run as a make of its own, whatever make (and its options) runs the tests.
@@ -83,11 +84,11 @@ test_expect_success DEBIAN 'a second make asks for nothing and has nothing to do
 '
 
 test_expect_success DEBIAN 'a source removed from lib/: the archive is remade without its object' '
-	printf "int probe_only(void) { return 1; }\n" >tree/lib/probe_only.c &&
+	printf "int probe_only(void) { return 1; }\n" >tree/lib/data/probe_only.c &&
 	fresh_make >/dev/null 2>&1 &&
 	nm tree/lib/libtt.a >with &&
 	test_grep "^probe_only\.o:" with &&
-	rm tree/lib/probe_only.c &&
+	rm tree/lib/data/probe_only.c &&
 	fresh_make >/dev/null 2>&1 &&
 	nm tree/lib/libtt.a >without &&
 	! grep "^probe_only\.o:" without &&

@@ -1,6 +1,6 @@
 /*
  * fuzz_model.c - libFuzzer target for the model loader (model_read in
- * lib/model_stream.c).  Byte 0 bit 0 set: the rest is the decompressed record
+ * lib/model/model_stream.c).  Byte 0 bit 0 set: the rest is the decompressed record
  * bytes, compressed here first (see fuzz_tts.c); clear: a model file.
  */
 #include <stdint.h>

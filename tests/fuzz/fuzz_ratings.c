@@ -1,6 +1,6 @@
 /*
  * fuzz_ratings.c - libFuzzer target for the ml-prep input formats
- * (lib/ratings*.c).  Byte 0: bits 0-2 the format (auto, dat, tsv, csv, seq),
+ * (lib/data/ratings*.c).  Byte 0: bits 0-2 the format (auto, dat, tsv, csv, seq),
  * bit 3 skip bad lines, bit 4 named CSV columns; byte 1 where the rest is
  * cut in two for ratings_feed(), so lines split across pieces are covered.
  */

@@ -1,5 +1,5 @@
 /*
- * fuzz_side.c - libFuzzer target for the side data parsers (lib/side.c):
+ * fuzz_side.c - libFuzzer target for the side data parsers (lib/data/side.c):
  * byte 0 chooses movies (0), users (1) or an id map (2); the rest is the
  * file.
  */

@@ -1,5 +1,6 @@
 /*
- * fuzz_tts.c - libFuzzer target for the tensor stream reader (lib/tts_read.c).
+ * fuzz_tts.c - libFuzzer target for the tensor stream reader
+ * (lib/stream/tts_read.c).
  *
  * Input byte 0 chooses the mode.  Bit 0 set: the rest is the decompressed
  * record bytes (compressed here first, so mutations reach the record
