@@ -19,6 +19,10 @@
 #define LOSS_AUTO -1          /* softmax or sampled by the catalogue: choose_loss() */
 #define SHARED_NEGATIVES 3000 /* sampled: negatives shared by a batch */
 #define BCE_NEGATIVES 100     /* bce: negatives per example */
+/* With a validation split, stop after this many epochs without a better
+ * NDCG@10: the epoch-to-epoch wiggle of a validation figure is a dip of
+ * one or two epochs (ML-1M: at most two in 24); five is past it. */
+#define PATIENCE 5
 static const char *const loss_names[] = { "softmax", "sampled", "inbatch", "bce" };
 
 static const char usage_text[] =
@@ -61,7 +65,8 @@ static const char usage_text[] =
 "Validation:\n"
 "      --valid            HR@10 and NDCG@10 on the validation split each epoch\n"
 "      --patience N       stop after N epochs without a better validation NDCG@10\n"
-"                         and keep the best weights (implies --valid)\n"
+"                         (with --valid: 5; 0: never); the best epoch's\n"
+"                         weights are kept (implies --valid)\n"
 "      --test             HR@10 and NDCG@10 on the test split at the end\n"
 "Output:\n"
 "  -o, --output FILE      write the model to FILE (atomically) instead of stdout\n"
@@ -74,7 +79,7 @@ static const char usage_text[] =
 static struct {
 	model_config cfg;
 	int epochs, batch, threads, level, valid, test, patience;
-	int hidden_set, history_set, epochs_set, batch_set, lr_set, threads_set;
+	int hidden_set, history_set, epochs_set, batch_set, lr_set, threads_set, patience_set;
 	int no_features;
 	float id_dropout;
 	int loss, negatives, negatives_set, decay, decay_set;
@@ -204,7 +209,7 @@ static void parse_options(int argc, char **argv)
 		case O_MAX_STEPS: opt.max_steps = parse_int("--max-steps", optarg, 1, INT64_MAX); break;
 		case O_INIT: opt.init = optarg; break;
 		case O_VALID: opt.valid = 1; break;
-		case O_PATIENCE: opt.patience = (int)parse_int("--patience", optarg, 1, 1000000); opt.valid = 1; break;
+		case O_PATIENCE: opt.patience = (int)parse_int("--patience", optarg, 0, 1000000); opt.patience_set = opt.valid = 1; break;
 		case O_TEST: opt.test = 1; break;
 		case 'o': opt.output = optarg; break;
 		case O_LOG: opt.log = optarg; break;
@@ -222,6 +227,8 @@ static void parse_options(int argc, char **argv)
 			opt.threads = 1;
 	}
 	opt.input = optind < argc ? argv[optind] : NULL;
+	if (opt.valid && !opt.patience_set)
+		opt.patience = PATIENCE;
 	if (opt.cfg.E % opt.cfg.NH)
 		usage_error("--dim %d is not a multiple of --heads %d", opt.cfg.E, opt.cfg.NH);
 	if (opt.cfg.arch == ARCH_SEED) {
@@ -429,8 +436,13 @@ static void train_on_prep(trainer *t)
 		log_epoch(t, epoch, loss, vp, seen / secs, now_seconds() - start);
 		if (opt.max_steps && t->step >= opt.max_steps)
 			break;
-		if (opt.patience && since_best >= opt.patience)
+		if (opt.patience && since_best >= opt.patience && epoch < opt.epochs) {
+			if (lead())
+				fprintf(stderr, "%s: stopped after epoch %lld: no better validation NDCG@10 "
+					"for %d epochs (--patience); keeping epoch %d's weights\n", progname,
+					(long long)epoch, opt.patience, t->best_epoch);
 			break;
+		}
 	}
 	batch_free(&bt);
 	batcher_free(&bb);

@@ -106,6 +106,20 @@ test_expect_success '--valid, --test and --log report what they measured' '
 	test_cmp expect header
 '
 
+# A learning rate far below a float's resolution leaves the weights as
+# they started: the validation NDCG@10 never beats epoch 1's.
+test_expect_success 'with --valid, training stops after 5 epochs without a better NDCG@10' '
+	tt-fit $SMALL --lr 1e-12 --epochs 9 --valid --log flat.tsv ml.tts 2>err >flat.bin &&
+	test $(wc -l <flat.tsv) = 7 &&
+	test_grep "stopped after epoch 6: no better validation NDCG@10 for 5 epochs \(--patience\); keeping epoch 1.s weights" err &&
+	tt-dump flat.bin >dump && test_grep "best_epoch=1$" dump &&
+	tt-fit $SMALL --lr 1e-12 --epochs 9 --patience 2 --log p2.tsv ml.tts 2>/dev/null >/dev/null &&
+	test $(wc -l <p2.tsv) = 4 &&
+	tt-fit $SMALL --lr 1e-12 --epochs 9 --valid --patience 0 --log p0.tsv ml.tts 2>err >/dev/null &&
+	test $(wc -l <p0.tsv) = 10 &&
+	! grep stopped err
+'
+
 test_expect_success 'validation numbers equal tt-eval on the same model' '
 	tt-fit $SMALL --epochs 2 --valid ml.tts 2>err >m.bin &&
 	tt-embed m.bin >items.tts &&
