@@ -36,7 +36,7 @@ static const char usage_text[] =
 "  -V, --version        version\n";
 
 static struct {
-	int users, threads, level, split, cold;
+	int users, threads, level, split, cold, at_set;
 	const char *only, *model, *prep, *output, *items;
 } opt = { .level = 3, .split = SPLIT_TEST };
 
@@ -65,6 +65,7 @@ static void parse_options(int argc, char **argv)
 		case O_ITEMS: opt.items = optarg; break;
 		case O_COLD: opt.cold = 1; break;
 		case O_AT:
+			opt.at_set = 1;
 			if (strcmp(optarg, "test") == 0)
 				opt.split = SPLIT_TEST;
 			else if (strcmp(optarg, "valid") == 0)
@@ -86,6 +87,8 @@ static void parse_options(int argc, char **argv)
 		usage_error("no model file");
 	if (opt.items && opt.users)
 		usage_error("--items is for item vectors, not with --users");
+	if (opt.at_set && !opt.users)
+		usage_error("--at picks the users' history, only with --users");
 	if (opt.cold && (opt.users || opt.items))
 		usage_error("--cold is the prep's cold items alone, not with %s",
 			opt.users ? "--users" : "--items");

@@ -79,10 +79,9 @@ static const char usage_text[] =
 static struct {
 	model_config cfg;
 	int epochs, batch, threads, level, valid, test, patience;
-	int hidden_set, history_set, epochs_set, batch_set, lr_set, threads_set, patience_set;
 	int no_features;
 	float id_dropout;
-	int loss, negatives, negatives_set, decay, decay_set;
+	int loss, negatives, decay;
 	double lr, weight_decay, neg_alpha;
 	uint64_t seed;
 	long long max_steps;
@@ -93,6 +92,15 @@ static struct {
 	.epochs = 24, .batch = 32, .lr = 2e-3, .seed = 1, .level = 3, .loss = LOSS_AUTO,
 	.decay = 1, .id_dropout = FEATURE_ID_DROPOUT,
 };
+
+enum { O_HIDDEN = 256, O_HEADS, O_BLOCKS, O_DROPOUT, O_ITEM_MLP, O_NO_POS,
+	O_LR, O_WD, O_MAX_STEPS, O_INIT, O_VALID, O_PATIENCE, O_TEST, O_LOG,
+	O_LOSS, O_NEG_ALPHA, O_SCHEDULE, O_NO_FEATURES, O_ID_DROPOUT, O_END };
+
+/* The options the command line gave, by getopt's code: defaults that
+ * depend on others give way to them, and an option that the others make
+ * meaningless is refused rather than ignored. */
+static unsigned char given[O_END];
 
 /* A signal is seen by one process; all stop together after the step in
  * which any saw one (interrupted is the same on every rank). */
@@ -119,11 +127,54 @@ static void on_interrupt(int sig)
 	signalled = 1;
 }
 
+/* An option that the others leave without effect is a usage error, not a
+ * setting quietly dropped. */
+static void refuse_unused(void)
+{
+	static const struct { int code; const char *name; } tt_only[] = {
+		{ O_BLOCKS, "--blocks" }, { O_DROPOUT, "--dropout" },
+		{ O_ITEM_MLP, "--item-mlp" }, { O_NO_POS, "--no-positions" },
+	};
+	for (size_t i = 0; i < sizeof tt_only / sizeof *tt_only; i++)
+		if (opt.cfg.arch == ARCH_SEED && given[tt_only[i].code])
+			usage_error("%s is for --arch tt; the seed has no such part", tt_only[i].name);
+	int drawn = opt.loss == LOSS_AUTO || opt.loss == LOSS_SAMPLED || opt.loss == LOSS_BCE;
+	if (!drawn && given['n'])
+		usage_error("--negatives is for --loss sampled or bce; %s draws none", loss_names[opt.loss]);
+	if (!drawn && given[O_NEG_ALPHA])
+		usage_error("--neg-alpha is for --loss sampled or bce; %s draws no negatives%s",
+			loss_names[opt.loss], opt.loss == LOSS_INBATCH ? " (its negatives are the batch's targets)" : "");
+	if (opt.no_features && given[O_ID_DROPOUT])
+		usage_error("--id-dropout is for the item features, not with --no-features");
+}
+
+/* --init takes the model's architecture and sizes: a size the command
+ * line gave that differs is refused, not overridden. */
+static void refuse_other_shape(const model_config *c)
+{
+	const struct { int code; const char *name; double given, model; } shape[] = {
+		{ 'd', "--dim", opt.cfg.E, c->E },
+		{ O_HIDDEN, "--hidden", opt.cfg.F, c->F },
+		{ O_HEADS, "--heads", opt.cfg.NH, c->NH },
+		{ 'L', "--history", opt.cfg.L, c->L },
+		{ O_BLOCKS, "--blocks", opt.cfg.blocks, c->blocks },
+		{ O_DROPOUT, "--dropout", opt.cfg.dropout, c->dropout },
+		{ O_ITEM_MLP, "--item-mlp", opt.cfg.item_mlp, c->item_mlp },
+		{ O_NO_POS, "--no-positions", opt.cfg.positions, c->positions },
+	};
+	if (given['a'] && opt.cfg.arch != c->arch)
+		usage_error("--arch %s contradicts the model of --init %s (%s), whose "
+			"architecture and sizes training keeps", model_arch_name(opt.cfg.arch), opt.init,
+			model_arch_name(c->arch));
+	for (size_t i = 0; i < sizeof shape / sizeof *shape; i++)
+		if (given[shape[i].code] && shape[i].given != shape[i].model)
+			usage_error("%s %g contradicts the model of --init %s (%g), whose "
+				"architecture and sizes training keeps", shape[i].name, shape[i].given,
+				opt.init, shape[i].model);
+}
+
 static void parse_options(int argc, char **argv)
 {
-	enum { O_HIDDEN = 256, O_HEADS, O_BLOCKS, O_DROPOUT, O_ITEM_MLP, O_NO_POS,
-		O_LR, O_WD, O_MAX_STEPS, O_INIT, O_VALID, O_PATIENCE, O_TEST, O_LOG,
-		O_LOSS, O_NEG_ALPHA, O_SCHEDULE, O_NO_FEATURES, O_ID_DROPOUT };
 	static const struct option longopts[] = {
 		{ "arch", required_argument, NULL, 'a' },
 		{ "dim", required_argument, NULL, 'd' },
@@ -161,6 +212,8 @@ static void parse_options(int argc, char **argv)
 	opt.threads = default_threads();
 	int ch;
 	while ((ch = getopt_long(argc, argv, "a:d:L:e:b:n:s:t:o:l:hV", longopts, NULL)) != -1) {
+		if (ch > 0 && ch < O_END)
+			given[ch] = 1;
 		switch (ch) {
 		case 'a':
 			if (strcmp(optarg, "tt") == 0)
@@ -171,18 +224,18 @@ static void parse_options(int argc, char **argv)
 				usage_error("--arch: '%s' is not tt or seed", optarg);
 			break;
 		case 'd': opt.cfg.E = (int)parse_int("--dim", optarg, 1, 4096); break;
-		case O_HIDDEN: opt.cfg.F = (int)parse_int("--hidden", optarg, 1, 65536); opt.hidden_set = 1; break;
+		case O_HIDDEN: opt.cfg.F = (int)parse_int("--hidden", optarg, 1, 65536); break;
 		case O_HEADS: opt.cfg.NH = (int)parse_int("--heads", optarg, 1, 64); break;
-		case 'L': opt.cfg.L = (int)parse_int("--history", optarg, 1, HISTORY_MAX); opt.history_set = 1; break;
+		case 'L': opt.cfg.L = (int)parse_int("--history", optarg, 1, HISTORY_MAX); break;
 		case O_BLOCKS: opt.cfg.blocks = (int)parse_int("--blocks", optarg, 1, MAX_BLOCKS); break;
 		case O_DROPOUT: opt.cfg.dropout = (float)parse_double("--dropout", optarg, 0, 0.95); break;
 		case O_ITEM_MLP: opt.cfg.item_mlp = 1; break;
 		case O_NO_POS: opt.cfg.positions = 0; break;
 		case O_NO_FEATURES: opt.no_features = 1; break;
 		case O_ID_DROPOUT: opt.id_dropout = (float)parse_double("--id-dropout", optarg, 0, 1); break;
-		case 'e': opt.epochs = (int)parse_int("--epochs", optarg, 1, 1000000); opt.epochs_set = 1; break;
-		case 'b': opt.batch = (int)parse_int("--batch", optarg, 1, 1 << 20); opt.batch_set = 1; break;
-		case O_LR: opt.lr = parse_double("--lr", optarg, 0, 10); opt.lr_set = 1; break;
+		case 'e': opt.epochs = (int)parse_int("--epochs", optarg, 1, 1000000); break;
+		case 'b': opt.batch = (int)parse_int("--batch", optarg, 1, 1 << 20); break;
+		case O_LR: opt.lr = parse_double("--lr", optarg, 0, 10); break;
 		case O_WD: opt.weight_decay = parse_double("--weight-decay", optarg, 0, 10); break;
 		case O_LOSS: {
 			int i = 0;
@@ -195,21 +248,19 @@ static void parse_options(int argc, char **argv)
 		}
 		case 'n':
 			opt.negatives = (int)parse_int("--negatives", optarg, 1, 1 << 16);
-			opt.negatives_set = 1;
 			break;
 		case O_SCHEDULE:
 			if (strcmp(optarg, "constant") && strcmp(optarg, "linear"))
 				usage_error("--lr-schedule: '%s' is not constant or linear", optarg);
 			opt.decay = strcmp(optarg, "linear") == 0;
-			opt.decay_set = 1;
 			break;
 		case O_NEG_ALPHA: opt.neg_alpha = parse_double("--neg-alpha", optarg, 0, 4); break;
 		case 's': opt.seed = (uint64_t)parse_int("--seed", optarg, 0, INT64_MAX); break;
-		case 't': opt.threads = (int)parse_int("--threads", optarg, 1, 256); opt.threads_set = 1; break;
+		case 't': opt.threads = (int)parse_int("--threads", optarg, 1, 256); break;
 		case O_MAX_STEPS: opt.max_steps = parse_int("--max-steps", optarg, 1, INT64_MAX); break;
 		case O_INIT: opt.init = optarg; break;
 		case O_VALID: opt.valid = 1; break;
-		case O_PATIENCE: opt.patience = (int)parse_int("--patience", optarg, 0, 1000000); opt.patience_set = opt.valid = 1; break;
+		case O_PATIENCE: opt.patience = (int)parse_int("--patience", optarg, 0, 1000000); opt.valid = 1; break;
 		case O_TEST: opt.test = 1; break;
 		case 'o': opt.output = optarg; break;
 		case O_LOG: opt.log = optarg; break;
@@ -221,26 +272,27 @@ static void parse_options(int argc, char **argv)
 	}
 	if (argc - optind > 1)
 		usage_error("at most one input file");
-	if (!opt.threads_set && dist_local_size() > 1) { /* the ranks here share the cores */
+	if (!given['t'] && dist_local_size() > 1) { /* the ranks here share the cores */
 		opt.threads /= dist_local_size();
 		if (opt.threads < 1)
 			opt.threads = 1;
 	}
 	opt.input = optind < argc ? argv[optind] : NULL;
-	if (opt.valid && !opt.patience_set)
+	if (opt.valid && !given[O_PATIENCE])
 		opt.patience = PATIENCE;
 	if (opt.cfg.E % opt.cfg.NH)
 		usage_error("--dim %d is not a multiple of --heads %d", opt.cfg.E, opt.cfg.NH);
 	if (opt.cfg.arch == ARCH_SEED) {
 		/* the seed's recipe, unless asked otherwise */
-		if (!opt.hidden_set) opt.cfg.F = 128;
-		if (!opt.epochs_set) opt.epochs = 8;
-		if (!opt.batch_set) opt.batch = 16;
-		if (!opt.lr_set) opt.lr = 1e-3;
-		if (!opt.decay_set) opt.decay = 0;
+		if (!given[O_HIDDEN]) opt.cfg.F = 128;
+		if (!given['e']) opt.epochs = 8;
+		if (!given['b']) opt.batch = 16;
+		if (!given[O_LR]) opt.lr = 1e-3;
+		if (!given[O_SCHEDULE]) opt.decay = 0;
 		opt.cfg.dropout = 0.0f;
 		opt.cfg.positions = 0;
 	}
+	refuse_unused();
 }
 
 typedef struct {
@@ -523,11 +575,14 @@ static void train_on_batches(trainer *t, tts_reader *r)
  * then cost alike), the sampled one beyond. */
 static void choose_loss(int64_t N)
 {
-	if (!opt.negatives_set)
+	if (!given['n'])
 		opt.negatives = opt.loss == LOSS_BCE ? BCE_NEGATIVES : SHARED_NEGATIVES;
 	if (opt.loss != LOSS_AUTO)
 		return;
 	opt.loss = N > opt.negatives ? LOSS_SAMPLED : LOSS_SOFTMAX;
+	if (opt.loss == LOSS_SOFTMAX && (given['n'] || given[O_NEG_ALPHA]) && lead())
+		fprintf(stderr, "%s: %lld items, no more than %d: the full softmax over all of "
+			"them, no negatives drawn\n", progname, (long long)N, opt.negatives);
 	if (opt.loss == LOSS_SAMPLED && lead())
 		fprintf(stderr, "%s: %lld items, more than %d: sampled softmax over %d "
 			"negatives shared by each batch (--loss softmax for the full one)\n",
@@ -539,7 +594,7 @@ static void choose_loss(int64_t N)
  * otherwise is a mistake, not a wish. */
 static void take_batch_header(trainer *t, batch_meta bm)
 {
-	if (opt.history_set && bm.history != opt.cfg.L)
+	if (given['L'] && bm.history != opt.cfg.L)
 		usage_error("--history %d: the batch stream's rows have %lld slots (tt-batch --history)",
 			opt.cfg.L, (long long)bm.history);
 	/* the schedule plans for the batches the stream says it holds */
@@ -620,6 +675,7 @@ int main(int argc, char **argv)
 			die("%s: the model has %lld users and %lld items, the data %lld and %lld",
 				opt.init, (long long)c->U, (long long)c->N,
 				(long long)opt.cfg.U, (long long)opt.cfg.N);
+		refuse_other_shape(c);
 	} else {
 		if (!(t.m = model_new(&opt.cfg, err, sizeof err)))
 			die("model: %s", err);

@@ -28,6 +28,7 @@
 #define MAX_BLOCKS 8
 
 enum arch { ARCH_SEED = 0, ARCH_TT = 1 };
+const char *model_arch_name(int arch); /* "seed" or "tt", as --arch and the meta spell it */
 enum loss { LOSS_SOFTMAX = 0, LOSS_SAMPLED = 1, LOSS_INBATCH = 2, LOSS_BCE = 3 };
 
 typedef struct {

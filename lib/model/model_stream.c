@@ -9,7 +9,7 @@
 #include <string.h>
 #include "ids.h"
 
-static const char *arch_name(int arch) { return arch == ARCH_SEED ? "seed" : "tt"; }
+const char *model_arch_name(int arch) { return arch == ARCH_SEED ? "seed" : "tt"; }
 
 int model_write(tts_writer *w, const model *m, const prep *ids, const char *extra_meta)
 {
@@ -19,7 +19,7 @@ int model_write(tts_writer *w, const model *m, const prep *ids, const char *extr
 		"kind=model\nproducer=tt-fit\narch=%s\nusers=%lld\nitems=%lld\n"
 		"dim=%d\nhidden=%d\nheads=%d\nhistory=%d\nblocks=%d\n"
 		"item_mlp=%d\npositions=%d\ndropout=%g\nparameters=%zu\n",
-		arch_name(c->arch), (long long)c->U, (long long)c->N, c->E, c->F, c->NH,
+		model_arch_name(c->arch), (long long)c->U, (long long)c->N, c->E, c->F, c->NH,
 		c->L, c->blocks, c->item_mlp, c->positions, (double)c->dropout, m->n_params);
 	size_t n = strlen(meta), extra = extra_meta ? strlen(extra_meta) : 0;
 	if (features_meta(m, meta + n, sizeof meta - n))
@@ -197,7 +197,7 @@ int model_read(tts_reader *r, model **out, prep *ids, char **meta_out, char *err
 		} else if (strncmp(h.name, "block", 5) == 0 || strstr(h.name, "_emb") ||
 			   strstr(h.name, "fc") || strncmp(h.name, "lnf", 3) == 0) {
 			snprintf(err, errlen, "weight %s: not part of a %s model with these options",
-				h.name, arch_name(c.arch));
+				h.name, model_arch_name(c.arch));
 			goto fail;
 		}
 	}

@@ -1,0 +1,63 @@
+#!/bin/sh
+test_description='faults, third round: options that the others would leave without effect are refused, not dropped'
+. "$(dirname "$0")/test-lib.sh"
+
+ml-synth --users 200 --items 150 --ratings 8000 --seed 5 --movies movies.dat >r.txt &&
+ml-prep --items movies.dat r.txt >prep.tts &&
+SMALL="--dim 8 --hidden 8 --history 10 --blocks 1 --batch 16 --threads 1" &&
+tt-fit $SMALL --max-steps 5 prep.tts >model.bin || exit 1
+
+# usage_is PATTERN COMMAND...: exit 2, the one-line reason, nothing written
+usage_is() {
+	pattern=$1
+	shift
+	"$@" >out 2>err
+	code=$?
+	test $code = 2 || { echo "exit $code, not 2: $*" >&2; return 1; }
+	test ! -s out || { echo "wrote output: $*" >&2; return 1; }
+	test_grep "$pattern" err
+}
+
+test_expect_success 'the seed has no blocks, dropout, slot embeddings or item-MLP switch' '
+	usage_is "^tt-fit: --dropout is for --arch tt; the seed has no such part$" \
+		tt-fit --arch seed --dropout 0.3 --max-steps 1 prep.tts &&
+	usage_is "^tt-fit: --blocks is for --arch tt" tt-fit --arch seed --blocks 3 prep.tts &&
+	usage_is "^tt-fit: --no-positions is for --arch tt" tt-fit --arch seed --no-positions prep.tts &&
+	usage_is "^tt-fit: --item-mlp is for --arch tt" tt-fit --arch seed --item-mlp prep.tts
+'
+
+test_expect_success 'negatives for a loss that draws none' '
+	usage_is "^tt-fit: --negatives is for --loss sampled or bce; softmax draws none$" \
+		tt-fit --loss softmax -n 500 prep.tts &&
+	usage_is "^tt-fit: --neg-alpha is for --loss sampled or bce; inbatch draws no negatives \(its negatives are the batch.s targets\)$" \
+		tt-fit --loss inbatch --neg-alpha 0.5 prep.tts
+'
+
+test_expect_success 'the default loss over a catalogue within -n says it draws none' '
+	tt-fit $SMALL --max-steps 1 --neg-alpha 0.5 prep.tts 2>err >m.bin &&
+	test_grep "^tt-fit: 150 items, no more than 3000: the full softmax over all of them, no negatives drawn$" err
+'
+
+test_expect_success '--id-dropout without features' '
+	usage_is "^tt-fit: --id-dropout is for the item features, not with --no-features$" \
+		tt-fit --no-features --id-dropout 0.5 prep.tts
+'
+
+test_expect_success '--init with a size that is not the model.s: refused; the same size: trains' '
+	usage_is "^tt-fit: --dim 32 contradicts the model of --init model.bin \(8\)" \
+		tt-fit --init model.bin --dim 32 --max-steps 1 prep.tts &&
+	usage_is "^tt-fit: --history 20 contradicts the model of --init model.bin \(10\)" \
+		tt-fit --init model.bin --history 20 --max-steps 1 prep.tts &&
+	usage_is "^tt-fit: --arch seed contradicts the model of --init model.bin \(tt\)" \
+		tt-fit --init model.bin --arch seed --max-steps 1 prep.tts &&
+	tt-fit --init model.bin --dim 8 --blocks 1 --threads 1 --max-steps 1 prep.tts >again.bin &&
+	tt-dump again.bin >dump && test_grep "^ *dim=8$" dump
+'
+
+test_expect_success 'tt-embed --at without --users' '
+	usage_is "^tt-embed: --at picks the users. history, only with --users$" \
+		tt-embed --at valid model.bin &&
+	tt-embed --users --at valid model.bin prep.tts >users.tts
+'
+
+test_done
