@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "layers.h"
+#include "rng.h"
 
 int batch_alloc(batch *bt, int64_t capacity, int64_t L, int64_t M)
 {

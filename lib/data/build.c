@@ -6,7 +6,7 @@
 #include <string.h>
 #include "big_alloc.h"
 #include "error.h"
-#include "layers.h" /* rng_next, rng_uniform */
+#include "rng.h"
 
 /*
  * The rows are the biggest thing ml-prep holds, and fresh memory is slow

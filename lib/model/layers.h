@@ -11,6 +11,7 @@
 #ifndef LAYERS_H
 #define LAYERS_H
 
+#include "rng.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -122,20 +123,5 @@ double inbatch_xent(float *dz, float *dv, float *logits, float *vt, float *dvt,
 double shared_xent(float *dz, float *dv, float *logits, float *vn, float *dvn,
 	const float *z, const float *v, const int32_t *target, const int32_t *neg,
 	const float *log_q, float scale, size_t T, size_t M, size_t E, size_t chunk);
-
-/* splitmix64: the project's one small PRNG, seeded explicitly.  Inline,
- * so that a program drawing numbers (tt-batch) links no BLAS for it. */
-static inline uint64_t rng_next(uint64_t *state)
-{
-	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-static inline double rng_uniform(uint64_t *state) /* [0,1) */
-{
-	return (rng_next(state) >> 11) * 0x1.0p-53;
-}
 
 #endif

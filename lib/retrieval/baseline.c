@@ -4,7 +4,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include "layers.h" /* rng_next */
+#include "rng.h"
 
 static int cmp_i64(const void *a, const void *b)
 {
