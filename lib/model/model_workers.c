@@ -61,6 +61,21 @@ static void *item_backward_part(void *arg)
 	return NULL;
 }
 
+#define TOUCHED_AHEAD 4
+
+/* Every array a span function reads at weight index at, for E weights. */
+static void prefetch_row(const model *m, size_t at, size_t E)
+{
+	const float *arrays[] = { m->w, m->g, m->m1, m->m2 };
+	for (size_t k = 0; k < sizeof arrays / sizeof *arrays; k++)
+		if (arrays[k])
+			for (size_t e = 0; e < E; e += 64 / sizeof(float))
+				__builtin_prefetch(arrays[k] + at + e);
+	for (int w = 0; w < m->nworkers; w++)
+		for (size_t e = 0; e < E; e += 64 / sizeof(float))
+			__builtin_prefetch(m->wk[w].g + at + e);
+}
+
 void for_each_span(model *m, worker *wk, span_fn *fn)
 {
 	size_t lo, hi;
@@ -78,8 +93,13 @@ void for_each_span(model *m, worker *wk, span_fn *fn)
 	if (hi > a)
 		fn(m, wk, (lo > a ? lo : a) + (b - a), hi + (b - a));
 	slice(wk, tr->n, &lo, &hi);
-	for (size_t i = lo; i < hi; i++)
+	for (size_t i = lo; i < hi; i++) {
+		/* the rows are scattered over tables larger than the caches:
+		 * ask for a later row's lines while this one is worked on */
+		if (i + TOUCHED_AHEAD < hi)
+			prefetch_row(m, a + (size_t)tr->rows[i + TOUCHED_AHEAD] * E, E);
 		fn(m, wk, a + (size_t)tr->rows[i] * E, a + ((size_t)tr->rows[i] + 1) * E);
+	}
 }
 
 /* The model's gradient: the sum of the workers', in a fixed order. */
