@@ -71,4 +71,4 @@ if [ -f "$toys" ]; then
 	echo "fit tt Toys (median history 6) examples/s: $short"
 	echo "$short $tt" | awk '{ printf "fit tt Toys vs ML-1M examples/s: %.2f\n", $1 / $2 }'
 fi
-echo "steps: tt-fit $fit_steps per configuration (its own batch sizes), PyTorch $torch_steps of 512 examples after 3 warm-up steps"
+echo "steps: tt-fit $fit_steps per configuration (its own batch sizes; Toys $((fit_steps * 2))), PyTorch $torch_steps of 512 examples after 3 warm-up steps"
