@@ -38,8 +38,10 @@ static void load(recommender *r, const char *path, int k)
 /* A token of a history that is not a known item: said, and left out. */
 static void left_out_item(const char *where, const char *tok, int is_id)
 {
-	warnx_(is_id ? "%sitem %s is not in the model, left out" :
-		"%s'%s' is not an item id, left out", where, tok);
+	/* a token is as long as its line: say its start */
+	const char *more = strlen(tok) > 40 ? "..." : "";
+	warnx_(is_id ? "%sitem %.40s%s is not in the model, left out" :
+		"%s'%.40s%s' is not an item id, left out", where, tok, more);
 	left_out = 1;
 }
 

@@ -60,4 +60,24 @@ test_expect_success 'tt-embed --at without --users' '
 	tt-embed --users --at valid model.bin prep.tts >users.tts
 '
 
+test_expect_success 'a side file that gives an id twice: refused at the second line' '
+	{ head -3 movies.dat && sed -n 2p movies.dat; } >dupmovies.dat &&
+	id=$(sed -n "2s/::.*//p" movies.dat) &&
+	test_must_fail ml-prep --items dupmovies.dat r.txt >out 2>err &&
+	test_grep "^ml-prep: dupmovies.dat:4: movie id $id again \(first on line 2\)$" err &&
+	test ! -s out &&
+	printf "1::F::1::10::48067\n2::M::56::16::70072\n1::M::25::15::55117\n" >dupusers.dat &&
+	test_must_fail ml-prep --users dupusers.dat r.txt >out 2>err &&
+	test_grep "^ml-prep: dupusers.dat:3: user id 1 again \(first on line 1\)$" err &&
+	test_must_fail tt-embed --items dupmovies.dat model.bin >out 2>err &&
+	test_grep "dupmovies.dat:4: movie id $id again" err
+'
+
+test_expect_success 'tt-rec names a bad token by its start, not its whole line' '
+	awk "BEGIN { while (i++ < 100000) printf \"x\"; print \"\" }" >long.txt &&
+	test_must_fail tt-rec model.bin <long.txt >out 2>err &&
+	test $(wc -c <err) -lt 200 &&
+	test_grep "^tt-rec: <stdin>:1: .x{40}\.\.\.. is not an item id, left out$" err
+'
+
 test_done

@@ -368,6 +368,26 @@ static int movie_genres(item_side *s, int64_t i, const char *list)
 	return rc;
 }
 
+/* A side file that gives one id twice would have its second line
+ * silently lose to the first: refused, naming both lines. */
+static int refuse_twice(const int64_t *ids, const int64_t *line, int64_t n,
+	const char *name, const char *what, char *err, size_t errlen)
+{
+	int64_t *k = id_lookup_new(ids, n); /* (id, entry) by id, then entry */
+	if (!k)
+		return errorf(err, errlen, "out of memory for the %lld ids of %s", (long long)n, name);
+	for (int64_t i = 1; i < n; i++)
+		if (k[2 * i] == k[2 * i - 2]) {
+			errorf(err, errlen, "%s:%lld: %s %lld again (first on line %lld)", name,
+				(long long)line[k[2 * i + 1]], what, (long long)k[2 * i],
+				(long long)line[k[2 * i - 1]]);
+			free(k);
+			return -1;
+		}
+	free(k);
+	return 0;
+}
+
 int item_side_read(FILE *f, const char *name, item_side *s, char *err, size_t errlen)
 {
 	size_t len;
@@ -380,7 +400,8 @@ int item_side_read(FILE *f, const char *name, item_side *s, char *err, size_t er
 	int (*parse)(char *, size_t, const char *, movie_rows *, char *, size_t) =
 		strncmp(buf, "movieId,", 8) == 0 ? movies_csv :
 		is_100k(buf, len) ? items_100k : movies_dat;
-	if (parse(buf, len, name, &m, err, errlen) != 0)
+	if (parse(buf, len, name, &m, err, errlen) != 0 ||
+	    refuse_twice(m.ids, m.line, m.n, name, "movie id", err, errlen) != 0)
 		goto out;
 	s->n = m.n;
 	s->ids = m.ids, m.ids = NULL;
@@ -455,7 +476,8 @@ int user_side_read(FILE *f, const char *name, user_side *s, char *err, size_t er
 	s->gender = malloc(cap);
 	s->age = malloc(cap * sizeof *s->age);
 	s->occupation = malloc(cap * sizeof *s->occupation);
-	if (!s->ids || !s->gender || !s->age || !s->occupation) {
+	int64_t *lines = malloc(cap * sizeof *lines);
+	if (!s->ids || !s->gender || !s->age || !s->occupation || !lines) {
 		errorf(err, errlen, "out of memory");
 		goto bad;
 	}
@@ -493,15 +515,20 @@ int user_side_read(FILE *f, const char *name, user_side *s, char *err, size_t er
 				"Occupation::Zip-code with numbers", name, (long long)ln);
 			goto bad;
 		}
+		lines[s->n] = ln;
 		s->ids[s->n] = id;
 		s->gender[s->n] = fl[1][0] == 'F' ? 1 : fl[1][0] == 'M' ? 2 : 0;
 		s->age[s->n] = (int32_t)age;
 		s->occupation[s->n] = (int32_t)occ;
 		s->n++;
 	}
+	if (refuse_twice(s->ids, lines, s->n, name, "user id", err, errlen) != 0)
+		goto bad;
+	free(lines);
 	free(buf);
 	return 0;
 bad:
+	free(lines);
 	free(buf);
 	user_side_free(s);
 	return -1;
