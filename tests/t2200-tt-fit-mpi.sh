@@ -18,6 +18,7 @@ MPIRUN="mpirun -np 2 --oversubscribe --bind-to none"
 ml-synth --users 300 --items 600 --ratings 15000 --seed 5 --format seq >ratings.txt &&
 ml-prep ratings.txt >ml.tts || exit 1
 SMALL="--dim 16 --hidden 32 --history 20 --blocks 1 --batch 16 --epochs 1"
+SEED="--arch seed --dim 16 --hidden 32 --history 20 --batch 16 --epochs 1"
 
 # Every record, every value, but the meta lines that name the process
 # layout (threads=, ranks=).
@@ -38,8 +39,8 @@ test_expect_success MPI 'np=2 x 1 thread equals 1 process x 2 threads, tt with d
 '
 
 test_expect_success MPI 'the seed architecture (item tower MLP) too' '
-	tt-fit $SMALL --arch seed --threads 2 ml.tts >one.bin &&
-	$MPIRUN tt-fit $SMALL --arch seed --threads 1 ml.tts >two.bin 2>err &&
+	tt-fit $SEED --threads 2 ml.tts >one.bin &&
+	$MPIRUN tt-fit $SEED --threads 1 ml.tts >two.bin 2>err &&
 	weights one.bin >expect && weights two.bin >actual &&
 	test_cmp expect actual
 '
