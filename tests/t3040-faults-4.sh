@@ -1,5 +1,5 @@
 #!/bin/sh
-test_description='faults, third round: options that the others would leave without effect are refused, not dropped'
+test_description='faults, fourth round: options that the others would leave without effect are refused, not dropped; a side file with an id twice; a bad token named by its start'
 . "$(dirname "$0")/test-lib.sh"
 
 ml-synth --users 200 --items 150 --ratings 8000 --seed 5 --movies movies.dat >r.txt &&
