@@ -34,24 +34,53 @@ test_expect_success 'two threads: deterministic too' '
 	cmp t1.bin t2.bin
 '
 
-# The default objective follows the catalogue: the full softmax up to -n
-# items (here 120), the sampled softmax over -n shared negatives beyond,
+# The default objective follows the catalogue: the full softmax up to
+# twice -n items (here 120), the sampled softmax over -n shared negatives beyond,
 # said on stderr and in the model's meta.
-test_expect_success 'the default loss: full softmax up to -n items, sampled beyond' '
+test_expect_success 'the default loss: full softmax up to 2 -n items, sampled beyond' '
 	tt-fit $SMALL --epochs 1 ml.tts >full.bin 2>err.full &&
-	test ! -s err.full &&
+	echo "tt-fit: 92.5 training examples per item, at least 50: the dense defaults: --heads 2 --dropout 0.1 --lr-schedule linear" >expect &&
+	test_cmp expect err.full &&
 	tt-dump full.bin >dump.full && test_grep "^ *loss=softmax" dump.full &&
 	tt-fit $SMALL --epochs 1 --loss softmax ml.tts >full2.bin &&
 	cmp full.bin full2.bin &&
 	tt-fit $SMALL --epochs 1 -n 40 ml.tts >samp.bin 2>err.samp &&
-	test_grep "120 items, more than 40: sampled softmax over 40 negatives" err.samp &&
+	test_grep "120 items, more than 80: sampled softmax over 40 negatives" err.samp &&
 	tt-dump samp.bin >dump.samp &&
 	test_grep "^ *loss=sampled" dump.samp && test_grep "^ *negatives=40" dump.samp &&
 	tt-fit $SMALL --epochs 1 -n 40 --loss sampled ml.tts >samp2.bin 2>/dev/null &&
 	cmp samp.bin samp2.bin &&
-	tt-fit $SMALL --epochs 1 -n 120 ml.tts >full3.bin 2>err.120 &&
-	test_grep "^tt-fit: 120 items, no more than 120: the full softmax over all of them, no negatives drawn$" err.120 &&
+	tt-fit $SMALL --epochs 1 -n 60 ml.tts >full3.bin 2>err.120 &&
+	test_grep "^tt-fit: 120 items, no more than 120 \(twice the negatives\): the full softmax over all of them, no negatives drawn$" err.120 &&
 	tt-dump full3.bin | grep -q "^ *loss=softmax"
+'
+
+# The defaults follow the data: under 50 training examples per item, the
+# sparse regime; the options given stay, and the line says what was set.
+test_expect_success 'the defaults by data: sparse under 50 examples an item, dense from 50' '
+	ml-synth --users 300 --items 400 --ratings 6000 --seed 3 --format seq | ml-prep -f seq >sparse.tts &&
+	tt-fit --hidden 16 --history 10 --threads 1 --max-steps 1 sparse.tts >sp.bin 2>err &&
+	echo "tt-fit: 12.8 training examples per item, under 50: the sparse defaults: --dim 256 --blocks 1 --heads 1 --dropout 0.5 --lr-schedule constant --epochs 30 (no validation split to stop it)" >expect &&
+	head -1 err >actual && test_cmp expect actual &&
+	tt-dump sp.bin >dump &&
+	for kv in dim=256 blocks=1 heads=1 dropout=0.5 epochs=30; do test_grep "^ *$kv$" dump || return 1; done &&
+	tt-fit --hidden 16 --history 10 --threads 1 --max-steps 1 --valid --dim 32 --dropout 0.3 --lr-schedule linear sparse.tts >sp2.bin 2>err &&
+	echo "tt-fit: 12.8 training examples per item, under 50: the sparse defaults: --blocks 1 --heads 1 --epochs 200 (the validation split stops it)" >expect &&
+	head -1 err >actual && test_cmp expect actual &&
+	tt-dump sp2.bin >dump &&
+	for kv in dim=32 blocks=1 heads=1 dropout=0.3 epochs=200; do test_grep "^ *$kv$" dump || return 1; done &&
+	tt-fit --dim 16 --hidden 16 --history 10 --blocks 2 --heads 2 --dropout 0 --epochs 1 --lr-schedule linear \
+		--threads 1 --max-steps 1 sparse.tts >sp3.bin 2>err &&
+	! grep "training examples per item" err &&
+	tt-fit --hidden 16 --history 10 --threads 1 --max-steps 1 ml.tts 2>err >dense.bin &&
+	test_grep "^tt-fit: 92.5 training examples per item, at least 50: the dense defaults: --dim 64 --blocks 2 --heads 2 --dropout 0.1 --lr-schedule linear --epochs 24$" err &&
+	tt-batch --history 10 --batch 16 sparse.tts >sb.tts &&
+	tt-fit --hidden 16 --threads 1 --max-steps 1 sb.tts 2>err >sb.bin &&
+	test_grep "^tt-fit: 12.8 training examples per item, under 50: the sparse defaults: --dim 256 --blocks 1 --heads 1 --dropout 0.5 --lr-schedule constant$" err &&
+	tt-fit --arch seed --max-steps 1 --threads 1 sparse.tts 2>err >seed.bin &&
+	! grep "training examples per item" err &&
+	test_must_fail tt-fit --dim 255 ml.tts >bad.bin 2>err &&
+	test_grep "^tt-fit: --dim 255 is not a multiple of --heads 2$" err && test ! -s bad.bin
 '
 
 test_expect_success 'sampled softmax from a batch stream: the same model as from prep' '

@@ -45,12 +45,12 @@ test_expect_success MPI 'the seed architecture (item tower MLP) too' '
 	test_cmp expect actual
 '
 
-# Past 64 items the default is the sampled softmax over 64 shared
+# Past 128 items (twice -n) the default is the sampled softmax over 64 shared
 # negatives: a step touches a few hundred of the 600 item rows, and only
 # those are summed over the processes.
 test_expect_success MPI 'sampled softmax: the same floats, and only touched rows summed' '
 	tt-fit $SMALL -n 64 --threads 2 ml.tts >one.bin 2>err1 &&
-	test_grep "600 items, more than 64: sampled softmax" err1 &&
+	test_grep "600 items, more than 128: sampled softmax" err1 &&
 	$MPIRUN tt-fit $SMALL -n 64 --threads 1 ml.tts >two.bin 2>err &&
 	weights one.bin >expect && weights two.bin >actual &&
 	test_cmp expect actual &&

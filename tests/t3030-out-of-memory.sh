@@ -84,7 +84,7 @@ memcheck() {
 }
 
 test_expect_success MEMCHECK 'tt-fit --init with a bad model, or a bad input: nothing leaked' '
-	zstd -q -dc model.bin | sed "s/^dropout=0.1$/dropout=nan/" | zstd -q -c >dnan.bin &&
+	zstd -q -dc model.bin | sed "s/^dropout=.*$/dropout=nan/" | zstd -q -c >dnan.bin &&
 	head -c 3000 model.bin >cut.bin &&
 	head -c 20000 prep.tts >cut.tts &&
 	for args in "--init dnan.bin prep.tts" "--init cut.bin prep.tts" "--init items.tts prep.tts" \

@@ -35,7 +35,7 @@ test_expect_success 'negatives for a loss that draws none' '
 
 test_expect_success 'the default loss over a catalogue within -n says it draws none' '
 	tt-fit $SMALL --max-steps 1 --neg-alpha 0.5 prep.tts 2>err >m.bin &&
-	test_grep "^tt-fit: 150 items, no more than 3000: the full softmax over all of them, no negatives drawn$" err
+	test_grep "^tt-fit: 150 items, no more than 6000 \(twice the negatives\): the full softmax over all of them, no negatives drawn$" err
 '
 
 test_expect_success '--id-dropout without features' '

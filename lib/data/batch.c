@@ -182,14 +182,7 @@ void batcher_free(batcher *bb)
 
 int64_t batcher_examples(const batcher *bb)
 {
-	const prep *p = bb->p;
-	int64_t n = 0;
-	for (int64_t u = 0; u < p->n_users; u++) {
-		int64_t len = prep_train_end(p, u) - p->offsets[u];
-		if (len >= 2)
-			n += len - 1;
-	}
-	return n;
+	return prep_train_examples(bb->p);
 }
 
 void batcher_epoch(batcher *bb, int64_t epoch)

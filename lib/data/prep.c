@@ -320,6 +320,17 @@ int prep_read(tts_reader *r, prep *p, char *err, size_t errlen)
 	return rc;
 }
 
+int64_t prep_train_examples(const prep *p)
+{
+	int64_t n = 0;
+	for (int64_t u = 0; u < p->n_users; u++) {
+		int64_t len = prep_train_end(p, u) - p->offsets[u];
+		if (len >= 2)
+			n += len - 1;
+	}
+	return n;
+}
+
 void prep_free(prep *p)
 {
 	if (p->titles)

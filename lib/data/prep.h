@@ -50,6 +50,9 @@ static inline int64_t prep_train_end(const prep *p, int64_t u)
 	return p->valid[u] >= 0 ? p->valid[u] : p->offsets[u + 1];
 }
 
+/* Training examples: every training interaction of a user but the first. */
+int64_t prep_train_examples(const prep *p);
+
 /* Whether item i is cold. */
 static inline int prep_is_cold(const prep *p, int64_t i)
 {
