@@ -2,15 +2,17 @@
 # quality.sh - test HR@10 / NDCG@10 (leave-one-out, full ranking, earlier
 # items excluded) of the default tt-fit with --valid --test, on ML-1M's
 # benchmark file and on the Amazon Toys and Sports sets, each beside the
-# published results on the same file; on ML-1M also the full softmax
-# (--loss softmax) and --arch seed (one seed).  Every figure is the mean
-# over the seeds, with the lowest and highest in brackets.
+# published results on the same file; on ML-1M also --arch seed (one
+# seed); on the sets of ABLATE (default toys) the sparse defaults with one
+# part changed at a time.  Every figure is the mean over the seeds, with
+# the lowest and highest in brackets.
 #   sh bench/quality.sh
 # LONG: the default takes about 10 minutes a seed on ML-1M (2 cores), the
 # whole section with 3 seeds some hours.  A subset:
 #   SEEDS=1 DATASETS=toys EPOCHS=2 sh bench/run.sh quality
 # SEEDS: how many seeds, 1..SEEDS (default 3); DATASETS: some of
-# "ml1m toys sports" (the default); EPOCHS: tt-fit --epochs (default: its
+# "ml1m toys sports" (the default); ABLATE: the sparse sets to ablate
+# ("toys", the default; "" none); EPOCHS: tt-fit --epochs (default: its
 # own); DATA: the folder of ml-1m/ and amazon/ (default ../shared/data).
 # Without ml-1m.txt: generated data of its shape (the published rows then
 # do not apply and say so); without an Amazon file, that set is skipped.
@@ -20,6 +22,7 @@ PATH="$top/bin:$PATH"
 data_dir=${DATA:-$top/../shared/data}
 seeds=$(seq "${SEEDS:-3}")
 datasets=${DATASETS:-ml1m toys sports}
+ablate=${ABLATE-toys}
 epochs=${EPOCHS:+--epochs $EPOCHS}
 work=$(mktemp -d "${TMPDIR:-/tmp}/tt-quality.XXXXXX")
 trap 'rm -rf "$work"' EXIT INT TERM
@@ -89,7 +92,6 @@ for ds in $datasets; do
 			echo "ml1m data: ml-synth (ML-1M shape): the published rows are for ML-1M"
 		fi
 		fit ml1m "tt (default)" "$seeds"
-		fit ml1m "tt --loss softmax" "$seeds" --loss softmax
 		fit ml1m "tt --arch seed" 1 --arch seed
 		popularity ml1m
 		# Klenitskiy & Vasilev, RecSys 2023, and the PyTorch seed measured
@@ -112,6 +114,14 @@ for ds in $datasets; do
 		ml-prep -f seq "$file" >"$ds.tts"
 		echo "$ds data: Amazon $name.txt (S3-Rec's 5-core file)"
 		fit "$ds" "tt (default)" "$seeds"
+		case " $ablate " in *" $ds "*)
+			# what each part of the sparse defaults earns: one change at a time
+			fit "$ds" "ablation: the dense defaults (as on ML-1M)" "$seeds" \
+				--dim 64 --blocks 2 --heads 2 --dropout 0.1 --lr-schedule linear --epochs 24
+			fit "$ds" "ablation: dropout 0.1" "$seeds" --dropout 0.1
+			fit "$ds" "ablation: dim 64" "$seeds" --dim 64
+			;;
+		esac
 		popularity "$ds"
 		amazon_published "$ds"
 		;;
