@@ -3,7 +3,7 @@
 # options everywhere: ml-synth data of ML-25M's shape (162,541 users,
 # 59,047 items, 25,000,095 ratings) and of a million items (100,000 users,
 # 10,000,000 ratings).  For each: ml-prep seconds and peak RSS; tt-fit's
-# examples/s (its log, the default model, --max-steps chosen so a run takes
+# examples/s (its log, one model on all, --max-steps chosen so a run takes
 # about SCALE_SECONDS, default 60, after a 5-step probe) and peak RSS, as a
 # ratio to its examples/s on ml-1m.txt in the same run, and the minutes an
 # epoch would take at that rate; tt-embed seconds for items and for users;
@@ -40,16 +40,21 @@ measured() {
 	echo "$mb" >>"$dir/rss"
 }
 
-# fit NAME PREP: the default tt-fit for about $seconds; sets rate
+# One model on every set, so that only the catalogue differs: ML-1M's
+# dense defaults (the million items, 10 examples an item, would get the
+# sparse ones) and the sampled softmax (the default past 6,000 items;
+# ML-1M's 3,416 get the full one, whose cost grows with the catalogue).
+model="--loss sampled --dim 64 --blocks 2 --heads 2 --dropout 0.1 --lr-schedule linear"
+# fit NAME PREP: tt-fit for about $seconds; sets rate
 # (examples/s of its log), steps, secs and mb; the model in $dir/NAME-fit.out
 fit() {
 	steps=${FIT_STEPS:-}
 	if [ -z "$steps" ]; then
-		tt-fit --max-steps 5 --log "$dir/$1-probe.tsv" "$2" >/dev/null
+		tt-fit $model --max-steps 5 --log "$dir/$1-probe.tsv" "$2" >/dev/null
 		steps=$(awk -F'\t' -v s="$seconds" 'END {
 			n = int(s * $2 / $7); print n < 5 ? 5 : n }' "$dir/$1-probe.tsv")
 	fi
-	measured "$1-fit" tt-fit --max-steps "$steps" --log "$dir/$1.tsv" "$2"
+	measured "$1-fit" tt-fit $model --max-steps "$steps" --log "$dir/$1.tsv" "$2"
 	rate=$(awk -F'\t' 'END { print $6 }' "$dir/$1.tsv")
 }
 
