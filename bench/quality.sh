@@ -29,18 +29,19 @@ trap 'rm -rf "$work"' EXIT INT TERM
 cd "$work"
 
 # fit SET LABEL SEEDS OPTIONS...: tt-fit --valid --test once a seed on
-# SET.tts; the mean (min-max) of test HR@10, NDCG@10 and training minutes
+# SET.tts; the mean (min-max) of test HR@10, NDCG@10 and training
+# minutes.  Its files are named by the job's $tag.
 fit() {
 	ds=$1 label=$2 runs=$3
 	shift 3
-	: >"$ds.runs"
+	: >"$tag.runs"
 	for seed in $runs; do
 		start=$(date +%s.%N)
-		tt-fit --valid --test --seed "$seed" $epochs "$@" -o model.bin \
-			"$ds.tts" 2>fit.err || { tail -3 fit.err >&2; return 1; }
+		tt-fit --valid --test --seed "$seed" $epochs "$@" -o "$tag.bin" \
+			"$ds.tts" 2>"$tag.fit.err" || { tail -3 "$tag.fit.err" >&2; return 1; }
 		end=$(date +%s.%N)
-		sed -n 's/.*test HR@10 \([0-9.]*\) NDCG@10 \([0-9.]*\).*/\1 \2/p' fit.err |
-			awk -v s="$start" -v e="$end" '{ print $1, $2, (e - s) / 60 }' >>"$ds.runs"
+		sed -n 's/.*test HR@10 \([0-9.]*\) NDCG@10 \([0-9.]*\).*/\1 \2/p' "$tag.fit.err" |
+			awk -v s="$start" -v e="$end" '{ print $1, $2, (e - s) / 60 }' >>"$tag.runs"
 	done
 	awk -v l="$ds $label" -v n="$(echo $runs | wc -w)" '
 		{ for (i = 1; i <= 3; i++) {
@@ -51,7 +52,7 @@ fit() {
 			split("test HR@10,test NDCG@10,training minutes", what, ",")
 			for (i = 1; i <= 3; i++)
 				printf "%s %s, %d-seed mean: " (i < 3 ? "%.4f (%.4f-%.4f)\n" : "%.1f (%.1f-%.1f)\n"),
-					l, what[i], n, s[i] / NR, lo[i], hi[i] }' "$ds.runs"
+					l, what[i], n, s[i] / NR, lo[i], hi[i] }' "$tag.runs"
 }
 
 popularity() { # SET
@@ -79,8 +80,9 @@ amazon_published() {
 	PUB
 }
 
-for ds in $datasets; do
-	case $ds in
+# prepare SET: SET.tts and a line naming its data; 1 when it is absent
+prepare() {
+	case $1 in
 	ml1m)
 		file=$data_dir/ml-1m/ml-1m.txt
 		if [ -f "$file" ]; then
@@ -91,6 +93,29 @@ for ds in $datasets; do
 			ml-prep ratings.txt >ml1m.tts
 			echo "ml1m data: ml-synth (ML-1M shape): the published rows are for ML-1M"
 		fi
+		;;
+	toys | sports)
+		[ "$1" = toys ] && name=Toys_and_Games || name=Sports_and_Outdoors
+		file=$data_dir/amazon/$name.txt
+		if [ ! -f "$file" ]; then
+			echo "$1 data: $name.txt is absent, skipped"
+			return 1
+		fi
+		ml-prep -f seq "$file" >"$1.tts"
+		echo "$1 data: Amazon $name.txt (S3-Rec's 5-core file)"
+		;;
+	*)
+		echo "bench/quality.sh: unknown data set '$1' (ml1m, toys, sports)" >&2
+		exit 1
+		;;
+	esac
+}
+
+# job NAME: one piece of the section, its lines on stdout
+job() {
+	tag=$(echo "$1" | tr : -) # its files
+	case $1 in
+	ml1m)
 		fit ml1m "tt (default)" "$seeds"
 		fit ml1m "tt --arch seed" 1 --arch seed
 		popularity ml1m
@@ -105,30 +130,53 @@ for ds in $datasets; do
 		PUB
 		;;
 	toys | sports)
-		[ "$ds" = toys ] && name=Toys_and_Games || name=Sports_and_Outdoors
-		file=$data_dir/amazon/$name.txt
-		if [ ! -f "$file" ]; then
-			echo "$ds data: $name.txt is absent, skipped"
-			continue
-		fi
-		ml-prep -f seq "$file" >"$ds.tts"
-		echo "$ds data: Amazon $name.txt (S3-Rec's 5-core file)"
-		fit "$ds" "tt (default)" "$seeds"
-		case " $ablate " in *" $ds "*)
-			# what each part of the sparse defaults earns: one change at a time
-			fit "$ds" "ablation: the dense defaults (as on ML-1M)" "$seeds" \
-				--dim 64 --blocks 2 --heads 2 --dropout 0.1 --lr-schedule linear --epochs 24
-			fit "$ds" "ablation: dropout 0.1" "$seeds" --dropout 0.1
-			fit "$ds" "ablation: dim 64" "$seeds" --dim 64
-			;;
-		esac
-		popularity "$ds"
-		amazon_published "$ds"
+		fit "$1" "tt (default)" "$seeds"
+		popularity "$1"
+		amazon_published "$1"
 		;;
-	*)
-		echo "bench/quality.sh: unknown data set '$ds' (ml1m, toys, sports)" >&2
-		exit 1
-		;;
+	# what each part of the sparse defaults earns: one change at a time
+	*:dense)
+		fit "${1%:*}" "ablation: the dense defaults (as on ML-1M)" "$seeds" \
+			--dim 64 --blocks 2 --heads 2 --dropout 0.1 --lr-schedule linear --epochs 24 ;;
+	*:dropout) fit "${1%:*}" "ablation: dropout 0.1" "$seeds" --dropout 0.1 ;;
+	*:dim) fit "${1%:*}" "ablation: dim 64" "$seeds" --dim 64 ;;
 	esac
+}
+
+jobs=
+for ds in $datasets; do
+	prepare "$ds" >"$ds.data" && jobs="$jobs $ds"
+done
+for ds in $ablate; do
+	case " $jobs " in *" $ds "*) jobs="$jobs $ds:dense $ds:dropout $ds:dim" ;; esac
+done
+
+# The jobs, JOBS at a time (default 1; on 2 cores, 2 with TT_THREADS=1
+# take about half the time of one with two threads), each writing its own
+# files; then their lines in the order of the data sets.
+running=
+for j in $jobs; do
+	while [ "$(echo $running | wc -w)" -ge "${JOBS:-1}" ]; do
+		sleep 5
+		still=
+		for pid in $running; do
+			kill -0 "$pid" 2>/dev/null && still="$still $pid"
+		done
+		running=$still
+	done
+	job "$j" >"job-$j.out" 2>"job-$j.err" &
+	running="$running $!"
+done
+wait
+status=0
+for ds in $datasets; do
+	[ -f "$ds.data" ] && cat "$ds.data"
+	for j in $jobs; do
+		case $j in "$ds" | "$ds":*)
+			cat "job-$j.out"
+			[ -s "job-$j.err" ] && { cat "job-$j.err" >&2; status=1; } ;;
+		esac
+	done
 done
 echo "seeds: $(echo $seeds); each figure the mean (lowest-highest) over them${EPOCHS:+; $EPOCHS epochs (EPOCHS), not the default}"
+exit $status

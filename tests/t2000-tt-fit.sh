@@ -60,10 +60,10 @@ test_expect_success 'the default loss: full softmax up to 2 -n items, sampled be
 test_expect_success 'the defaults by data: sparse under 50 examples an item, dense from 50' '
 	ml-synth --users 300 --items 400 --ratings 6000 --seed 3 --format seq | ml-prep -f seq >sparse.tts &&
 	tt-fit --hidden 16 --history 10 --threads 1 --max-steps 1 sparse.tts >sp.bin 2>err &&
-	echo "tt-fit: 12.8 training examples per item, under 50: the sparse defaults: --dim 128 --blocks 1 --heads 1 --dropout 0.5 --lr-schedule constant --epochs 30 (no validation split to stop it)" >expect &&
+	echo "tt-fit: 12.8 training examples per item, under 50: the sparse defaults: --dim 128 --blocks 1 --heads 1 --dropout 0.5 --lr-schedule constant --epochs 40 (no validation split to stop it)" >expect &&
 	head -1 err >actual && test_cmp expect actual &&
 	tt-dump sp.bin >dump &&
-	for kv in dim=128 blocks=1 heads=1 dropout=0.5 epochs=30; do test_grep "^ *$kv$" dump || return 1; done &&
+	for kv in dim=128 blocks=1 heads=1 dropout=0.5 epochs=40; do test_grep "^ *$kv$" dump || return 1; done &&
 	tt-fit --hidden 16 --history 10 --threads 1 --max-steps 1 --valid --dim 32 --dropout 0.3 --lr-schedule linear sparse.tts >sp2.bin 2>err &&
 	echo "tt-fit: 12.8 training examples per item, under 50: the sparse defaults: --blocks 1 --heads 1 --epochs 200 (the validation split stops it)" >expect &&
 	head -1 err >actual && test_cmp expect actual &&
