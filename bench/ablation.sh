@@ -32,5 +32,5 @@ run "feed-forward 64 wide" --hidden 64
 run "item tower MLP" --item-mlp
 run "no dropout" --dropout 0
 run "history 200" --history 200
-run "full softmax" --loss softmax
+run "sampled softmax, 3,000 shared negatives" --loss sampled
 run "seed architecture" --arch seed
