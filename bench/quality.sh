@@ -139,7 +139,7 @@ job() {
 		fit "${1%:*}" "ablation: the dense defaults (as on ML-1M)" "$seeds" \
 			--dim 64 --blocks 2 --heads 2 --dropout 0.1 --lr-schedule linear --epochs 24 ;;
 	*:dropout) fit "${1%:*}" "ablation: dropout 0.1" "$seeds" --dropout 0.1 ;;
-	*:dim) fit "${1%:*}" "ablation: dim 64" "$seeds" --dim 64 ;;
+	*:blocks) fit "${1%:*}" "ablation: 2 blocks of 2 heads" "$seeds" --blocks 2 --heads 2 ;;
 	esac
 }
 
@@ -148,7 +148,7 @@ for ds in $datasets; do
 	prepare "$ds" >"$ds.data" && jobs="$jobs $ds"
 done
 for ds in $ablate; do
-	case " $jobs " in *" $ds "*) jobs="$jobs $ds:dense $ds:dropout $ds:dim" ;; esac
+	case " $jobs " in *" $ds "*) jobs="$jobs $ds:dense $ds:dropout $ds:blocks" ;; esac
 done
 
 # The jobs, JOBS at a time (default 1; on 2 cores, 2 with TT_THREADS=1

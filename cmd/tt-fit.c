@@ -34,25 +34,24 @@ static const char *const loss_names[] = { "softmax", "sampled", "inbatch", "bce"
  * The tt defaults follow the data: how many training examples name each
  * item, on average, tells two regimes apart.  An item's row of the table
  * (most of the model) learns from the examples that name it; with
- * hundreds (ML-1M 287, ML-25M about 420) a narrow model with light
- * dropout, decayed over a fixed number of epochs, fits them; with ten or
- * so (the Amazon 5-core sets: Toys 9.2, Sports 10.3) such a model
- * memorises its rows in a few epochs, and what holds is the recipe of
- * sparse sets: heavy dropout (SASRec's 0.5 on them), twice the width so
- * that what dropout leaves is as wide as the dense model, one block of one
- * head (eSASRec's), and training for as long as the validation split
- * improves.  SPARSE_BELOW lies between the two kinds, by a factor of five
- * or six either way.  tt-fit(1) has the figures.
+ * hundreds (ML-1M 287, ML-25M about 420) two blocks with light dropout,
+ * decayed over a fixed number of epochs, fit them; with ten or so (the
+ * Amazon 5-core sets: Toys 9.2, Sports 10.3) that model memorises its
+ * rows in a few epochs, and what holds is the recipe of sparse sets:
+ * heavy dropout (SASRec's 0.5 on them), one block of one head (eSASRec's)
+ * over histories a few items long, and training for as long as the
+ * validation split improves.  SPARSE_BELOW lies between the two kinds, by
+ * a factor of five or six either way.  tt-fit(1) has the figures.
  */
 #define SPARSE_BELOW 50.0
 typedef struct {
 	const char *name;
-	int E, blocks, NH;
+	int blocks, NH;
 	float dropout;
 	int decay, epochs;
 } regime;
-static const regime dense = { "dense", 64, 2, 2, 0.1f, 1, 24 };
-static const regime sparse = { "sparse", 128, 1, 1, 0.5f, 0, SPARSE_EPOCHS };
+static const regime dense = { "dense", 2, 2, 0.1f, 1, 24 };
+static const regime sparse = { "sparse", 1, 1, 0.5f, 0, SPARSE_EPOCHS };
 
 static const char usage_text[] =
 "usage: tt-fit [options] [FILE] > model.bin\n"
@@ -61,7 +60,7 @@ static const char usage_text[] =
 "\n"
 "Model:\n"
 "  -a, --arch NAME        tt (default: causal transformer user tower) or seed\n"
-"  -d, --dim E            embedding width (64; sparse data 128: see below)\n"
+"  -d, --dim E            embedding width (64)\n"
 "      --hidden F         MLP / feed-forward width (tt 256, seed 128)\n"
 "      --heads N          attention heads (2; sparse 1)\n"
 "  -L, --history L        history slots (50)\n"
@@ -342,7 +341,6 @@ static void choose_by_data(int64_t examples, int64_t N, int from_batches)
 		n += snprintf(set + n, n < sizeof set ? sizeof set - n : 0, fmt, __VA_ARGS__); \
 	} } while (0)
 	if (opt.cfg.arch == ARCH_TT && !opt.init) {
-		SET('d', opt.cfg.E, r->E, " --dim %d", r->E);
 		SET(O_BLOCKS, opt.cfg.blocks, r->blocks, " --blocks %d", r->blocks);
 		SET(O_HEADS, opt.cfg.NH, r->NH, " --heads %d", r->NH);
 		SET(O_DROPOUT, opt.cfg.dropout, r->dropout, " --dropout %g", (double)r->dropout);
