@@ -87,7 +87,7 @@ int main(int argc, char **argv)
 	batch_meta bm = {
 		.users = p.n_users, .items = p.n_items, .history = L, .batch = B,
 		.epochs = epochs, .seed = seed, .negatives = M, .neg_alpha = alpha,
-		.examples_per_epoch = batcher_examples(&bb),
+		.examples_per_epoch = prep_train_examples(&p),
 		.steps = epochs * ((bb.n_rows + B - 1) / B),
 	};
 	uint64_t N = p.n_items;

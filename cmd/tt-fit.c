@@ -503,7 +503,7 @@ static void train_on_prep(trainer *t)
 		die_oom("a gradient of every weight per thread, and more", weights * opt.threads);
 	if (model_adam_alloc(t->m))
 		die_oom("the optimiser's moments", 2 * weights);
-	int64_t per_epoch = batcher_examples(&bb);
+	int64_t per_epoch = prep_train_examples(&t->p);
 	t->planned = (int64_t)opt.epochs * ((bb.n_rows + opt.batch - 1) / opt.batch);
 	if (opt.max_steps && opt.max_steps < t->planned)
 		t->planned = opt.max_steps;

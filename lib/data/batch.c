@@ -180,11 +180,6 @@ void batcher_free(batcher *bb)
 	memset(bb, 0, sizeof *bb);
 }
 
-int64_t batcher_examples(const batcher *bb)
-{
-	return prep_train_examples(bb->p);
-}
-
 void batcher_epoch(batcher *bb, int64_t epoch)
 {
 	bb->epoch = epoch;

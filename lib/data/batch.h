@@ -66,7 +66,6 @@ typedef struct {
 int batcher_init(batcher *bb, const prep *p, int64_t L, int64_t B, int64_t M,
 	const sampler *neg, uint64_t seed);
 void batcher_free(batcher *bb);
-int64_t batcher_examples(const batcher *bb); /* examples per epoch */
 void batcher_epoch(batcher *bb, int64_t epoch); /* reshuffle for this epoch */
 /* Fill bt with the next batch of this epoch; 1 = filled, 0 = epoch over. */
 int batcher_next(batcher *bb, batch *bt);
