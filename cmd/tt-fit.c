@@ -117,11 +117,11 @@ static struct {
 	uint64_t seed;
 	long long max_steps;
 	const char *input, *output, *log, *init;
-} opt = {
-	.cfg = { .arch = ARCH_TT, .E = 64, .F = 256, .NH = 2, .L = 50, .blocks = 2,
-		.positions = 1, .dropout = 0.1f },
-	.epochs = 24, .batch = 32, .lr = 2e-3, .seed = 1, .level = 3, .loss = LOSS_AUTO,
-	.decay = 1, .id_dropout = FEATURE_ID_DROPOUT,
+} opt = { /* blocks, heads, dropout, schedule and epochs: choose_by_data's regime
+	   * or the seed's recipe */
+	.cfg = { .arch = ARCH_TT, .E = 64, .F = 256, .L = 50, .positions = 1 },
+	.batch = 32, .lr = 2e-3, .seed = 1, .level = 3, .loss = LOSS_AUTO,
+	.id_dropout = FEATURE_ID_DROPOUT,
 };
 
 enum { O_HIDDEN = 256, O_HEADS, O_BLOCKS, O_DROPOUT, O_ITEM_MLP, O_NO_POS,
@@ -316,6 +316,8 @@ static void parse_options(int argc, char **argv)
 	if (opt.cfg.arch == ARCH_SEED) {
 		/* the seed's recipe, unless asked otherwise */
 		if (!given[O_HIDDEN]) opt.cfg.F = 128;
+		if (!given[O_HEADS]) opt.cfg.NH = 2;
+		opt.cfg.blocks = 1;
 		if (!given['e']) opt.epochs = 8;
 		if (!given['b']) opt.batch = 16;
 		if (!given[O_LR]) opt.lr = 1e-3;
@@ -353,7 +355,7 @@ static void choose_by_data(int64_t examples, int64_t N, int from_batches)
 			r->decay ? "" : opt.valid ? " (the validation split stops it)" : " (no validation split to stop it)");
 	}
 #undef SET
-	if (opt.cfg.E % opt.cfg.NH)
+	if (!opt.init && opt.cfg.E % opt.cfg.NH) /* --init: the model's sizes */
 		usage_error("--dim %d is not a multiple of --heads %d", opt.cfg.E, opt.cfg.NH);
 	if (lead() && n)
 		fprintf(stderr, "%s: %.1f training examples per item, %s %g: the %s defaults:%s\n",
@@ -673,6 +675,8 @@ static void take_batch_header(trainer *t, batch_meta bm)
 	opt.cfg.U = bm.users;
 	opt.cfg.N = bm.items;
 	opt.cfg.L = (int)bm.history;
+	opt.epochs = (int)bm.epochs; /* for the model's meta: the stream's own */
+	opt.batch = (int)bm.batch;
 	t->p.n_users = bm.users;
 	t->p.n_items = bm.items;
 }
