@@ -29,6 +29,15 @@
 #define SPARSE_EPOCHS 200
 #define SPARSE_EPOCHS_BLIND 40
 static const char *const loss_names[] = { "softmax", "sampled", "inbatch", "bce" };
+/* The learning rate over the run: constant; linear, to 0 by the last
+ * step; plateau, constant until the validation split stalls (--patience),
+ * then from the best epoch's weights at PLATEAU_DROP of the rate until it
+ * stalls again.  A constant rate finds the region of the best weights;
+ * a lower one settles in it, as the linear decay does for a run whose
+ * length is known in advance. */
+enum schedule { SCHED_CONSTANT, SCHED_LINEAR, SCHED_PLATEAU };
+static const char *const schedule_names[] = { "constant", "linear", "plateau" };
+#define PLATEAU_DROP 0.1
 
 /*
  * The tt defaults follow the data: how many training examples name each
@@ -48,10 +57,10 @@ typedef struct {
 	const char *name;
 	int blocks, NH;
 	float dropout;
-	int decay, epochs;
+	int schedule, epochs; /* the sparse schedule: without --valid, constant */
 } regime;
-static const regime dense = { "dense", 2, 2, 0.1f, 1, 24 };
-static const regime sparse = { "sparse", 1, 1, 0.5f, 0, SPARSE_EPOCHS };
+static const regime dense = { "dense", 2, 2, 0.1f, SCHED_LINEAR, 24 };
+static const regime sparse = { "sparse", 1, 1, 0.5f, SCHED_PLATEAU, SPARSE_EPOCHS };
 
 static const char usage_text[] =
 "usage: tt-fit [options] [FILE] > model.bin\n"
@@ -78,8 +87,10 @@ static const char usage_text[] =
 "  -b, --batch B          rows per step (tt 32, seed 16)\n"
 "      --lr RATE          Adam learning rate (tt 0.002, seed 0.001)\n"
 "      --weight-decay W   AdamW decoupled weight decay (0)\n"
-"      --lr-schedule S    constant, or linear: decay to 0 by the last step\n"
-"                         (tt linear, seed and sparse constant)\n"
+"      --lr-schedule S    constant; linear: decay to 0 by the last step; or\n"
+"                         plateau: a tenth of the rate from the best epoch once\n"
+"                         the validation split stalls (implies --valid)\n"
+"                         (tt linear, sparse plateau, seed constant)\n"
 "      --loss NAME        softmax (full), sampled (softmax over the target and\n"
 "                         negatives shared by the batch, log-Q corrected),\n"
 "                         inbatch (the batch's other targets as negatives) or\n"
@@ -112,7 +123,7 @@ static struct {
 	int epochs, batch, threads, level, valid, test, patience;
 	int no_features;
 	float id_dropout;
-	int loss, negatives, decay;
+	int loss, negatives, schedule;
 	double lr, weight_decay, neg_alpha;
 	uint64_t seed;
 	long long max_steps;
@@ -281,9 +292,12 @@ static void parse_options(int argc, char **argv)
 			opt.negatives = (int)parse_int("--negatives", optarg, 1, 1 << 16);
 			break;
 		case O_SCHEDULE:
-			if (strcmp(optarg, "constant") && strcmp(optarg, "linear"))
-				usage_error("--lr-schedule: '%s' is not constant or linear", optarg);
-			opt.decay = strcmp(optarg, "linear") == 0;
+			for (opt.schedule = 0; opt.schedule < 3; opt.schedule++)
+				if (strcmp(optarg, schedule_names[opt.schedule]) == 0)
+					break;
+			if (opt.schedule == 3)
+				usage_error("--lr-schedule: '%s' is not constant, linear or plateau", optarg);
+			opt.valid |= opt.schedule == SCHED_PLATEAU;
 			break;
 		case O_NEG_ALPHA: opt.neg_alpha = parse_double("--neg-alpha", optarg, 0, 4); break;
 		case 's': opt.seed = (uint64_t)parse_int("--seed", optarg, 0, INT64_MAX); break;
@@ -321,7 +335,7 @@ static void parse_options(int argc, char **argv)
 		if (!given['e']) opt.epochs = 8;
 		if (!given['b']) opt.batch = 16;
 		if (!given[O_LR]) opt.lr = 1e-3;
-		if (!given[O_SCHEDULE]) opt.decay = 0;
+		if (!given[O_SCHEDULE]) opt.schedule = SCHED_CONSTANT;
 		opt.cfg.dropout = 0.0f;
 		opt.cfg.positions = 0;
 	}
@@ -348,11 +362,13 @@ static void choose_by_data(int64_t examples, int64_t N, int from_batches)
 		SET(O_DROPOUT, opt.cfg.dropout, r->dropout, " --dropout %g", (double)r->dropout);
 	}
 	if (opt.cfg.arch == ARCH_TT) {
-		SET(O_SCHEDULE, opt.decay, r->decay, " --lr-schedule %s", r->decay ? "linear" : "constant");
-		int epochs = r->decay || opt.valid ? r->epochs : SPARSE_EPOCHS_BLIND;
+		int sched = r->schedule == SCHED_PLATEAU && !opt.valid ? SCHED_CONSTANT : r->schedule;
+		SET(O_SCHEDULE, opt.schedule, sched, " --lr-schedule %s", schedule_names[sched]);
+		int linear = r->schedule == SCHED_LINEAR;
+		int epochs = linear || opt.valid ? r->epochs : SPARSE_EPOCHS_BLIND;
 		if (!from_batches) /* a batch stream's epochs are its own */
 			SET('e', opt.epochs, epochs, " --epochs %d%s", epochs,
-			r->decay ? "" : opt.valid ? " (the validation split stops it)" : " (no validation split to stop it)");
+			linear ? "" : opt.valid ? " (the validation split stops it)" : " (no validation split to stop it)");
 	}
 #undef SET
 	if (!opt.init && opt.cfg.E % opt.cfg.NH) /* --init: the model's sizes */
@@ -371,6 +387,7 @@ typedef struct {
 	int best_epoch;
 	int64_t step;
 	int64_t planned; /* steps the whole run will take, for the schedule */
+	double lr_scale; /* of --lr: 1, or PLATEAU_DROP after the plateau */
 	FILE *log;
 	output *out;
 	char meta_extra[512];
@@ -457,8 +474,8 @@ static double step(trainer *t, const batch *bt, uint64_t *rng, int64_t epoch, in
 		die("epoch %lld step %lld: the loss is %g; stopping, no model written",
 			(long long)epoch, (long long)t->step + 1, loss);
 	t->step++;
-	double lr = opt.lr;
-	if (opt.decay && t->planned > 0) /* linear to zero at the last planned step */
+	double lr = opt.lr * t->lr_scale;
+	if (opt.schedule == SCHED_LINEAR && t->planned > 0) /* linear to zero at the last planned step */
 		lr *= 1.0 - (double)(t->step - 1) / t->planned;
 	if (model_adam(t->m, (float)lr, 0.9f, 0.98f, 1e-8f, (float)opt.weight_decay, t->step))
 		die_oom("the optimiser", 2 * model_num_params(t->m) * sizeof(float));
@@ -555,6 +572,17 @@ static void train_on_prep(trainer *t)
 		log_epoch(t, epoch, loss, vp, seen / secs, now_seconds() - start);
 		if (opt.max_steps && t->step >= opt.max_steps)
 			break;
+		if (opt.patience && since_best >= opt.patience && epoch < opt.epochs &&
+		    opt.schedule == SCHED_PLATEAU && t->lr_scale == 1.0) {
+			memcpy(model_weights(t->m), t->best, model_num_params(t->m) * sizeof(float));
+			t->lr_scale = PLATEAU_DROP;
+			since_best = 0;
+			if (lead())
+				fprintf(stderr, "%s: no better validation NDCG@10 for %d epochs: on from "
+					"epoch %d's weights at %g of the rate (--lr-schedule plateau)\n",
+					progname, opt.patience, t->best_epoch, PLATEAU_DROP);
+			continue;
+		}
 		if (opt.patience && since_best >= opt.patience && epoch < opt.epochs) {
 			if (lead())
 				fprintf(stderr, "%s: stopped after epoch %lld: no better validation NDCG@10 "
@@ -686,6 +714,7 @@ int main(int argc, char **argv)
 	char err[512];
 	trainer t;
 	memset(&t, 0, sizeof t);
+	t.lr_scale = 1.0;
 	cli_init(argv);
 	if (dist_init(&argc, &argv))
 		die("started by mpirun, but built without MPI: build with make MPI=1");
@@ -723,7 +752,7 @@ int main(int argc, char **argv)
 		if (bad)
 			die("%s: %s", input_name(opt.input), err);
 		if (opt.valid || opt.test)
-			usage_error("--valid, --patience and --test need a prep stream, not batches");
+			usage_error("--valid, --patience, --test and --lr-schedule plateau need a prep stream, not batches");
 		t.from_batches = 1;
 		choose_by_data(bm.examples_per_epoch, bm.items, 1);
 		take_batch_header(&t, bm);
