@@ -83,6 +83,26 @@ test_expect_success 'the defaults by data: sparse under 50 examples an item, den
 	test_grep "^tt-fit: --dim 255 is not a multiple of --heads 2$" err && test ! -s bad.bin
 '
 
+# plateau: once validation stalls, back to the best epoch at a tenth of
+# the rate; the run goes on from there and stops at the next stall
+test_expect_success 'the plateau schedule: a tenth of the rate from the best epoch' '
+	tt-fit --hidden 16 --history 10 --threads 1 --valid sparse.tts 2>err --max-steps 1 >/dev/null &&
+	test_grep "the sparse defaults: --blocks 1 --heads 1 --dropout 0.5 --lr-schedule plateau --epochs 200 \(the validation split stops it\)$" err &&
+	tt-fit --dim 16 --hidden 16 --history 10 --threads 1 --lr 0.05 --patience 1 \
+		--lr-schedule plateau --epochs 40 sparse.tts >pl.bin 2>err &&
+	drop=$(sed -n "s/^tt-fit: no better validation NDCG@10 for 1 epochs: on from epoch \([0-9]*\).s weights at 0.1 of the rate (--lr-schedule plateau)$/\1/p" err) &&
+	test -n "$drop" &&
+	test_grep "^tt-fit: stopped after epoch [0-9]*: no better validation NDCG@10 for 1 epochs" err &&
+	test $(grep -c "valid HR@10" err) -gt $((drop + 1)) &&
+	best=$(tt-dump pl.bin | sed -n "s/^ *best_epoch=//p") &&
+	test "$best" -gt "$drop" &&
+	tt-batch --history 10 --batch 16 sparse.tts >plb.tts &&
+	test_must_fail tt-fit --lr-schedule plateau plb.tts >bad.bin 2>err &&
+	test_grep "lr-schedule plateau need a prep stream, not batches" err &&
+	test_must_fail tt-fit --lr-schedule cosine sparse.tts >bad.bin 2>err &&
+	test_grep "^tt-fit: --lr-schedule: .cosine. is not constant, linear or plateau$" err
+'
+
 test_expect_success 'sampled softmax from a batch stream: the same model as from prep' '
 	tt-batch --history 20 --batch 16 --epochs 1 ml.tts >b1.tts &&
 	tt-fit $SMALL -n 40 --loss sampled b1.tts >sb.bin &&
