@@ -140,6 +140,8 @@ job() {
 			--dim 64 --blocks 2 --heads 2 --dropout 0.1 --lr-schedule linear --epochs 24 ;;
 	*:dropout) fit "${1%:*}" "ablation: dropout 0.1" "$seeds" --dropout 0.1 ;;
 	*:blocks) fit "${1%:*}" "ablation: 2 blocks of 2 heads" "$seeds" --blocks 2 --heads 2 ;;
+	*:constant) fit "${1%:*}" "ablation: a constant rate, stopped (no plateau)" "$seeds" \
+			--lr-schedule constant ;;
 	esac
 }
 
@@ -148,7 +150,7 @@ for ds in $datasets; do
 	prepare "$ds" >"$ds.data" && jobs="$jobs $ds"
 done
 for ds in $ablate; do
-	case " $jobs " in *" $ds "*) jobs="$jobs $ds:dense $ds:dropout $ds:blocks" ;; esac
+	case " $jobs " in *" $ds "*) jobs="$jobs $ds:dense $ds:dropout $ds:blocks $ds:constant" ;; esac
 done
 
 # The jobs, JOBS at a time (default 1; on 2 cores, 2 with TT_THREADS=1
