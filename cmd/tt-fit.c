@@ -48,7 +48,9 @@ static const char *const schedule_names[] = { "constant", "linear", "plateau" };
  * Amazon 5-core sets: Toys 9.2, Sports 10.3) that model memorises its
  * rows in a few epochs, and what holds is the recipe of sparse sets:
  * heavy dropout (SASRec's 0.5 on them), one block of one head (eSASRec's)
- * over histories a few items long, and training for as long as the
+ * over histories a few items long, weight decay (the L2 prior of matrix
+ * factorisation on sparse ratings: a row keeps what its few examples
+ * support, not its random start), and training for as long as the
  * validation split improves.  SPARSE_BELOW lies between the two kinds, by
  * a factor of five or six either way.  tt-fit(1) has the figures.
  */
@@ -56,11 +58,11 @@ static const char *const schedule_names[] = { "constant", "linear", "plateau" };
 typedef struct {
 	const char *name;
 	int blocks, NH;
-	float dropout;
+	float dropout, weight_decay;
 	int schedule, epochs; /* the sparse schedule: without --valid, constant */
 } regime;
-static const regime dense = { "dense", 2, 2, 0.1f, SCHED_LINEAR, 24 };
-static const regime sparse = { "sparse", 1, 1, 0.5f, SCHED_PLATEAU, SPARSE_EPOCHS };
+static const regime dense = { "dense", 2, 2, 0.1f, 0.0f, SCHED_LINEAR, 24 };
+static const regime sparse = { "sparse", 1, 1, 0.5f, 0.1f, SCHED_PLATEAU, SPARSE_EPOCHS };
 
 static const char usage_text[] =
 "usage: tt-fit [options] [FILE] > model.bin\n"
@@ -362,6 +364,7 @@ static void choose_by_data(int64_t examples, int64_t N, int from_batches)
 		SET(O_DROPOUT, opt.cfg.dropout, r->dropout, " --dropout %g", (double)r->dropout);
 	}
 	if (opt.cfg.arch == ARCH_TT) {
+		SET(O_WD, opt.weight_decay, r->weight_decay, " --weight-decay %g", (double)r->weight_decay);
 		int sched = r->schedule == SCHED_PLATEAU && !opt.valid ? SCHED_CONSTANT : r->schedule;
 		SET(O_SCHEDULE, opt.schedule, sched, " --lr-schedule %s", schedule_names[sched]);
 		int linear = r->schedule == SCHED_LINEAR;

@@ -15,7 +15,7 @@ ml-prep big.txt >big.tts || exit 1
 CUT=$(($(wc -c <big.tts) / 2))
 SMALL="--dim 8 --hidden 8 --history 10 --blocks 1 --batch 16 --threads 1"
 # every setting the data would choose: tt-fit then has nothing to say
-GIVEN="--heads 2 --dropout 0.1 --lr-schedule linear --epochs 24"
+GIVEN="--heads 2 --dropout 0.1 --weight-decay 0 --lr-schedule linear --epochs 24"
 tt-fit $SMALL --max-steps 2 big.tts >good.bin &&
 tt-embed good.bin >items.tts &&
 tt-embed --users good.bin big.tts >users.tts || exit 1
