@@ -88,7 +88,7 @@ static const char usage_text[] =
 "                         200 stopped by --valid, else 40)\n"
 "  -b, --batch B          rows per step (tt 32, seed 16)\n"
 "      --lr RATE          Adam learning rate (tt 0.002, seed 0.001)\n"
-"      --weight-decay W   AdamW decoupled weight decay (0)\n"
+"      --weight-decay W   AdamW decoupled weight decay (0; sparse 0.1)\n"
 "      --lr-schedule S    constant; linear: decay to 0 by the last step; or\n"
 "                         plateau: a tenth of the rate from the best epoch once\n"
 "                         the validation split stalls (implies --valid)\n"
