@@ -62,7 +62,7 @@ typedef struct {
 	int schedule, epochs; /* the sparse schedule: without --valid, constant */
 } regime;
 static const regime dense = { "dense", 2, 2, 0.1f, 0.0f, SCHED_LINEAR, 24 };
-static const regime sparse = { "sparse", 1, 1, 0.5f, 0.1f, SCHED_PLATEAU, SPARSE_EPOCHS };
+static const regime sparse = { "sparse", 1, 1, 0.5f, 0.3f, SCHED_PLATEAU, SPARSE_EPOCHS };
 
 static const char usage_text[] =
 "usage: tt-fit [options] [FILE] > model.bin\n"
@@ -88,7 +88,7 @@ static const char usage_text[] =
 "                         200 stopped by --valid, else 40)\n"
 "  -b, --batch B          rows per step (tt 32, seed 16)\n"
 "      --lr RATE          Adam learning rate (tt 0.002, seed 0.001)\n"
-"      --weight-decay W   AdamW decoupled weight decay (0; sparse 0.1)\n"
+"      --weight-decay W   AdamW decoupled weight decay (0; sparse 0.3)\n"
 "      --lr-schedule S    constant; linear: decay to 0 by the last step; or\n"
 "                         plateau: a tenth of the rate from the best epoch once\n"
 "                         the validation split stalls (implies --valid)\n"
