@@ -24,8 +24,8 @@
  * one or two epochs (ML-1M: at most two in 24); five is past it. */
 #define PATIENCE 5
 /* The sparse regime's epochs: up to this many, the validation split
- * stopping them; without one, SPARSE_EPOCHS_BLIND, about where it stopped
- * them on Toys and Sports (best epochs 37 and 35 at its defaults). */
+ * stopping them; without one, at a constant rate, SPARSE_EPOCHS_BLIND,
+ * past where that rate stalls on Toys and Sports (epochs 26 to 29). */
 #define SPARSE_EPOCHS 200
 #define SPARSE_EPOCHS_BLIND 40
 static const char *const loss_names[] = { "softmax", "sampled", "inbatch", "bce" };
