@@ -4,8 +4,9 @@
 # benchmark file and on the Amazon Toys and Sports sets, each beside the
 # published results on the same file; on ML-1M also --arch seed (one
 # seed); on the sets of ABLATE the sparse defaults with one part changed
-# at a time (on Toys each part, on Sports the two that weigh most there).  Every figure is the mean over the seeds, with
-# the lowest and highest in brackets.
+# at a time (on Toys each part, on Sports the two that weigh most there).
+# Every figure is the mean over the seeds, with the lowest and highest in
+# brackets.
 #   sh bench/quality.sh
 # LONG: the default takes about 10 minutes a seed on ML-1M (2 cores), the
 # whole section with 3 seeds some hours.  A subset:
@@ -13,8 +14,8 @@
 # SEEDS: how many seeds, 1..SEEDS (default 3); DATASETS: some of
 # "ml1m toys sports" (the default); ABLATE: what to ablate, SET for every
 # part, SET:PART for one (dense, dropout, blocks, decay, constant); default
-# "toys sports:decay sports:constant", "" none; EPOCHS: tt-fit --epochs (default: its
-# own); DATA: the folder of ml-1m/ and amazon/ (default ../shared/data).
+# "toys sports:decay sports:constant", "" none; EPOCHS: tt-fit --epochs
+# (default: its own); DATA: the folder of ml-1m/ and amazon/ (default ../shared/data).
 # Without ml-1m.txt: generated data of its shape (the published rows then
 # do not apply and say so); without an Amazon file, that set is skipped.
 set -eu
@@ -153,12 +154,13 @@ for ds in $datasets; do
 	prepare "$ds" >"$ds.data" && jobs="$jobs $ds"
 done
 for a in $ablate; do
+	ds=${a%%:*}
 	case $a in
 	*:*) rows=${a#*:} ;;
 	*) rows="dense dropout blocks decay constant" ;;
 	esac
-	case " $jobs " in *" ${a%%:*} "*)
-		for r in $rows; do jobs="$jobs ${a%%:*}:$r"; done ;;
+	case " $jobs " in *" $ds "*)
+		for r in $rows; do jobs="$jobs $ds:$r"; done ;;
 	esac
 done
 

@@ -35,7 +35,7 @@ static const char *const loss_names[] = { "softmax", "sampled", "inbatch", "bce"
  * stalls again.  A constant rate finds the region of the best weights;
  * a lower one settles in it, as the linear decay does for a run whose
  * length is known in advance. */
-enum schedule { SCHED_CONSTANT, SCHED_LINEAR, SCHED_PLATEAU };
+enum schedule { SCHED_CONSTANT, SCHED_LINEAR, SCHED_PLATEAU, SCHED_END };
 static const char *const schedule_names[] = { "constant", "linear", "plateau" };
 #define PLATEAU_DROP 0.1
 
@@ -295,10 +295,10 @@ static void parse_options(int argc, char **argv)
 			opt.negatives = (int)parse_int("--negatives", optarg, 1, 1 << 16);
 			break;
 		case O_SCHEDULE:
-			for (opt.schedule = 0; opt.schedule < 3; opt.schedule++)
+			for (opt.schedule = 0; opt.schedule < SCHED_END; opt.schedule++)
 				if (strcmp(optarg, schedule_names[opt.schedule]) == 0)
 					break;
-			if (opt.schedule == 3)
+			if (opt.schedule == SCHED_END)
 				usage_error("--lr-schedule: '%s' is not constant, linear or plateau", optarg);
 			opt.valid |= opt.schedule == SCHED_PLATEAU;
 			break;
@@ -576,18 +576,17 @@ static void train_on_prep(trainer *t)
 		log_epoch(t, epoch, loss, vp, seen / secs, now_seconds() - start);
 		if (opt.max_steps && t->step >= opt.max_steps)
 			break;
-		if (opt.patience && since_best >= opt.patience && epoch < opt.epochs &&
-		    opt.schedule == SCHED_PLATEAU && t->lr_scale == 1.0) {
-			memcpy(model_weights(t->m), t->best, model_num_params(t->m) * sizeof(float));
-			t->lr_scale = PLATEAU_DROP;
-			since_best = 0;
-			if (lead())
-				fprintf(stderr, "%s: no better validation NDCG@10 for %d epochs: on from "
-					"epoch %d's weights at %g of the rate (--lr-schedule plateau)\n",
-					progname, opt.patience, t->best_epoch, PLATEAU_DROP);
-			continue;
-		}
 		if (opt.patience && since_best >= opt.patience && epoch < opt.epochs) {
+			if (opt.schedule == SCHED_PLATEAU && t->lr_scale == 1.0) {
+				memcpy(model_weights(t->m), t->best, model_num_params(t->m) * sizeof(float));
+				t->lr_scale = PLATEAU_DROP;
+				since_best = 0;
+				if (lead())
+					fprintf(stderr, "%s: no better validation NDCG@10 for %d epochs: on from "
+						"epoch %d's weights at %g of the rate (--lr-schedule plateau)\n",
+						progname, opt.patience, t->best_epoch, PLATEAU_DROP);
+				continue;
+			}
 			if (lead())
 				fprintf(stderr, "%s: stopped after epoch %lld: no better validation NDCG@10 "
 					"for %d epochs (--patience); keeping epoch %d's weights\n", progname,
