@@ -142,7 +142,7 @@ job() {
 			--dim 64 --blocks 2 --heads 2 --dropout 0.1 --weight-decay 0 --lr-schedule linear \
 			--epochs 24 ;;
 	*:dropout) fit "${1%:*}" "ablation: dropout 0.1" "$seeds" --dropout 0.1 ;;
-	*:blocks) fit "${1%:*}" "ablation: 2 blocks of 2 heads" "$seeds" --blocks 2 --heads 2 ;;
+	*:blocks) fit "${1%:*}" "ablation: 1 block of 1 head" "$seeds" --blocks 1 --heads 1 ;;
 	*:decay) fit "${1%:*}" "ablation: no weight decay" "$seeds" --weight-decay 0 ;;
 	*:constant) fit "${1%:*}" "ablation: a constant rate, stopped (no plateau)" "$seeds" \
 			--lr-schedule constant ;;

@@ -43,26 +43,26 @@ static const char *const schedule_names[] = { "constant", "linear", "plateau" };
  * The tt defaults follow the data: how many training examples name each
  * item, on average, tells two regimes apart.  An item's row of the table
  * (most of the model) learns from the examples that name it; with
- * hundreds (ML-1M 287, ML-25M about 420) two blocks with light dropout,
- * decayed over a fixed number of epochs, fit them; with ten or so (the
- * Amazon 5-core sets: Toys 9.2, Sports 10.3) that model memorises its
- * rows in a few epochs, and what holds is the recipe of sparse sets:
- * heavy dropout (SASRec's 0.5 on them), one block of one head (eSASRec's)
- * over histories a few items long, weight decay (the L2 prior of matrix
- * factorisation on sparse ratings: a row keeps what its few examples
- * support, not its random start), and training for as long as the
- * validation split improves.  SPARSE_BELOW lies between the two kinds, by
- * a factor of five or six either way.  tt-fit(1) has the figures.
+ * hundreds (ML-1M 287, ML-25M about 420) light dropout, decayed over a
+ * fixed number of epochs, fits them; with ten or so (the Amazon 5-core
+ * sets: Toys 9.2, Sports 10.3) the same model memorises its rows in a few
+ * epochs, and what holds is how sparse ratings are regularised: heavy
+ * dropout (SASRec's 0.5 on them), weight decay (the L2 prior of matrix
+ * factorisation: a row keeps what its few examples support, not its
+ * random start), and training for as long as the validation split
+ * improves.  The model's shape is the same for both: with the decay, a
+ * smaller one (one block of one head) no longer earns its place.
+ * SPARSE_BELOW lies between the two kinds, by a factor of five or six
+ * either way.  tt-fit(1) has the figures.
  */
 #define SPARSE_BELOW 50.0
 typedef struct {
 	const char *name;
-	int blocks, NH;
 	float dropout, weight_decay;
 	int schedule, epochs; /* the sparse schedule: without --valid, constant */
 } regime;
-static const regime dense = { "dense", 2, 2, 0.1f, 0.0f, SCHED_LINEAR, 24 };
-static const regime sparse = { "sparse", 1, 1, 0.5f, 0.3f, SCHED_PLATEAU, SPARSE_EPOCHS };
+static const regime dense = { "dense", 0.1f, 0.0f, SCHED_LINEAR, 24 };
+static const regime sparse = { "sparse", 0.5f, 0.3f, SCHED_PLATEAU, SPARSE_EPOCHS };
 
 static const char usage_text[] =
 "usage: tt-fit [options] [FILE] > model.bin\n"
@@ -73,9 +73,9 @@ static const char usage_text[] =
 "  -a, --arch NAME        tt (default: causal transformer user tower) or seed\n"
 "  -d, --dim E            embedding width (64)\n"
 "      --hidden F         MLP / feed-forward width (tt 256, seed 128)\n"
-"      --heads N          attention heads (2; sparse 1)\n"
+"      --heads N          attention heads (2)\n"
 "  -L, --history L        history slots (50)\n"
-"      --blocks N         tt: transformer blocks (2; sparse 1)\n"
+"      --blocks N         tt: transformer blocks (2)\n"
 "      --dropout P        tt: dropout rate (0.1; sparse 0.5)\n"
 "      --item-mlp         tt: an MLP on the item tower\n"
 "      --no-positions     tt: no slot embeddings\n"
@@ -131,9 +131,10 @@ static struct {
 	uint64_t seed;
 	long long max_steps;
 	const char *input, *output, *log, *init;
-} opt = { /* blocks, heads, dropout, schedule and epochs: choose_by_data's regime
-	   * or the seed's recipe */
-	.cfg = { .arch = ARCH_TT, .E = 64, .F = 256, .L = 50, .positions = 1 },
+} opt = { /* dropout, schedule and epochs: choose_by_data's regime or the
+	   * seed's recipe */
+	.cfg = { .arch = ARCH_TT, .E = 64, .F = 256, .NH = 2, .blocks = 2, .L = 50,
+		.positions = 1 },
 	.batch = 32, .lr = 2e-3, .seed = 1, .level = 3, .loss = LOSS_AUTO,
 	.id_dropout = FEATURE_ID_DROPOUT,
 };
@@ -328,12 +329,11 @@ static void parse_options(int argc, char **argv)
 	opt.input = optind < argc ? argv[optind] : NULL;
 	if (opt.valid && !given[O_PATIENCE])
 		opt.patience = PATIENCE;
-	if (given['d'] && given[O_HEADS] && opt.cfg.E % opt.cfg.NH) /* known before the data */
+	if (!opt.init && opt.cfg.E % opt.cfg.NH) /* --init: the model's sizes */
 		usage_error("--dim %d is not a multiple of --heads %d", opt.cfg.E, opt.cfg.NH);
 	if (opt.cfg.arch == ARCH_SEED) {
 		/* the seed's recipe, unless asked otherwise */
 		if (!given[O_HIDDEN]) opt.cfg.F = 128;
-		if (!given[O_HEADS]) opt.cfg.NH = 2;
 		opt.cfg.blocks = 1;
 		if (!given['e']) opt.epochs = 8;
 		if (!given['b']) opt.batch = 16;
@@ -360,8 +360,6 @@ static void choose_by_data(int64_t examples, int64_t N, int from_batches)
 		n += snprintf(set + n, n < sizeof set ? sizeof set - n : 0, fmt, __VA_ARGS__); \
 	} } while (0)
 	if (opt.cfg.arch == ARCH_TT && !opt.init) {
-		SET(O_BLOCKS, opt.cfg.blocks, r->blocks, " --blocks %d", r->blocks);
-		SET(O_HEADS, opt.cfg.NH, r->NH, " --heads %d", r->NH);
 		SET(O_DROPOUT, opt.cfg.dropout, r->dropout, " --dropout %g", (double)r->dropout);
 	}
 	if (opt.cfg.arch == ARCH_TT) {
@@ -375,8 +373,6 @@ static void choose_by_data(int64_t examples, int64_t N, int from_batches)
 			linear ? "" : opt.valid ? " (the validation split stops it)" : " (no validation split to stop it)");
 	}
 #undef SET
-	if (!opt.init && opt.cfg.E % opt.cfg.NH) /* --init: the model's sizes */
-		usage_error("--dim %d is not a multiple of --heads %d", opt.cfg.E, opt.cfg.NH);
 	if (lead() && n)
 		fprintf(stderr, "%s: %.1f training examples per item, %s %g: the %s defaults:%s\n",
 			progname, per_item, r == &sparse ? "under" : "at least", SPARSE_BELOW, r->name, set);

@@ -39,7 +39,7 @@ test_expect_success 'two threads: deterministic too' '
 # said on stderr and in the model's meta.
 test_expect_success 'the default loss: full softmax up to 2 -n items, sampled beyond' '
 	tt-fit $SMALL --epochs 1 ml.tts >full.bin 2>err.full &&
-	echo "tt-fit: 92.5 training examples per item, at least 50: the dense defaults: --heads 2 --dropout 0.1 --weight-decay 0 --lr-schedule linear" >expect &&
+	echo "tt-fit: 92.5 training examples per item, at least 50: the dense defaults: --dropout 0.1 --weight-decay 0 --lr-schedule linear" >expect &&
 	test_cmp expect err.full &&
 	tt-dump full.bin >dump.full && test_grep "^ *loss=softmax" dump.full &&
 	tt-fit $SMALL --epochs 1 --loss softmax ml.tts >full2.bin &&
@@ -60,23 +60,23 @@ test_expect_success 'the default loss: full softmax up to 2 -n items, sampled be
 test_expect_success 'the defaults by data: sparse under 50 examples an item, dense from 50' '
 	ml-synth --users 300 --items 400 --ratings 6000 --seed 3 --format seq | ml-prep -f seq >sparse.tts &&
 	tt-fit --hidden 16 --history 10 --threads 1 --max-steps 1 sparse.tts >sp.bin 2>err &&
-	echo "tt-fit: 12.8 training examples per item, under 50: the sparse defaults: --blocks 1 --heads 1 --dropout 0.5 --weight-decay 0.3 --lr-schedule constant --epochs 40 (no validation split to stop it)" >expect &&
+	echo "tt-fit: 12.8 training examples per item, under 50: the sparse defaults: --dropout 0.5 --weight-decay 0.3 --lr-schedule constant --epochs 40 (no validation split to stop it)" >expect &&
 	head -1 err >actual && test_cmp expect actual &&
 	tt-dump sp.bin >dump &&
-	for kv in dim=64 blocks=1 heads=1 dropout=0.5 weight_decay=0.3 epochs=40; do test_grep "^ *$kv$" dump || return 1; done &&
+	for kv in dim=64 blocks=2 heads=2 dropout=0.5 weight_decay=0.3 epochs=40; do test_grep "^ *$kv$" dump || return 1; done &&
 	tt-fit --hidden 16 --history 10 --threads 1 --max-steps 1 --valid --dim 32 --dropout 0.3 --lr-schedule linear sparse.tts >sp2.bin 2>err &&
-	echo "tt-fit: 12.8 training examples per item, under 50: the sparse defaults: --blocks 1 --heads 1 --weight-decay 0.3 --epochs 200 (the validation split stops it)" >expect &&
+	echo "tt-fit: 12.8 training examples per item, under 50: the sparse defaults: --weight-decay 0.3 --epochs 200 (the validation split stops it)" >expect &&
 	head -1 err >actual && test_cmp expect actual &&
 	tt-dump sp2.bin >dump &&
-	for kv in dim=32 blocks=1 heads=1 dropout=0.3 epochs=200; do test_grep "^ *$kv$" dump || return 1; done &&
+	for kv in dim=32 blocks=2 heads=2 dropout=0.3 epochs=200; do test_grep "^ *$kv$" dump || return 1; done &&
 	tt-fit --dim 16 --hidden 16 --history 10 --blocks 2 --heads 2 --dropout 0 --weight-decay 0 --epochs 1 --lr-schedule linear \
 		--threads 1 --max-steps 1 sparse.tts >sp3.bin 2>err &&
 	! grep "training examples per item" err &&
 	tt-fit --hidden 16 --history 10 --threads 1 --max-steps 1 ml.tts 2>err >dense.bin &&
-	test_grep "^tt-fit: 92.5 training examples per item, at least 50: the dense defaults: --blocks 2 --heads 2 --dropout 0.1 --weight-decay 0 --lr-schedule linear --epochs 24$" err &&
+	test_grep "^tt-fit: 92.5 training examples per item, at least 50: the dense defaults: --dropout 0.1 --weight-decay 0 --lr-schedule linear --epochs 24$" err &&
 	tt-batch --history 10 --batch 16 sparse.tts >sb.tts &&
 	tt-fit --hidden 16 --threads 1 --max-steps 1 sb.tts 2>err >sb.bin &&
-	test_grep "^tt-fit: 12.8 training examples per item, under 50: the sparse defaults: --blocks 1 --heads 1 --dropout 0.5 --weight-decay 0.3 --lr-schedule constant$" err &&
+	test_grep "^tt-fit: 12.8 training examples per item, under 50: the sparse defaults: --dropout 0.5 --weight-decay 0.3 --lr-schedule constant$" err &&
 	tt-fit --arch seed --max-steps 1 --threads 1 sparse.tts 2>err >seed.bin &&
 	! grep "training examples per item" err &&
 	test_must_fail tt-fit --dim 255 ml.tts >bad.bin 2>err &&
@@ -87,7 +87,7 @@ test_expect_success 'the defaults by data: sparse under 50 examples an item, den
 # the rate; the run goes on from there and stops at the next stall
 test_expect_success 'the plateau schedule: a tenth of the rate from the best epoch' '
 	tt-fit --hidden 16 --history 10 --threads 1 --valid sparse.tts 2>err --max-steps 1 >/dev/null &&
-	test_grep "the sparse defaults: --blocks 1 --heads 1 --dropout 0.5 --weight-decay 0.3 --lr-schedule plateau --epochs 200 \(the validation split stops it\)$" err &&
+	test_grep "the sparse defaults: --dropout 0.5 --weight-decay 0.3 --lr-schedule plateau --epochs 200 \(the validation split stops it\)$" err &&
 	tt-fit --dim 16 --hidden 16 --history 10 --threads 1 --lr 0.05 --weight-decay 0 --patience 1 \
 		--lr-schedule plateau --epochs 40 sparse.tts >pl.bin 2>err &&
 	drop=$(sed -n "s/^tt-fit: no better validation NDCG@10 for 1 epochs: on from epoch \([0-9]*\).s weights at 0.1 of the rate (--lr-schedule plateau)$/\1/p" err) &&
