@@ -11,11 +11,12 @@
 # LONG: the default takes about 10 minutes a seed on ML-1M (2 cores), the
 # whole section with 3 seeds some hours.  A subset:
 #   SEEDS=1 DATASETS=toys EPOCHS=2 sh bench/run.sh quality
-# SEEDS: how many seeds, 1..SEEDS (default 3); DATASETS: some of
-# "ml1m toys sports" (the default); ABLATE: what to ablate, SET for every
-# part, SET:PART for one (dense, dropout, blocks, decay, constant); default
-# "toys sports:decay sports:constant", "" none; EPOCHS: tt-fit --epochs
-# (default: its own); DATA: the folder of ml-1m/ and amazon/ (default ../shared/data).
+# SEEDS: how many seeds, 1..SEEDS (default 3); DATASETS: the default
+# rows of some of "ml1m toys sports" (the default; "" none); ABLATE: what
+# to ablate, SET for every part, SET:PART for one (dense, dropout, blocks,
+# decay, constant); default "toys sports:decay sports:constant", "" none;
+# EPOCHS: tt-fit --epochs (default: its own); DATA: the folder of ml-1m/
+# and amazon/ (default ../shared/data).
 # Without ml-1m.txt: generated data of its shape (the published rows then
 # do not apply and say so); without an Amazon file, that set is skipped.
 set -eu
@@ -23,7 +24,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 PATH="$top/bin:$PATH"
 data_dir=${DATA:-$top/../shared/data}
 seeds=$(seq "${SEEDS:-3}")
-datasets=${DATASETS:-ml1m toys sports}
+datasets=${DATASETS-ml1m toys sports}
 ablate=${ABLATE-toys sports:decay sports:constant}
 epochs=${EPOCHS:+--epochs $EPOCHS}
 work=$(mktemp -d "${TMPDIR:-/tmp}/tt-quality.XXXXXX")
@@ -149,9 +150,17 @@ job() {
 	esac
 }
 
-jobs=
-for ds in $datasets; do
-	prepare "$ds" >"$ds.data" && jobs="$jobs $ds"
+# the sets of DATASETS and of ABLATE, each prepared once; the default
+# rows for DATASETS
+sets=$datasets
+for a in $ablate; do
+	case " $sets " in *" ${a%%:*} "*) ;; *) sets="$sets ${a%%:*}" ;; esac
+done
+jobs= ready=
+for ds in $sets; do
+	prepare "$ds" >"$ds.data" || continue
+	ready="$ready $ds"
+	case " $datasets " in *" $ds "*) jobs="$jobs $ds" ;; esac
 done
 for a in $ablate; do
 	ds=${a%%:*}
@@ -159,7 +168,7 @@ for a in $ablate; do
 	*:*) rows=${a#*:} ;;
 	*) rows="dense dropout blocks decay constant" ;;
 	esac
-	case " $jobs " in *" $ds "*)
+	case " $ready " in *" $ds "*)
 		for r in $rows; do jobs="$jobs $ds:$r"; done ;;
 	esac
 done
@@ -182,7 +191,7 @@ for j in $jobs; do
 done
 wait
 status=0
-for ds in $datasets; do
+for ds in $sets; do
 	[ -f "$ds.data" ] && cat "$ds.data"
 	for j in $jobs; do
 		case $j in "$ds" | "$ds":*)
