@@ -69,7 +69,7 @@ test_expect_success 'the defaults by data: sparse under 50 examples an item, den
 	head -1 err >actual && test_cmp expect actual &&
 	tt-dump sp2.bin >dump &&
 	for kv in dim=32 blocks=2 heads=2 dropout=0.3 epochs=200; do test_grep "^ *$kv$" dump || return 1; done &&
-	tt-fit --dim 16 --hidden 16 --history 10 --blocks 2 --heads 2 --dropout 0 --weight-decay 0 --epochs 1 --lr-schedule linear \
+	tt-fit --dim 16 --hidden 16 --history 10 --dropout 0 --weight-decay 0 --epochs 1 --lr-schedule linear \
 		--threads 1 --max-steps 1 sparse.tts >sp3.bin 2>err &&
 	! grep "training examples per item" err &&
 	tt-fit --hidden 16 --history 10 --threads 1 --max-steps 1 ml.tts 2>err >dense.bin &&
