@@ -434,3 +434,17 @@ void progress_end(progress *p)
 	if (p->active)
 		fprintf(stderr, "\r\033[K");
 }
+
+void stream_commit(tts_writer *w, int rc, output *o, const char *path)
+{
+	char err[256];
+	const char *name = path && strcmp(path, "-") ? path : "standard output";
+	if (rc != 0) {
+		snprintf(err, sizeof err, "%s", tts_writer_error(w));
+		tts_writer_abort(w);
+		die("%s: %s", name, err);
+	}
+	if (tts_writer_close(w, err, sizeof err) != 0)
+		die("%s: %s", name, err);
+	output_commit(o);
+}

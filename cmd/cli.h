@@ -63,6 +63,10 @@ void output_discard(output *o);
  * memory, named with its size). */
 tts_reader *stream_reader(FILE *f);
 tts_writer *stream_writer(FILE *f, int level);
+/* The end of a stream written by w into o (path as output_open had it):
+ * rc, the writing's result, or the writer's close failing dies with the
+ * writer's reason; otherwise the output is committed. */
+void stream_commit(tts_writer *w, int rc, output *o, const char *path);
 
 /* Input: path NULL or "-" is stdin; dies with the path on error. */
 FILE *input_open(const char *path);

@@ -281,14 +281,7 @@ int main(int argc, char **argv)
 		(long long)skipped, (long long)st.train_only_users);
 	output *out = output_open(out_path);
 	tts_writer *w = stream_writer(output_file(out), level);
-	if (prep_write(w, &p, meta) != 0) {
-		snprintf(err, sizeof err, "%s", tts_writer_error(w));
-		tts_writer_abort(w);
-		die("%s: %s", out_path ? out_path : "standard output", err);
-	}
-	if (tts_writer_close(w, err, sizeof err) != 0)
-		die("%s: %s", out_path ? out_path : "standard output", err);
-	output_commit(out);
+	stream_commit(w, prep_write(w, &p, meta), out, out_path);
 	if (stats)
 		print_stats(&p, &st, &o, lines, skipped, miss_i, miss_u);
 	prep_free(&p);

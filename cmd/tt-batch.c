@@ -14,7 +14,7 @@ static const char usage_text[] =
 "Cut the training interactions of a prep stream into batches for tt-fit:\n"
 "rows of up to L items, each slot's target the item that came next.\n"
 "\n"
-"  -L, --history L      slots per row (50, as tt-fit)\n"
+"  -L, --history L      slots per row (" HISTORY_DEFAULT_TEXT ", as tt-fit)\n"
 "  -b, --batch B        rows per batch (32; 16 for the seed architecture)\n"
 "  -e, --epochs E       passes over the data, each in a new order (1)\n"
 "  -s, --seed S         random seed of the order, as tt-fit --seed (1)\n"
@@ -40,7 +40,7 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int64_t L = 50, B = 32, epochs = 1, M = 0;
+	int64_t L = HISTORY_DEFAULT, B = 32, epochs = 1, M = 0;
 	uint64_t seed = 1;
 	double alpha = 0;
 	int level = 3, ch;

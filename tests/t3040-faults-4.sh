@@ -27,20 +27,15 @@ test_expect_success 'the seed has no blocks, dropout, slot embeddings or item-ML
 '
 
 test_expect_success 'negatives for a loss that draws none' '
-	usage_is "^tt-fit: --negatives is for --loss sampled or bce; softmax draws none$" \
+	usage_is "^tt-fit: --negatives is for --loss sampled; softmax draws none$" \
 		tt-fit --loss softmax -n 500 prep.tts &&
-	usage_is "^tt-fit: --neg-alpha is for --loss sampled or bce; inbatch draws no negatives \(its negatives are the batch.s targets\)$" \
-		tt-fit --loss inbatch --neg-alpha 0.5 prep.tts
+	usage_is "^tt-fit: --loss: .bce. is not softmax or sampled$" tt-fit --loss bce prep.tts &&
+	usage_is "^tt-fit: --loss: .inbatch. is not softmax or sampled$" tt-fit --loss inbatch prep.tts
 '
 
 test_expect_success 'the default loss over a catalogue within -n says it draws none' '
-	tt-fit $SMALL --max-steps 1 --neg-alpha 0.5 prep.tts 2>err >m.bin &&
+	tt-fit $SMALL --max-steps 1 -n 3000 prep.tts 2>err >m.bin &&
 	test_grep "^tt-fit: 150 items, no more than 6000 \(twice the negatives\): the full softmax over all of them, no negatives drawn$" err
-'
-
-test_expect_success '--id-dropout without features' '
-	usage_is "^tt-fit: --id-dropout is for the item features, not with --no-features$" \
-		tt-fit --no-features --id-dropout 0.5 prep.tts
 '
 
 test_expect_success '--init with a size that is not the model.s: refused; the same size: trains' '

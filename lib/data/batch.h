@@ -16,8 +16,13 @@
 #include "prep.h"
 #include "tts.h"
 
-/* The most history slots a row (and so a model) may have. */
+/* The most history slots a row (and so a model) may have, and how many
+ * when none are asked for (tt-batch, tt-fit). */
 #define HISTORY_MAX 4096
+#define HISTORY_DEFAULT 50
+#define HISTORY_QUOTE_(n) #n
+#define HISTORY_QUOTE(n) HISTORY_QUOTE_(n)
+#define HISTORY_DEFAULT_TEXT HISTORY_QUOTE(HISTORY_DEFAULT) /* for help texts */
 
 typedef struct {
 	int64_t B;          /* rows in this batch (<= capacity) */

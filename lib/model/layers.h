@@ -86,30 +86,6 @@ double softmax_xent(float *dz, float *dv, float *logits, const float *z,
 	size_t E, size_t chunk);
 
 /*
- * The loss of each row of z (T,E) over its own candidates: its target and
- * the M items neg (T,M) sampled for it.  A negative equal to the target
- * drops out.  Softmax cross-entropy over the 1+M candidates, with the log
- * sampling probability log_q (N) subtracted from every logit when log_q is
- * not NULL (the log-Q correction); or, with bce, binary cross-entropy of
- * the target against each negative.  Returns the sum of the row losses and
- * adds scale * its gradient to dz (T,E) and dv (N,E).  scratch is (1+M).
- */
-double sampled_loss(float *dz, float *dv, const float *z, const float *v,
-	const int32_t *target, const int32_t *neg, size_t M, const float *log_q,
-	int bce, float scale, size_t T, size_t E, float *scratch);
-
-/*
- * In-batch softmax: the candidates of every row of z (T,E) are the targets
- * of all T rows (the same item as the row's own target excluded), logits
- * corrected by -log_q[item] when log_q is not NULL.  vt, dvt are (T,E)
- * scratch, logits (chunk,T).  Returns the summed loss; adds scale * the
- * gradient to dz (T,E) and dv (N,E).
- */
-double inbatch_xent(float *dz, float *dv, float *logits, float *vt, float *dvt,
-	const float *z, const float *v, const int32_t *target, const float *log_q,
-	float scale, size_t T, size_t E, size_t chunk);
-
-/*
  * Sampled softmax with negatives shared by the whole batch: each row of z
  * (T,E) is scored against its target and the same M items neg (M), one
  * matrix product for all rows.  Every logit is corrected by -log_q[item]

@@ -29,7 +29,10 @@
 
 enum arch { ARCH_SEED = 0, ARCH_TT = 1 };
 const char *model_arch_name(int arch); /* "seed" or "tt", as --arch and the meta spell it */
-enum loss { LOSS_SOFTMAX = 0, LOSS_SAMPLED = 1, LOSS_INBATCH = 2, LOSS_BCE = 3 };
+enum loss { LOSS_SOFTMAX = 0, LOSS_SAMPLED = 1, LOSS_END };
+/* The most threads a step or a forward pass splits into: a larger count
+ * uses this many (and train.c says so). */
+#define MODEL_THREADS_MAX 16
 
 typedef struct {
 	int arch;         /* enum arch */
@@ -91,19 +94,19 @@ const model_config *model_cfg(const model *m);
 size_t model_num_params(const model *m);
 void model_init_weights(model *m, uint64_t seed);
 
-/* Working memory for batches of up to B rows, split over threads
- * (allocated once; again only when B or threads grow). */
-int model_train_alloc(model *m, int64_t B, int threads);
+/* Working memory for batches of up to B rows, split over threads (at
+ * most MODEL_THREADS_MAX; allocated once, again only when B or threads
+ * grow).  ERR_NOMEM (error.h) with what ran out in err. */
+int model_train_alloc(model *m, int64_t B, int threads, char *err, size_t errlen);
 /* The same for forward passes only (model_user_vectors). */
 int model_infer_alloc(model *m, int64_t B, int threads);
 /* The training loss (enum loss), before model_train_alloc(): LOSS_SAMPLED
  * draws M negatives from q for each step, shared by all its examples, and
- * corrects by q's log_q; LOSS_INBATCH corrects by q's log_q (q NULL:
- * none); LOSS_BCE takes M negatives per example from the batches.  q is
- * kept by the caller.  The default is LOSS_SOFTMAX. */
-int model_set_loss(model *m, int loss, int64_t M, const sampler *q);
-/* Adam's moments, before the first model_adam(). */
-int model_adam_alloc(model *m);
+ * corrects by q's log_q.  q is kept by the caller.  The default is
+ * LOSS_SOFTMAX.  -1 (a loss without what it needs) or ERR_NOMEM. */
+int model_set_loss(model *m, int loss, int64_t M, const sampler *q, char *err, size_t errlen);
+/* Adam's moments, before the first model_adam(); ERR_NOMEM. */
+int model_adam_alloc(model *m, char *err, size_t errlen);
 /* One batch: forward, loss, backward into the gradient buffer (zeroed
  * first).  Returns the mean loss over the batch's examples; *examples
  * gets their count.  rng drives dropout. */
@@ -114,9 +117,9 @@ double model_step_grad(model *m, const batch *bt, uint64_t *rng, int64_t *exampl
  * as 1 of 2 threads does), and model_step_grad sums the gradients and the
  * loss over the processes: each gets the whole batch's. */
 void model_set_parts(model *m, int part, int parts);
-/* Adam(W) update from the gradients; -1 if its moments cannot be had. */
+/* Adam(W) update from the gradients; ERR_NOMEM if its moments cannot be had. */
 int model_adam(model *m, float lr, float beta1, float beta2, float eps,
-	float weight_decay, int64_t step);
+	float weight_decay, int64_t step, char *err, size_t errlen);
 
 /* Item vectors (N,E): the item tower over every item. */
 int model_item_vectors(model *m, float *out);
@@ -135,8 +138,6 @@ static inline int model_has_features(const model_config *c)
  * whose id part was trained (NULL: every one): the others are placed by
  * their features alone, in training too.  Copied. */
 int model_set_item_side(model *m, const prep *side, const uint8_t *seen, char *err, size_t errlen);
-/* seen of model_set_item_side, or NULL for a model without features. */
-const uint8_t *model_item_seen(const model *m);
 /* Vectors (n,E) of items given by side data (items: n_items, titles,
  * genres with its own genre_names matched by name, year), through the item
  * tower: the id part of the model's item known[i] when that is >= 0 and

@@ -6,12 +6,11 @@
 #include <math.h>
 #include <stdlib.h>
 
-int model_adam_alloc(model *m)
+int model_adam_alloc(model *m, char *err, size_t errlen)
 {
-	if (!m->m1 && !(m->m1 = calloc(m->n_params, sizeof *m->m1)))
-		return -1;
-	if (!m->m2 && !(m->m2 = calloc(m->n_params, sizeof *m->m2)))
-		return -1;
+	if ((!m->m1 && !(m->m1 = calloc(m->n_params, sizeof *m->m1))) ||
+	    (!m->m2 && !(m->m2 = calloc(m->n_params, sizeof *m->m2))))
+		return nomemf(err, errlen, "the optimiser's moments", 2 * m->n_params * sizeof *m->m1);
 	return 0;
 }
 
@@ -37,11 +36,13 @@ static void *adam_part(void *arg)
 }
 
 int model_adam(model *m, float lr, float beta1, float beta2, float eps,
-	float weight_decay, int64_t step)
+	float weight_decay, int64_t step, char *err, size_t errlen)
 {
+	int rc;
 	/* the update is split over the workers: there must be some */
-	if (model_adam_alloc(m) || (!m->nworkers && alloc_workers(m, 1, 1, 0)))
-		return -1;
+	if ((rc = model_adam_alloc(m, err, errlen)) != 0 ||
+	    (!m->nworkers && (rc = alloc_workers(m, 1, 1, 0, err, errlen)) != 0))
+		return rc;
 	m->adam.lr = lr;
 	m->adam.beta1 = beta1;
 	m->adam.beta2 = beta2;

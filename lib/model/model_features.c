@@ -68,11 +68,6 @@ void features_free(model *m)
 	memset(f, 0, sizeof *f);
 }
 
-const uint8_t *model_item_seen(const model *m)
-{
-	return model_has_features(&m->c) ? m->feat.seen : NULL;
-}
-
 static int year_bucket(const model_config *c, int32_t year)
 {
 	if (year <= 0)

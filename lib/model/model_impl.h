@@ -14,11 +14,12 @@
 #ifndef MODEL_IMPL_H
 #define MODEL_IMPL_H
 
+#include "error.h"
 #include "layers.h"
 #include "model.h"
 
 #define MAX_TENSORS (8 + 16 * MAX_BLOCKS + 12)
-#define MAX_THREADS 16
+#define MAX_THREADS MODEL_THREADS_MAX
 #define LOGIT_CHUNK 512 /* rows of logits held at once: (512,N) floats */
 /* A matrix product's rounding depends on how many rows it is given, so the
  * item tower takes its rows in chunks of this many, counted from item 0:
@@ -112,12 +113,8 @@ typedef struct {
 	float *dz;           /* (T,E) */
 	float *div;          /* (N,E) item vectors' gradient from this share,
 	                        with an item MLP */
-	float *logits;       /* (LOGIT_CHUNK,C), C the candidates of a row: N,
-	                        M shared negatives, or T in-batch targets */
-	int32_t *negs;       /* (T,M) bce: each example's sampled negatives */
-	float *lscratch;     /* (1+M) */
+	float *logits;       /* (LOGIT_CHUNK,N) softmax, (SHARED_CHUNK,M) sampled */
 	float *vn, *dvn;     /* (M,E) sampled: the shared negatives' vectors */
-	float *vt, *dvt;     /* (T,E) in-batch: the examples' target vectors */
 	/* training only: the seed tower's gradients */
 	float *dh1, *dh1_pre; /* (T,F) after, before ReLU */
 	float *dc;           /* (T,2E) */
@@ -159,7 +156,6 @@ typedef struct {
 	/* the job */
 	struct model *m;
 	const int32_t *users, *hist, *targets; /* this share's rows */
-	const int32_t *negatives;              /* (B,L,M) or NULL */
 	int64_t B, T;
 	float scale;         /* 1 / examples in the whole batch */
 	uint64_t rng;
@@ -203,7 +199,7 @@ struct model {
 	float *dih, *dih_pre; /* (N,F) after, before ReLU */
 	const float *iv_now; /* this step's item vectors: iv or the table */
 	int loss;            /* enum loss */
-	int64_t M;           /* negatives: per example (bce), shared (sampled) */
+	int64_t M;           /* sampled: negatives shared by a step */
 	const sampler *q;    /* what negatives are drawn from, or NULL */
 	int32_t *neg;        /* (M) sampled: this step's shared negatives */
 	touched_rows tr;
@@ -253,7 +249,8 @@ static inline int has_item_mlp(const model_config *c)
 }
 
 /* model_memory.c */
-int alloc_workers(model *m, int64_t B, int threads, int train);
+/* At most MAX_THREADS workers; ERR_NOMEM with what ran out in err. */
+int alloc_workers(model *m, int64_t B, int threads, int train, char *err, size_t errlen);
 void free_workers(model *m);
 void touched_free(touched_rows *tr);
 
@@ -273,14 +270,13 @@ void item_backward(model *m, params *dp, size_t lo, size_t hi);
 void slice(const worker *wk, size_t n, size_t *lo, size_t *hi);
 /* Run fn on every worker, on threads. */
 void run_workers(model *m, void *(*fn)(void *));
-/* Share B rows out to the workers and lay out their slots; returns the
- * examples in all shares (see model_workers.c). */
 /* Zero, sum and update: the dense parameters and, with tr.on, the
  * touched rows of the item table, as spans of the flat parameters. */
 typedef void span_fn(model *m, worker *wk, size_t lo, size_t hi);
 void for_each_span(model *m, worker *wk, span_fn *fn);
+/* Share B rows out to the workers and lay out their slots; returns the
+ * examples in all shares (see model_workers.c). */
 int64_t share_rows(model *m, const int32_t *users, const int32_t *hist,
-	const int32_t *targets, const int32_t *negatives, int64_t B, int train,
-	uint64_t *rng);
+	const int32_t *targets, int64_t B, int train, uint64_t *rng);
 
 #endif

@@ -35,7 +35,7 @@ int model_user_vectors(model *m, const int32_t *users, const int32_t *hist,
 {
 	const model_config *c = &m->c;
 	int64_t L = c->L, chunk = 256 * (m->nworkers ? m->nworkers : 1);
-	if (alloc_workers(m, m->capacity > 256 ? m->capacity : 256, m->nworkers, m->trainable))
+	if (alloc_workers(m, m->capacity > 256 ? m->capacity : 256, m->nworkers, m->trainable, NULL, 0))
 		return -1;
 	int32_t *targets = malloc((size_t)chunk * L * sizeof *targets);
 	if (!targets)
@@ -50,7 +50,7 @@ int model_user_vectors(model *m, const int32_t *users, const int32_t *hist,
 		while (done < n) {
 			int64_t part = n - done < per ? n - done : per; /* no share can exceed it */
 			share_rows(m, users + b0 + done, hist + (b0 + done) * L,
-				targets + done * L, NULL, part, 0, NULL);
+				targets + done * L, part, 0, NULL);
 			run_workers(m, worker_forward);
 			memset(out + (b0 + done) * c->E, 0, part * c->E * sizeof *out);
 			for (int w = 0; w < m->nworkers; w++) {

@@ -86,24 +86,13 @@ static void acts_layout(carver *cv, const model_config *c, acts *a, int64_t B,
 	a->dz = take(cv, T * E, sizeof *a->dz);
 	if (has_item_mlp(c))
 		a->div = take(cv, N * E, sizeof *a->div);
-	/* a row's candidates: every item, the shared negatives, the batch's
-	 * targets, or the target and its own negatives (bce) */
-	size_t C = loss == LOSS_SOFTMAX ? N : loss == LOSS_SAMPLED ? (size_t)M
-		: loss == LOSS_INBATCH ? T : 0;
-	if (C)
-		a->logits = take(cv, (loss == LOSS_SAMPLED ? SHARED_CHUNK : LOGIT_CHUNK) * C,
-			sizeof *a->logits);
-	if (loss == LOSS_BCE) {
-		a->negs = take(cv, T * M, sizeof *a->negs);
-		a->lscratch = take(cv, M + 1, sizeof *a->lscratch);
-	}
+	/* a row's candidates: every item, or the shared negatives */
 	if (loss == LOSS_SAMPLED) {
+		a->logits = take(cv, SHARED_CHUNK * (size_t)M, sizeof *a->logits);
 		a->vn = take(cv, M * E, sizeof *a->vn);
 		a->dvn = take(cv, M * E, sizeof *a->dvn);
-	}
-	if (loss == LOSS_INBATCH) {
-		a->vt = take(cv, T * E, sizeof *a->vt);
-		a->dvt = take(cv, T * E, sizeof *a->dvt);
+	} else {
+		a->logits = take(cv, LOGIT_CHUNK * N, sizeof *a->logits);
 	}
 	a->scratch = take(cv, L * L, sizeof *a->scratch);
 	if (c->arch == ARCH_SEED) {
@@ -138,10 +127,11 @@ static void acts_layout(carver *cv, const model_config *c, acts *a, int64_t B,
 }
 
 static int acts_alloc(const model_config *c, acts *a, int64_t B, int loss,
-	int64_t M, int train)
+	int64_t M, int train, size_t *bytes)
 {
 	carver cv = { NULL, 0 };
 	acts_layout(&cv, c, a, B, loss, M, train);
+	*bytes = cv.used;
 	if (!(cv.base = calloc(1, cv.used)))
 		return -1;
 	void *mem = cv.base;
@@ -161,10 +151,11 @@ static void item_layout(carver *cv, model *m)
 	m->dih_pre = take(cv, N * F, sizeof *m->dih_pre);
 }
 
-static int item_alloc(model *m)
+static int item_alloc(model *m, size_t *bytes)
 {
 	carver cv = { NULL, 0 };
 	item_layout(&cv, m);
+	*bytes = cv.used;
 	if (!(m->item_mem = cv.base = calloc(1, cv.used)))
 		return -1;
 	cv.used = 0;
@@ -173,7 +164,7 @@ static int item_alloc(model *m)
 }
 
 /* Touched rows when a step touches few of the item table's (model_impl.h). */
-static int touched_alloc(model *m)
+static int touched_alloc(model *m, size_t *bytes)
 {
 	touched_rows *tr = &m->tr;
 	size_t N = m->c.N;
@@ -182,6 +173,8 @@ static int touched_alloc(model *m)
 	if (!tr->on)
 		return 0;
 	tr->off = (size_t)(m->p.item_emb - m->w);
+	*bytes = N * (2 * sizeof *tr->rows + sizeof *tr->stamp) +
+		(m->parts > 1 ? N * m->c.E * sizeof *tr->pack : 0);
 	if (!tr->rows && (!(tr->rows = malloc(N * sizeof *tr->rows)) ||
 	    !(tr->prev = malloc(N * sizeof *tr->prev)) ||
 	    !(tr->stamp = calloc(N, sizeof *tr->stamp))))
@@ -211,9 +204,10 @@ void free_workers(model *m)
 	m->capacity = 0;
 }
 
-int alloc_workers(model *m, int64_t B, int threads, int train)
+int alloc_workers(model *m, int64_t B, int threads, int train, char *err, size_t errlen)
 {
 	const model_config *c = &m->c;
+	size_t bytes = 0;
 	if (threads < 1)
 		threads = 1;
 	if (threads > MAX_THREADS)
@@ -224,44 +218,50 @@ int alloc_workers(model *m, int64_t B, int threads, int train)
 	m->nworkers = threads;
 	for (int i = 0; i < threads; i++) {
 		worker *wk = &m->wk[i];
-		if (acts_alloc(c, &wk->a, B, m->loss, m->M, train) ||
-		    !(wk->g = calloc(m->n_params, sizeof *wk->g)))
-			return -1;
+		if (acts_alloc(c, &wk->a, B, m->loss, m->M, train, &bytes))
+			return nomemf(err, errlen, train ? "a thread's activations of a batch"
+				: "a thread's activations", bytes);
+		if (!(wk->g = calloc(m->n_params, sizeof *wk->g)))
+			return nomemf(err, errlen, "a thread's gradient of every weight",
+				m->n_params * sizeof *wk->g);
 		point(m, &wk->dp, wk->g);
 		wk->m = m;
 		wk->id = i;
 	}
-	if (has_item_mlp(c) && !m->item_mem && item_alloc(m))
-		return -1;
-	if (train && touched_alloc(m))
-		return -1;
+	if (has_item_mlp(c) && !m->item_mem && item_alloc(m, &bytes))
+		return nomemf(err, errlen, "the item tower's activations", bytes);
+	if (train && touched_alloc(m, &bytes))
+		return nomemf(err, errlen, "the list of the item rows a step touches", bytes);
 	m->capacity = B;
 	m->trainable = train;
 	return 0;
 }
 
-int model_train_alloc(model *m, int64_t B, int threads)
+int model_train_alloc(model *m, int64_t B, int threads, char *err, size_t errlen)
 {
-	return alloc_workers(m, B, threads, 1);
+	return alloc_workers(m, B, threads, 1, err, errlen);
 }
 
 int model_infer_alloc(model *m, int64_t B, int threads)
 {
-	return alloc_workers(m, B, threads, 0);
+	return alloc_workers(m, B, threads, 0, NULL, 0);
 }
 
-int model_set_loss(model *m, int loss, int64_t M, const sampler *q)
+int model_set_loss(model *m, int loss, int64_t M, const sampler *q, char *err, size_t errlen)
 {
-	if ((loss == LOSS_SAMPLED || loss == LOSS_BCE) && M < 1)
-		return -1;
+	if (loss < 0 || loss >= LOSS_END)
+		return errorf(err, errlen, "loss %d: not a loss of the model", loss);
+	if (loss == LOSS_SAMPLED && M < 1)
+		return errorf(err, errlen, "the sampled loss needs negatives, not %lld", (long long)M);
 	if (loss == LOSS_SAMPLED && (!q || q->N != m->c.N))
-		return -1;
+		return errorf(err, errlen, "the sampled loss needs a sampler over the model's %lld items",
+			(long long)m->c.N);
 	if (M != m->M || loss != m->loss)
 		m->capacity = 0; /* the loss's buffers differ: reallocate */
 	if (loss == LOSS_SAMPLED && M != m->M) {
 		free(m->neg);
 		if (!(m->neg = malloc(M * sizeof *m->neg)))
-			return -1;
+			return nomemf(err, errlen, "the shared negatives", M * sizeof *m->neg);
 	}
 	m->loss = loss;
 	m->M = M;

@@ -160,9 +160,6 @@ static void list_touched(model *m, const batch *bt)
 	if (m->loss == LOSS_SAMPLED)
 		for (int64_t j = 0; j < m->M; j++)
 			TOUCH(m->neg[j]);
-	else if (m->loss == LOSS_BCE)
-		for (int64_t i = 0; i < bt->B * bt->L * m->M; i++)
-			TOUCH(bt->negatives[i]);
 #undef TOUCH
 	size_t E = m->c.E;
 	for (int64_t i = 0; i < tr->n_prev; i++)
@@ -243,22 +240,10 @@ static void *worker_step(void *arg)
 		wk->loss = softmax_xent(a->dz, div, a->logits, a->z, m->iv_now, a->tgt,
 			wk->scale, wk->T, c->N, c->E, LOGIT_CHUNK);
 		break;
-	case LOSS_SAMPLED: /* uniform draws' log-Q is a constant: no softmax sees it */
+	default: /* LOSS_SAMPLED; uniform draws' log-Q is a constant: no softmax sees it */
 		wk->loss = shared_xent(a->dz, div, a->logits, a->vn, a->dvn, a->z,
 			m->iv_now, a->tgt, m->neg, m->q->cdf ? m->q->log_q : NULL,
 			wk->scale, wk->T, m->M, c->E, SHARED_CHUNK);
-		break;
-	case LOSS_BCE:
-		for (int64_t i = 0; i < wk->T; i++)
-			memcpy(a->negs + i * m->M, wk->negatives + (size_t)a->tpad[i] * m->M,
-				m->M * sizeof *a->negs);
-		wk->loss = sampled_loss(a->dz, div, a->z, m->iv_now, a->tgt, a->negs, m->M,
-			NULL, 1, wk->scale, wk->T, c->E, a->lscratch);
-		break;
-	default:
-		wk->loss = inbatch_xent(a->dz, div, a->logits, a->vt, a->dvt, a->z,
-			m->iv_now, a->tgt, m->q ? m->q->log_q : NULL, wk->scale, wk->T, c->E,
-			LOGIT_CHUNK);
 	}
 	user_backward(m, wk);
 	return NULL;
@@ -309,8 +294,7 @@ static int64_t count_examples(const int32_t *hist, const int32_t *targets,
  * process's workers take this part's.  rng (or NULL) seeds each share's
  * dropout. */
 int64_t share_rows(model *m, const int32_t *users, const int32_t *hist,
-	const int32_t *targets, const int32_t *negatives, int64_t B, int train,
-	uint64_t *rng)
+	const int32_t *targets, int64_t B, int train, uint64_t *rng)
 {
 	const model_config *c = &m->c;
 	int64_t L = c->L, filled = 0, total = 0;
@@ -333,7 +317,6 @@ int64_t share_rows(model *m, const int32_t *users, const int32_t *hist,
 		}
 		worker *wk = &m->wk[s - first];
 		wk->users = users + b0;
-		wk->negatives = negatives ? negatives + b0 * L * m->M : NULL;
 		wk->hist = hist + b0 * L;
 		wk->targets = targets + b0 * L;
 		wk->B = b - b0;
@@ -354,8 +337,7 @@ double model_step_grad(model *m, const batch *bt, uint64_t *rng, int64_t *exampl
 		for (int64_t j = 0; j < m->M; j++)
 			m->neg[j] = sampler_draw(m->q, rng);
 	features_begin(m, rng); /* before the shares, as the negatives */
-	int64_t T = share_rows(m, bt->users, bt->hist, bt->targets,
-		m->loss == LOSS_BCE ? bt->negatives : NULL, bt->B, 1, rng);
+	int64_t T = share_rows(m, bt->users, bt->hist, bt->targets, bt->B, 1, rng);
 	*examples = T;
 	if (T == 0) {
 		memset(m->g, 0, m->n_params * sizeof *m->g);

@@ -584,117 +584,6 @@ static void test_softmax_xent(void)
 	xent_free(&id);
 }
 
-/* ---- sampled softmax and BCE over sampled candidates ---- */
-
-typedef struct {
-	size_t T, N, E, M;
-	int bce;
-	float scale;
-	const float *log_q;
-	int32_t *target, *neg;
-	float *z, *v, *dz, *dv, *scratch, *trash_z, *trash_v;
-} samp_ctx;
-
-static double samp_loss(void *c)
-{
-	samp_ctx *x = c;
-	/* sampled_loss always adds gradients: give it throwaway buffers */
-	return x->scale * sampled_loss(x->trash_z, x->trash_v, x->z, x->v, x->target,
-		x->neg, x->M, x->log_q, x->bce, x->scale, x->T, x->E, x->scratch);
-}
-
-static void samp_backward(void *c)
-{
-	samp_ctx *x = c;
-	sampled_loss(x->dz, x->dv, x->z, x->v, x->target, x->neg, x->M, x->log_q,
-		x->bce, x->scale, x->T, x->E, x->scratch);
-}
-
-static void test_sampled(int bce, int with_log_q)
-{
-	char what[80];
-	samp_ctx x = { .T = 5, .N = 8, .E = 4, .M = 4, .bce = bce, .scale = 0.7f };
-	float log_q[8];
-	for (size_t i = 0; i < x.N; i++)
-		log_q[i] = -1.0f - 0.3f * (float)i;
-	x.log_q = with_log_q ? log_q : NULL;
-	x.target = malloc(x.T * sizeof *x.target);
-	x.neg = malloc(x.T * x.M * sizeof *x.neg);
-	for (size_t t = 0; t < x.T; t++)
-		x.target[t] = (int32_t)(rng_next(&test_rng) % x.N);
-	for (size_t i = 0; i < x.T * x.M; i++)
-		x.neg[i] = (int32_t)(rng_next(&test_rng) % x.N);
-	x.neg[1] = x.target[0]; /* a negative that is the target drops out */
-	x.z = random_array(x.T * x.E, -1, 1);
-	x.v = random_array(x.N * x.E, -1, 1);
-	x.dz = zeros(x.T * x.E);
-	x.dv = zeros(x.N * x.E);
-	x.trash_z = zeros(x.T * x.E);
-	x.trash_v = zeros(x.N * x.E);
-	x.scratch = zeros(1 + x.M);
-	input in[] = {
-		{ "z", x.z, x.dz, x.T * x.E },
-		{ "v", x.v, x.dv, x.N * x.E },
-	};
-	snprintf(what, sizeof what, "sampled_loss %s%s", bce ? "BCE" : "softmax",
-		with_log_q ? " with log-Q" : "");
-	check_layer(what, (layer){ samp_loss, samp_backward, &x }, in, 2);
-	free(x.target); free(x.neg); free(x.z); free(x.v); free(x.dz); free(x.dv);
-	free(x.trash_z); free(x.trash_v); free(x.scratch);
-}
-
-/* ---- in-batch softmax ---- */
-
-typedef struct {
-	size_t T, N, E, chunk;
-	float scale;
-	const float *log_q;
-	int32_t *target;
-	float *z, *v, *dz, *dv, *logits, *vt, *dvt, *trash_z, *trash_v;
-} inb_ctx;
-
-static double inb_loss(void *c)
-{
-	inb_ctx *x = c;
-	return x->scale * inbatch_xent(x->trash_z, x->trash_v, x->logits, x->vt,
-		x->dvt, x->z, x->v, x->target, x->log_q, x->scale, x->T, x->E, x->chunk);
-}
-
-static void inb_backward(void *c)
-{
-	inb_ctx *x = c;
-	inbatch_xent(x->dz, x->dv, x->logits, x->vt, x->dvt, x->z, x->v, x->target,
-		x->log_q, x->scale, x->T, x->E, x->chunk);
-}
-
-static void test_inbatch(void)
-{
-	inb_ctx x = { .T = 7, .N = 6, .E = 4, .chunk = 3, .scale = 0.5f };
-	float log_q[6];
-	for (size_t i = 0; i < x.N; i++)
-		log_q[i] = -1.0f - 0.2f * (float)i;
-	x.log_q = log_q;
-	int32_t target[7] = { 0, 3, 5, 3, 1, 0, 2 }; /* repeats: not negatives */
-	x.target = target;
-	x.z = random_array(x.T * x.E, -1, 1);
-	x.v = random_array(x.N * x.E, -1, 1);
-	x.dz = zeros(x.T * x.E);
-	x.dv = zeros(x.N * x.E);
-	x.trash_z = zeros(x.T * x.E);
-	x.trash_v = zeros(x.N * x.E);
-	x.logits = zeros(x.chunk * x.T);
-	x.vt = zeros(x.T * x.E);
-	x.dvt = zeros(x.T * x.E);
-	input in[] = {
-		{ "z", x.z, x.dz, x.T * x.E },
-		{ "v", x.v, x.dv, x.N * x.E },
-	};
-	check_layer("inbatch_xent with log-Q (chunk 3 of 7)",
-		(layer){ inb_loss, inb_backward, &x }, in, 2);
-	free(x.z); free(x.v); free(x.dz); free(x.dv); free(x.trash_z);
-	free(x.trash_v); free(x.logits); free(x.vt); free(x.dvt);
-}
-
 /* ---- sampled softmax, negatives shared by the batch ---- */
 
 typedef struct {
@@ -762,10 +651,6 @@ int main(void)
 	test_dropout(0.3f);
 	test_dropout(0.0f);
 	test_softmax_xent();
-	test_sampled(0, 1);
-	test_sampled(0, 0);
-	test_sampled(1, 0);
-	test_inbatch();
 	test_shared(1);
 	test_shared(0);
 	return done();

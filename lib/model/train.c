@@ -1,0 +1,378 @@
+/* train.c - the training policy and the loop over epochs (train.h). */
+#include "train.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "dist.h"
+#include "error.h"
+
+const char *const train_schedule_names[SCHED_END] = { "constant", "linear", "plateau" };
+const char *const train_loss_names[LOSS_END] = { "softmax", "sampled" };
+
+/*
+ * The tt defaults follow the data: how many training examples name each
+ * item, on average, tells two regimes apart.  An item's row of the table
+ * (most of the model) learns from the examples that name it; with
+ * hundreds (ML-1M 287, ML-25M about 420) light dropout, decayed over a
+ * fixed number of epochs, fits them; with ten or so (the Amazon 5-core
+ * sets: Toys 9.2, Sports 10.3) the same model memorises its rows in a few
+ * epochs, and what holds is how sparse ratings are regularised: heavy
+ * dropout (SASRec's 0.5 on them), weight decay (the L2 prior of matrix
+ * factorisation: a row keeps what its few examples support, not its
+ * random start), and training for as long as the validation split
+ * improves.  The model's shape is the same for both: with the decay, a
+ * smaller one (one block of one head) no longer earns its place.
+ * tt-fit(1) has the figures.
+ */
+typedef struct {
+	const char *name;
+	float dropout, weight_decay;
+	int schedule, epochs; /* the sparse schedule: without a validation split, constant */
+} regime;
+static const regime dense = { "dense", 0.1f, 0.0f, SCHED_LINEAR, 24 };
+static const regime sparse = { "sparse", 0.5f, 0.3f, SCHED_PLATEAU, TRAIN_SPARSE_EPOCHS };
+
+static void say(train_note_fn note, void *ctx, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void say(train_note_fn note, void *ctx, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	if (!note)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	note(ctx, line);
+}
+
+/* The seed's own recipe (../shared/seed), where the options gave none. */
+static void choose_seed_recipe(train_options *o)
+{
+	model_config *c = &o->cfg;
+	if (!c->F) c->F = 128;
+	c->blocks = 1;
+	c->dropout = 0.0f;
+	c->positions = 0;
+	if (!o->epochs) o->epochs = 8;
+	if (!o->batch) o->batch = 16;
+	if (o->lr < 0) o->lr = 1e-3;
+	if (o->schedule == SCHED_AUTO) o->schedule = SCHED_CONSTANT;
+	if (o->weight_decay < 0) o->weight_decay = 0;
+}
+
+/* The regime's settings where the options gave none, and one line that
+ * says which regime, why, and what it set (none when all were given). */
+static void choose_regime(train_options *o, const train_data *d, train_note_fn note, void *ctx)
+{
+	model_config *c = &o->cfg;
+	double per_item = d->items ? (double)d->examples / d->items : 0.0;
+	const regime *r = per_item < TRAIN_SPARSE_BELOW ? &sparse : &dense;
+	char set[256] = "";
+	size_t n = 0;
+#define SET(unset, field, value, fmt, ...) do { \
+	if (unset) { \
+		field = value; \
+		n += snprintf(set + n, n < sizeof set ? sizeof set - n : 0, fmt, __VA_ARGS__); \
+	} } while (0)
+	if (!o->init)
+		SET(c->dropout < 0, c->dropout, r->dropout, " --dropout %g", (double)r->dropout);
+	SET(o->weight_decay < 0, o->weight_decay, r->weight_decay, " --weight-decay %g",
+		(double)r->weight_decay);
+	int sched = r->schedule == SCHED_PLATEAU && !o->valid ? SCHED_CONSTANT : r->schedule;
+	SET(o->schedule == SCHED_AUTO, o->schedule, sched, " --lr-schedule %s",
+		train_schedule_names[sched]);
+	int linear = r->schedule == SCHED_LINEAR;
+	int epochs = linear || o->valid ? r->epochs : TRAIN_SPARSE_EPOCHS_BLIND;
+	if (!d->from_batches) /* a batch stream's epochs are its own */
+		SET(!o->epochs, o->epochs, epochs, " --epochs %d%s", epochs, linear ? ""
+			: o->valid ? " (the validation split stops it)" : " (no validation split to stop it)");
+#undef SET
+	if (n)
+		say(note, ctx, "%.1f training examples per item, %s %g: the %s defaults:%s", per_item,
+			r == &sparse ? "under" : "at least", TRAIN_SPARSE_BELOW, r->name, set);
+}
+
+/* The default objective.  The full softmax costs one dot product per item
+ * for every example; a softmax over the target and TRAIN_SHARED_NEGATIVES
+ * items drawn for the whole batch costs the same for any catalogue, and
+ * matches the full softmax's quality when the negatives are many
+ * (Klenitskiy and Vasilev, RecSys 2023: 3,000 on MovieLens-1M).  Many,
+ * not all: on ML-1M's 3,416 items the full softmax was still 1.4% ahead
+ * in NDCG@10, outside three seeds' spread.  So the full softmax while
+ * it costs at most twice the sampled one (up to twice as many items as
+ * negatives), the sampled one beyond. */
+static void choose_loss(train_options *o, int64_t N, train_note_fn note, void *ctx)
+{
+	int given_negatives = o->negatives > 0;
+	if (!given_negatives)
+		o->negatives = TRAIN_SHARED_NEGATIVES;
+	if (o->loss != LOSS_AUTO)
+		return;
+	int64_t most = 2 * (int64_t)o->negatives;
+	o->loss = N > most ? LOSS_SAMPLED : LOSS_SOFTMAX;
+	if (o->loss == LOSS_SOFTMAX && given_negatives)
+		say(note, ctx, "%lld items, no more than %lld (twice the negatives): the full "
+			"softmax over all of them, no negatives drawn", (long long)N, (long long)most);
+	if (o->loss == LOSS_SAMPLED)
+		say(note, ctx, "%lld items, more than %lld: sampled softmax over %d negatives "
+			"shared by each batch (--loss softmax for the full one)", (long long)N,
+			(long long)most, o->negatives);
+}
+
+void train_choose(train_options *o, const train_data *d, train_note_fn note, void *ctx)
+{
+	model_config *c = &o->cfg;
+	if (c->arch == ARCH_SEED) {
+		choose_seed_recipe(o);
+	} else {
+		if (!c->F) c->F = 256;
+		if (!c->blocks) c->blocks = 2;
+		if (c->positions < 0) c->positions = 1;
+		if (!o->batch) o->batch = 32;
+		if (o->lr < 0) o->lr = 2e-3;
+		choose_regime(o, d, note, ctx);
+	}
+	if (o->patience < 0)
+		o->patience = o->valid ? TRAIN_PATIENCE : 0;
+	choose_loss(o, d->items, note, ctx);
+}
+
+void train_choose_features(model_config *c, const prep *p, train_note_fn note, void *ctx)
+{
+	if (!p->genres && !p->year && !p->titles)
+		return;
+	c->genres = p->genres ? p->n_genres : 0;
+	c->year_buckets = p->year ? FEATURE_YEAR_BUCKETS : 0;
+	c->title_buckets = p->titles ? FEATURE_TITLE_BUCKETS : 0;
+	c->title_seed = FEATURE_TITLE_SEED;
+	c->id_dropout = FEATURE_ID_DROPOUT;
+	say(note, ctx, "item features: %d genres, years in %d buckets, title words in %d buckets; "
+		"id dropout %g", c->genres, c->year_buckets, c->title_buckets, (double)c->id_dropout);
+}
+
+int train_give_side_data(model *m, const prep *p, char *err, size_t errlen)
+{
+	if (!model_has_features(model_cfg(m)))
+		return 0;
+	size_t n = p->n_items ? (size_t)p->n_items : 1;
+	uint8_t *seen = calloc(n, 1);
+	if (!seen)
+		return nomemf(err, errlen, "the items seen in training", n);
+	for (int64_t u = 0; u < p->n_users; u++)
+		for (int64_t z = p->offsets[u]; z < prep_train_end(p, u); z++)
+			seen[p->items[z]] = 1;
+	int rc = model_set_item_side(m, p, seen, err, errlen);
+	free(seen);
+	return rc;
+}
+
+void train_init(trainer *t, model *m, const train_options *o, const train_hooks *h)
+{
+	memset(t, 0, sizeof *t);
+	t->m = m;
+	t->o = o;
+	t->h = *h;
+	t->lr_scale = 1.0;
+	t->rng = o->seed ^ 0xd1b54a32d192ed03ULL;
+	t->threads = o->threads < MODEL_THREADS_MAX ? o->threads : MODEL_THREADS_MAX;
+	if (o->threads > MODEL_THREADS_MAX)
+		say(h->note, h->ctx, "training uses %d threads, the most a model's step splits "
+			"into; the other %d stay idle", MODEL_THREADS_MAX, o->threads - MODEL_THREADS_MAX);
+}
+
+static double seconds_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* One optimisation step.  Across ranks, the model sums the gradients and
+ * the loss, and the stops seen are summed here: every rank takes the same
+ * step and stops after it. */
+static int step(trainer *t, const batch *bt, int64_t epoch, int64_t *ex, double *loss,
+	char *err, size_t errlen)
+{
+	const train_options *o = t->o;
+	*loss = model_step_grad(t->m, bt, &t->rng, ex);
+	double seen = t->h.stop ? *t->h.stop : 0;
+	dist_sum_f64(&seen, 1);
+	t->interrupted = seen > 0;
+	if (!isfinite(*loss))
+		return errorf(err, errlen, "epoch %lld step %lld: the loss is %g; stopping, no model written",
+			(long long)epoch, (long long)t->step + 1, *loss);
+	t->step++;
+	double lr = o->lr * t->lr_scale;
+	if (o->schedule == SCHED_LINEAR && t->planned > 0) /* linear to zero at the last planned step */
+		lr *= 1.0 - (double)(t->step - 1) / t->planned;
+	return model_adam(t->m, (float)lr, 0.9f, 0.98f, 1e-8f, (float)o->weight_decay, t->step,
+		err, errlen);
+}
+
+/* After an epoch's validation: keep the weights when they are the best so
+ * far.  Returns the epochs since the best. */
+static int keep_best(trainer *t, int64_t epoch, double ndcg, int since_best, char *err, size_t errlen)
+{
+	size_t bytes = model_num_params(t->m) * sizeof(float);
+	if (t->best && ndcg <= t->best_ndcg)
+		return since_best + 1;
+	if (!t->best && !(t->best = malloc(bytes)))
+		return nomemf(err, errlen, "the best epoch's weights", bytes);
+	memcpy(t->best, model_weights(t->m), bytes);
+	t->best_ndcg = ndcg;
+	t->best_epoch = (int)epoch;
+	return 0;
+}
+
+/* The end of an epoch with patience run out: on at a lower rate from the
+ * best weights (the plateau, once), or stop.  1: stop. */
+static int out_of_patience(trainer *t, int64_t epoch, int *since_best)
+{
+	const train_options *o = t->o;
+	if (o->schedule == SCHED_PLATEAU && t->lr_scale == 1.0) {
+		memcpy(model_weights(t->m), t->best, model_num_params(t->m) * sizeof(float));
+		t->lr_scale = TRAIN_PLATEAU_DROP;
+		*since_best = 0;
+		say(t->h.note, t->h.ctx, "no better validation NDCG@10 for %d epochs: on from "
+			"epoch %d's weights at %g of the rate (--lr-schedule plateau)", o->patience,
+			t->best_epoch, TRAIN_PLATEAU_DROP);
+		return 0;
+	}
+	say(t->h.note, t->h.ctx, "stopped after epoch %lld: no better validation NDCG@10 for %d "
+		"epochs (--patience); keeping epoch %d's weights", (long long)epoch, o->patience,
+		t->best_epoch);
+	return 1;
+}
+
+static int run_epochs(trainer *t, const prep *p, batcher *bb, batch *bt, char *err, size_t errlen)
+{
+	const train_options *o = t->o;
+	train_progress pr = { .epochs = o->epochs, .per_epoch = prep_train_examples(p) };
+	t->planned = (int64_t)o->epochs * ((bb->n_rows + o->batch - 1) / o->batch);
+	if (o->max_steps && o->max_steps < t->planned)
+		t->planned = o->max_steps;
+	pr.planned = t->planned;
+	double start = seconds_now();
+	int since_best = 0;
+	for (int64_t epoch = 1; epoch <= o->epochs && !t->interrupted; epoch++) {
+		double t0 = seconds_now(), loss_sum = 0;
+		int64_t nb = 0;
+		pr.epoch = epoch;
+		pr.seen = 0;
+		pr.valid = 0;
+		batcher_epoch(bb, epoch);
+		while (!t->interrupted && batcher_next(bb, bt)) {
+			int64_t ex;
+			double loss;
+			if (step(t, bt, epoch, &ex, &loss, err, errlen))
+				return -1;
+			loss_sum += loss;
+			nb++;
+			pr.seen += ex;
+			pr.step = t->step;
+			pr.loss = loss_sum / nb;
+			pr.seconds = seconds_now() - start;
+			if (t->h.step)
+				t->h.step(t->h.ctx, &pr);
+			if (o->max_steps && t->step >= o->max_steps)
+				break;
+		}
+		pr.epoch_seconds = seconds_now() - t0;
+		pr.loss = nb ? loss_sum / nb : 0;
+		if (o->valid && !t->interrupted) {
+			int rc = t->h.validate(t->h.ctx, t->m, &pr.hr10, &pr.ndcg10, err, errlen);
+			if (rc)
+				return rc;
+			pr.valid = 1;
+			if ((since_best = keep_best(t, epoch, pr.ndcg10, since_best, err, errlen)) < 0)
+				return since_best;
+		}
+		pr.seconds = seconds_now() - start;
+		if (t->h.epoch)
+			t->h.epoch(t->h.ctx, &pr);
+		if (o->max_steps && t->step >= o->max_steps)
+			break;
+		if (o->patience && since_best >= o->patience && epoch < o->epochs &&
+		    out_of_patience(t, epoch, &since_best))
+			break;
+	}
+	return 0;
+}
+
+int train_prep(trainer *t, const prep *p, char *err, size_t errlen)
+{
+	const train_options *o = t->o;
+	const model_config *c = model_cfg(t->m);
+	batcher bb;
+	batch bt;
+	int rc;
+	if (prep_train_examples(p) == 0)
+		return errorf(err, errlen, "no training examples (every user needs 2 training interactions)");
+	if ((rc = sampler_init(&t->neg, p, 0.0)) != 0)
+		return nomemf(err, errlen, "the negative sampler", (size_t)c->N * (sizeof(float) + sizeof(double)));
+	if ((rc = model_set_loss(t->m, o->loss, o->negatives, &t->neg, err, errlen)) != 0)
+		return rc;
+	if (batcher_init(&bb, p, c->L, o->batch, 0, &t->neg, o->seed))
+		return nomemf(err, errlen, "the batcher's rows (at most)", (size_t)p->n_inter * 3 * sizeof(int64_t));
+	if (batch_alloc(&bt, o->batch, c->L, 0)) {
+		batcher_free(&bb);
+		return nomemf(err, errlen, "a batch", (size_t)o->batch * c->L * 2 * sizeof(int32_t));
+	}
+	if ((rc = model_train_alloc(t->m, o->batch, t->threads, err, errlen)) == 0 &&
+	    (rc = model_adam_alloc(t->m, err, errlen)) == 0)
+		rc = run_epochs(t, p, &bb, &bt, err, errlen);
+	batch_free(&bt);
+	batcher_free(&bb);
+	return rc;
+}
+
+int train_step(trainer *t, const batch *bt, const float *log_q, char *err, size_t errlen)
+{
+	const train_options *o = t->o;
+	const model_config *c = model_cfg(t->m);
+	int rc;
+	/* the sampled loss's negatives follow the stream's log_q, which comes
+	 * before the first batch */
+	if (!t->neg.log_q && sampler_init_log_q(&t->neg, log_q, c->N))
+		return nomemf(err, errlen, "the negative sampler", (size_t)c->N * (sizeof(float) + sizeof(double)));
+	if ((rc = model_set_loss(t->m, o->loss, o->negatives, &t->neg, err, errlen)) != 0 ||
+	    (rc = model_train_alloc(t->m, bt->B, t->threads, err, errlen)) != 0 ||
+	    (rc = model_adam_alloc(t->m, err, errlen)) != 0)
+		return rc;
+	int64_t ex;
+	double loss;
+	train_progress *pr = &t->stream;
+	if (!t->batches)
+		t->stream_start = seconds_now();
+	if ((rc = step(t, bt, 1, &ex, &loss, err, errlen)) != 0)
+		return rc;
+	t->batches++;
+	t->stream_loss += loss;
+	pr->epoch = pr->epochs = 1;
+	pr->step = t->step;
+	pr->planned = t->planned;
+	pr->seen += ex;
+	pr->loss = t->stream_loss / t->batches;
+	pr->epoch_seconds = pr->seconds = seconds_now() - t->stream_start;
+	if (t->h.step)
+		t->h.step(t->h.ctx, pr);
+	return 0;
+}
+
+void train_finish(trainer *t)
+{
+	if (t->best)
+		memcpy(model_weights(t->m), t->best, model_num_params(t->m) * sizeof(float));
+}
+
+void train_free(trainer *t)
+{
+	free(t->best);
+	t->best = NULL;
+	sampler_free(&t->neg);
+}

@@ -1,0 +1,158 @@
+/*
+ * train.h - the training policy: the settings the data calls for, the loss
+ * by the catalogue's size, the learning rate over the run, patience and the
+ * plateau, the best epoch's weights, and the loop over epochs and steps.
+ *
+ * The program fills a train_options (zero, or the *_AUTO values, where the
+ * command line gave nothing), calls train_choose() with the data's counts,
+ * and trains through a trainer: train_prep() runs every epoch over a prep
+ * stream's training split; train_step() takes one batch of a batch stream.
+ * What the policy decides, it says in lines given to the note hook; what it
+ * measures after each step and epoch goes to the progress hooks.  The
+ * program validates (retrieval is a later stage than the model) through
+ * the validate hook.
+ *
+ * Errors: -1 with a reason in err for data or settings that cannot train;
+ * ERR_NOMEM with "out of memory for WHAT (SIZE)" when memory ran out.
+ */
+#ifndef TRAIN_H
+#define TRAIN_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "batch.h"
+#include "model.h"
+#include "prep.h"
+
+/* The learning rate over the run: constant; linear, to 0 by the last
+ * step; plateau, constant until the validation split stalls (patience),
+ * then from the best epoch's weights at TRAIN_PLATEAU_DROP of the rate
+ * until it stalls again.  A constant rate finds the region of the best
+ * weights; a lower one settles in it, as the linear decay does for a run
+ * whose length is known in advance. */
+enum schedule { SCHED_AUTO = -1, SCHED_CONSTANT, SCHED_LINEAR, SCHED_PLATEAU, SCHED_END };
+extern const char *const train_schedule_names[SCHED_END]; /* as --lr-schedule spells them */
+#define TRAIN_PLATEAU_DROP 0.1
+
+#define LOSS_AUTO -1 /* train_choose(): softmax or sampled by the catalogue */
+extern const char *const train_loss_names[LOSS_END];
+
+/* With a validation split, stop after this many epochs without a better
+ * NDCG@10: the epoch-to-epoch wiggle of a validation figure is a dip of
+ * one or two epochs (ML-1M: at most two in 24); five is past it. */
+#define TRAIN_PATIENCE 5
+/* Under this many training examples per item, the sparse regime
+ * (train_choose); between the two kinds of data by a factor of five or
+ * six either way. */
+#define TRAIN_SPARSE_BELOW 50.0
+/* The sampled loss: negatives shared by a batch. */
+#define TRAIN_SHARED_NEGATIVES 3000
+/* The sparse regime's epochs: up to TRAIN_SPARSE_EPOCHS, the validation
+ * split stopping them; without one, at a constant rate,
+ * TRAIN_SPARSE_EPOCHS_BLIND, at or past where that rate stalls on Toys
+ * and Sports (its best epochs there 31 to 39). */
+#define TRAIN_SPARSE_EPOCHS 200
+#define TRAIN_SPARSE_EPOCHS_BLIND 40
+
+typedef struct {
+	/* The model's shape: arch, E, NH and L as given; F, blocks 0, dropout
+	 * < 0 and positions < 0 are chosen by the architecture and the data.
+	 * With init (the shape of a model read), only the training settings
+	 * are chosen. */
+	model_config cfg;
+	int init;
+	int epochs, batch;   /* 0: chosen */
+	double lr;           /* < 0: chosen */
+	double weight_decay; /* < 0: chosen */
+	int schedule;        /* SCHED_AUTO: chosen */
+	int loss;            /* LOSS_AUTO: chosen */
+	int negatives;       /* 0: chosen (sampled's shared negatives) */
+	int valid;           /* validate after every epoch (validate hook) */
+	int patience;        /* epochs without a better validation; < 0: chosen */
+	int64_t max_steps;   /* 0: no limit */
+	uint64_t seed;
+	int threads;
+} train_options;
+
+/* What the policy needs to know of the data: its training examples per
+ * epoch and its items; a batch stream's epochs are its own. */
+typedef struct {
+	int64_t examples, items;
+	int from_batches;
+} train_data;
+
+typedef void (*train_note_fn)(void *ctx, const char *line);
+
+/* Every chosen setting of o from the data: the architecture's recipe, the
+ * regime by training examples per item, the loss by the number of items,
+ * the patience.  Each decision that set something is said in a line to
+ * note (NULL: silent); a setting the options gave is kept. */
+void train_choose(train_options *o, const train_data *d, train_note_fn note, void *ctx);
+
+/* The item features p's side data allows (genres, years, titles) into c,
+ * with one line to note saying which; none when p has no side data. */
+void train_choose_features(model_config *c, const prep *p, train_note_fn note, void *ctx);
+/* A model with features learns its items' side data, and which items p's
+ * training rows hold (the others are placed by their features alone). */
+int train_give_side_data(model *m, const prep *p, char *err, size_t errlen);
+
+/* Where a run is, for the progress hooks. */
+typedef struct {
+	int64_t epoch, epochs;   /* this epoch (from 1) and the most there will be */
+	int64_t step, planned;   /* steps taken; steps the whole run plans (0: unknown) */
+	int64_t seen, per_epoch; /* examples of this epoch so far; in an epoch (0: unknown) */
+	double loss;             /* mean loss over this epoch's steps so far */
+	double epoch_seconds, seconds; /* this epoch's time, the run's */
+	int valid;               /* hr10 and ndcg10 hold this epoch's validation */
+	double hr10, ndcg10;
+} train_progress;
+
+typedef struct {
+	void *ctx;
+	/* HR@10 and NDCG@10 of the model on the validation split; -1 with a
+	 * reason in err ends the run with it. */
+	int (*validate)(void *ctx, model *m, double *hr10, double *ndcg10, char *err, size_t errlen);
+	void (*step)(void *ctx, const train_progress *p);  /* after every step; may be NULL */
+	void (*epoch)(void *ctx, const train_progress *p); /* after every epoch; may be NULL */
+	train_note_fn note; /* decisions during the run (plateau, stop); may be NULL */
+	/* Set by a signal handler: the run stops after the step that sees it
+	 * (on every process of a job together). */
+	volatile sig_atomic_t *stop;
+} train_hooks;
+
+typedef struct {
+	model *m;
+	const train_options *o;
+	train_hooks h;
+	sampler neg;         /* the sampled loss's negatives */
+	int64_t step, planned;
+	double lr_scale;     /* of lr: 1, or TRAIN_PLATEAU_DROP after the plateau */
+	uint64_t rng;        /* dropout */
+	float *best;         /* the best epoch's weights, with valid */
+	double best_ndcg;
+	int best_epoch;
+	int threads;         /* the threads training uses (at most MODEL_THREADS_MAX) */
+	int interrupted;     /* a stop was seen: the run ended early */
+	/* train_step: batches taken, their summed loss, where the run is */
+	int64_t batches;
+	double stream_loss, stream_start;
+	train_progress stream;
+} trainer;
+
+/* A trainer of m with the chosen options o (kept by the caller). */
+void train_init(trainer *t, model *m, const train_options *o, const train_hooks *h);
+/* Every epoch over p's training split, with validation, the schedule,
+ * patience and the plateau as o says; the best epoch's weights kept. */
+int train_prep(trainer *t, const prep *p, char *err, size_t errlen);
+/* One step on a batch of a batch stream; log_q (N, or NULL: uniform) is
+ * the distribution of the sampled loss's negatives, read at the first.
+ * t->planned, when the caller knows it, is the stream's steps; t->stream
+ * says where the run is. */
+int train_step(trainer *t, const batch *bt, const float *log_q, char *err, size_t errlen);
+/* The weights the run ends with into the model: the best epoch's, when
+ * there was a validation. */
+void train_finish(trainer *t);
+void train_free(trainer *t);
+
+#endif
