@@ -1,0 +1,261 @@
+/* test_train.c - the training policy (lib/model/train.c): the defaults by
+ * the data, the loss by the catalogue, patience, the plateau and the best
+ * epoch's weights, on a small model with a scripted validation. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "error.h"
+#include "tap.h"
+#include "train.h"
+
+static char said[8][512];
+static int n_said;
+
+static void note(void *ctx, const char *line)
+{
+	(void)ctx;
+	if (n_said < 8)
+		snprintf(said[n_said++], sizeof said[0], "%s", line);
+}
+
+static train_options unset(int arch)
+{
+	train_options o = {
+		.cfg = { .arch = arch, .E = 8, .NH = 2, .L = 5, .dropout = -1, .positions = -1 },
+		.lr = -1, .weight_decay = -1, .schedule = SCHED_AUTO, .loss = LOSS_AUTO,
+		.patience = -1, .seed = 1, .threads = 1,
+	};
+	return o;
+}
+
+static void choose(train_options *o, int64_t examples, int64_t items, int from_batches)
+{
+	n_said = 0;
+	train_choose(o, &(train_data){ examples, items, from_batches }, note, NULL);
+}
+
+static void test_regimes(void)
+{
+	train_options o = unset(ARCH_TT);
+	choose(&o, 50 * 100, 100, 0); /* 50 an item: dense */
+	ok(o.cfg.dropout == 0.1f && o.weight_decay == 0 && o.schedule == SCHED_LINEAR &&
+		o.epochs == 24 && o.cfg.F == 256 && o.cfg.blocks == 2 && o.cfg.positions == 1 &&
+		o.batch == 32 && o.lr == 2e-3 && o.patience == 0,
+		"dense at 50 examples an item: dropout 0.1, no decay, linear over 24 epochs");
+	ok(n_said == 1 && strcmp(said[0], "50.0 training examples per item, at least 50: the dense "
+		"defaults: --dropout 0.1 --weight-decay 0 --lr-schedule linear --epochs 24") == 0,
+		"and says so: %s", said[0]);
+
+	o = unset(ARCH_TT);
+	choose(&o, 4999, 100, 0);
+	ok(o.cfg.dropout == 0.5f && fabs(o.weight_decay - 0.3) < 1e-6 && o.schedule == SCHED_CONSTANT &&
+		o.epochs == TRAIN_SPARSE_EPOCHS_BLIND,
+		"sparse under 50 without a validation split: constant rate over %d epochs",
+		TRAIN_SPARSE_EPOCHS_BLIND);
+
+	o = unset(ARCH_TT);
+	o.valid = 1;
+	choose(&o, 4999, 100, 0);
+	ok(o.schedule == SCHED_PLATEAU && o.epochs == TRAIN_SPARSE_EPOCHS &&
+		o.patience == TRAIN_PATIENCE,
+		"sparse with a validation split: the plateau, up to %d epochs, patience %d",
+		TRAIN_SPARSE_EPOCHS, TRAIN_PATIENCE);
+
+	o = unset(ARCH_TT);
+	o.cfg.dropout = 0.2f;
+	o.weight_decay = 0.05;
+	o.epochs = 3;
+	choose(&o, 100, 100, 0);
+	ok(o.cfg.dropout == 0.2f && o.weight_decay == 0.05 && o.epochs == 3 &&
+		o.schedule == SCHED_CONSTANT && n_said == 1 &&
+		strstr(said[0], "the sparse defaults: --lr-schedule constant") != NULL,
+		"what the options gave stays; the line names only what was set");
+
+	o = unset(ARCH_TT);
+	o.cfg.dropout = 0.2f;
+	o.weight_decay = 0;
+	o.epochs = 3;
+	o.schedule = SCHED_LINEAR;
+	choose(&o, 100, 100, 0);
+	ok(n_said == 0, "every setting given: nothing said");
+
+	o = unset(ARCH_TT);
+	o.epochs = 0;
+	choose(&o, 100, 100, 1);
+	ok(o.epochs == 0 && strstr(said[0], "--epochs") == NULL,
+		"a batch stream's epochs are its own");
+
+	o = unset(ARCH_TT);
+	o.init = 1;
+	o.cfg.dropout = 0.3f; /* the model read's */
+	choose(&o, 100, 100, 0);
+	ok(o.cfg.dropout == 0.3f && strstr(said[0], "--dropout") == NULL,
+		"with --init the model keeps its dropout");
+
+	o = unset(ARCH_SEED);
+	choose(&o, 100, 100, 0);
+	ok(o.cfg.F == 128 && o.cfg.blocks == 1 && o.cfg.dropout == 0 && o.cfg.positions == 0 &&
+		o.epochs == 8 && o.batch == 16 && o.lr == 1e-3 && o.schedule == SCHED_CONSTANT &&
+		o.weight_decay == 0 && n_said == 0,
+		"the seed: its own recipe, whatever the data");
+}
+
+static void test_loss(void)
+{
+	train_options o = unset(ARCH_TT);
+	choose(&o, 1e6, 2 * TRAIN_SHARED_NEGATIVES, 0);
+	ok(o.loss == LOSS_SOFTMAX && o.negatives == TRAIN_SHARED_NEGATIVES && n_said == 1,
+		"up to twice the negatives: the full softmax, silently");
+	o = unset(ARCH_TT);
+	choose(&o, 1e6, 2 * TRAIN_SHARED_NEGATIVES + 1, 0);
+	ok(o.loss == LOSS_SAMPLED && n_said == 2 && strcmp(said[1], "6001 items, more than 6000: "
+		"sampled softmax over 3000 negatives shared by each batch (--loss softmax for the "
+		"full one)") == 0, "beyond: the sampled softmax, said");
+	o = unset(ARCH_TT);
+	o.negatives = 40;
+	choose(&o, 1e6, 80, 0);
+	ok(o.loss == LOSS_SOFTMAX && n_said == 2 && strstr(said[1], "no negatives drawn"),
+		"negatives given over a small catalogue: the full softmax, said");
+	o = unset(ARCH_TT);
+	o.loss = LOSS_SAMPLED;
+	choose(&o, 1e6, 80, 0);
+	ok(o.loss == LOSS_SAMPLED && o.negatives == TRAIN_SHARED_NEGATIVES,
+		"a loss given stays");
+}
+
+/* Ten users of eight items each over twelve items: the last two of each
+ * row are its validation and test targets. */
+static void small_prep(prep *p)
+{
+	enum { U = 10, K = 8, N = 12 };
+	memset(p, 0, sizeof *p);
+	p->n_users = U;
+	p->n_items = N;
+	p->n_inter = U * K;
+	p->offsets = malloc((U + 1) * sizeof *p->offsets);
+	p->items = malloc(U * K * sizeof *p->items);
+	p->valid = malloc(U * sizeof *p->valid);
+	p->test = malloc(U * sizeof *p->test);
+	for (int64_t u = 0; u <= U; u++)
+		p->offsets[u] = u * K;
+	for (int64_t u = 0; u < U; u++) {
+		for (int64_t k = 0; k < K; k++)
+			p->items[u * K + k] = (int32_t)((u + 3 * k) % N);
+		p->valid[u] = u * K + K - 2;
+		p->test[u] = u * K + K - 1;
+	}
+}
+
+/* The validation NDCG@10 of each epoch, from a script; the weights of
+ * each epoch remembered, to tell which the run kept. */
+typedef struct {
+	const double *ndcg;
+	int calls;
+	float first_weight[64];
+} script;
+
+static int scripted(void *ctx, model *m, double *hr10, double *ndcg10, char *err, size_t errlen)
+{
+	script *s = ctx;
+	s->first_weight[s->calls] = model_weights(m)[0];
+	*hr10 = *ndcg10 = s->ndcg[s->calls++];
+	return 0;
+}
+
+static prep p;
+
+static int run(const double *ndcg, int schedule, int patience, int epochs, script *s, trainer *t,
+	model **m)
+{
+	char err[256];
+	static train_options o;
+	o = unset(ARCH_TT);
+	o.valid = 1;
+	o.schedule = schedule;
+	o.patience = patience;
+	o.epochs = epochs;
+	choose(&o, prep_train_examples(&p), p.n_items, 0);
+	o.cfg.U = p.n_users;
+	o.cfg.N = p.n_items;
+	memset(s, 0, sizeof *s);
+	s->ndcg = ndcg;
+	*m = model_new(&o.cfg, err, sizeof err);
+	model_init_weights(*m, 1);
+	n_said = 0;
+	train_hooks h = { .ctx = s, .validate = scripted, .note = note };
+	train_init(t, *m, &o, &h);
+	int rc = train_prep(t, &p, err, sizeof err);
+	if (rc)
+		diag("train_prep: %s", err);
+	return rc;
+}
+
+static void test_patience(void)
+{
+	trainer t;
+	model *m;
+	script s;
+	/* best at epoch 2, then three without: patience 3 stops after epoch 5 */
+	static const double stall[] = { 0.1, 0.3, 0.2, 0.3, 0.25, 0.9, 0.9 };
+	ok(run(stall, SCHED_CONSTANT, 3, 7, &s, &t, &m) == 0 && s.calls == 5 && t.best_epoch == 2 &&
+		n_said == 1 && strcmp(said[0], "stopped after epoch 5: no better validation NDCG@10 "
+		"for 3 epochs (--patience); keeping epoch 2's weights") == 0,
+		"patience 3: stops 3 epochs after the best (an equal NDCG is no better)");
+	train_finish(&t);
+	ok(model_weights(m)[0] == s.first_weight[1], "the best epoch's weights are the model's");
+	train_free(&t);
+	model_free(m);
+
+	/* the plateau: at the first stall, back to the best at a tenth of the
+	 * rate; at the second, stop */
+	static const double plateau[] = { 0.1, 0.3, 0.2, 0.2, 0.35, 0.3, 0.3, 0.9 };
+	ok(run(plateau, SCHED_PLATEAU, 2, 8, &s, &t, &m) == 0 && s.calls == 7 &&
+		t.lr_scale == TRAIN_PLATEAU_DROP && t.best_epoch == 5 && n_said == 2 &&
+		strcmp(said[0], "no better validation NDCG@10 for 2 epochs: on from epoch 2's "
+		"weights at 0.1 of the rate (--lr-schedule plateau)") == 0 &&
+		strstr(said[1], "stopped after epoch 7") != NULL,
+		"the plateau: a tenth of the rate from epoch 2, then stopped after epoch 7");
+	train_free(&t);
+	model_free(m);
+
+	static const double rising[] = { 0.1, 0.2, 0.3 };
+	ok(run(rising, SCHED_LINEAR, 1, 3, &s, &t, &m) == 0 && s.calls == 3 && t.best_epoch == 3 &&
+		t.step == t.planned && n_said == 0,
+		"rising all the way: every planned step, the last epoch kept");
+	train_free(&t);
+	model_free(m);
+}
+
+static void test_errors(void)
+{
+	char err[256] = "";
+	model_config c = { .arch = ARCH_TT, .U = 2, .N = 5, .E = 4, .F = 4, .NH = 1, .L = 3,
+		.blocks = 1, .positions = 1 };
+	model *m = model_new(&c, err, sizeof err);
+	int rc = model_set_loss(m, LOSS_SAMPLED, 0, NULL, err, sizeof err);
+	ok(rc == -1 && strstr(err, "needs negatives"), "misuse is -1 with a reason: %s", err);
+	rc = model_set_loss(m, LOSS_SAMPLED, 3, NULL, err, sizeof err);
+	ok(rc == -1 && strstr(err, "sampler over the model's 5 items"), "%s", err);
+	model_free(m);
+
+	n_said = 0;
+	trainer t;
+	train_options o = unset(ARCH_TT);
+	o.threads = MODEL_THREADS_MAX + 4;
+	train_hooks h = { .note = note };
+	train_init(&t, NULL, &o, &h);
+	ok(t.threads == MODEL_THREADS_MAX && n_said == 1 && strstr(said[0], "the other 4 stay idle"),
+		"more threads than a step splits into: the clamp is said (%s)", said[0]);
+	train_free(&t);
+}
+
+int main(void)
+{
+	test_regimes();
+	test_loss();
+	small_prep(&p);
+	test_patience();
+	prep_free(&p);
+	test_errors();
+	return done();
+}
