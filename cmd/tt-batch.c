@@ -18,8 +18,6 @@ static const char usage_text[] =
 "  -b, --batch B        rows per batch (32; 16 for the seed architecture)\n"
 "  -e, --epochs E       passes over the data, each in a new order (1)\n"
 "  -s, --seed S         random seed of the order, as tt-fit --seed (1)\n"
-"  -n, --negatives M    M sampled negative items per example (0)\n"
-"      --neg-alpha A    sample negatives by popularity^A (0: uniform)\n"
 "  -o, --output FILE    write to FILE (atomically) instead of stdout\n"
 "  -l, --level N        zstd level (3)\n"
 "  -h, --help           this help\n"
@@ -32,28 +30,23 @@ int main(int argc, char **argv)
 		{ "batch", required_argument, NULL, 'b' },
 		{ "epochs", required_argument, NULL, 'e' },
 		{ "seed", required_argument, NULL, 's' },
-		{ "negatives", required_argument, NULL, 'n' },
-		{ "neg-alpha", required_argument, NULL, 'A' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "level", required_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int64_t L = HISTORY_DEFAULT, B = 32, epochs = 1, M = 0;
+	int64_t L = HISTORY_DEFAULT, B = 32, epochs = 1;
 	uint64_t seed = 1;
-	double alpha = 0;
 	int level = 3, ch;
 	const char *outpath = NULL;
 	cli_init(argv);
-	while ((ch = getopt_long(argc, argv, "L:b:e:s:n:o:l:hV", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "L:b:e:s:o:l:hV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'L': L = parse_int("--history", optarg, 1, HISTORY_MAX); break;
 		case 'b': B = parse_int("--batch", optarg, 1, 1 << 20); break;
 		case 'e': epochs = parse_int("--epochs", optarg, 1, 1000000); break;
 		case 's': seed = (uint64_t)parse_int("--seed", optarg, 0, INT64_MAX); break;
-		case 'n': M = parse_int("--negatives", optarg, 0, 1 << 16); break;
-		case 'A': alpha = parse_double("--neg-alpha", optarg, 0, 4); break;
 		case 'o': outpath = optarg; break;
 		case 'l': level = (int)parse_int("--level", optarg, 1, 19); break;
 		case 'h': fputs(usage_text, stdout); stdout_close(); exit(0);
@@ -71,14 +64,11 @@ int main(int argc, char **argv)
 	tts_reader *r = stream_reader(in);
 	if (prep_read(r, &p, err, sizeof err))
 		die("%s: %s", input_name(inpath), err);
-	sampler neg;
 	batcher bb;
 	batch bt;
-	if ((M && sampler_init(&neg, &p, alpha)) ||
-	    batcher_init(&bb, &p, L, B, M, M ? &neg : NULL, seed) ||
-	    batch_alloc(&bt, B, L, M))
+	if (batcher_init(&bb, &p, L, B, seed) || batch_alloc(&bt, B, L))
 		die_oom("the batcher's rows and a batch", (size_t)p.n_inter * 3 * sizeof(int64_t) +
-			(size_t)B * L * (2 + M) * sizeof(int32_t));
+			(size_t)B * L * 2 * sizeof(int32_t));
 
 	if (!outpath || strcmp(outpath, "-") == 0)
 		refuse_tty(stdout);
@@ -86,13 +76,11 @@ int main(int argc, char **argv)
 	tts_writer *w = stream_writer(output_file(o), level);
 	batch_meta bm = {
 		.users = p.n_users, .items = p.n_items, .history = L, .batch = B,
-		.epochs = epochs, .seed = seed, .negatives = M, .neg_alpha = alpha,
+		.epochs = epochs, .seed = seed,
 		.examples_per_epoch = prep_train_examples(&p),
 		.steps = epochs * ((bb.n_rows + B - 1) / B),
 	};
-	uint64_t N = p.n_items;
-	if (batch_meta_write(w, &bm) || ids_write(w, &p) ||
-	    (M && tts_write(w, "log_q", TTS_F32, 1, &N, neg.log_q)))
+	if (batch_meta_write(w, &bm) || ids_write(w, &p))
 		die("%s: %s", outpath ? outpath : "standard output", tts_writer_error(w));
 	for (int64_t e = 1; e <= epochs; e++) {
 		batcher_epoch(&bb, e);
@@ -105,8 +93,6 @@ int main(int argc, char **argv)
 	output_commit(o);
 	batch_free(&bt);
 	batcher_free(&bb);
-	if (M)
-		sampler_free(&neg);
 	tts_reader_close(r);
 	prep_free(&p);
 	stdout_close();

@@ -344,47 +344,6 @@ static void take_batch_meta(const batch_meta *bm, prep *ids)
 	opt.batch = (int)bm->batch;
 }
 
-static void train_on_batches(trainer *t, tts_reader *r, prep *ids)
-{
-	batch bt;
-	tts_header h;
-	char err[256];
-	float *log_q = NULL;
-	int rc;
-	memset(&bt, 0, sizeof bt);
-	while (!t->interrupted && (rc = batch_read(r, &bt, &h, err, sizeof err)) != 0) {
-		if (rc < 0)
-			die("%s: %s; no model written", input_name(input), err);
-		if (rc == 2 && strcmp(h.name, "log_q") == 0) { /* before the batches, as the id maps */
-			if (h.dtype != TTS_F32 || h.rank != 1 || (int64_t)h.dims[0] != opt.cfg.N)
-				die("%s: record log_q: expected f32 (%lld)", input_name(input), (long long)opt.cfg.N);
-			free(log_q);
-			if (!(log_q = tts_read_alloc(r, &h, 0)))
-				die("%s: %s", input_name(input), tts_reader_error(r));
-		} else if (rc == 2) {
-			if (ids_read_record(r, &h, ids, err, sizeof err) < 0)
-				die("%s: %s", input_name(input), err);
-		} else {
-			if (batch_check(&bt, opt.cfg.U, opt.cfg.N, opt.cfg.L, err, sizeof err))
-				die("%s: batch %lld: %s", input_name(input), (long long)t->batches + 1, err);
-			check(train_step(t, &bt, log_q, err, sizeof err), err);
-			if (opt.max_steps && t->step >= opt.max_steps)
-				break;
-		}
-	}
-	batch_free(&bt);
-	free(log_q);
-	if (ids->user_ids)
-		return;
-	/* a batch stream without id maps: number them */
-	ids->user_ids = malloc(ids->n_users * sizeof *ids->user_ids);
-	ids->item_ids = malloc(ids->n_items * sizeof *ids->item_ids);
-	if (!ids->user_ids || !ids->item_ids)
-		die_oom("the ids", (size_t)(ids->n_users + ids->n_items) * sizeof *ids->user_ids);
-	for (int64_t i = 0; i < ids->n_users; i++) ids->user_ids[i] = i + 1;
-	for (int64_t i = 0; i < ids->n_items; i++) ids->item_ids[i] = i + 1;
-}
-
 /* The model of --init, whose shape training keeps. */
 static model *read_init(void)
 {
@@ -411,15 +370,10 @@ static model *read_init(void)
 
 static void write_model(trainer *t, const prep *ids)
 {
+	char meta[512];
 	output *out = output_open(out_path);
 	tts_writer *w = stream_writer(output_file(out), 3);
-	char meta[512];
-	snprintf(meta, sizeof meta,
-		"epochs=%d\nbatch=%d\nlr=%g\nweight_decay=%g\nseed=%llu\nthreads=%d\nranks=%d\n"
-		"steps=%lld\nbest_epoch=%d\nvalid_ndcg10=%.6f\nloss=%s\nnegatives=%d\n",
-		opt.epochs, opt.batch, opt.lr, opt.weight_decay, (unsigned long long)opt.seed,
-		t->threads, dist_size(), (long long)t->step, t->best_epoch, t->best ? t->best_ndcg : 0.0,
-		train_loss_names[opt.loss], opt.loss == LOSS_SOFTMAX ? 0 : opt.negatives);
+	train_meta(t, meta, sizeof meta);
 	stream_commit(w, model_write(w, t->m, ids, meta), out, out_path);
 }
 
@@ -505,14 +459,10 @@ int main(int argc, char **argv)
 	rp.bar.active &= lead();
 	if (from_batches) {
 		t.planned = opt.max_steps && opt.max_steps < bm.steps ? opt.max_steps : bm.steps;
-		train_on_batches(&t, r, &p);
+		check(train_batch_stream(&t, r, &p, err, sizeof err), err);
 		on_epoch(&rp, &t.stream);
 	} else {
-		rc = train_prep(&t, &p, err, sizeof err);
-		if (rc == ERR_NOMEM)
-			die("%s", err);
-		if (rc)
-			die("%s: %s", input_name(input), err);
+		check(train_prep(&t, &p, err, sizeof err), err);
 	}
 	progress_end(&rp.bar);
 	train_finish(&t);

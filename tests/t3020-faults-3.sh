@@ -176,16 +176,22 @@ test_expect_success PYZSTD 'items=2147483647 in a small model: the weight disagr
 	test_grep "^tt-embed: huge.bin: record item_emb: expected f32 \(2147483647,8\), not f32 \(150,8\)$" err
 '
 
-test_expect_success PYZSTD 'negatives of another shape than their batch: refused before any is read' '
-	tt-batch -n 3 --history 10 --batch 16 --epochs 1 prep.tts >neg.tts &&
-	edit neg.tts negshape.tts dims:negatives=8,10,3 &&
+test_expect_success PYZSTD 'a batch record of another shape than its batch: refused before any is read' '
+	tt-batch --history 10 --batch 16 --epochs 1 prep.tts >b.tts &&
+	edit b.tts targetshape.tts dims:targets=16,9 &&
 	test_must_fail tt-fit --dim 8 --hidden 8 --history 10 --blocks 1 --threads 1 \
-		--max-steps 3 negshape.tts >/dev/null 2>err &&
-	test_grep "^tt-fit: negshape.tts: record negatives: expected i32 \(16,L,M\), L <= 4096, not i32 \(8,10,3\)" err &&
-	edit neg.tts histshape.tts dims:hist=16,9 &&
+		--max-steps 3 targetshape.tts >/dev/null 2>err &&
+	test_grep "^tt-fit: targetshape.tts: record targets: expected i32 \(16,10\), not i32 \(16,9\)" err &&
+	edit b.tts histshape.tts dims:hist=8,10 &&
 	test_must_fail tt-fit --dim 8 --hidden 8 --history 10 --blocks 1 --threads 1 \
 		--max-steps 3 histshape.tts >/dev/null 2>err &&
-	test_grep "^tt-fit: histshape.tts: record hist: expected i32 \(16,10\), not i32 \(16,9\)" err
+	test_grep "^tt-fit: histshape.tts: record hist: expected i32 \(16,L\), L <= 4096, not i32 \(8,10\)" err
+'
+
+test_expect_success PYZSTD 'a batch stream with negatives (an earlier tt-batch): refused, saying why' '
+	edit b.tts negs.tts meta+negatives=3 &&
+	test_must_fail tt-fit --threads 1 negs.tts >/dev/null 2>err &&
+	test_grep "negatives=3: batches with negatives are for a loss tt-fit no longer has" err
 '
 
 # ---- twice ----

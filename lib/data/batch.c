@@ -6,21 +6,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "error.h"
 #include "rng.h"
 
-int batch_alloc(batch *bt, int64_t capacity, int64_t L, int64_t M)
+int batch_alloc(batch *bt, int64_t capacity, int64_t L)
 {
 	memset(bt, 0, sizeof *bt);
 	bt->L = L;
-	bt->M = M;
 	bt->capacity = capacity;
 	size_t R = (size_t)capacity * L;
 	bt->users = calloc(capacity ? capacity : 1, sizeof *bt->users);
 	bt->hist = calloc(R ? R : 1, sizeof *bt->hist);
 	bt->targets = calloc(R ? R : 1, sizeof *bt->targets);
-	if (M)
-		bt->negatives = calloc(R * M + 1, sizeof *bt->negatives);
-	if (!bt->users || !bt->hist || !bt->targets || (M && !bt->negatives)) {
+	if (!bt->users || !bt->hist || !bt->targets) {
 		batch_free(bt);
 		return -1;
 	}
@@ -32,7 +30,6 @@ void batch_free(batch *bt)
 	free(bt->users);
 	free(bt->hist);
 	free(bt->targets);
-	free(bt->negatives);
 	memset(bt, 0, sizeof *bt);
 }
 
@@ -136,15 +133,12 @@ void sampler_free(sampler *s)
 	memset(s, 0, sizeof *s);
 }
 
-int batcher_init(batcher *bb, const prep *p, int64_t L, int64_t B, int64_t M,
-	const sampler *neg, uint64_t seed)
+int batcher_init(batcher *bb, const prep *p, int64_t L, int64_t B, uint64_t seed)
 {
 	memset(bb, 0, sizeof *bb);
 	bb->p = p;
 	bb->L = L;
 	bb->B = B;
-	bb->M = M;
-	bb->neg = neg;
 	bb->seed = seed;
 	int64_t rows = 0;
 	for (int64_t u = 0; u < p->n_users; u++) {
@@ -218,7 +212,6 @@ int batcher_next(batcher *bb, batch *bt)
 	int64_t B = bb->n_rows - bb->next < bb->B ? bb->n_rows - bb->next : bb->B;
 	bt->B = B;
 	bt->L = L;
-	bt->M = bb->M;
 	for (int64_t b = 0; b < B; b++) {
 		int64_t r = bb->order[bb->next + b];
 		int64_t u = bb->row_user[r], end = bb->row_end[r];
@@ -232,9 +225,6 @@ int batcher_next(batcher *bb, batch *bt)
 			int64_t pos = end - n + 1 + s;
 			t[L - n + s] = p->items[pos];
 		}
-		if (bt->negatives)
-			for (int64_t s = 0; s < L * bb->M; s++)
-				bt->negatives[b * L * bb->M + s] = sampler_draw(bb->neg, &bb->rng);
 	}
 	bb->next += B;
 	return 1;
@@ -245,11 +235,10 @@ int batch_meta_write(tts_writer *w, const batch_meta *bm)
 	char meta[512];
 	snprintf(meta, sizeof meta,
 		"kind=batch\nproducer=tt-batch\nusers=%lld\nitems=%lld\nhistory=%lld\n"
-		"batch=%lld\nepochs=%lld\nseed=%llu\nnegatives=%lld\nneg_alpha=%g\n"
-		"examples_per_epoch=%lld\nsteps=%lld\n",
+		"batch=%lld\nepochs=%lld\nseed=%llu\nexamples_per_epoch=%lld\nsteps=%lld\n",
 		(long long)bm->users, (long long)bm->items, (long long)bm->history,
 		(long long)bm->batch, (long long)bm->epochs, (unsigned long long)bm->seed,
-		(long long)bm->negatives, bm->neg_alpha, (long long)bm->examples_per_epoch,
+		(long long)bm->examples_per_epoch,
 		(long long)bm->steps);
 	return tts_write_meta(w, meta);
 }
@@ -278,8 +267,7 @@ static int meta_int(const char *meta, const char *key, int required, int64_t lo,
 
 int batch_meta_parse(const char *meta, batch_meta *bm, char *err, size_t errlen)
 {
-	char buf[64];
-	int64_t seed = 0;
+	int64_t seed = 0, negatives = 0;
 	memset(bm, 0, sizeof *bm);
 	/* the sizes a model needs; the rest describes how the batches were made */
 	if (meta_int(meta, "users", 1, 1, INT32_MAX, &bm->users, err, errlen) ||
@@ -288,25 +276,23 @@ int batch_meta_parse(const char *meta, batch_meta *bm, char *err, size_t errlen)
 	    meta_int(meta, "batch", 0, 1, INT64_MAX, &bm->batch, err, errlen) ||
 	    meta_int(meta, "epochs", 0, 1, INT64_MAX, &bm->epochs, err, errlen) ||
 	    meta_int(meta, "seed", 0, 0, INT64_MAX, &seed, err, errlen) ||
-	    meta_int(meta, "negatives", 0, 0, INT32_MAX, &bm->negatives, err, errlen) ||
+	    meta_int(meta, "negatives", 0, 0, INT32_MAX, &negatives, err, errlen) ||
 	    meta_int(meta, "examples_per_epoch", 0, 0, INT64_MAX, &bm->examples_per_epoch, err, errlen) ||
 	    meta_int(meta, "steps", 0, 0, INT64_MAX, &bm->steps, err, errlen))
 		return -1;
 	bm->seed = (uint64_t)seed;
-	if (tts_meta_get(meta, "neg_alpha", buf, sizeof buf))
-		bm->neg_alpha = strtod(buf, NULL);
+	if (negatives) /* tt-batch --negatives, for the binary cross-entropy loss tt-fit no longer has */
+		return errorf(err, errlen, "batch stream meta: negatives=%lld: batches with "
+			"negatives are for a loss tt-fit no longer has; make them again with tt-batch",
+			(long long)negatives);
 	return 0;
 }
 
 int batch_write(tts_writer *w, const batch *bt)
 {
 	uint64_t d1[1] = { (uint64_t)bt->B }, d2[2] = { (uint64_t)bt->B, (uint64_t)bt->L };
-	uint64_t d3[3] = { (uint64_t)bt->B, (uint64_t)bt->L, (uint64_t)bt->M };
-	if (tts_write(w, "users", TTS_I32, 1, d1, bt->users))
-		return -1;
-	if (bt->M && tts_write(w, "negatives", TTS_I32, 3, d3, bt->negatives))
-		return -1;
-	if (tts_write(w, "hist", TTS_I32, 2, d2, bt->hist) ||
+	if (tts_write(w, "users", TTS_I32, 1, d1, bt->users) ||
+	    tts_write(w, "hist", TTS_I32, 2, d2, bt->hist) ||
 	    tts_write(w, "targets", TTS_I32, 2, d2, bt->targets))
 		return -1;
 	return 0;
@@ -335,8 +321,8 @@ static int out_of_order(const char *name, const char *before, char *err, size_t 
 int batch_read(tts_reader *r, batch *bt, tts_header *other, char *err, size_t errlen)
 {
 	tts_header h;
-	int seen_users = 0, seen_hist = 0, seen_neg = 0, seen_any = 0;
-	uint64_t B = 0, L = 0, M = 0;
+	int seen_users = 0, seen_hist = 0, seen_any = 0;
+	uint64_t B = 0, L = 0;
 	for (;;) {
 		int rc = tts_next(r, &h);
 		if (rc < 0) {
@@ -359,26 +345,13 @@ int batch_read(tts_reader *r, batch *bt, tts_header *other, char *err, size_t er
 				return -1;
 			B = h.dims[0];
 			seen_users = 1;
-		} else if (strcmp(h.name, "negatives") == 0) {
-			if (!seen_users)
-				return out_of_order(h.name, "users", err, errlen);
-			if (read_i32(r, &h, &(tts_shape){ TTS_I32, 3, { B, TTS_UPTO('L', HISTORY_MAX),
-				TTS_UPTO('M', TTS_MAX_DIM) } }, &bt->negatives, err, errlen))
-				return -1;
-			L = h.dims[1];
-			M = h.dims[2];
-			if (M == 0) {
-				snprintf(err, errlen, "record negatives: expected shape (B,L,M) with M > 0");
-				return -1;
-			}
-			seen_neg = 1;
 		} else if (strcmp(h.name, "hist") == 0 || strcmp(h.name, "targets") == 0) {
 			int is_hist = h.name[0] == 'h';
 			if (!seen_users)
 				return out_of_order(h.name, "users", err, errlen);
 			if (!is_hist && !seen_hist)
 				return out_of_order(h.name, "hist", err, errlen);
-			/* L: the negatives' or the hist's, for the records after them */
+			/* L: the hist's, for the targets after it */
 			if (read_i32(r, &h, &(tts_shape){ TTS_I32, 2, { B, L ? L : TTS_UPTO('L', HISTORY_MAX) } }, is_hist ? &bt->hist : &bt->targets, err, errlen))
 				return -1;
 			L = h.dims[1];
@@ -392,14 +365,13 @@ int batch_read(tts_reader *r, batch *bt, tts_header *other, char *err, size_t er
 			}
 			bt->B = (int64_t)B;
 			bt->L = (int64_t)L;
-			bt->M = seen_neg ? (int64_t)M : 0;
 			bt->capacity = bt->B;
 			return 1;
-		} else if (!(seen_users || seen_neg || seen_hist)) {
+		} else if (!(seen_users || seen_hist)) {
 			*other = h;
 			return 2;
 		} else {
-			snprintf(err, errlen, "record %s: not a record of a batch (users, negatives, hist, targets)", h.name);
+			snprintf(err, errlen, "record %s: not a record of a batch (users, hist, targets)", h.name);
 			return -1;
 		}
 	}
@@ -435,10 +407,5 @@ int batch_check(const batch *bt, int64_t U, int64_t N, int64_t L, char *err, siz
 			}
 		}
 	}
-	for (int64_t i = 0; bt->negatives && i < bt->B * L * bt->M; i++)
-		if (bt->negatives[i] < 0 || bt->negatives[i] >= N) {
-			snprintf(err, errlen, "record negatives: item %d out of range 0..%lld", bt->negatives[i], (long long)N - 1);
-			return -1;
-		}
 	return 0;
 }

@@ -27,15 +27,13 @@
 typedef struct {
 	int64_t B;          /* rows in this batch (<= capacity) */
 	int64_t L;          /* slots per row */
-	int64_t M;          /* negatives per example, 0 = none */
 	int32_t *users;     /* (B) user index */
 	int32_t *hist;      /* (B,L) item index, -1 = padding (only before items) */
 	int32_t *targets;   /* (B,L) the item after hist[b,t], -1 = no example */
-	int32_t *negatives; /* (B,L,M) sampled items, or NULL */
 	int64_t capacity;   /* rows allocated */
 } batch;
 
-int batch_alloc(batch *bt, int64_t capacity, int64_t L, int64_t M);
+int batch_alloc(batch *bt, int64_t capacity, int64_t L);
 void batch_free(batch *bt);
 int64_t batch_examples(const batch *bt); /* targets >= 0 */
 
@@ -55,7 +53,7 @@ void sampler_free(sampler *s);
 /* The rows of one epoch in a seeded order, then batches of them. */
 typedef struct {
 	const prep *p;
-	int64_t L, B, M;
+	int64_t L, B;
 	uint64_t seed;
 	int64_t n_rows;
 	int64_t *row_user;  /* (n_rows) */
@@ -64,12 +62,10 @@ typedef struct {
 	int64_t next;       /* next position in order */
 	int64_t epoch;
 	uint64_t rng;
-	const sampler *neg;
 } batcher;
 
 /* Training rows of p: users' items before their validation target. */
-int batcher_init(batcher *bb, const prep *p, int64_t L, int64_t B, int64_t M,
-	const sampler *neg, uint64_t seed);
+int batcher_init(batcher *bb, const prep *p, int64_t L, int64_t B, uint64_t seed);
 void batcher_free(batcher *bb);
 void batcher_epoch(batcher *bb, int64_t epoch); /* reshuffle for this epoch */
 /* Fill bt with the next batch of this epoch; 1 = filled, 0 = epoch over. */
@@ -80,15 +76,13 @@ int batcher_next(batcher *bb, batch *bt);
 int64_t history_row(int32_t *hist, const int32_t *items, int64_t n, int64_t L);
 
 /* Batch streams (kind=batch): meta, then per batch the records users,
- * [negatives], hist, targets. */
+ * hist, targets. */
 typedef struct {
 	int64_t users, items;  /* U, N of the prep the batches come from */
 	int64_t history;       /* L, 1..HISTORY_MAX */
 	int64_t batch;         /* rows per batch */
 	int64_t epochs;
 	uint64_t seed;
-	int64_t negatives;     /* M */
-	double neg_alpha;
 	int64_t examples_per_epoch;
 	int64_t steps;         /* batches in the stream */
 } batch_meta;
@@ -100,7 +94,7 @@ int batch_meta_write(tts_writer *w, const batch_meta *bm);
 int batch_meta_parse(const char *meta, batch_meta *bm, char *err, size_t errlen);
 int batch_write(tts_writer *w, const batch *bt);
 /* Read the next batch's records (growing bt as needed): 1, 0 at END, -1.
- * Records: users, [negatives], hist, targets; targets ends a batch.
+ * Records: users, hist, targets; targets ends a batch.
  * Between batches, a record of another name returns 2 with its header in
  * *other: the caller reads or skips it and calls again (pass-through). */
 int batch_read(tts_reader *r, batch *bt, tts_header *other, char *err, size_t errlen);

@@ -317,9 +317,9 @@ int train_prep(trainer *t, const prep *p, char *err, size_t errlen)
 		return nomemf(err, errlen, "the negative sampler", (size_t)c->N * (sizeof(float) + sizeof(double)));
 	if ((rc = model_set_loss(t->m, o->loss, o->negatives, &t->neg, err, errlen)) != 0)
 		return rc;
-	if (batcher_init(&bb, p, c->L, o->batch, 0, &t->neg, o->seed))
+	if (batcher_init(&bb, p, c->L, o->batch, o->seed))
 		return nomemf(err, errlen, "the batcher's rows (at most)", (size_t)p->n_inter * 3 * sizeof(int64_t));
-	if (batch_alloc(&bt, o->batch, c->L, 0)) {
+	if (batch_alloc(&bt, o->batch, c->L)) {
 		batcher_free(&bb);
 		return nomemf(err, errlen, "a batch", (size_t)o->batch * c->L * 2 * sizeof(int32_t));
 	}
@@ -331,14 +331,12 @@ int train_prep(trainer *t, const prep *p, char *err, size_t errlen)
 	return rc;
 }
 
-int train_step(trainer *t, const batch *bt, const float *log_q, char *err, size_t errlen)
+int train_step(trainer *t, const batch *bt, char *err, size_t errlen)
 {
 	const train_options *o = t->o;
 	const model_config *c = model_cfg(t->m);
 	int rc;
-	/* the sampled loss's negatives follow the stream's log_q, which comes
-	 * before the first batch */
-	if (!t->neg.log_q && sampler_init_log_q(&t->neg, log_q, c->N))
+	if (!t->neg.log_q && sampler_init_log_q(&t->neg, NULL, c->N)) /* uniform negatives */
 		return nomemf(err, errlen, "the negative sampler", (size_t)c->N * (sizeof(float) + sizeof(double)));
 	if ((rc = model_set_loss(t->m, o->loss, o->negatives, &t->neg, err, errlen)) != 0 ||
 	    (rc = model_train_alloc(t->m, bt->B, t->threads, err, errlen)) != 0 ||
@@ -362,6 +360,56 @@ int train_step(trainer *t, const batch *bt, const float *log_q, char *err, size_
 	if (t->h.step)
 		t->h.step(t->h.ctx, pr);
 	return 0;
+}
+
+static int number_ids(prep *ids, char *err, size_t errlen)
+{
+	if (ids->user_ids)
+		return 0;
+	ids->user_ids = malloc(ids->n_users * sizeof *ids->user_ids);
+	ids->item_ids = malloc(ids->n_items * sizeof *ids->item_ids);
+	if (!ids->user_ids || !ids->item_ids)
+		return nomemf(err, errlen, "the ids", (size_t)(ids->n_users + ids->n_items) *
+			sizeof *ids->user_ids);
+	for (int64_t i = 0; i < ids->n_users; i++) ids->user_ids[i] = i + 1;
+	for (int64_t i = 0; i < ids->n_items; i++) ids->item_ids[i] = i + 1;
+	return 0;
+}
+
+int train_batch_stream(trainer *t, tts_reader *r, prep *ids, char *err, size_t errlen)
+{
+	const model_config *c = model_cfg(t->m);
+	const train_options *o = t->o;
+	batch bt;
+	tts_header h;
+	char why[256];
+	int rc = 0;
+	memset(&bt, 0, sizeof bt);
+	while (!t->interrupted && (rc = batch_read(r, &bt, &h, err, errlen)) != 0) {
+		if (rc < 0)
+			break;
+		if (rc == 2) /* the id maps, before the batches */
+			rc = ids_read_record(r, &h, ids, err, errlen) < 0 ? -1 : 0;
+		else if (batch_check(&bt, c->U, c->N, c->L, why, sizeof why))
+			rc = errorf(err, errlen, "batch %lld: %s", (long long)t->batches + 1, why);
+		else
+			rc = train_step(t, &bt, err, errlen);
+		if (rc < 0 || (o->max_steps && t->step >= o->max_steps))
+			break;
+	}
+	batch_free(&bt);
+	return rc < 0 ? rc : number_ids(ids, err, errlen);
+}
+
+void train_meta(const trainer *t, char *buf, size_t n)
+{
+	const train_options *o = t->o;
+	snprintf(buf, n,
+		"epochs=%d\nbatch=%d\nlr=%g\nweight_decay=%g\nseed=%llu\nthreads=%d\nranks=%d\n"
+		"steps=%lld\nbest_epoch=%d\nvalid_ndcg10=%.6f\nloss=%s\nnegatives=%d\n",
+		o->epochs, o->batch, o->lr, o->weight_decay, (unsigned long long)o->seed,
+		t->threads, dist_size(), (long long)t->step, t->best_epoch, t->best ? t->best_ndcg : 0.0,
+		train_loss_names[o->loss], o->loss == LOSS_SOFTMAX ? 0 : o->negatives);
 }
 
 void train_finish(trainer *t)

@@ -145,14 +145,20 @@ void train_init(trainer *t, model *m, const train_options *o, const train_hooks 
 /* Every epoch over p's training split, with validation, the schedule,
  * patience and the plateau as o says; the best epoch's weights kept. */
 int train_prep(trainer *t, const prep *p, char *err, size_t errlen);
-/* One step on a batch of a batch stream; log_q (N, or NULL: uniform) is
- * the distribution of the sampled loss's negatives, read at the first.
- * t->planned, when the caller knows it, is the stream's steps; t->stream
- * says where the run is. */
-int train_step(trainer *t, const batch *bt, const float *log_q, char *err, size_t errlen);
+/* One step on a batch of a batch stream (the sampled loss's negatives
+ * drawn uniformly).  t->planned, when the caller knows it, is the
+ * stream's steps; t->stream says where the run is. */
+int train_step(trainer *t, const batch *bt, char *err, size_t errlen);
+/* Every batch of a batch stream after its meta, one step each: its id
+ * maps (into ids, numbered from 1 when the stream has none) come before
+ * the batches.  Errors name the batch. */
+int train_batch_stream(trainer *t, tts_reader *r, prep *ids, char *err, size_t errlen);
 /* The weights the run ends with into the model: the best epoch's, when
  * there was a validation. */
 void train_finish(trainer *t);
+/* The run's settings and results for the model's meta (model_write's
+ * extra_meta), into buf. */
+void train_meta(const trainer *t, char *buf, size_t n);
 void train_free(trainer *t);
 
 #endif

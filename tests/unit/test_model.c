@@ -8,12 +8,9 @@
 #include "tap.h"
 
 /* A batch of B rows of L slots: padding first, random items, targets. */
-static void random_batch(batch *bt, int64_t B, int64_t L, int64_t M, int64_t U,
-	int64_t N, uint64_t *rng)
+static void random_batch(batch *bt, int64_t B, int64_t L, int64_t U, int64_t N, uint64_t *rng)
 {
-	batch_alloc(bt, B, L, M);
-	for (int64_t i = 0; i < B * L * M; i++)
-		bt->negatives[i] = (int32_t)(rng_next(rng) % N);
+	batch_alloc(bt, B, L);
 	bt->B = B;
 	for (int64_t b = 0; b < B; b++) {
 		bt->users[b] = (int32_t)(rng_next(rng) % U);
@@ -79,7 +76,7 @@ static void check_loss(const char *what, model_config c, int loss, int64_t M)
 	for (size_t i = 0; i < P; i++)
 		w[i] += 0.1f * (float)(rng_uniform(&rng) - 0.5);
 	batch bt;
-	random_batch(&bt, 3, c.L, M, c.U, c.N, &rng);
+	random_batch(&bt, 3, c.L, c.U, c.N, &rng);
 	if (!ok(model_train_alloc(m, 3, 1, err, sizeof err) == 0, "%s: working memory (%s)", what, err))
 		return;
 	loss_at(m, &bt, 99);
@@ -152,7 +149,7 @@ static void check_inference(model_config c)
 	batch bt;
 	if (model_has_features(&c))
 		give_side(m, c.N);
-	random_batch(&bt, 4, c.L, 0, c.U, c.N, &rng);
+	random_batch(&bt, 4, c.L, c.U, c.N, &rng);
 	for (int64_t b = 0; b < 4; b++)
 		for (int64_t t = 0; t < c.L; t++)
 			bt.targets[b * c.L + t] = t == c.L - 1 ? (int32_t)((b * 3) % c.N) : -1;
@@ -239,7 +236,7 @@ static void check_touched_rows(void)
 	model_init_weights(m, 1);
 	model_train_alloc(m, 2, 2, err, sizeof err);
 	batch bt;
-	batch_alloc(&bt, 2, c.L, 0);
+	batch_alloc(&bt, 2, c.L);
 	bt.B = 2;
 	for (int64_t i = 0; i < 2 * c.L; i++) { /* items 0..4 only */
 		bt.hist[i] = (int32_t)(i % 5);

@@ -67,7 +67,7 @@ static int dump(const char *path)
 	for (size_t i = 0; i < model_num_params(m); i++)
 		w[i] += 0.2f * (float)(rng_uniform(&rng) - 0.5);
 	batch bt;
-	if (batch_alloc(&bt, B, L, 0) || model_train_alloc(m, B, 1, NULL, 0)) {
+	if (batch_alloc(&bt, B, L) || model_train_alloc(m, B, 1, NULL, 0)) {
 		fprintf(stderr, "test_parity: out of memory\n");
 		return 1;
 	}
