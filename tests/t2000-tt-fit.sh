@@ -156,6 +156,19 @@ test_expect_success '--valid, --test and --log report what they measured' '
 	test_cmp expect header
 '
 
+# Without a terminal and without --valid, a line an epoch all the same:
+# where the run is, the loss, the speed and the time left for the plan.
+test_expect_success 'every epoch says itself on stderr, epoch N of M' '
+	tt-fit $SMALL --epochs 3 ml.tts >e.bin 2>err &&
+	grep "^tt-fit: epoch" err >lines &&
+	test $(wc -l <lines) = 3 &&
+	for n in 1 2 3; do
+		test_grep "^tt-fit: epoch $n/3 loss [0-9.]+ \([0-9]+ examples/s; [0-9]+m[0-9]{2}s in, [0-9]+m[0-9]{2}s to go\)$" lines || return 1
+	done &&
+	tt-fit $SMALL --epochs 2 --valid ml.tts >/dev/null 2>err &&
+	test_grep "^tt-fit: epoch 1/2 loss [0-9.]+ valid HR@10 0\.[0-9]{4} NDCG@10 0\.[0-9]{4} \([0-9]+ examples/s; [0-9]+m[0-9]{2}s in, at most [0-9]+m[0-9]{2}s to go\)$" err
+'
+
 # A learning rate far below a float's resolution leaves the weights as
 # they started: the validation NDCG@10 never beats epoch 1's.
 test_expect_success 'with --valid, training stops after 5 epochs without a better NDCG@10' '
