@@ -448,3 +448,12 @@ void stream_commit(tts_writer *w, int rc, output *o, const char *path)
 		die("%s: %s", name, err);
 	output_commit(o);
 }
+
+int same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+	if (!a || !b || !strcmp(a, "-") || !strcmp(b, "-"))
+		return 0;
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+		sa.st_ino == sb.st_ino;
+}

@@ -71,6 +71,9 @@ void stream_commit(tts_writer *w, int rc, output *o, const char *path);
 /* Input: path NULL or "-" is stdin; dies with the path on error. */
 FILE *input_open(const char *path);
 const char *input_name(const char *path); /* "<stdin>" for NULL or "-" */
+/* Whether paths a and b (NULL or "-": standard input or output) name the
+ * same existing file. */
+int same_file(const char *a, const char *b);
 
 /* Standard output: check for write errors at exit (fflush + ferror + fclose).
  * A closed pipe (EPIPE) ends the program quietly with status 0. */

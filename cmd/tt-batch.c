@@ -64,6 +64,9 @@ int main(int argc, char **argv)
 	tts_reader *r = stream_reader(in);
 	if (prep_read(r, &p, err, sizeof err))
 		die("%s: %s", input_name(inpath), err);
+	if (prep_train_examples(&p) == 0)
+		die("%s: no training examples (every user needs 2 training interactions)",
+			input_name(inpath));
 	batcher bb;
 	batch bt;
 	if (batcher_init(&bb, &p, L, B, seed) || batch_alloc(&bt, B, L))

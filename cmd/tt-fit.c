@@ -244,6 +244,11 @@ static void parse_options(int argc, char **argv)
 			opt.threads = opt.threads / dist_local_size() > 0 ? opt.threads / dist_local_size() : 1;
 	}
 	opt.init = init_path != NULL;
+	const char *inputs[] = { input, init_path, out_path };
+	for (size_t i = 0; log_path && i < sizeof inputs / sizeof *inputs; i++)
+		if (same_file(log_path, inputs[i]))
+			usage_error("--log %s is also %s: it would be overwritten", log_path,
+				i == 0 ? "the input" : i == 1 ? "the model of --init" : "the model written");
 	if (!opt.init && opt.cfg.E % opt.cfg.NH) /* --init: the model's sizes */
 		usage_error("--dim %d is not a multiple of --heads %d", opt.cfg.E, opt.cfg.NH);
 	refuse_unused();
@@ -291,7 +296,8 @@ static void on_epoch(void *ctx, const train_progress *pr)
 		else
 			fprintf(rp->log, "%lld\t%lld\t%.6f\t\t\t%.0f\t%.2f\n", (long long)pr->epoch,
 				(long long)pr->step, pr->loss, rate, pr->seconds);
-		fflush(rp->log);
+		if (fflush(rp->log) != 0 || ferror(rp->log))
+			die_errno("--log %s", log_path);
 	}
 	if (!lead())
 		return;
@@ -397,6 +403,7 @@ int main(int argc, char **argv)
 	/* static: reachable when a later step dies (no leak to report) */
 	static tts_reader *r;
 	r = stream_reader(in);
+	tts_reader_stop_on(r, &signalled);
 	tts_header h;
 	int rc = tts_next(r, &h);
 	if (rc <= 0 || strcmp(h.name, "meta") != 0)
@@ -413,6 +420,12 @@ int main(int argc, char **argv)
 			die("%s: %s", input_name(input), err);
 		opt.cfg.U = p.n_users;
 		opt.cfg.N = p.n_items;
+		int64_t tested = 0;
+		for (int64_t u = 0; test && u < p.n_users; u++)
+			tested += p.test[u] >= 0;
+		if (test && !tested)
+			die("%s: --test: no user has a test target (a prep stream of --split none?)",
+				input_name(input));
 		train_choose(&opt, &(train_data){ prep_train_examples(&p), p.n_items, 0 }, note, NULL);
 		if (!opt.init && !no_features)
 			train_choose_features(&opt.cfg, &p, note, NULL);
@@ -442,8 +455,9 @@ int main(int argc, char **argv)
 		refuse_tty(stdout);
 	if (lead() && log_path && !(rp.log = fopen(log_path, "w")))
 		die_errno("%s", log_path);
-	if (rp.log)
-		fprintf(rp.log, "epoch\tstep\tloss\tvalid_hr10\tvalid_ndcg10\texamples_per_s\tseconds\n");
+	if (rp.log && (fputs("epoch\tstep\tloss\tvalid_hr10\tvalid_ndcg10\texamples_per_s\tseconds\n",
+	    rp.log) < 0 || fflush(rp.log) != 0))
+		die_errno("--log %s", log_path);
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
@@ -485,7 +499,7 @@ int main(int argc, char **argv)
 			t.best ? "the best epoch's weights" : "the weights so far",
 			out_path && strcmp(out_path, "-") ? out_path : "standard output");
 	if (rp.log && fclose(rp.log) != 0)
-		die_errno("%s", log_path);
+		die_errno("--log %s", log_path);
 	tts_reader_close(r);
 	train_free(&t);
 	model_free(m);

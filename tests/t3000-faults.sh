@@ -20,17 +20,6 @@ tt-fit $SMALL --max-steps 2 big.tts >good.bin &&
 tt-embed good.bin >items.tts &&
 tt-embed --users good.bin big.tts >users.tts || exit 1
 
-# wait_until 'CONDITION': polls every 0.1 s, gives up after 10 minutes
-# (valgrind is slow) so that a broken program fails the test, not hangs it.
-wait_until() {
-	n=0
-	until eval "$1"; do
-		n=$((n + 1))
-		test $n -lt 6000 || { echo "gave up waiting for: $1" >&2; return 1; }
-		sleep 0.1
-	done
-}
-
 # restream.py [--meta OLD=NEW]... [--version N]: rewrite the decompressed
 # records of a tensor stream (tt-stream(5)) read from stdin, changing the
 # meta text or the version byte of every record.

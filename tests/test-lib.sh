@@ -94,5 +94,16 @@ test_must_fail() {
 	return 0
 }
 
+# wait_until 'CONDITION': polls every 0.1 s, gives up after 10 minutes
+# (valgrind is slow) so that a broken program fails the test, not hangs it.
+wait_until() {
+	n=0
+	until eval "$1"; do
+		n=$((n + 1))
+		test $n -lt 6000 || { echo "gave up waiting for: $1" >&2; return 1; }
+		sleep 0.1
+	done
+}
+
 # The file must contain the pattern (grep -E).
 test_grep() { grep -E -e "$1" "$2" || { echo "no '$1' in $2:" >&2; cat "$2" >&2; return 1; }; }

@@ -313,6 +313,13 @@ int train_prep(trainer *t, const prep *p, char *err, size_t errlen)
 	int rc;
 	if (prep_train_examples(p) == 0)
 		return errorf(err, errlen, "no training examples (every user needs 2 training interactions)");
+	int64_t targets = 0;
+	for (int64_t u = 0; o->valid && u < p->n_users; u++)
+		targets += p->valid[u] >= 0;
+	if (o->valid && !targets)
+		return errorf(err, errlen, "--valid, --patience or --lr-schedule plateau: no user has a "
+			"validation target (a prep stream of --split none, or users of fewer than 3 "
+			"interactions)");
 	if ((rc = sampler_init(&t->neg, p, 0.0)) != 0)
 		return nomemf(err, errlen, "the negative sampler", (size_t)c->N * (sizeof(float) + sizeof(double)));
 	if ((rc = model_set_loss(t->m, o->loss, o->negatives, &t->neg, err, errlen)) != 0)
@@ -386,6 +393,10 @@ int train_batch_stream(trainer *t, tts_reader *r, prep *ids, char *err, size_t e
 	int rc = 0;
 	memset(&bt, 0, sizeof bt);
 	while (!t->interrupted && (rc = batch_read(r, &bt, &h, err, errlen)) != 0) {
+		if (rc < 0 && tts_reader_stopped(r)) { /* a signal while waiting for a batch */
+			t->interrupted = 1;
+			rc = 0;
+		}
 		if (rc < 0)
 			break;
 		if (rc == 2) /* the id maps, before the batches */
@@ -398,6 +409,8 @@ int train_batch_stream(trainer *t, tts_reader *r, prep *ids, char *err, size_t e
 			break;
 	}
 	batch_free(&bt);
+	if (rc == 0 && t->step == 0 && !t->interrupted)
+		return errorf(err, errlen, "no training examples: the batch stream has no batches");
 	return rc < 0 ? rc : number_ids(ids, err, errlen);
 }
 

@@ -14,6 +14,7 @@
 #ifndef TTS_H
 #define TTS_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -89,6 +90,11 @@ tts_reader *tts_reader_open(FILE *f);
 size_t tts_reader_bytes(void); /* what tts_reader_open allocates */
 void tts_reader_close(tts_reader *r);
 const char *tts_reader_error(const tts_reader *r); /* "" if no error */
+/* A read blocked on input gives up when a signal interrupts it and *flag
+ * is set (the handler's; its sigaction without SA_RESTART): the reader
+ * fails, and tts_reader_stopped() tells that failure from the others. */
+void tts_reader_stop_on(tts_reader *r, const volatile sig_atomic_t *flag);
+int tts_reader_stopped(const tts_reader *r);
 
 /* Next record header: 1 = a record (h filled), 0 = the end record,
  * -1 = error.  Any unread data of the previous record is skipped. */

@@ -167,6 +167,8 @@ struct tts_reader {
 	uint64_t remain;     /* unread data bytes of the current record */
 	uint64_t records;    /* records seen, for messages */
 	int ended;           /* the end record was read */
+	const volatile sig_atomic_t *stop; /* a signal seen: a blocked read gives up */
+	int stopped;
 	char name[TTS_MAX_NAME + 1];
 	char err[ERRLEN];    /* sticky */
 };
@@ -232,6 +234,16 @@ void tts_reader_close(tts_reader *r)
 	free(r);
 }
 
+void tts_reader_stop_on(tts_reader *r, const volatile sig_atomic_t *flag)
+{
+	r->stop = flag;
+}
+
+int tts_reader_stopped(const tts_reader *r)
+{
+	return r->stopped;
+}
+
 const char *tts_reader_error(const tts_reader *r)
 {
 	return r->err;
@@ -261,7 +273,11 @@ static int read_input(tts_reader *r)
 	} else {
 		do
 			n = read(r->fd, r->in, r->incap);
-		while (n < 0 && errno == EINTR);
+		while (n < 0 && errno == EINTR && !(r->stop && *r->stop));
+		if (n < 0 && errno == EINTR) {
+			r->stopped = 1;
+			return rfail(r, "interrupted while waiting for input");
+		}
 		if (n < 0)
 			return rfail(r, "read error: %s", strerror(errno));
 	}
