@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "build.h"
 #include "cli.h"
@@ -10,6 +11,47 @@
 #include "ratings.h"
 #include "side.h"
 #include "tts.h"
+
+/* An option's text that the meta record copies: a number's characters
+ * only, so that it cannot break a line or add a key (strtod would take
+ * leading blanks and newlines). */
+static const char *meta_text(const char *opt, const char *s)
+{
+	for (const char *c = s; *c; c++)
+		if (*c <= ' ' || *c > '~')
+			usage_error("%s: a blank or control character in the number", opt);
+		else if (*c == '=')
+			usage_error("%s: '%s' is not a number", opt, s);
+	return s;
+}
+
+/* An output that is also an input would be replaced by what it is read
+ * into: refused before anything is read.  Standard input and output are
+ * compared by what they are open on. */
+static int same_inode(const char *a, const char *b)
+{
+	struct stat sa, sb;
+	int ra = !a || !strcmp(a, "-") ? fstat(0, &sa) : stat(a, &sa);
+	int rb = !b || !strcmp(b, "-") ? fstat(1, &sb) : stat(b, &sb);
+	return ra == 0 && rb == 0 && S_ISREG(sa.st_mode) && sa.st_dev == sb.st_dev &&
+		sa.st_ino == sb.st_ino;
+}
+
+static void refuse_output_over_input(const char *out, char **files, int nfiles,
+	const char *const *side, const char *const *side_opt, int nside)
+{
+	const char *shown = out && strcmp(out, "-") ? out : "standard output";
+	for (int i = 0; i < (nfiles ? nfiles : 1); i++) {
+		const char *in = nfiles ? files[i] : NULL;
+		if (same_file(out, in) || same_inode(in, out))
+			usage_error("%s is also the input %s: it would be overwritten",
+				shown, input_name(in));
+	}
+	for (int i = 0; i < nside; i++)
+		if (side[i] && (same_file(out, side[i]) || same_inode(side[i], out)))
+			usage_error("%s is also %s %s: it would be overwritten", shown,
+				side_opt[i], side[i]);
+}
 
 static void usage(void)
 {
@@ -73,15 +115,31 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static FILE *open_side(const char *path)
-{
-	return input_open(path);
-}
-
 static void close_input(FILE *f)
 {
 	if (f != stdin)
 		fclose(f);
+}
+
+/*
+ * A side file that names none of the data's ids is another data set's (or
+ * wants a map): its features would all be empty, and every later program
+ * would use them as if they were known, so it is an error.  One that names
+ * only some is common (a catalogue of other items too, a missing line),
+ * and said.
+ */
+static void side_matched(const char *path, const char *what, int64_t n,
+	int64_t missing, const char *map, const char *mapopt)
+{
+	if (missing == n && map)
+		die("%s: none of the input's %lld %s ids is in it through %s", path,
+			(long long)n, what, map);
+	if (missing == n)
+		die("%s: none of the input's %lld %s ids is in it (%s maps other ids "
+			"to its own)", path, (long long)n, what, mapopt);
+	if (missing > 0)
+		warnx_("%s: %lld of the %lld %ss of the input are not in it: "
+			"their side data is empty", path, (long long)missing, (long long)n, what);
 }
 
 static void attach_side(prep *p, const char *items, const char *users,
@@ -91,34 +149,36 @@ static void attach_side(prep *p, const char *items, const char *users,
 	id_map imap = { 0 }, umap = { 0 };
 	FILE *f;
 	if (imap_path) {
-		f = open_side(imap_path);
+		f = input_open(imap_path);
 		if (id_map_read(f, imap_path, &imap, err, sizeof err) != 0)
 			die("%s", err);
 		close_input(f);
 	}
 	if (umap_path) {
-		f = open_side(umap_path);
+		f = input_open(umap_path);
 		if (id_map_read(f, umap_path, &umap, err, sizeof err) != 0)
 			die("%s", err);
 		close_input(f);
 	}
 	if (items) {
 		item_side s;
-		f = open_side(items);
+		f = input_open(items);
 		if (item_side_read(f, items, &s, err, sizeof err) != 0 ||
 		    side_attach_items(p, &s, imap_path ? &imap : NULL, miss_i, err, sizeof err) != 0)
 			die("%s", err);
 		close_input(f);
 		item_side_free(&s);
+		side_matched(items, "item", p->n_items, *miss_i, imap_path, "--item-map");
 	}
 	if (users) {
 		user_side s;
-		f = open_side(users);
+		f = input_open(users);
 		if (user_side_read(f, users, &s, err, sizeof err) != 0 ||
 		    side_attach_users(p, &s, umap_path ? &umap : NULL, miss_u, err, sizeof err) != 0)
 			die("%s", err);
 		close_input(f);
 		user_side_free(&s);
+		side_matched(users, "user", p->n_users, *miss_u, umap_path, "--user-map");
 	}
 	id_map_free(&imap);
 	id_map_free(&umap);
@@ -165,8 +225,7 @@ int main(int argc, char **argv)
 	rating_columns cols = { 0 };
 	const char *out_path = NULL, *items = NULL, *users = NULL, *imap = NULL, *umap = NULL;
 	int format = RF_AUTO, skip_bad = 0, stats = 0, level = 1, c;
-	char minr[64] = "", cold[128] = "";
-	const char *cold_arg = NULL;
+	const char *cold_arg = NULL, *minr = NULL;
 	int seeded = 0;
 	o.cold_seed = 1;
 
@@ -179,8 +238,8 @@ int main(int argc, char **argv)
 			break;
 		case O_MINR:
 			o.has_min_rating = 1;
+			minr = meta_text("--min-rating", optarg);
 			o.min_rating = parse_double("--min-rating", optarg, -1e30, 1e30);
-			snprintf(minr, sizeof minr, "min_rating=%s\n", optarg);
 			break;
 		case O_MINI:
 			o.min_item_count = parse_int("--min-item-count", optarg, 0, INT32_MAX);
@@ -199,11 +258,11 @@ int main(int argc, char **argv)
 				usage_error("--split: '%s' is not loo or none", optarg);
 			break;
 		case O_COLD:
+			cold_arg = meta_text("--cold-items", optarg);
 			o.cold_fraction = parse_double("--cold-items", optarg, -1e30, 1e30);
 			if (o.cold_fraction <= 0 || o.cold_fraction >= 1)
 				usage_error("--cold-items: %s is not a fraction above 0 and "
 					"below 1", optarg);
-			cold_arg = optarg;
 			break;
 		case O_SEED:
 			o.cold_seed = (uint64_t)parse_int("--seed", optarg, 0, INT64_MAX);
@@ -236,6 +295,9 @@ int main(int argc, char **argv)
 		usage_error("--seed needs --cold-items");
 	if (o.cold_fraction > 0 && o.split != SPLIT_LOO)
 		usage_error("--cold-items needs --split loo");
+	const char *side[] = { items, users, imap, umap };
+	const char *side_opt[] = { "--items", "--users", "--item-map", "--user-map" };
+	refuse_output_over_input(out_path, argv, argc, side, side_opt, 4);
 	if (!out_path || strcmp(out_path, "-") == 0)
 		refuse_tty(stdout);
 
@@ -257,8 +319,12 @@ int main(int argc, char **argv)
 	format = ratings_format(rp);
 	int64_t lines = ratings_lines(rp), skipped = ratings_skipped(rp);
 	ratings_parser_free(rp);
+	const char *what = nfiles == 1 ? input_name(argc ? argv[0] : NULL) : "input";
 	if (rows.n == 0)
-		die("%s: no interactions", nfiles == 1 ? input_name(argc ? argv[0] : NULL) : "input");
+		die("%s: no interactions", what);
+	if (o.has_min_rating && !o.has_rating)
+		die("--min-rating: %s has no ratings (%s)", what,
+			format == RF_SEQ ? "seq" : "a file without a rating column");
 
 	prep p;
 	build_stats st;
@@ -268,20 +334,24 @@ int main(int argc, char **argv)
 	int64_t miss_i = 0, miss_u = 0;
 	attach_side(&p, items, users, imap, umap, &miss_i, &miss_u);
 
+	char cold[128] = "", *meta;
 	if (p.cold)
-		snprintf(cold, sizeof cold, "cold_fraction=%s\ncold_seed=%llu\ncold_items=%lld\n",
-			cold_arg, (unsigned long long)o.cold_seed, (long long)st.cold_items);
-	char meta[1024];
-	snprintf(meta, sizeof meta, "producer=ml-prep %s\nsplit=%s\nformat=%s\n%s%s"
+		snprintf(cold, sizeof cold, "cold_seed=%llu\ncold_items=%lld\n",
+			(unsigned long long)o.cold_seed, (long long)st.cold_items);
+	if (asprintf(&meta, "producer=ml-prep %s\nsplit=%s\nformat=%s\n%s%s%s%s%s%s%s"
 		"min_item_count=%lld\nmin_user_count=%lld\nk_core=%d\nkeep_repeats=%d\n"
 		"skipped_lines=%lld\ntrain_only_users=%lld\n",
 		TT_VERSION, o.split == SPLIT_LOO ? "loo" : "none",
-		rating_format_name(format), minr, cold, (long long)o.min_item_count,
+		rating_format_name(format), minr ? "min_rating=" : "", minr ? minr : "",
+		minr ? "\n" : "", p.cold ? "cold_fraction=" : "", p.cold ? cold_arg : "",
+		p.cold ? "\n" : "", cold, (long long)o.min_item_count,
 		(long long)o.min_user_count, o.k_core, o.keep_repeats,
-		(long long)skipped, (long long)st.train_only_users);
+		(long long)skipped, (long long)st.train_only_users) < 0)
+		die_oom("the meta record", 1024);
 	output *out = output_open(out_path);
 	tts_writer *w = stream_writer(output_file(out), level);
 	stream_commit(w, prep_write(w, &p, meta), out, out_path);
+	free(meta);
 	if (stats)
 		print_stats(&p, &st, &o, lines, skipped, miss_i, miss_u);
 	prep_free(&p);

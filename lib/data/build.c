@@ -579,7 +579,11 @@ int build_prep(rating_array *rows, const build_options *o, prep *p,
 	rows->v = NULL;
 	rows->n = rows->cap = 0;
 	st->rows = (int64_t)n;
-	if (o->has_min_rating && o->has_rating) {
+	if (o->has_min_rating && !o->has_rating) {
+		errorf(err, errlen, "a minimum rating for rows that have no ratings");
+		goto out;
+	}
+	if (o->has_min_rating) {
 		size_t k = 0;
 		for (size_t r = 0; r < n; r++)
 			if (v[r].rating >= o->min_rating)

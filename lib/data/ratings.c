@@ -123,6 +123,9 @@ int ratings_begin(ratings_parser *p, const char *name)
 	p->col_user = p->col_item = p->col_rating = p->col_time = -1;
 	p->col_twice = NULL;
 	p->fieldno = 0;
+	p->row = (rating_row){ 0, 0, 0, 0 };
+	p->row_bad = p->row_failed = 0;
+	p->row_line = p->quote_line = 0;
 	p->file_rating = p->file_time = 1;
 	if (p->csv_ready)
 		csv_free(&p->csv);
@@ -200,7 +203,7 @@ int ratings_end(ratings_parser *p)
 	}
 	if (p->format == RF_SEQ)
 		p->file_rating = p->file_time = 0;
-	if (p->format == RF_CSV && p->header_done && ratings_csv_end(p) < 0)
+	if (p->format == RF_CSV && ratings_csv_end(p) < 0)
 		return -1;
 	p->has_rating &= p->file_rating;
 	p->has_time &= p->file_time;

@@ -39,7 +39,8 @@ static int parse_i64(const char *s, size_t n, int64_t *out)
 	return 0;
 }
 
-/* "4", "3.5", "-1", ".5"; anything else through strtod. */
+/* "4", "3.5", "-1", ".5"; anything else through strtod.  -1 not a
+ * number, -2 a number beyond a float's range (it would be an infinity). */
 static int parse_rating(const char *s, size_t n, float *out)
 {
 	size_t i = 0;
@@ -72,10 +73,18 @@ static int parse_rating(const char *s, size_t n, float *out)
 	double d = strtod(tmp, &end);
 	if (*end != '\0' || !isfinite(d))
 		return -1;
+	if (!isfinite((float)d))
+		return -2;
 	*out = (float)d;
 	return 0;
 }
 
+/* parse_rating's failure in words, for a message taking the field. */
+static const char *rating_bad(int rc)
+{
+	return rc == -2 ? "rating '%s' is beyond the range of a 32-bit float" :
+		"rating '%s' is not a number";
+}
 
 /* Up to 40 bytes of a field, for messages. */
 static const char *shown(const char *s, size_t n, char *buf, size_t len)
@@ -98,23 +107,40 @@ int ratings_line_too_long(ratings_parser *p, int64_t line)
 	return -1;
 }
 
-/* A bad line: fail, or count it with --skip-bad.  Returns -1 to stop. */
-static int bad_line(ratings_parser *p, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static int bad_line(ratings_parser *p, const char *fmt, ...)
+/* A bad line (or CSV record, from its first line): fail, or count it
+ * with --skip-bad.  Returns -1 to stop. */
+static int vbad_at(ratings_parser *p, int64_t line, const char *fmt, va_list ap)
 {
 	if (p->skip_bad) {
 		p->skipped++;
 		return 0;
 	}
 	char what[384];
+	vsnprintf(what, sizeof what, fmt, ap);
+	snprintf(p->err, sizeof p->err, "%s:%lld: %s", p->name, (long long)line, what);
+	return -1;
+}
+
+static int bad_at(ratings_parser *p, int64_t line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int bad_at(ratings_parser *p, int64_t line, const char *fmt, ...)
+{
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(what, sizeof what, fmt, ap);
+	int rc = vbad_at(p, line, fmt, ap);
 	va_end(ap);
-	snprintf(p->err, sizeof p->err, "%s:%lld: %s", p->name,
-		(long long)p->line, what);
-	return -1;
+	return rc;
+}
+
+static int bad_line(ratings_parser *p, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static int bad_line(ratings_parser *p, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int rc = vbad_at(p, p->line, fmt, ap);
+	va_end(ap);
+	return rc;
 }
 
 static int split_dat(const char *s, size_t n, field *f)
@@ -201,8 +227,8 @@ static int take_fields(ratings_parser *p, const field *f, int with_values)
 	if ((rc = check_id(p, &f[1], "item id", &r.item)) != 0)
 		return rc;
 	if (with_values) {
-		if (parse_rating(f[2].s, f[2].n, &r.rating) != 0)
-			return bad_line(p, "rating '%s' is not a number",
+		if ((rc = parse_rating(f[2].s, f[2].n, &r.rating)) != 0)
+			return bad_line(p, rating_bad(rc),
 				shown(f[2].s, f[2].n, b, sizeof b)) < 0 ? -1 : 1;
 		if (parse_i64(f[3].s, f[3].n, &r.time) != 0)
 			return bad_line(p, "timestamp '%s' is not an integer",
@@ -279,8 +305,9 @@ static void header_column(ratings_parser *p, int *col, const char *want,
 static void csv_on_field(void *s, size_t n, void *data)
 {
 	ratings_parser *p = data;
-	int i = p->fieldno++;
+	int i = p->fieldno++, rc;
 	char b[48];
+	p->fields_line++;
 	if (!s)
 		n = 0;
 	if (!p->header_done) {
@@ -297,8 +324,8 @@ static void csv_on_field(void *s, size_t n, void *data)
 		what = "user id '%s' is not a non-negative integer";
 	else if (i == p->col_item && parse_id(s, n, &p->row.item) != 0)
 		what = "item id '%s' is not a non-negative integer";
-	else if (i == p->col_rating && parse_rating(s, n, &p->row.rating) != 0)
-		what = "rating '%s' is not a number";
+	else if (i == p->col_rating && (rc = parse_rating(s, n, &p->row.rating)) != 0)
+		what = rating_bad(rc);
 	else if (i == p->col_time && parse_i64(s, n, &p->row.time) != 0)
 		what = "timestamp '%s' is not an integer";
 	if (what) {
@@ -308,6 +335,8 @@ static void csv_on_field(void *s, size_t n, void *data)
 	}
 }
 
+/* A record ends (at a newline outside quotes): the header's, or a row
+ * taken, skipped or refused at the line where the record began. */
 static void csv_on_row(int c, void *data)
 {
 	ratings_parser *p = data;
@@ -323,7 +352,16 @@ static void csv_on_row(int c, void *data)
 		snprintf(p->row_err, sizeof p->row_err,
 			"expected %d fields separated by ',', found %d", p->ncols, nf);
 	}
-	p->row_bad += 2; /* a row ended on this line */
+	if (p->row_failed) {
+		/* the parse stops at this line: nothing more is taken */
+	} else if (p->row_bad) {
+		p->row_failed = bad_at(p, p->row_line, "%s", p->row_err) < 0;
+	} else if (rating_push(p->out, &p->row) != 0) {
+		ratings_push_failed(p);
+		p->row_failed = 1;
+	}
+	p->row = (rating_row){ 0, 0, 0, 0 };
+	p->row_bad = 0;
 }
 
 static const char *csv_missing(ratings_parser *p)
@@ -344,20 +382,39 @@ static const char *csv_missing(ratings_parser *p)
 	return msg;
 }
 
+/* Whether libcsv is inside a record (a quoted field open past a newline). */
+static int csv_in_record(const ratings_parser *p)
+{
+	return p->csv.pstate != 0; /* libcsv's ROW_NOT_BEGUN */
+}
+
+/*
+ * One physical line.  A quoted field may hold newlines, so a record may
+ * span lines: it is taken when it ends, and its messages name the line it
+ * began on; an unterminated quote is named at the line it opened.
+ */
 static int csv_line(ratings_parser *p, const char *s, size_t n)
 {
-	int was_header = p->header_done;
-	p->row = (rating_row){ 0, 0, 0, 0 };
-	p->row_bad = 0;
+	int was_header = p->header_done, open = csv_in_record(p);
+	if (!open)
+		p->row_line = p->line;
+	p->fields_line = 0;
 	if (csv_parse(&p->csv, s, n, csv_on_field, csv_on_row, p) != n ||
 	    csv_parse(&p->csv, "\n", 1, csv_on_field, csv_on_row, p) != 1) {
 		snprintf(p->err, sizeof p->err, "%s:%lld: %s", p->name,
 			(long long)p->line, csv_strerror(csv_error(&p->csv)));
 		return -1;
 	}
-	if (!was_header) {
-		if (!p->header_done)
-			return 0;
+	if (p->row_failed)
+		return -1;
+	if (csv_in_record(p)) {
+		/* the open quote is this line's when the record began here or
+		 * a field (the previous quote's) ended on it */
+		if (!open || p->fields_line > 0)
+			p->quote_line = p->line;
+		return 0;
+	}
+	if (!was_header && p->header_done) {
 		char twice[300];
 		const char *m = csv_missing(p);
 		if (!m && p->col_twice) {
@@ -367,20 +424,11 @@ static int csv_line(ratings_parser *p, const char *s, size_t n)
 		}
 		if (m) {
 			snprintf(p->err, sizeof p->err, "%s:%lld: %s", p->name,
-				(long long)p->line, m);
+				(long long)p->row_line, m);
 			return -1;
 		}
 		p->file_rating = p->col_rating >= 0;
 		p->file_time = p->col_time >= 0;
-		return 0;
-	}
-	if (p->row_bad < 2)
-		return 0; /* a quoted field goes on to the next line */
-	if (p->row_bad & 1)
-		return bad_line(p, "%s", p->row_err);
-	if (rating_push(p->out, &p->row) != 0) {
-		ratings_push_failed(p);
-		return -1;
 	}
 	return 0;
 }
@@ -396,9 +444,10 @@ int ratings_one_line(ratings_parser *p, const char *s, size_t n)
 		n--;
 	if (p->line == 1 && n >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0)
 		s += 3, n -= 3;
-	if (p->format == RF_CSV && p->header_done == 0 && n == 0)
+	int in_record = p->format == RF_CSV && csv_in_record(p);
+	if (p->format == RF_CSV && p->header_done == 0 && n == 0 && !in_record)
 		return 0;
-	if (p->format != RF_CSV || !p->header_done) {
+	if ((p->format != RF_CSV || !p->header_done) && !in_record) {
 		size_t i = 0;
 		while (i < n && (s[i] == ' ' || s[i] == '\t'))
 			i++;
@@ -432,13 +481,12 @@ int ratings_one_line(ratings_parser *p, const char *s, size_t n)
 
 int ratings_csv_end(ratings_parser *p)
 {
-	p->row_bad = 0;
-	csv_fini(&p->csv, csv_on_field, csv_on_row, p);
-	if (p->row_bad >= 2) {
+	if (csv_in_record(p)) {
 		snprintf(p->err, sizeof p->err, "%s:%lld: unterminated "
-			"quoted field", p->name, (long long)p->line);
+			"quoted field", p->name, (long long)p->quote_line);
 		return -1;
 	}
+	csv_fini(&p->csv, NULL, NULL, NULL);
 	return 0;
 }
 

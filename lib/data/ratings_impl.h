@@ -33,9 +33,13 @@ struct ratings_parser {
 	int col_user, col_item, col_rating, col_time, ncols;
 	const char *col_twice; /* a column taken that the header names twice */
 	int fieldno;
-	rating_row row;
+	rating_row row;      /* the record being read */
 	char row_err[256];
-	int row_bad;
+	int row_bad;         /* its first bad field said in row_err */
+	int row_failed;      /* a record stopped the parse: err set */
+	int fields_line;     /* fields ended on the current line */
+	int64_t row_line;    /* where the record being read began */
+	int64_t quote_line;  /* where its open quoted field began */
 };
 
 

@@ -3,6 +3,7 @@
 #include "id_lookup.h"
 
 #include <csv.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,8 +70,9 @@ static char *read_text(FILE *f, const char *name, size_t *len, char *err, size_t
 	return buf;
 }
 
-/* Fields of s separated by sep (a string); returns how many. */
-static int split(char *s, const char *sep, char **f, int max)
+/* Cut s in place into the fields separated by sep (a string): the first
+ * max in f; returns how many there are. */
+static int cut_fields(char *s, const char *sep, char **f, int max)
 {
 	size_t k = strlen(sep);
 	int n = 0;
@@ -101,16 +103,25 @@ static char *next_line(char **pos, char *end)
 	return s;
 }
 
+/* A non-negative decimal id of up to 2^63 - 1, the whole of s: a larger
+ * one is refused, not clamped. */
 static int parse_id(const char *s, int64_t *v)
 {
 	char *end;
 	if (*s < '0' || *s > '9')
 		return -1;
+	errno = 0;
 	long long x = strtoll(s, &end, 10);
-	if (*end)
+	if (*end || errno == ERANGE)
 		return -1;
 	*v = x;
 	return 0;
+}
+
+/* The same for a count that an int32 column holds (an age, an occupation). */
+static int parse_small(const char *s, int64_t *v)
+{
+	return parse_id(s, v) != 0 || *v > INT32_MAX ? -1 : 0;
 }
 
 /* ---- movies ---- */
@@ -204,20 +215,27 @@ static int movie_add(movie_rows *m, int64_t line, int64_t id, const char *title,
 	return 0;
 }
 
+/* movies.csv through libcsv, a line at a time, so that a record (which a
+ * quoted title may spread over lines) is named by the line it began on. */
 struct csv_state {
 	movie_rows *m;
+	const char *name;
 	char *f[3];
-	int nf, row, bad;
-	int64_t line;
+	int nf, header_done, fields_line;
+	int64_t row_line, quote_line;
+	char *err;        /* the first record's error, set once */
+	size_t errlen;
+	int failed;
 };
 
 static void movie_csv_field(void *s, size_t n, void *data)
 {
 	struct csv_state *c = data;
-	if (c->nf < 3) {
+	c->fields_line++;
+	if (c->nf < 3 && !c->failed) {
 		c->f[c->nf] = strndup(s ? s : "", n);
 		if (!c->f[c->nf])
-			c->bad = 1;
+			c->failed = errorf(c->err, c->errlen, "out of memory");
 	}
 	c->nf++;
 }
@@ -226,15 +244,22 @@ static void movie_csv_row(int ch, void *data)
 {
 	struct csv_state *c = data;
 	int64_t id;
-	c->row++;
-	if (c->row > 1 && !c->bad) {
-		if (c->nf != 3 || parse_id(c->f[0], &id) != 0)
-			c->bad = 2;
-		else if (movie_add(c->m, c->row, id, c->f[1], c->f[2], 0) != 0)
-			c->bad = 1;
+	if (!c->header_done) {
+		c->header_done = 1;
+	} else if (c->failed) {
+		/* the first error stands */
+	} else if (c->nf != 3) {
+		c->failed = errorf(c->err, c->errlen, "%s:%lld: expected 3 fields "
+			"movieId,title,genres, found %d", c->name, (long long)c->row_line, c->nf);
+	} else if (parse_id(c->f[0], &id) != 0) {
+		c->failed = errorf(c->err, c->errlen, "%s:%lld: movie id '%.40s' is not "
+			"a non-negative integer", c->name, (long long)c->row_line, c->f[0]);
+	} else if (movie_add(c->m, c->row_line, id, c->f[1], c->f[2], 0) != 0) {
+		c->failed = errorf(c->err, c->errlen, "out of memory");
 	}
-	for (int i = 0; i < 3 && i < c->nf; i++)
+	for (int i = 0; i < 3; i++)
 		free(c->f[i]);
+	memset(c->f, 0, sizeof c->f);
 	c->nf = 0;
 }
 
@@ -242,19 +267,39 @@ static int movies_csv(char *buf, size_t len, const char *name, movie_rows *m,
 	char *err, size_t errlen)
 {
 	struct csv_parser p;
-	struct csv_state c = { m, { 0 }, 0, 0, 0, 0 };
+	struct csv_state c = { .m = m, .name = name, .err = err, .errlen = errlen };
 	if (csv_init(&p, 0) != 0)
 		return errorf(err, errlen, "out of memory");
-	if (csv_parse(&p, buf, len, movie_csv_field, movie_csv_row, &c) != len ||
-	    csv_fini(&p, movie_csv_field, movie_csv_row, &c) != 0) {
-		csv_free(&p);
-		return errorf(err, errlen, "%s: %s", name, csv_strerror(csv_error(&p)));
+	int64_t ln = 0;
+	for (const char *s = buf, *e = buf + len; s < e && !c.failed;) {
+		const char *nl = memchr(s, '\n', (size_t)(e - s));
+		size_t n = nl ? (size_t)(nl - s) + 1 : (size_t)(e - s);
+		int open = p.pstate != 0; /* libcsv inside a record */
+		ln++;
+		if (!open)
+			c.row_line = ln;
+		c.fields_line = 0;
+		if (csv_parse(&p, s, n, movie_csv_field, movie_csv_row, &c) != n) {
+			errorf(err, errlen, "%s:%lld: %s", name, (long long)ln,
+				csv_strerror(csv_error(&p)));
+			csv_free(&p);
+			return -1;
+		}
+		if (p.pstate != 0 && (!open || c.fields_line > 0))
+			c.quote_line = ln;
+		s += n;
 	}
+	if (!c.failed && p.pstate != 0 && p.quoted) {
+		csv_free(&p);
+		return errorf(err, errlen, "%s:%lld: unterminated quoted field", name,
+			(long long)(c.quote_line ? c.quote_line : ln));
+	}
+	if (!c.failed)
+		csv_fini(&p, movie_csv_field, movie_csv_row, &c);
+	for (int i = 0; i < 3; i++)
+		free(c.f[i]);
 	csv_free(&p);
-	if (c.bad == 2)
-		return errorf(err, errlen, "%s: record %d: expected 3 fields "
-			"movieId,title,genres", name, c.row);
-	return c.bad ? errorf(err, errlen, "out of memory") : 0;
+	return c.failed ? -1 : 0;
 }
 
 static int movies_dat(char *buf, size_t len, const char *name, movie_rows *m,
@@ -266,7 +311,7 @@ static int movies_dat(char *buf, size_t len, const char *name, movie_rows *m,
 		ln++;
 		if (!*line)
 			continue;
-		if (split(line, "::", f, 4) != 3)
+		if (cut_fields(line, "::", f, 4) != 3)
 			return errorf(err, errlen, "%s:%lld: expected 3 fields "
 				"separated by '::'", name, (long long)ln);
 		if (parse_id(f[0], &id) != 0)
@@ -321,7 +366,7 @@ static int items_100k(char *buf, size_t len, const char *name, movie_rows *m,
 		ln++;
 		if (!*line)
 			continue;
-		if (split(line, "|", f, 25) != 24)
+		if (cut_fields(line, "|", f, 25) != 24)
 			return errorf(err, errlen, "%s:%lld: expected 24 fields separated by "
 				"'|' (id|title|release date|video release date|URL|19 genre "
 				"flags)", name, (long long)ln);
@@ -490,12 +535,12 @@ int user_side_read(FILE *f, const char *name, user_side *s, char *err, size_t er
 		int64_t id, age, occ;
 		if (k100) {
 			/* u.user: id|age|gender|occupation|zip */
-			if (split(line, "|", fl, 6) != 5) {
+			if (cut_fields(line, "|", fl, 6) != 5) {
 				errorf(err, errlen, "%s:%lld: expected 5 fields separated by '|' "
 					"(id|age|gender|occupation|zip)", name, (long long)ln);
 				goto bad;
 			}
-			if (parse_id(fl[0], &id) || parse_id(fl[1], &age)) {
+			if (parse_id(fl[0], &id) || parse_small(fl[1], &age)) {
 				errorf(err, errlen, "%s:%lld: expected id|age|gender|occupation|zip "
 					"with numbers", name, (long long)ln);
 				goto bad;
@@ -506,11 +551,11 @@ int user_side_read(FILE *f, const char *name, user_side *s, char *err, size_t er
 				goto bad;
 			}
 			fl[1] = fl[2]; /* the gender, where users.dat has it */
-		} else if (split(line, "::", fl, 6) != 5) {
+		} else if (cut_fields(line, "::", fl, 6) != 5) {
 			errorf(err, errlen, "%s:%lld: expected 5 fields separated by '::'",
 				name, (long long)ln);
 			goto bad;
-		} else if (parse_id(fl[0], &id) || parse_id(fl[2], &age) || parse_id(fl[3], &occ)) {
+		} else if (parse_id(fl[0], &id) || parse_small(fl[2], &age) || parse_small(fl[3], &occ)) {
 			errorf(err, errlen, "%s:%lld: expected UserID::Gender::Age::"
 				"Occupation::Zip-code with numbers", name, (long long)ln);
 			goto bad;
@@ -551,14 +596,15 @@ int id_map_read(FILE *f, const char *name, id_map *m, char *err, size_t errlen)
 	char *pos = buf, *line;
 	while ((line = next_line(&pos, buf + len))) {
 		ln++;
-		long long a, b;
-		int used = 0;
-		char *t = line;
-		while (*t == ' ' || *t == '\t')
-			t++;
-		if (!*t)
+		int64_t a, b;
+		char *w[3], *save;
+		int k = 0;
+		for (char *t = strtok_r(line, " \t", &save); t; t = strtok_r(NULL, " \t", &save))
+			if (k++ < 3)
+				w[k - 1] = t;
+		if (k == 0)
 			continue;
-		if (sscanf(t, "%lld %lld %n", &a, &b, &used) != 2 || t[used] || a < 0 || b < 0) {
+		if (k != 2 || parse_id(w[0], &a) != 0 || parse_id(w[1], &b) != 0) {
 			errorf(err, errlen, "%s:%lld: expected 2 ids 'from to'", name, (long long)ln);
 			goto bad;
 		}
