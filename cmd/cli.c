@@ -160,10 +160,39 @@ double parse_double(const char *opt, const char *s, double min, double max)
 	return v;
 }
 
+/* s as a thread count, -1 when it is not one in 1..THREADS_MAX. */
+static int thread_count(const char *s)
+{
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (end == s || *end != '\0' || errno == ERANGE || v < 1 || v > THREADS_MAX)
+		return -1;
+	return (int)v;
+}
+
+#define THREADS_BAD "'%s' is not a thread count in 1..%d"
+
+int parse_threads(const char *s)
+{
+	int n = thread_count(s);
+	if (n < 0)
+		usage_error("--threads: " THREADS_BAD, s, THREADS_MAX);
+	return n;
+}
+
 int default_threads(void)
 {
 	const char *env = getenv("TT_THREADS");
-	return env ? (int)parse_int("TT_THREADS", env, 1, 256) : 2;
+	if (!env || !*env)
+		return THREADS_DEFAULT;
+	int n = thread_count(env);
+	if (n < 0) {
+		fprintf(stderr, "%s: TT_THREADS: " THREADS_BAD "\n", progname, env,
+			THREADS_MAX);
+		exit(EXIT_USAGE);
+	}
+	return n;
 }
 
 void refuse_tty(FILE *f)
@@ -321,18 +350,6 @@ void output_commit(output *o)
 		if (rename(o->tmp, o->target) != 0)
 			die_errno("%s: cannot rename %s to it", o->target, o->tmp);
 		forget_pending(o->tmp);
-	}
-	output_free(o);
-}
-
-void output_discard(output *o)
-{
-	if (o->path && o->f) {
-		fclose(o->f);
-		if (o->tmp) {
-			unlink(o->tmp);
-			forget_pending(o->tmp);
-		}
 	}
 	output_free(o);
 }

@@ -41,7 +41,16 @@ void print_version(void) __attribute__((noreturn)); /* "prog (tt) VERSION", exit
 long long parse_int(const char *opt, const char *s, long long min, long long max);
 double parse_double(const char *opt, const char *s, double min, double max);
 
-/* Threads to use unless an option says: $TT_THREADS, else 2. */
+/* Thread counts, of -t/--threads and of $TT_THREADS alike: 1..THREADS_MAX. */
+#define THREADS_MAX 256
+#define THREADS_DEFAULT 2
+/* The argument of -t/--threads; a usage error when it is not a count in
+ * 1..THREADS_MAX. */
+int parse_threads(const char *s);
+/* The threads when no -t/--threads was given: $TT_THREADS, else
+ * THREADS_DEFAULT (unset or empty alike).  Called after the options, so
+ * that a bad value blocks neither --help nor an explicit --threads; a bad
+ * value is a one-line error naming TT_THREADS, exit EXIT_USAGE. */
 int default_threads(void);
 
 /* Binary output: refuse a terminal (like zstd) unless forced. */
@@ -57,7 +66,6 @@ typedef struct output output;
 output *output_open(const char *path);
 FILE *output_file(output *o);
 void output_commit(output *o); /* flush, check, fsync, rename; dies on error */
-void output_discard(output *o);
 
 /* tts_reader_open and tts_writer_open, dying when they cannot (out of
  * memory, named with its size). */

@@ -22,12 +22,12 @@ static void usage(void)
 		"      --users-out FILE also write users.dat-style metadata to FILE\n"
 		"  -o, --output FILE    write the ratings to FILE instead of standard output\n"
 		"  -h, --help           this help\n"
-		"      --version        print the version\n", progname);
+		"  -V, --version        print the version\n", progname);
 	stdout_close();
 	exit(0);
 }
 
-enum { O_MOVIES = 256, O_USERS_OUT, O_PER_USER, O_VERSION };
+enum { O_MOVIES = 256, O_USERS_OUT, O_PER_USER };
 
 static const struct option longopts[] = {
 	{ "users", required_argument, NULL, 'u' },
@@ -40,7 +40,7 @@ static const struct option longopts[] = {
 	{ "users-out", required_argument, NULL, O_USERS_OUT },
 	{ "output", required_argument, NULL, 'o' },
 	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, O_VERSION },
+	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -61,7 +61,7 @@ int main(int argc, char **argv)
 	char err[256];
 
 	cli_init(argv);
-	while ((c = getopt_long(argc, argv, "u:i:r:s:f:o:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "u:i:r:s:f:o:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'u': o.users = parse_int("--users", optarg, 1, 100000000); break;
 		case 'i': o.items = parse_int("--items", optarg, 40, 100000000); break;
@@ -76,8 +76,8 @@ int main(int argc, char **argv)
 		case O_USERS_OUT: users_out = optarg; break;
 		case 'o': out_path = optarg; break;
 		case 'h': usage(); break;
-		case O_VERSION: print_version(); break;
-		default: usage_error("unknown option");
+		case 'V': print_version();
+		default: usage_hint();
 		}
 	}
 	if (optind < argc)

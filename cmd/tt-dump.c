@@ -26,7 +26,7 @@ static const char usage_text[] =
 	"      --npy DIR   write every record to DIR/NAME.npy (NAME.1.npy, ... for\n"
 	"                  repeated names), creating DIR\n"
 	"  -h, --help      print this help and exit\n"
-	"      --version   print the version and exit\n";
+	"  -V, --version   print the version and exit\n";
 
 static union {
 	unsigned char bytes[PIECE];
@@ -394,14 +394,14 @@ static void make_dir(const char *dir)
 
 /* ---- main ---- */
 
-enum { OPT_TSV = 256, OPT_NPY, OPT_VERSION };
+enum { OPT_TSV = 256, OPT_NPY };
 
 static const struct option options[] = {
 	{ "values", required_argument, NULL, 'n' },
 	{ "tsv", required_argument, NULL, OPT_TSV },
 	{ "npy", required_argument, NULL, OPT_NPY },
 	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, OPT_VERSION },
+	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -413,7 +413,7 @@ int main(int argc, char **argv)
 	table names = { 0 };
 
 	cli_init(argv);
-	while ((c = getopt_long(argc, argv, "n:h", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "n:hV", options, NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			nvalues = (uint64_t)parse_int("--values", optarg, 0, 1000000);
@@ -428,7 +428,7 @@ int main(int argc, char **argv)
 			fputs(usage_text, stdout);
 			stdout_close();
 			return 0;
-		case OPT_VERSION:
+		case 'V':
 			print_version();
 		default:
 			usage_hint();

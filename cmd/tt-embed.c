@@ -56,7 +56,6 @@ static void parse_options(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	opt.threads = default_threads();
 	int ch;
 	while ((ch = getopt_long(argc, argv, "ut:o:l:hV", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -73,7 +72,7 @@ static void parse_options(int argc, char **argv)
 			else
 				usage_error("--at: '%s' is not test or valid", optarg);
 			break;
-		case 't': opt.threads = (int)parse_int("--threads", optarg, 1, 256); break;
+		case 't': opt.threads = parse_threads(optarg); break;
 		case 'o': opt.output = optarg; break;
 		case 'l': opt.level = (int)parse_int("--level", optarg, 1, 19); break;
 		case 'h': fputs(usage_text, stdout); stdout_close(); exit(0);
@@ -83,6 +82,8 @@ static void parse_options(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
+	if (!opt.threads)
+		opt.threads = default_threads();
 	if (argc < 1)
 		usage_error("no model file");
 	if (opt.items && opt.users)

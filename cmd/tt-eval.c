@@ -27,7 +27,7 @@ static void usage(void)
 		"                        alone when no RECS.tts is given\n"
 		"      --seed S          seed of genre's ties and of random (default 1)\n"
 		"  -h, --help            show this help and exit\n"
-		"      --version         show the version and exit\n",
+		"  -V, --version         show the version and exit\n",
 		progname);
 }
 
@@ -307,7 +307,7 @@ static void report(const char *what, const char *prefix, const options *opt,
 
 int main(int argc, char **argv)
 {
-	enum { OPT_K = 256, OPT_SPLIT, OPT_TSV, OPT_BASELINE, OPT_VERSION, OPT_COLD,
+	enum { OPT_K = 256, OPT_SPLIT, OPT_TSV, OPT_BASELINE, OPT_COLD,
 		OPT_SEED, OPT_WARM };
 	static const struct option longopts[] = {
 		{ "k", required_argument, NULL, OPT_K },
@@ -318,13 +318,13 @@ int main(int argc, char **argv)
 		{ "warm", no_argument, NULL, OPT_WARM },
 		{ "seed", required_argument, NULL, OPT_SEED },
 		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, OPT_VERSION },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	options opt = { .ks = { 10, 20 }, .nks = 2, .seed = 1 };
 	int c;
 	cli_init(argv);
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_K:
 			opt.nks = metrics_parse_ks(optarg, opt.ks, METRICS_MAX_KS);
@@ -364,9 +364,8 @@ int main(int argc, char **argv)
 			usage();
 			stdout_close();
 			return 0;
-		case OPT_VERSION:
+		case 'V':
 			print_version();
-			break;
 		default:
 			usage_hint();
 		}

@@ -26,10 +26,10 @@ static void usage(void)
 		"                        (a recs stream)\n"
 		"      --shard I/N       search only the I-th of N contiguous item ranges\n"
 		"      --merge           merge recs streams (of shards) into one top-K\n"
-		"      --threads N       threads (default $TT_THREADS or 2)\n"
+		"  -t, --threads N       threads (default $TT_THREADS or 2)\n"
 		"  -o, --output FILE     write FILE instead of standard output\n"
 		"  -h, --help            show this help and exit\n"
-		"      --version         show the version and exit\n",
+		"  -V, --version         show the version and exit\n",
 		progname, progname);
 }
 
@@ -470,8 +470,7 @@ static void parse_shard(const char *s, options *opt)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_KEEP = 256, OPT_EXCLUDE, OPT_FORMAT, OPT_SHARD, OPT_MERGE,
-		OPT_THREADS, OPT_VERSION };
+	enum { OPT_KEEP = 256, OPT_EXCLUDE, OPT_FORMAT, OPT_SHARD, OPT_MERGE };
 	static const struct option longopts[] = {
 		{ "k", required_argument, NULL, 'k' },
 		{ "keep-seen", no_argument, NULL, OPT_KEEP },
@@ -479,17 +478,16 @@ int main(int argc, char **argv)
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "shard", required_argument, NULL, OPT_SHARD },
 		{ "merge", no_argument, NULL, OPT_MERGE },
-		{ "threads", required_argument, NULL, OPT_THREADS },
+		{ "threads", required_argument, NULL, 't' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, OPT_VERSION },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	options opt = { .k = 10, .shards = 1 };
 	int k_given = 0, c;
 	cli_init(argv);
-	opt.threads = default_threads();
-	while ((c = getopt_long(argc, argv, "k:o:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "k:t:o:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'k':
 			opt.k = (int)parse_int("-k", optarg, 1, 1 << 20);
@@ -512,8 +510,8 @@ int main(int argc, char **argv)
 		case OPT_MERGE:
 			opt.merge = 1;
 			break;
-		case OPT_THREADS:
-			opt.threads = (int)parse_int("--threads", optarg, 1, 1024);
+		case 't':
+			opt.threads = parse_threads(optarg);
 			break;
 		case 'o':
 			opt.output = optarg;
@@ -522,9 +520,8 @@ int main(int argc, char **argv)
 			usage();
 			stdout_close();
 			return 0;
-		case OPT_VERSION:
+		case 'V':
 			print_version();
-			break;
 		default:
 			usage_hint();
 		}
@@ -542,6 +539,8 @@ int main(int argc, char **argv)
 	} else {
 		if (argc < 1 || argc > 2)
 			usage_error("expected ITEMS.tts and at most one USERS.tts");
+		if (!opt.threads)
+			opt.threads = default_threads();
 		if (blas_start(opt.threads) != 0)
 			die_oom("BLAS's buffers", blas_buffer_bytes(opt.threads));
 		search(&opt, argv[0], argc > 1 ? argv[1] : NULL);
