@@ -133,8 +133,9 @@ int tts_read_shaped(tts_reader *r, const tts_header *h, const tts_shape *s,
 int tts_read_shaped_into(tts_reader *r, const tts_header *h, const tts_shape *s,
 	void **buf, size_t *cap, char *err, size_t errlen);
 
-/* Pass the current record (header and data, none of it read yet) on to w,
- * in pieces.  On a read error both r and w carry the reader's message. */
+/* Pass the current record (header and data, none of it read yet: else
+ * the reader's error of a read past its end) on to w, in pieces.  On a
+ * read error both r and w carry the reader's message. */
 int tts_copy_record(tts_reader *r, const tts_header *h, tts_writer *w);
 
 /* Meta text: value of key in "key=value\n" lines, copied into buf.

@@ -1,5 +1,6 @@
 /* tts_impl.h - what the reader and the writer of tensor streams share:
- * the header's layout and the checks it must pass either way. */
+ * the header's layout and the checks it must pass either way (in
+ * tts_header.c), and the writer's error for tts_copy.c. */
 #ifndef TTS_IMPL_H
 #define TTS_IMPL_H
 

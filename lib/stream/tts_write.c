@@ -1,5 +1,5 @@
 /* tts_write.c - tensor streams: the writer, which never writes a header
- * that the reader (tts_read.c) would refuse. */
+ * that the reader would refuse (the checks of tts_header.c). */
 #include "tts.h"
 #include "tts_impl.h"
 
