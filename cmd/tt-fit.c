@@ -52,7 +52,7 @@ static const char usage_text[] =
 "  -s, --seed S           random seed (1)\n"
 "  -t, --threads N        threads (TT_THREADS or 2)\n"
 "      --max-steps N      stop after N steps\n"
-"      --init FILE        start from this model's weights\n"
+"      --init FILE        start from this model's weights, rows carried by id\n"
 "Validation:\n"
 "      --valid            HR@10 and NDCG@10 on the validation split each epoch\n"
 "      --patience N       stop after N epochs without a better validation NDCG@10\n"
@@ -350,27 +350,47 @@ static void take_batch_meta(const batch_meta *bm, prep *ids)
 	opt.batch = (int)bm->batch;
 }
 
-/* The model of --init, whose shape training keeps. */
-static model *read_init(void)
+/* The model of --init, whose shape training keeps, and its ids. */
+static model *read_init(prep *ids)
 {
 	char err[512];
-	prep ids;
 	model *m;
 	FILE *f = dist_input(lead() ? input_open(init_path) : NULL);
 	if (!f)
 		die_errno("%s", init_path);
 	tts_reader *mr = stream_reader(f);
-	int bad = model_read(mr, &m, &ids, NULL, err, sizeof err);
+	int bad = model_read(mr, &m, ids, NULL, err, sizeof err);
 	tts_reader_close(mr);
 	if (bad)
 		die("%s: %s", init_path, err);
 	fclose(f);
-	prep_free(&ids);
-	const model_config *c = model_cfg(m);
-	if (c->U != opt.cfg.U || c->N != opt.cfg.N)
-		die("%s: the model has %lld users and %lld items, the data %lld and %lld", init_path,
-			(long long)c->U, (long long)c->N, (long long)opt.cfg.U, (long long)opt.cfg.N);
-	refuse_other_shape(c);
+	refuse_other_shape(model_cfg(m));
+	return m;
+}
+
+/* The model of --init for the data of p: its rows carried by id. */
+static model *carry_init(const prep *p)
+{
+	char err[512];
+	prep old_ids;
+	model_carried n;
+	model *old = read_init(&old_ids);
+	model *m = model_carry(old, &old_ids, p, opt.seed, &n, err, sizeof err);
+	if (!m)
+		die("%s: %s", init_path, err);
+	char line[512];
+	if (model_cfg(m)->arch == ARCH_SEED)
+		snprintf(line, sizeof line, "%s: by id, %lld users and %lld items carried, %lld "
+			"and %lld new, %lld and %lld gone", init_path, (long long)n.users_kept,
+			(long long)n.items_kept, (long long)n.users_new, (long long)n.items_new,
+			(long long)n.users_gone, (long long)n.items_gone);
+	else /* the users have no rows of their own */
+		snprintf(line, sizeof line, "%s: by id, %lld items carried, %lld new, %lld gone",
+			init_path, (long long)n.items_kept, (long long)n.items_new,
+			(long long)n.items_gone);
+	note(NULL, line);
+	model_free(old);
+	prep_free(&old_ids);
 	return m;
 }
 
@@ -441,7 +461,9 @@ int main(int argc, char **argv)
 	}
 	free(meta);
 
-	model *m = opt.init ? read_init() : model_new(&opt.cfg, err, sizeof err);
+	static prep init_ids; /* a batch stream's must be the model's */
+	model *m = !opt.init ? model_new(&opt.cfg, err, sizeof err)
+		: from_batches ? read_init(&init_ids) : carry_init(&p);
 	if (!m)
 		die("model: %s", err);
 	if (!opt.init)
@@ -473,7 +495,7 @@ int main(int argc, char **argv)
 	rp.bar.active &= lead();
 	if (from_batches) {
 		t.planned = opt.max_steps && opt.max_steps < bm.steps ? opt.max_steps : bm.steps;
-		check(train_batch_stream(&t, r, &p, err, sizeof err), err);
+		check(train_batch_stream(&t, r, &p, opt.init ? &init_ids : NULL, err, sizeof err), err);
 		on_epoch(&rp, &t.stream);
 	} else {
 		check(train_prep(&t, &p, err, sizeof err), err);
@@ -504,6 +526,7 @@ int main(int argc, char **argv)
 	train_free(&t);
 	model_free(m);
 	prep_free(&p);
+	prep_free(&init_ids);
 	if (lead())
 		stdout_close();
 	dist_finish();

@@ -147,6 +147,19 @@ int model_set_item_side(model *m, const prep *side, const uint8_t *seen, char *e
 int model_side_item_vectors(model *m, const prep *items, const int32_t *known, float *out,
 	int32_t *unknown_genre, char *err, size_t errlen);
 
+/* Warm start: a model of old's configuration for the users and items of
+ * ids (a prep), its weights old's, the rows of users and items carried by
+ * original id from old_ids (old's): a new user or item gets a fresh row
+ * (seed's; an item of a feature model zero, its features placing it), a
+ * vanished one is dropped.  NULL with a reason in err when no item is
+ * carried (other data) or memory is short. */
+typedef struct {
+	int64_t users_kept, users_new, users_gone;
+	int64_t items_kept, items_new, items_gone;
+} model_carried;
+model *model_carry(const model *old, const prep *old_ids, const prep *ids, uint64_t seed,
+	model_carried *n, char *err, size_t errlen);
+
 /* Flat access, for gradient checks and the optimiser. */
 float *model_weights(model *m);
 float *model_grads(model *m);

@@ -383,7 +383,16 @@ static int number_ids(prep *ids, char *err, size_t errlen)
 	return 0;
 }
 
-int train_batch_stream(trainer *t, tts_reader *r, prep *ids, char *err, size_t errlen)
+/* Whether a and b number the same ids the same way. */
+static int same_ids(const prep *a, const prep *b)
+{
+	return a->n_users == b->n_users && a->n_items == b->n_items &&
+		!memcmp(a->user_ids, b->user_ids, (size_t)a->n_users * sizeof *a->user_ids) &&
+		!memcmp(a->item_ids, b->item_ids, (size_t)a->n_items * sizeof *a->item_ids);
+}
+
+int train_batch_stream(trainer *t, tts_reader *r, prep *ids, const prep *model_ids,
+	char *err, size_t errlen)
 {
 	const model_config *c = model_cfg(t->m);
 	const train_options *o = t->o;
@@ -401,6 +410,11 @@ int train_batch_stream(trainer *t, tts_reader *r, prep *ids, char *err, size_t e
 			break;
 		if (rc == 2) /* the id maps, before the batches */
 			rc = ids_read_record(r, &h, ids, err, errlen) < 0 ? -1 : 0;
+		else if (model_ids && t->batches == 0 &&
+			 (number_ids(ids, err, errlen) || !same_ids(ids, model_ids)))
+			rc = errorf(err, errlen, "the batch stream's users and items are not the model's "
+				"of --init, id for id: give --init the prep stream, whose rows are "
+				"carried by id");
 		else if (batch_check(&bt, c->U, c->N, c->L, why, sizeof why))
 			rc = errorf(err, errlen, "batch %lld: %s", (long long)t->batches + 1, why);
 		else

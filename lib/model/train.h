@@ -151,8 +151,11 @@ int train_prep(trainer *t, const prep *p, char *err, size_t errlen);
 int train_step(trainer *t, const batch *bt, char *err, size_t errlen);
 /* Every batch of a batch stream after its meta, one step each: its id
  * maps (into ids, numbered from 1 when the stream has none) come before
- * the batches.  Errors name the batch. */
-int train_batch_stream(trainer *t, tts_reader *r, prep *ids, char *err, size_t errlen);
+ * the batches.  model_ids, when not NULL (the model of --init's), must
+ * be the stream's, id for id: batches hold row numbers, which carry no
+ * ids to carry rows by.  Errors name the batch. */
+int train_batch_stream(trainer *t, tts_reader *r, prep *ids, const prep *model_ids,
+	char *err, size_t errlen);
 /* The weights the run ends with into the model: the best epoch's, when
  * there was a validation. */
 void train_finish(trainer *t);

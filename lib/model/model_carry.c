@@ -1,0 +1,100 @@
+/* model_carry.c - a trained model carried over to new data by original id
+ * (see model.h): a row belongs to a user or an item, not to a position, so
+ * a grown or renumbered catalogue starts where the old model left it. */
+#include "model_impl.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include "error.h"
+#include "id_lookup.h"
+
+/* The rows of table to (n_to,E) from from (n_from,E), by id: to's row i
+ * is from's row of the same original id where there is one; the others
+ * keep their fresh value, or zero when their features place them (a
+ * feature model's unseen item is its features alone).  kept gets the
+ * rows found. */
+static int carry_rows(float *to, const int64_t *to_ids, int64_t n_to, const float *from,
+	const int64_t *from_ids, int64_t n_from, int E, int zero_new, int64_t *kept)
+{
+	int64_t *pairs = id_lookup_new(from_ids, n_from);
+	if (!pairs)
+		return ERR_NOMEM;
+	*kept = 0;
+	for (int64_t i = 0; i < n_to; i++) {
+		int64_t j = id_lookup(pairs, n_from, to_ids[i]);
+		if (j >= 0) {
+			memcpy(to + i * E, from + j * E, (size_t)E * sizeof *to);
+			++*kept;
+		} else if (zero_new) {
+			memset(to + i * E, 0, (size_t)E * sizeof *to);
+		}
+	}
+	free(pairs);
+	return 0;
+}
+
+static int row_table(const char *name, int *of_users)
+{
+	*of_users = strcmp(name, "user_emb") == 0;
+	return *of_users || !strcmp(name, "item_emb") || !strcmp(name, "hist_emb");
+}
+
+model *model_carry(const model *old, const prep *old_ids, const prep *ids, uint64_t seed,
+	model_carried *n, char *err, size_t errlen)
+{
+	model_config c = old->c;
+	c.U = ids->n_users;
+	c.N = ids->n_items;
+	memset(n, 0, sizeof *n);
+	model *m = model_new(&c, err, errlen);
+	if (!m)
+		return NULL;
+	model_init_weights(m, seed);
+	for (size_t i = 0; i < m->n_tensors; i++) {
+		const tensor_spec *t = &m->spec[i], *o = &old->spec[i];
+		float *to = m->w + t->offset;
+		const float *from = old->w + o->offset;
+		int of_users, rc = 0;
+		int64_t kept = 0;
+		/* the same configuration but U and N: the same list of tensors */
+		if (row_table(t->name, &of_users))
+			rc = of_users
+				? carry_rows(to, ids->user_ids, c.U, from, old_ids->user_ids, old->c.U,
+					c.E, 0, &kept)
+				: carry_rows(to, ids->item_ids, c.N, from, old_ids->item_ids, old->c.N,
+					c.E, model_has_features(&c), &kept);
+		else
+			memcpy(to, from, t->dims[0] * (t->rank > 1 ? t->dims[1] : 1) * sizeof *to);
+		if (rc) {
+			model_free(m);
+			nomemf(err, errlen, "the id lookup of --init", (size_t)old->c.N * 2 * sizeof(int64_t));
+			return NULL;
+		}
+		if (of_users)
+			n->users_kept = kept;
+		else if (!strcmp(t->name, "item_emb"))
+			n->items_kept = kept;
+	}
+	if (c.arch != ARCH_SEED) { /* no user rows: users carry nothing */
+		int64_t *pairs = id_lookup_new(old_ids->user_ids, old->c.U);
+		if (!pairs) {
+			model_free(m);
+			nomemf(err, errlen, "the id lookup of --init", (size_t)old->c.U * 2 * sizeof(int64_t));
+			return NULL;
+		}
+		for (int64_t u = 0; u < c.U; u++)
+			n->users_kept += id_lookup(pairs, old->c.U, ids->user_ids[u]) >= 0;
+		free(pairs);
+	}
+	n->users_new = c.U - n->users_kept;
+	n->items_new = c.N - n->items_kept;
+	n->users_gone = old->c.U - n->users_kept;
+	n->items_gone = old->c.N - n->items_kept;
+	if (n->items_kept == 0) {
+		model_free(m);
+		errorf(err, errlen, "none of the model's %lld items is in the data (by original id): "
+			"a model of other data?", (long long)old->c.N);
+		return NULL;
+	}
+	return m;
+}
