@@ -219,7 +219,7 @@ static void parse_options(int argc, char **argv)
 			opt.valid |= opt.schedule == SCHED_PLATEAU;
 			break;
 		case 's': opt.seed = (uint64_t)parse_int("--seed", optarg, 0, INT64_MAX); break;
-		case 't': opt.threads = (int)parse_int("--threads", optarg, 1, 256); break;
+		case 't': opt.threads = parse_threads(optarg); break;
 		case O_MAX_STEPS: opt.max_steps = parse_int("--max-steps", optarg, 1, INT64_MAX); break;
 		case O_INIT: init_path = optarg; break;
 		case O_VALID: opt.valid = 1; break;
