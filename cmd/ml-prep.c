@@ -53,6 +53,82 @@ static void refuse_output_over_input(const char *out, char **files, int nfiles,
 				side_opt[i], side[i]);
 }
 
+/* --sep's argument: a name or one byte. */
+static char parse_sep(const char *s)
+{
+	static const char *const names[][2] = {
+		{ "comma", "," }, { "tab", "\t" }, { "\\t", "\t" }, { "semicolon", ";" },
+		{ "pipe", "|" }, { "space", " " },
+	};
+	for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+		if (strcmp(s, names[i][0]) == 0)
+			return names[i][1][0];
+	if (strlen(s) != 1)
+		usage_error("--sep: '%s' is not one byte, comma, tab, semicolon, pipe or space", s);
+	if (*s == '"' || *s == '\n' || *s == '\r')
+		usage_error("--sep: a separator cannot be a quote or a line end");
+	return *s;
+}
+
+/* --where COL=V1,V2: the rule, its values cut at the commas in place. */
+typedef struct {
+	char *col;
+	const char *vals[64];
+	int n;
+	const char *text; /* as given, for the meta */
+} where_opt;
+
+static void parse_where(where_opt *w, const char *arg)
+{
+	for (const char *c = arg; *c; c++)
+		if ((unsigned char)*c < ' ' || *c == 127)
+			usage_error("--where: a control character in '%s'", arg);
+	char *copy = strdup(arg), *eq;
+	if (!copy)
+		die_oom("--where", strlen(arg) + 1);
+	if (!(eq = strchr(copy, '=')) || eq == copy)
+		usage_error("--where: '%s' is not COLUMN=VALUE[,VALUE...]", arg);
+	*eq = '\0';
+	w->col = copy;
+	w->text = arg;
+	w->n = 0;
+	for (char *v = eq + 1, *comma;; v = comma + 1) {
+		if (w->n == 64)
+			usage_error("--where: more than 64 values in '%s'", arg);
+		w->vals[w->n++] = v;
+		if (!(comma = strchr(v, ',')))
+			break;
+		*comma = '\0';
+	}
+}
+
+/* --skip-bad skipped every line of a file: of one file, there is nothing
+ * to read; of several, it is said. */
+static void all_bad(ratings_parser *rp, const char *name, int64_t lines, int only)
+{
+	const char *first = "";
+	int64_t n;
+	for (int r = 0; ratings_skip_reason(rp, r, &n, &first); r++)
+		if (n > 0)
+			break;
+	if (only)
+		die("%s: every one of its %lld lines is bad (skipped by --skip-bad); the first: %s",
+			name, (long long)lines, first);
+	warnx_("%s: every one of its %lld lines is bad (skipped by --skip-bad)", name,
+		(long long)lines);
+}
+
+/* What --skip-bad skipped: how many, by reason, the first of each. */
+static void say_skipped(ratings_parser *rp)
+{
+	const char *first, *what;
+	int64_t n;
+	warnx_("skipped %lld bad lines:", (long long)ratings_skipped(rp));
+	for (int r = 0; (what = ratings_skip_reason(rp, r, &n, &first)); r++)
+		if (n > 0)
+			fprintf(stderr, "  %lld %s, the first %s\n", (long long)n, what, first);
+}
+
 static void usage(void)
 {
 	printf("usage: %s [options] [FILE...] > prep.tts\n"
@@ -71,11 +147,20 @@ static void usage(void)
 		"      --users FILE        users.dat or u.user: gender, age, occupation\n"
 		"      --item-map FILE     'item MovieID' lines: input items to --items ids\n"
 		"      --user-map FILE     'user UserID' lines: input users to --users ids\n"
-		"      --user-col NAME     csv column of user ids (default userId)\n"
-		"      --item-col NAME     csv column of item ids (default movieId)\n"
-		"      --rating-col NAME   csv column of ratings (default rating)\n"
-		"      --time-col NAME     csv column of timestamps (default timestamp)\n"
-		"      --skip-bad          skip malformed lines and count them\n"
+		"      --sep C             csv separated by C: comma, tab, semicolon, pipe,\n"
+		"                          space or any one byte (default ',')\n"
+		"      --header            the first line names the columns (csv's default)\n"
+		"      --no-header         it does not (dat's and tsv's default)\n"
+		"      --user-col COL      column of user ids, a name or a number from 1\n"
+		"                          (default userId with a header, else 1)\n"
+		"      --item-col COL      column of item ids (default movieId, else 2)\n"
+		"      --rating-col COL    column of ratings (default rating, else 3)\n"
+		"      --time-col COL      column of times (default timestamp, else 4)\n"
+		"      --where COL=V[,V..] keep rows whose COL is one of the values; several\n"
+		"                          --where must all hold\n"
+		"      --time-unit U       s, ms or auto: integer times in seconds or\n"
+		"                          milliseconds (auto: ms when every one >= 10^11)\n"
+		"      --skip-bad          skip malformed lines; say how many, by reason\n"
 		"      --stats             print statistics to standard error\n"
 		"  -o, --output FILE       write FILE (atomically) instead of standard output\n"
 		"  -l, --level N           zstd level, 1 to 19 (default 1, the fastest)\n"
@@ -86,7 +171,8 @@ static void usage(void)
 }
 
 enum { O_MINR = 256, O_MINI, O_MINU, O_KCORE, O_REPEATS, O_SPLIT, O_ITEMS, O_USERS,
-	O_IMAP, O_UMAP, O_UCOL, O_ICOL, O_RCOL, O_TCOL, O_SKIP, O_STATS, O_VERSION, O_COLD, O_SEED };
+	O_IMAP, O_UMAP, O_UCOL, O_ICOL, O_RCOL, O_TCOL, O_SKIP, O_STATS, O_VERSION, O_COLD, O_SEED,
+	O_SEP, O_HEADER, O_NOHEADER, O_WHERE, O_TUNIT };
 
 static const struct option longopts[] = {
 	{ "format", required_argument, NULL, 'f' },
@@ -106,6 +192,11 @@ static const struct option longopts[] = {
 	{ "item-col", required_argument, NULL, O_ICOL },
 	{ "rating-col", required_argument, NULL, O_RCOL },
 	{ "time-col", required_argument, NULL, O_TCOL },
+	{ "sep", required_argument, NULL, O_SEP },
+	{ "header", no_argument, NULL, O_HEADER },
+	{ "no-header", no_argument, NULL, O_NOHEADER },
+	{ "where", required_argument, NULL, O_WHERE },
+	{ "time-unit", required_argument, NULL, O_TUNIT },
 	{ "skip-bad", no_argument, NULL, O_SKIP },
 	{ "stats", no_argument, NULL, O_STATS },
 	{ "output", required_argument, NULL, 'o' },
@@ -185,11 +276,12 @@ static void attach_side(prep *p, const char *items, const char *users,
 }
 
 static void print_stats(const prep *p, const build_stats *st, const build_options *o,
-	int64_t lines, int64_t skipped, int64_t miss_i, int64_t miss_u)
+	int64_t lines, int64_t skipped, int64_t filtered, int64_t miss_i, int64_t miss_u)
 {
 	double density = (double)p->n_inter / ((double)p->n_users * (double)p->n_items);
 	fprintf(stderr, "lines: %lld\n", (long long)lines);
 	fprintf(stderr, "skipped bad lines: %lld\n", (long long)skipped);
+	fprintf(stderr, "removed by where: %lld rows\n", (long long)filtered);
 	fprintf(stderr, "removed by min-rating: %lld interactions\n", (long long)st->removed_rating);
 	fprintf(stderr, "removed repeats: %lld interactions\n", (long long)st->removed_repeats);
 	fprintf(stderr, "removed by min-item-count: %lld items, %lld interactions\n",
@@ -226,7 +318,10 @@ int main(int argc, char **argv)
 	const char *out_path = NULL, *items = NULL, *users = NULL, *imap = NULL, *umap = NULL;
 	int format = RF_AUTO, skip_bad = 0, stats = 0, level = 1, c;
 	const char *cold_arg = NULL, *minr = NULL;
-	int seeded = 0;
+	int seeded = 0, header = -1, time_unit = TIME_AUTO;
+	char sep = 0;
+	where_opt where[RATINGS_MAX_WHERE];
+	int nwhere = 0;
 	o.cold_seed = 1;
 
 	cli_init(argv);
@@ -276,6 +371,24 @@ int main(int argc, char **argv)
 		case O_ICOL: cols.item = optarg; break;
 		case O_RCOL: cols.rating = optarg; break;
 		case O_TCOL: cols.time = optarg; break;
+		case O_SEP: sep = parse_sep(optarg); break;
+		case O_HEADER: header = 1; break;
+		case O_NOHEADER: header = 0; break;
+		case O_WHERE:
+			if (nwhere == RATINGS_MAX_WHERE)
+				usage_error("--where: more than %d", RATINGS_MAX_WHERE);
+			parse_where(&where[nwhere++], optarg);
+			break;
+		case O_TUNIT:
+			if (strcmp(optarg, "s") == 0)
+				time_unit = TIME_S;
+			else if (strcmp(optarg, "ms") == 0)
+				time_unit = TIME_MS;
+			else if (strcmp(optarg, "auto") == 0)
+				time_unit = TIME_AUTO;
+			else
+				usage_error("--time-unit: '%s' is not s, ms or auto", optarg);
+			break;
 		case O_SKIP: skip_bad = 1; break;
 		case O_STATS: stats = 1; break;
 		case 'o': out_path = optarg; break;
@@ -291,6 +404,12 @@ int main(int argc, char **argv)
 		usage_error("--item-map needs --items");
 	if (umap && !users)
 		usage_error("--user-map needs --users");
+	if (sep && format != RF_AUTO && format != RF_CSV)
+		usage_error("--sep goes with csv input (any separator), not --format %s",
+			rating_format_name(format));
+	if (format == RF_SEQ && (header >= 0 || nwhere || cols.user || cols.item ||
+	    cols.rating || cols.time))
+		usage_error("seq input has no columns: no --header, --where or --*-col");
 	if (seeded && o.cold_fraction == 0)
 		usage_error("--seed needs --cold-items");
 	if (o.cold_fraction > 0 && o.split != SPLIT_LOO)
@@ -306,6 +425,13 @@ int main(int argc, char **argv)
 	ratings_parser *rp = ratings_parser_new(format, &cols, skip_bad, &rows);
 	if (!rp)
 		die_oom("the ratings parser", ratings_parser_bytes());
+	if (sep && ratings_set_sep(rp, sep) != 0)
+		usage_error("--sep: %s", ratings_error(rp));
+	if (header >= 0)
+		ratings_set_header(rp, header);
+	for (int i = 0; i < nwhere; i++)
+		ratings_add_where(rp, where[i].col, where[i].vals, where[i].n);
+	ratings_set_time_unit(rp, time_unit);
 	int nfiles = argc > 0 ? argc : 1;
 	for (int i = 0; i < nfiles; i++) {
 		const char *path = argc > 0 ? argv[i] : NULL;
@@ -313,13 +439,31 @@ int main(int argc, char **argv)
 		if (ratings_parse_file(rp, f, input_name(path)) != 0)
 			die("%s", ratings_error(rp));
 		close_input(f);
+		int64_t fl = ratings_file_lines(rp);
+		if (fl > 0 && ratings_file_skipped(rp) == fl)
+			all_bad(rp, input_name(path), fl, nfiles == 1);
 	}
+	if (ratings_settle_times(rp))
+		warnx_("times taken as milliseconds: every one is at least 10^11 (as "
+			"seconds, after the year 5138); --time-unit s reads them as seconds");
+	else if (ratings_time_fraction(rp) && time_unit != TIME_MS)
+		warnx_("times kept in milliseconds: the input has fractions of a second");
+	if (ratings_skipped(rp) > 0)
+		say_skipped(rp);
+	int time_ms = ratings_time_ms(rp), has_header = ratings_header(rp);
+	int64_t filtered = ratings_filtered(rp);
+	char used_sep = ratings_sep(rp);
 	o.has_rating = ratings_has_rating(rp);
 	o.has_time = ratings_has_time(rp);
 	format = ratings_format(rp);
 	int64_t lines = ratings_lines(rp), skipped = ratings_skipped(rp);
 	ratings_parser_free(rp);
+	for (int i = 0; i < nwhere; i++)
+		free(where[i].col); /* the values live in it */
 	const char *what = nfiles == 1 ? input_name(argc ? argv[0] : NULL) : "input";
+	if (rows.n == 0 && filtered > 0)
+		die("%s: no interactions: --where kept none of the %lld rows", what,
+			(long long)filtered);
 	if (rows.n == 0)
 		die("%s: no interactions", what);
 	if (o.has_min_rating && !o.has_rating)
@@ -334,26 +478,43 @@ int main(int argc, char **argv)
 	int64_t miss_i = 0, miss_u = 0;
 	attach_side(&p, items, users, imap, umap, &miss_i, &miss_u);
 
-	char cold[128] = "", *meta;
+	char cold[128] = "", *meta, *extra = NULL;
+	size_t nextra = 0;
+	FILE *ex = open_memstream(&extra, &nextra);
+	if (!ex)
+		die_oom("the meta record", 1024);
+	if (used_sep != ',')
+		fprintf(ex, "sep=%d\n", (unsigned char)used_sep);
+	if (header >= 0 && format != RF_SEQ)
+		fprintf(ex, "header=%d\n", has_header);
+	for (int i = 0; i < nwhere; i++)
+		fprintf(ex, "where_%d=%s\n", i + 1, where[i].text);
+	if (nwhere)
+		fprintf(ex, "where_removed=%lld\n", (long long)filtered);
+	if (time_ms)
+		fprintf(ex, "time_unit=ms\n");
+	if (fclose(ex) != 0)
+		die_oom("the meta record", 1024);
 	if (p.cold)
 		snprintf(cold, sizeof cold, "cold_seed=%llu\ncold_items=%lld\n",
 			(unsigned long long)o.cold_seed, (long long)st.cold_items);
 	if (asprintf(&meta, "producer=ml-prep %s\nsplit=%s\nformat=%s\n%s%s%s%s%s%s%s"
 		"min_item_count=%lld\nmin_user_count=%lld\nk_core=%d\nkeep_repeats=%d\n"
-		"skipped_lines=%lld\ntrain_only_users=%lld\n",
+		"skipped_lines=%lld\ntrain_only_users=%lld\n%s",
 		TT_VERSION, o.split == SPLIT_LOO ? "loo" : "none",
 		rating_format_name(format), minr ? "min_rating=" : "", minr ? minr : "",
 		minr ? "\n" : "", p.cold ? "cold_fraction=" : "", p.cold ? cold_arg : "",
 		p.cold ? "\n" : "", cold, (long long)o.min_item_count,
 		(long long)o.min_user_count, o.k_core, o.keep_repeats,
-		(long long)skipped, (long long)st.train_only_users) < 0)
+		(long long)skipped, (long long)st.train_only_users, extra) < 0)
 		die_oom("the meta record", 1024);
 	output *out = output_open(out_path);
 	tts_writer *w = stream_writer(output_file(out), level);
 	stream_commit(w, prep_write(w, &p, meta), out, out_path);
 	free(meta);
+	free(extra);
 	if (stats)
-		print_stats(&p, &st, &o, lines, skipped, miss_i, miss_u);
+		print_stats(&p, &st, &o, lines, skipped, filtered, miss_i, miss_u);
 	prep_free(&p);
 	stdout_close();
 	return 0;

@@ -89,13 +89,71 @@ ratings_parser *ratings_parser_new(int format, const rating_columns *cols,
 	if (!p)
 		return NULL;
 	p->format = format;
+	p->format_given = format != RF_AUTO;
 	p->skip_bad = skip_bad;
 	p->out = out;
 	if (cols)
 		p->cols = *cols;
 	p->has_rating = p->has_time = 1;
+	p->sep = ',';
+	p->header_opt = -1;
 	return p;
 }
+
+int ratings_set_sep(ratings_parser *p, char sep)
+{
+	if (sep == '"' || sep == '\n' || sep == '\r' || sep == '\0') {
+		snprintf(p->err, sizeof p->err, "a separator cannot be a quote, a line end or NUL");
+		return -1;
+	}
+	if (p->format != RF_AUTO && p->format != RF_CSV) {
+		snprintf(p->err, sizeof p->err, "a separator goes with csv input, not %s",
+			rating_format_name(p->format));
+		return -1;
+	}
+	p->sep = sep;
+	p->format = RF_CSV;
+	p->format_given = 1;
+	return 0;
+}
+
+void ratings_set_header(ratings_parser *p, int header) { p->header_opt = header != 0; }
+
+int ratings_add_where(ratings_parser *p, const char *col, const char *const *values, int n)
+{
+	if (p->nwhere == RATINGS_MAX_WHERE) {
+		snprintf(p->err, sizeof p->err, "more than %d column filters", RATINGS_MAX_WHERE);
+		return -1;
+	}
+	p->where[p->nwhere++] = (where_rule){ { col, -1 }, values, n };
+	return 0;
+}
+
+void ratings_set_time_unit(ratings_parser *p, int unit)
+{
+	p->time_unit = unit;
+	p->time_ms = unit == TIME_MS;
+}
+
+int ratings_settle_times(ratings_parser *p)
+{
+	const rating_array *a = p->out;
+	if (p->time_unit != TIME_AUTO || p->time_ms || p->time_other || !p->has_time || a->n == 0)
+		return 0;
+	for (size_t i = 0; i < a->n; i++)
+		if (a->v[i].time < (int64_t)100000000000 && a->v[i].time > -(int64_t)100000000000)
+			return 0;
+	p->time_ms = 1;
+	return 1;
+}
+
+int ratings_time_ms(const ratings_parser *p) { return p->time_ms; }
+int ratings_time_fraction(const ratings_parser *p) { return p->time_fraction; }
+int64_t ratings_filtered(const ratings_parser *p) { return p->filtered; }
+int64_t ratings_file_lines(const ratings_parser *p) { return p->file_lines; }
+int64_t ratings_file_skipped(const ratings_parser *p) { return p->file_skipped; }
+char ratings_sep(const ratings_parser *p) { return p->sep; }
+int ratings_header(const ratings_parser *p) { return p->header; }
 
 void ratings_parser_free(ratings_parser *p)
 {
@@ -103,6 +161,7 @@ void ratings_parser_free(ratings_parser *p)
 		return;
 	if (p->csv_ready)
 		csv_free(&p->csv);
+	ratings_records_free(p);
 	free(p->carry);
 	free(p);
 }
@@ -119,13 +178,10 @@ int ratings_begin(ratings_parser *p, const char *name)
 	p->name = name;
 	p->line = 0;
 	p->ncarry = 0;
-	p->header_done = 0;
-	p->col_user = p->col_item = p->col_rating = p->col_time = -1;
-	p->col_twice = NULL;
-	p->fieldno = 0;
 	p->row = (rating_row){ 0, 0, 0, 0 };
-	p->row_bad = p->row_failed = 0;
+	p->row_bad = p->row_failed = p->row_out = p->row_numbers = 0;
 	p->row_line = p->quote_line = 0;
+	p->first_data_line = p->file_lines = p->file_skipped = 0;
 	p->file_rating = p->file_time = 1;
 	if (p->csv_ready)
 		csv_free(&p->csv);
@@ -135,6 +191,12 @@ int ratings_begin(ratings_parser *p, const char *name)
 		return -1;
 	}
 	p->csv_ready = 1;
+	csv_set_delim(&p->csv, (unsigned char)p->sep);
+	if (p->format != RF_AUTO) {
+		ratings_records_begin(p);
+		if (!p->header && (p->generic || p->format == RF_CSV) && ratings_records_by_number(p) != 0)
+			return -1;
+	}
 	return 0;
 }
 
@@ -178,7 +240,8 @@ int ratings_feed(ratings_parser *p, const char *buf, size_t n)
 		buf = nl + 1;
 	}
 	for (;;) {
-		if (p->format == RF_DAT || p->format == RF_TSV)
+		if ((p->format == RF_DAT || p->format == RF_TSV) && !p->generic &&
+		    !(p->time_ms && p->time_unit != TIME_MS))
 			buf = ratings_fast_lines(p, buf, e);
 		const char *nl = memchr(buf, '\n', (size_t)(e - buf));
 		if (!nl)
@@ -197,7 +260,7 @@ int ratings_end(ratings_parser *p)
 		if (ratings_one_line(p, p->carry, n) != 0)
 			return -1;
 	}
-	if (p->format == RF_CSV && !p->header_done) {
+	if ((p->format == RF_CSV || p->generic) && !p->header_done) {
 		/* an empty file: nothing to say about its columns */
 		p->file_rating = p->file_time = p->has_rating;
 	}

@@ -5,9 +5,22 @@
  * Formats, one interaction per line (seq: one or more):
  *	dat  UserID::MovieID::Rating::Timestamp       (ML-1M, ML-10M)
  *	tsv  user<TAB>item<TAB>rating<TAB>timestamp    (ML-100K u.data)
- *	csv  header line, then columns chosen by name (ML-20M and later)
+ *	csv  header line, then columns chosen by name (ML-20M and later);
+ *	     RFC 4180 quoting through libcsv, any one-byte separator
  *	seq  user item [item...], each user's items in time order (no rating,
  *	     no time); a line of many items is as many "user item" lines
+ *
+ * dat, tsv and csv are delimited: any of them may have a header or not,
+ * and its columns may be chosen by name (with a header) or number
+ * (from 1), and rows kept by a column's value (ratings_add_where).  dat
+ * and tsv in their plain shape (no header, columns 1 to 4, no filter)
+ * take a fast path.
+ *
+ * Times: integer seconds; integer milliseconds (by ratings_set_time_unit,
+ * or every one at least 10^11: ratings_settle_times); decimal fractions;
+ * ISO 8601 dates and times (a time without a zone is UTC).  The rows
+ * carry seconds, or milliseconds for every row once a time has a
+ * fraction of a second or the unit is milliseconds (ratings_time_ms).
  *
  * Blank lines are ignored; CRLF line ends, a UTF-8 byte order mark and a
  * missing final newline are accepted.  Ids are non-negative 64-bit
@@ -49,9 +62,10 @@ void rating_array_free(rating_array *a);
 
 /* ---- parsing ---- */
 
-/* CSV column names; NULL members take the defaults userId, movieId,
- * rating, timestamp.  rating and time columns may be absent from a file
- * unless named here. */
+/* Columns, each a header name or a number from 1 (all digits); NULL
+ * members take the defaults: with a header userId, movieId, rating,
+ * timestamp, without one 1, 2, 3, 4.  rating and time columns may be
+ * absent from a file unless named here. */
 typedef struct {
 	const char *user, *item, *rating, *time;
 } rating_columns;
@@ -72,6 +86,38 @@ int ratings_begin(ratings_parser *p, const char *name);
 int ratings_feed(ratings_parser *p, const char *buf, size_t n);
 int ratings_end(ratings_parser *p);
 const char *ratings_error(const ratings_parser *p);
+
+/* Settings, before the first file (each -1 with the error when invalid).
+ * sep: the csv family's one-byte separator (default ','), which makes
+ * the format csv. */
+int ratings_set_sep(ratings_parser *p, char sep);
+/* header: 1 the first line of each file names the columns, 0 it does
+ * not; default: csv has one, dat and tsv do not. */
+void ratings_set_header(ratings_parser *p, int header);
+/* Keep only rows whose column col (a name or number) holds one of the
+ * n values exactly; several rules must all hold.  The strings are kept,
+ * not copied. */
+#define RATINGS_MAX_WHERE 16
+int ratings_add_where(ratings_parser *p, const char *col, const char *const *values, int n);
+enum { TIME_AUTO, TIME_S, TIME_MS };
+void ratings_set_time_unit(ratings_parser *p, int unit);
+
+/* After the last file: with TIME_AUTO, integer times every one of which
+ * is at least 10^11 (as seconds, after the year 5138) are milliseconds.
+ * Returns 1 when it decided so. */
+int ratings_settle_times(ratings_parser *p);
+int ratings_time_ms(const ratings_parser *p);      /* rows hold milliseconds */
+int ratings_time_fraction(const ratings_parser *p); /* because of a fraction */
+
+/* Lines skipped by --skip-bad, by reason: how many, and the message of
+ * the first ("file:line: what"); reason from 0 while it returns non-NULL. */
+const char *ratings_skip_reason(const ratings_parser *p, int reason, int64_t *n,
+	const char **first);
+int64_t ratings_filtered(const ratings_parser *p);  /* rows ratings_add_where dropped */
+int64_t ratings_file_lines(const ratings_parser *p);   /* the last file's */
+int64_t ratings_file_skipped(const ratings_parser *p);
+char ratings_sep(const ratings_parser *p);
+int ratings_header(const ratings_parser *p);       /* the last file had one */
 
 int ratings_format(const ratings_parser *p);      /* RF_AUTO until known */
 int ratings_has_rating(const ratings_parser *p);  /* every file had one */

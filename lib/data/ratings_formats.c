@@ -86,6 +86,174 @@ static const char *rating_bad(int rc)
 		"rating '%s' is not a number";
 }
 
+/* ---- times ---- */
+
+/* Days from 1970-01-01 to y-m-d of the proleptic Gregorian calendar. */
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+	y -= m <= 2;
+	int64_t era = (y >= 0 ? y : y - 399) / 400;
+	int64_t yoe = y - era * 400;
+	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+/* k digits at *s (before e) as a number; -1 when they are not there. */
+static int digits(const char **s, const char *e, int k)
+{
+	int v = 0;
+	for (int i = 0; i < k; i++, (*s)++) {
+		if (*s >= e || (unsigned)(**s - '0') > 9)
+			return -1;
+		v = v * 10 + (**s - '0');
+	}
+	return v;
+}
+
+/* The first three digits of a fraction at *s (after its '.'), more
+ * dropped: milliseconds; -1 when there is no digit. */
+static int fraction_ms(const char **s, const char *e)
+{
+	int ms = 0, k = 0;
+	for (; *s < e && (unsigned)(**s - '0') <= 9; (*s)++, k++)
+		if (k < 3)
+			ms = ms * 10 + (**s - '0');
+	if (k == 0)
+		return -1;
+	for (; k < 3; k++)
+		ms *= 10;
+	return ms;
+}
+
+/*
+ * ISO 8601: YYYY-MM-DD, then optionally T (or a blank) and HH:MM, :SS,
+ * .fraction, and a zone Z or +HH, +HHMM, +HH:MM (or -).  Without a zone
+ * the time is UTC.  Seconds since the epoch and milliseconds; *frac when
+ * a fraction was given.
+ */
+static int parse_iso(const char *s, size_t n, int64_t *sec, int *ms, int *frac)
+{
+	const char *e = s + n;
+	int y = digits(&s, e, 4), mo, d, h = 0, mi = 0, se = 0;
+	*ms = 0;
+	*frac = 0;
+	if (y < 0 || s >= e || *s++ != '-' || (mo = digits(&s, e, 2)) < 1 || mo > 12 ||
+	    s >= e || *s++ != '-' || (d = digits(&s, e, 2)) < 1)
+		return -1;
+	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	if (d > mdays[mo - 1] || (mo == 2 && d == 29 && !leap))
+		return -1;
+	int64_t zone = 0;
+	if (s < e) {
+		if (*s != 'T' && *s != ' ')
+			return -1;
+		s++;
+		if ((h = digits(&s, e, 2)) < 0 || h > 23 || s >= e || *s++ != ':' ||
+		    (mi = digits(&s, e, 2)) < 0 || mi > 59)
+			return -1;
+		if (s < e && *s == ':' && (s++, (se = digits(&s, e, 2)) < 0 || se > 60))
+			return -1;
+		if (s < e && (*s == '.' || *s == ',')) {
+			s++;
+			if ((*ms = fraction_ms(&s, e)) < 0)
+				return -1;
+			*frac = 1;
+		}
+		if (s < e && (*s == 'Z' || *s == 'z')) {
+			s++;
+		} else if (s < e && (*s == '+' || *s == '-')) {
+			int sign = *s++ == '-' ? -1 : 1, zh, zm = 0;
+			if ((zh = digits(&s, e, 2)) < 0 || zh > 23)
+				return -1;
+			if (s < e && *s == ':')
+				s++;
+			if (s < e && ((zm = digits(&s, e, 2)) < 0 || zm > 59))
+				return -1;
+			zone = sign * (zh * 3600 + zm * 60);
+		}
+		if (s != e)
+			return -1;
+	}
+	*sec = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se - zone;
+	return 0;
+}
+
+/* "964982703.5", "-1.25": the whole seconds and the milliseconds. */
+static int parse_decimal(const char *s, size_t n, int64_t *whole, int *ms, int *neg)
+{
+	const char *dot = memchr(s, '.', n), *e = s + n;
+	*neg = n > 0 && s[0] == '-';
+	if (!dot || parse_i64(s, (size_t)(dot - s), whole) != 0 || (dot == s + *neg))
+		return -1;
+	const char *f = dot + 1;
+	if ((*ms = fraction_ms(&f, e)) < 0 || f != e)
+		return -1;
+	return 0;
+}
+
+static int to_ms(int64_t sec, int ms, int neg, int64_t *out)
+{
+	if (sec > INT64_MAX / 1000 - 1 || sec < INT64_MIN / 1000 + 1)
+		return -2;
+	*out = sec * 1000 + (neg ? -ms : ms);
+	return 0;
+}
+
+/* From here on the rows hold milliseconds: those read so far scaled. */
+static int switch_to_ms(ratings_parser *p)
+{
+	rating_array *a = p->out;
+	for (size_t i = 0; i < a->n; i++)
+		if (to_ms(a->v[i].time, 0, 0, &a->v[i].time) != 0)
+			return -2;
+	p->time_ms = 1;
+	return 0;
+}
+
+/* A time in the rows' unit: 0, -1 not a time, -2 out of range. */
+static int parse_time(ratings_parser *p, const char *s, size_t n, int64_t *out)
+{
+	int64_t v;
+	int ms, frac, neg = 0;
+	if (parse_i64(s, n, &v) == 0) {
+		if (p->time_ms && p->time_unit != TIME_MS)
+			return to_ms(v, 0, 0, out);
+		*out = v;
+		return 0;
+	}
+	if (parse_decimal(s, n, &v, &ms, &neg) == 0) {
+		frac = 1;
+		if (p->time_unit == TIME_MS) {
+			*out = v; /* a fraction of a millisecond dropped */
+			return 0;
+		}
+	} else if (parse_iso(s, n, &v, &ms, &frac) == 0) {
+		if (p->time_unit == TIME_MS) {
+			p->time_other = 1;
+			return to_ms(v, ms, 0, out);
+		}
+	} else {
+		return -1;
+	}
+	p->time_other = 1;
+	p->time_fraction |= frac;
+	if (frac && !p->time_ms && switch_to_ms(p) != 0)
+		return -2;
+	if (p->time_ms)
+		return to_ms(v, ms, neg, out);
+	*out = v;
+	return 0;
+}
+
+static const char *time_bad(int rc)
+{
+	return rc == -2 ? "timestamp '%s' is out of range in milliseconds" :
+		"timestamp '%s' is not a time (seconds, milliseconds, a fraction, or "
+		"ISO 8601 as 2000-07-30T18:45:03Z)";
+}
+
 /* Up to 40 bytes of a field, for messages. */
 static const char *shown(const char *s, size_t n, char *buf, size_t len)
 {
@@ -107,41 +275,112 @@ int ratings_line_too_long(ratings_parser *p, int64_t line)
 	return -1;
 }
 
-/* A bad line (or CSV record, from its first line): fail, or count it
- * with --skip-bad.  Returns -1 to stop. */
-static int vbad_at(ratings_parser *p, int64_t line, const char *fmt, va_list ap)
+/* ---- what a line was read as, for messages ---- */
+
+static const char *sep_words(char c, char *buf, size_t len)
 {
+	if (c == '\t')
+		return "tabs";
+	snprintf(buf, len, (unsigned char)c < ' ' || c == 127 ? "byte %d" : "'%c'",
+		(unsigned char)c);
+	return buf;
+}
+
+/* "csv: fields separated by ';', with a header" and the like. */
+static const char *read_as(const ratings_parser *p, char *buf, size_t len)
+{
+	char b[16];
+	const char *sep = p->format == RF_DAT ? "'::'" : p->format == RF_TSV ? "tabs" :
+		sep_words(p->sep, b, sizeof b);
+	if (p->format == RF_SEQ)
+		snprintf(buf, len, "seq: 'user item ...' separated by blanks");
+	else
+		snprintf(buf, len, "%s: fields separated by %s, %s", rating_format_name(p->format),
+			sep, p->header ? "with a header" : "without a header");
+	return buf;
+}
+
+/*
+ * A line that does not fit, the first of its file: the message says what
+ * it was read as and why, when that is in doubt: the format given, or
+ * found in another file, or found in a line of words only (a header the
+ * format does not expect).
+ */
+static void format_note(const ratings_parser *p, int64_t line, int words, char *buf, size_t len)
+{
+	char as[128];
+	buf[0] = '\0';
+	if (line != p->first_data_line)
+		return;
+	if (p->format_given)
+		snprintf(buf, len, " (read as %s, as the options said)", read_as(p, as, sizeof as));
+	else if (strcmp(p->format_file, p->name) != 0)
+		snprintf(buf, len, " (read as %s, the format found at %s:%lld)",
+			read_as(p, as, sizeof as), p->format_file, (long long)p->format_line);
+	else if (words && !p->header)
+		snprintf(buf, len, " (read as %s, found at line %lld; --header if this line "
+			"names the columns)", read_as(p, as, sizeof as), (long long)p->format_line);
+}
+
+static const char *const bad_names[BAD_REASONS] = {
+	"lines that do not fit the format", "bad user ids", "bad item ids", "bad ratings",
+	"bad times",
+};
+
+/* A bad line (or record, from its first line): fail, or count it by its
+ * reason with --skip-bad.  words: the line has no number in it.  Returns
+ * -1 to stop. */
+static int vbad_at(ratings_parser *p, int64_t line, int reason, int words,
+	const char *fmt, va_list ap)
+{
+	char what[384], note[300];
+	vsnprintf(what, sizeof what, fmt, ap);
 	if (p->skip_bad) {
 		p->skipped++;
+		p->file_skipped++;
+		if (p->bad_n[reason]++ == 0)
+			snprintf(p->bad_first[reason], sizeof p->bad_first[reason], "%s:%lld: %s",
+				p->name, (long long)line, what);
 		return 0;
 	}
-	char what[384];
-	vsnprintf(what, sizeof what, fmt, ap);
-	snprintf(p->err, sizeof p->err, "%s:%lld: %s", p->name, (long long)line, what);
+	format_note(p, line, words, note, sizeof note);
+	snprintf(p->err, sizeof p->err, "%s:%lld: %s%s", p->name, (long long)line, what, note);
 	return -1;
 }
 
-static int bad_at(ratings_parser *p, int64_t line, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static int bad_at(ratings_parser *p, int64_t line, const char *fmt, ...)
+static int bad_at(ratings_parser *p, int64_t line, int reason, int words, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+static int bad_at(ratings_parser *p, int64_t line, int reason, int words, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	int rc = vbad_at(p, line, fmt, ap);
+	int rc = vbad_at(p, line, reason, words, fmt, ap);
 	va_end(ap);
 	return rc;
 }
 
-static int bad_line(ratings_parser *p, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static int bad_line(ratings_parser *p, const char *fmt, ...)
+static int bad_line(ratings_parser *p, int reason, int words, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static int bad_line(ratings_parser *p, int reason, int words, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	int rc = vbad_at(p, p->line, fmt, ap);
+	int rc = vbad_at(p, p->line, reason, words, fmt, ap);
 	va_end(ap);
 	return rc;
 }
+
+const char *ratings_skip_reason(const ratings_parser *p, int reason, int64_t *n,
+	const char **first)
+{
+	if (reason < 0 || reason >= BAD_REASONS)
+		return NULL;
+	*n = p->bad_n[reason];
+	*first = p->bad_first[reason];
+	return bad_names[reason];
+}
+
+/* ---- splitting ---- */
 
 static int split_dat(const char *s, size_t n, field *f)
 {
@@ -207,31 +446,44 @@ static int split_blank(const char *s, size_t n, field *f)
 	return k;
 }
 
-static int check_id(ratings_parser *p, const field *f, const char *what, int64_t *v)
+/* Whether none of the first k fields is a number: a line of words. */
+static int all_words(const field *f, int k)
+{
+	float r;
+	for (int i = 0; i < k && i < MAX_FIELDS; i++)
+		if (parse_rating(f[i].s, f[i].n, &r) == 0)
+			return 0;
+	return 1;
+}
+
+/* ---- dat, tsv and seq lines of the plain shape ---- */
+
+static int check_id(ratings_parser *p, const field *f, int words, int reason,
+	const char *what, int64_t *v)
 {
 	char b[48];
 	if (parse_id(f->s, f->n, v) == 0)
 		return 0;
-	return bad_line(p, "%s '%s' is not a non-negative integer", what,
+	return bad_line(p, reason, words, "%s '%s' is not a non-negative integer", what,
 		shown(f->s, f->n, b, sizeof b)) < 0 ? -1 : 1;
 }
 
 /* Parse the fields of one line; 0 ok, 1 skipped, -1 error. */
-static int take_fields(ratings_parser *p, const field *f, int with_values)
+static int take_fields(ratings_parser *p, const field *f, int nf, int with_values)
 {
 	rating_row r = { 0, 0, 0, 0 };
 	char b[48];
-	int rc;
-	if ((rc = check_id(p, &f[0], "user id", &r.user)) != 0)
+	int rc, words = p->line == p->first_data_line && all_words(f, nf);
+	if ((rc = check_id(p, &f[0], words, BAD_USER, "user id", &r.user)) != 0)
 		return rc;
-	if ((rc = check_id(p, &f[1], "item id", &r.item)) != 0)
+	if ((rc = check_id(p, &f[1], words, BAD_ITEM, "item id", &r.item)) != 0)
 		return rc;
 	if (with_values) {
 		if ((rc = parse_rating(f[2].s, f[2].n, &r.rating)) != 0)
-			return bad_line(p, rating_bad(rc),
+			return bad_line(p, BAD_RATING, words, rating_bad(rc),
 				shown(f[2].s, f[2].n, b, sizeof b)) < 0 ? -1 : 1;
-		if (parse_i64(f[3].s, f[3].n, &r.time) != 0)
-			return bad_line(p, "timestamp '%s' is not an integer",
+		if ((rc = parse_time(p, f[3].s, f[3].n, &r.time)) != 0)
+			return bad_line(p, BAD_TIME, words, time_bad(rc),
 				shown(f[3].s, f[3].n, b, sizeof b)) < 0 ? -1 : 1;
 	}
 	if (rating_push(p->out, &r) != 0) {
@@ -250,9 +502,9 @@ static int seq_line(ratings_parser *p, const char *s, size_t n)
 	size_t first = p->out->n;
 	field f[2];
 	if (!next_blank_field(&s, e, &f[0]) || !next_blank_field(&s, e, &f[1]))
-		return bad_line(p, "expected 'user item ...' separated by blanks");
+		return bad_line(p, BAD_FIELDS, 0, "expected 'user item ...' separated by blanks");
 	do {
-		int rc = take_fields(p, f, 0);
+		int rc = take_fields(p, f, 2, 0);
 		if (rc != 0) {
 			p->out->n = first;
 			return rc < 0 ? -1 : 0;
@@ -274,118 +526,292 @@ static int detect_format(ratings_parser *p, const char *s, size_t n)
 		p->format = RF_SEQ;
 	else {
 		snprintf(p->err, sizeof p->err, "%s:%lld: cannot tell the format "
-			"from this line (dat, tsv, csv or seq); use --format",
-			p->name, (long long)p->line);
+			"from this line (dat, tsv, csv or seq); use --format, or --sep "
+			"for another separator", p->name, (long long)p->line);
 		return -1;
+	}
+	snprintf(p->format_file, sizeof p->format_file, "%s", p->name);
+	p->format_line = p->line;
+	return 0;
+}
+
+/* ---- the record path: columns by name or number, --where, a header;
+ * csv through libcsv a line at a time (so that messages can name the
+ * line where a record begins), dat and tsv split ---- */
+
+static int is_number(const char *s)
+{
+	if (!*s)
+		return 0;
+	for (; *s; s++)
+		if ((unsigned)(*s - '0') > 9)
+			return 0;
+	return 1;
+}
+
+/* A column's number from its spec (numbers from 1), -1 for a name. */
+static int spec_number(const char *spec)
+{
+	if (!spec || !is_number(spec) || strlen(spec) > 6)
+		return -1;
+	return atoi(spec) - 1;
+}
+
+static int any_column_named(const ratings_parser *p)
+{
+	const char *specs[] = { p->cols.user, p->cols.item, p->cols.rating, p->cols.time };
+	for (int i = 0; i < 4; i++)
+		if (specs[i])
+			return 1;
+	return p->nwhere > 0;
+}
+
+static void records_free_header(ratings_parser *p)
+{
+	for (int i = 0; i < p->nhdr; i++)
+		free(p->hdr[i]);
+	p->nhdr = 0;
+}
+
+void ratings_records_free(ratings_parser *p)
+{
+	records_free_header(p);
+	free(p->hdr);
+	p->hdr = NULL;
+	p->caphdr = 0;
+}
+
+/* Without a header every column is a number: the defaults 1 to 4. */
+int ratings_records_by_number(ratings_parser *p)
+{
+	column *c[] = { &p->user, &p->item, &p->rating, &p->time };
+	for (int i = 0; i < 4 + p->nwhere; i++) {
+		column *k = i < 4 ? c[i] : &p->where[i - 4].col;
+		k->idx = k->spec ? spec_number(k->spec) : i;
+		if (k->idx < 0) {
+			snprintf(p->err, sizeof p->err, "%s: column '%s' is a name, and the "
+				"input is read without a header (--header if it has one)",
+				p->name, k->spec);
+			return -1;
+		}
 	}
 	return 0;
 }
 
-/* ---- csv through libcsv, one line at a time so that messages can name
- * the line where a record ends ---- */
-
-static int csv_col_matches(const char *want, const char *dflt, const void *s, size_t n)
+void ratings_records_begin(ratings_parser *p)
 {
-	const char *name = want ? want : dflt;
-	return strlen(name) == n && memcmp(name, s, n) == 0;
+	p->header = p->format == RF_SEQ ? 0 : p->header_opt >= 0 ? p->header_opt :
+		p->format == RF_CSV;
+	p->generic = (p->format == RF_DAT || p->format == RF_TSV) &&
+		(p->header || any_column_named(p));
+	p->header_done = !p->header;
+	p->ncols = -1;
+	p->col_twice = NULL;
+	p->fieldno = 0;
+	records_free_header(p);
+	p->user.spec = p->cols.user;
+	p->item.spec = p->cols.item;
+	p->rating.spec = p->cols.rating;
+	p->time.spec = p->cols.time;
 }
 
-/* Header field i, the column *col is named want (dflt when NULL)?  Named
- * twice, which one to take is anyone's guess: an error (csv_line). */
-static void header_column(ratings_parser *p, int *col, const char *want,
-	const char *dflt, const void *s, size_t n, int i)
+/* After the header: each column's place by its name or number. */
+static const char *resolve_header(ratings_parser *p)
 {
-	if (!csv_col_matches(want, dflt, s, n))
-		return;
-	if (*col >= 0 && !p->col_twice)
-		p->col_twice = want ? want : dflt;
-	*col = i;
+	static char msg[300];
+	static const char *const what[] = { "user", "item", "rating", "time" };
+	static const char *const dflt[] = { "userId", "movieId", "rating", "timestamp" };
+	column *c[] = { &p->user, &p->item, &p->rating, &p->time };
+	for (int i = 0; i < 4 + p->nwhere; i++) {
+		column *k = i < 4 ? c[i] : &p->where[i - 4].col;
+		const char *name = k->spec ? k->spec : dflt[i];
+		int num = spec_number(k->spec);
+		k->idx = -1;
+		if (num >= 0) {
+			if (num >= p->nhdr) {
+				snprintf(msg, sizeof msg, "column %d: the header has %d", num + 1, p->nhdr);
+				return msg;
+			}
+			k->idx = num;
+			continue;
+		}
+		for (int j = 0; j < p->nhdr; j++)
+			if (strcmp(p->hdr[j], name) == 0) {
+				if (k->idx >= 0 && !p->col_twice)
+					p->col_twice = name;
+				k->idx = j;
+			}
+		if (k->idx < 0 && (i < 2 || i >= 4 || k->spec)) {
+			if (i < 4)
+				snprintf(msg, sizeof msg, "no %s column '%s' in the header", what[i], name);
+			else
+				snprintf(msg, sizeof msg, "no column '%s' in the header (--where)", name);
+			return msg;
+		}
+	}
+	if (p->col_twice) {
+		snprintf(msg, sizeof msg, "column '%s' twice in the header", p->col_twice);
+		return msg;
+	}
+	return NULL;
 }
 
-static void csv_on_field(void *s, size_t n, void *data)
+static void header_name(ratings_parser *p, const char *s, size_t n)
 {
-	ratings_parser *p = data;
-	int i = p->fieldno++, rc;
+	if (p->nhdr == p->caphdr) {
+		int c = p->caphdr ? 2 * p->caphdr : 16;
+		char **h = realloc(p->hdr, c * sizeof *h);
+		if (!h)
+			return;
+		p->hdr = h;
+		p->caphdr = c;
+	}
+	if ((p->hdr[p->nhdr] = strndup(s, n)))
+		p->nhdr++;
+}
+
+/* Whether field i holds one of a --where rule's values. */
+static void where_field(ratings_parser *p, int i, const char *s, size_t n)
+{
+	for (int w = 0; w < p->nwhere; w++) {
+		if (p->where[w].col.idx != i)
+			continue;
+		int hit = 0;
+		for (int v = 0; v < p->where[w].nvals && !hit; v++)
+			hit = strlen(p->where[w].vals[v]) == n && memcmp(p->where[w].vals[v], s, n) == 0;
+		p->row_out |= !hit;
+	}
+}
+
+static void record_bad(ratings_parser *p, int reason, const char *what, const char *s, size_t n)
+{
 	char b[48];
+	p->row_bad = 1;
+	p->row_reason = reason;
+	snprintf(p->row_err, sizeof p->row_err, what, shown(s, n, b, sizeof b));
+}
+
+static void rec_field(ratings_parser *p, const char *s, size_t n)
+{
+	int i = p->fieldno++, rc;
+	float r;
 	p->fields_line++;
-	if (!s)
-		n = 0;
 	if (!p->header_done) {
-		header_column(p, &p->col_user, p->cols.user, "userId", s, n, i);
-		header_column(p, &p->col_item, p->cols.item, "movieId", s, n, i);
-		header_column(p, &p->col_rating, p->cols.rating, "rating", s, n, i);
-		header_column(p, &p->col_time, p->cols.time, "timestamp", s, n, i);
+		if (p->nhdr == i)
+			header_name(p, s, n);
 		return;
 	}
+	if (p->nwhere)
+		where_field(p, i, s, n);
+	if (p->row_line == p->first_data_line && parse_rating(s, n, &r) == 0)
+		p->row_numbers++;
 	if (p->row_bad)
 		return;
-	const char *what = NULL;
-	if (i == p->col_user && parse_id(s, n, &p->row.user) != 0)
-		what = "user id '%s' is not a non-negative integer";
-	else if (i == p->col_item && parse_id(s, n, &p->row.item) != 0)
-		what = "item id '%s' is not a non-negative integer";
-	else if (i == p->col_rating && (rc = parse_rating(s, n, &p->row.rating)) != 0)
-		what = rating_bad(rc);
-	else if (i == p->col_time && parse_i64(s, n, &p->row.time) != 0)
-		what = "timestamp '%s' is not an integer";
-	if (what) {
-		p->row_bad = 1;
-		snprintf(p->row_err, sizeof p->row_err, what,
-			shown(s ? s : "", n, b, sizeof b));
-	}
+	if (i == p->user.idx && parse_id(s, n, &p->row.user) != 0)
+		record_bad(p, BAD_USER, "user id '%s' is not a non-negative integer", s, n);
+	else if (i == p->item.idx && parse_id(s, n, &p->row.item) != 0)
+		record_bad(p, BAD_ITEM, "item id '%s' is not a non-negative integer", s, n);
+	else if (i == p->rating.idx && (rc = parse_rating(s, n, &p->row.rating)) != 0)
+		record_bad(p, BAD_RATING, rating_bad(rc), s, n);
+	else if (i == p->time.idx && (rc = parse_time(p, s, n, &p->row.time)) != 0)
+		record_bad(p, BAD_TIME, time_bad(rc), s, n);
 }
 
-/* A record ends (at a newline outside quotes): the header's, or a row
- * taken, skipped or refused at the line where the record began. */
-static void csv_on_row(int c, void *data)
+static void rec_fail(ratings_parser *p, const char *m)
 {
-	ratings_parser *p = data;
+	snprintf(p->err, sizeof p->err, "%s:%lld: %s", p->name, (long long)p->row_line, m);
+	p->row_failed = 1;
+}
+
+/* The first record without a header: how many fields a record has, and
+ * rating and time only when the default columns 3 and 4 are there. */
+static int first_record(ratings_parser *p, int nf)
+{
+	char m[160];
+	p->ncols = nf;
+	if (!p->rating.spec && p->rating.idx >= nf)
+		p->rating.idx = -1;
+	if (!p->time.spec && p->time.idx >= nf)
+		p->time.idx = -1;
+	column *c[] = { &p->user, &p->item, &p->rating, &p->time };
+	for (int i = 0; i < 4 + p->nwhere; i++) {
+		column *k = i < 4 ? c[i] : &p->where[i - 4].col;
+		if (k->idx >= nf) {
+			snprintf(m, sizeof m, "column %d: the line has %d fields", k->idx + 1, nf);
+			rec_fail(p, m);
+			return -1;
+		}
+	}
+	p->file_rating = p->rating.idx >= 0;
+	p->file_time = p->time.idx >= 0;
+	return 0;
+}
+
+/* A record ends: the header's, or a row taken, filtered out, skipped or
+ * refused at the line where the record began. */
+static void rec_end(ratings_parser *p)
+{
 	int nf = p->fieldno;
+	char b[16];
 	p->fieldno = 0;
+	if (p->row_failed)
+		goto reset;
 	if (!p->header_done) {
 		p->header_done = 1;
 		p->ncols = nf;
-		return;
+		const char *m = p->nhdr == nf ? resolve_header(p) : "out of memory for the header";
+		if (m && strncmp(m, "no ", 3) == 0) {
+			/* a missing column: perhaps the first line is no header */
+			char as[128], full[420];
+			snprintf(full, sizeof full, "%.250s (read as %s; --no-header if the "
+				"first line is data)", m, read_as(p, as, sizeof as));
+			rec_fail(p, full);
+		} else if (m) {
+			rec_fail(p, m);
+		}
+		p->file_rating = p->rating.idx >= 0;
+		p->file_time = p->time.idx >= 0;
+		goto reset;
 	}
-	if (!p->row_bad && nf != p->ncols) {
+	p->file_lines++;
+	if (p->ncols < 0 && first_record(p, nf) != 0)
+		goto reset;
+	if (nf != p->ncols) {
 		p->row_bad = 1;
-		snprintf(p->row_err, sizeof p->row_err,
-			"expected %d fields separated by ',', found %d", p->ncols, nf);
+		p->row_reason = BAD_FIELDS;
+		snprintf(p->row_err, sizeof p->row_err, "expected %d fields separated by %s, found %d",
+			p->ncols, p->format == RF_DAT ? "'::'" : sep_words(p->format == RF_TSV ? '\t' :
+			p->sep, b, sizeof b), nf);
+	} else if (p->row_out) {
+		p->filtered++;
+		goto reset;
 	}
-	if (p->row_failed) {
-		/* the parse stops at this line: nothing more is taken */
-	} else if (p->row_bad) {
-		p->row_failed = bad_at(p, p->row_line, "%s", p->row_err) < 0;
+	if (p->row_bad) {
+		p->row_failed = bad_at(p, p->row_line, p->row_reason, p->row_numbers == 0,
+			"%s", p->row_err) < 0;
 	} else if (rating_push(p->out, &p->row) != 0) {
 		ratings_push_failed(p);
 		p->row_failed = 1;
 	}
+reset:
 	p->row = (rating_row){ 0, 0, 0, 0 };
-	p->row_bad = 0;
+	p->row_bad = p->row_out = p->row_numbers = 0;
 }
 
-static const char *csv_missing(ratings_parser *p)
+static void csv_on_field(void *s, size_t n, void *data)
 {
-	static char msg[300];
-	const char *which = NULL, *name = NULL;
-	if (p->col_user < 0)
-		which = "user", name = p->cols.user ? p->cols.user : "userId";
-	else if (p->col_item < 0)
-		which = "item", name = p->cols.item ? p->cols.item : "movieId";
-	else if (p->col_rating < 0 && p->cols.rating)
-		which = "rating", name = p->cols.rating;
-	else if (p->col_time < 0 && p->cols.time)
-		which = "time", name = p->cols.time;
-	if (!which)
-		return NULL;
-	snprintf(msg, sizeof msg, "no %s column '%s' in the header", which, name);
-	return msg;
+	rec_field(data, s ? s : "", s ? n : 0);
+}
+
+static void csv_on_row(int c, void *data)
+{
+	rec_end(data);
 }
 
 /* Whether libcsv is inside a record (a quoted field open past a newline). */
 static int csv_in_record(const ratings_parser *p)
 {
-	return p->csv.pstate != 0; /* libcsv's ROW_NOT_BEGUN */
+	return p->csv_ready && p->csv.pstate != 0; /* libcsv's ROW_NOT_BEGUN */
 }
 
 /*
@@ -395,7 +821,7 @@ static int csv_in_record(const ratings_parser *p)
  */
 static int csv_line(ratings_parser *p, const char *s, size_t n)
 {
-	int was_header = p->header_done, open = csv_in_record(p);
+	int open = csv_in_record(p);
 	if (!open)
 		p->row_line = p->line;
 	p->fields_line = 0;
@@ -407,30 +833,36 @@ static int csv_line(ratings_parser *p, const char *s, size_t n)
 	}
 	if (p->row_failed)
 		return -1;
-	if (csv_in_record(p)) {
-		/* the open quote is this line's when the record began here or
-		 * a field (the previous quote's) ended on it */
-		if (!open || p->fields_line > 0)
-			p->quote_line = p->line;
-		return 0;
-	}
-	if (!was_header && p->header_done) {
-		char twice[300];
-		const char *m = csv_missing(p);
-		if (!m && p->col_twice) {
-			snprintf(twice, sizeof twice, "column '%s' twice in the header",
-				p->col_twice);
-			m = twice;
-		}
-		if (m) {
-			snprintf(p->err, sizeof p->err, "%s:%lld: %s", p->name,
-				(long long)p->row_line, m);
-			return -1;
-		}
-		p->file_rating = p->col_rating >= 0;
-		p->file_time = p->col_time >= 0;
-	}
+	/* the open quote is this line's when the record began here or a
+	 * field (the previous quote's) ended on it */
+	if (csv_in_record(p) && (!open || p->fields_line > 0))
+		p->quote_line = p->line;
 	return 0;
+}
+
+/* A dat or tsv line through the record path: split, no quoting. */
+static int split_line(ratings_parser *p, const char *s, size_t n)
+{
+	const char *e = s + n;
+	p->row_line = p->line;
+	for (;;) {
+		const char *c;
+		if (p->format == RF_DAT) {
+			c = memchr(s, ':', (size_t)(e - s));
+			while (c && c + 1 < e && c[1] != ':')
+				c = memchr(c + 1, ':', (size_t)(e - c - 1));
+			if (c && c + 1 >= e)
+				c = NULL;
+		} else {
+			c = memchr(s, '\t', (size_t)(e - s));
+		}
+		rec_field(p, s, (size_t)((c ? c : e) - s));
+		if (!c)
+			break;
+		s = c + (p->format == RF_DAT ? 2 : 1);
+	}
+	rec_end(p);
+	return p->row_failed ? -1 : 0;
 }
 
 int ratings_one_line(ratings_parser *p, const char *s, size_t n)
@@ -445,32 +877,42 @@ int ratings_one_line(ratings_parser *p, const char *s, size_t n)
 	if (p->line == 1 && n >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0)
 		s += 3, n -= 3;
 	int in_record = p->format == RF_CSV && csv_in_record(p);
-	if (p->format == RF_CSV && p->header_done == 0 && n == 0 && !in_record)
-		return 0;
-	if ((p->format != RF_CSV || !p->header_done) && !in_record) {
+	if (!in_record) {
 		size_t i = 0;
 		while (i < n && (s[i] == ' ' || s[i] == '\t'))
 			i++;
 		if (i == n)
 			return 0;
 	}
-	if (p->format == RF_AUTO && detect_format(p, s, n) != 0)
-		return -1;
+	if (p->format == RF_AUTO) {
+		if (detect_format(p, s, n) != 0)
+			return -1;
+		ratings_records_begin(p);
+		if (!p->header && (p->generic || p->format == RF_CSV) && ratings_records_by_number(p) != 0)
+			return -1;
+	}
+	if (!p->first_data_line && p->header_done)
+		p->first_data_line = p->line;
 	switch (p->format) {
 	case RF_DAT:
-		p->lines++;
-		k = split_dat(s, n, f);
-		if (k != 4)
-			return bad_line(p, "expected 4 fields separated by '::'");
-		return take_fields(p, f, 1) < 0 ? -1 : 0;
 	case RF_TSV:
-		p->lines++;
-		k = split_char(s, n, '\t', f);
+		if (p->header_done)
+			p->lines++;
+		if (p->generic)
+			return split_line(p, s, n);
+		p->file_lines++;
+		if (p->format == RF_DAT)
+			k = split_dat(s, n, f);
+		else
+			k = split_char(s, n, '\t', f);
 		if (k != 4)
-			return bad_line(p, "expected 4 fields separated by tabs");
-		return take_fields(p, f, 1) < 0 ? -1 : 0;
+			return bad_line(p, BAD_FIELDS, p->line == p->first_data_line && all_words(f, k),
+				p->format == RF_DAT ? "expected 4 fields separated by '::'" :
+				"expected 4 fields separated by tabs");
+		return take_fields(p, f, k, 1) < 0 ? -1 : 0;
 	case RF_SEQ:
 		p->lines++;
+		p->file_lines++;
 		return seq_line(p, s, n);
 	default:
 		if (p->header_done)
@@ -486,7 +928,8 @@ int ratings_csv_end(ratings_parser *p)
 			"quoted field", p->name, (long long)p->quote_line);
 		return -1;
 	}
-	csv_fini(&p->csv, NULL, NULL, NULL);
+	if (p->csv_ready)
+		csv_fini(&p->csv, NULL, NULL, NULL);
 	return 0;
 }
 
@@ -563,6 +1006,7 @@ const char *ratings_fast_lines(ratings_parser *p, const char *s, const char *e)
 		a->n++;
 		p->line++;
 		p->lines++;
+		p->file_lines++;
 		s = next;
 	}
 }

@@ -14,8 +14,24 @@ typedef struct {
 	size_t n;
 } field;
 
+/* A column chosen by an option: a name or a number (from 1). */
+typedef struct {
+	const char *spec;     /* NULL: the default */
+	int idx;              /* the field, from 0; -1 none */
+} column;
+
+typedef struct {
+	column col;
+	const char *const *vals;
+	int nvals;
+} where_rule;
+
+/* Why --skip-bad skipped a line. */
+enum { BAD_FIELDS, BAD_USER, BAD_ITEM, BAD_RATING, BAD_TIME, BAD_REASONS };
+
 struct ratings_parser {
 	int format;
+	int format_given;    /* by the caller, not detected */
 	int skip_bad;
 	rating_array *out;
 	rating_columns cols;
@@ -26,22 +42,48 @@ struct ratings_parser {
 	char *carry;
 	size_t ncarry, capcarry;
 	char err[512];
-	/* csv */
+	/* the format: where it was decided, the separator, the header */
+	char format_file[128];
+	int64_t format_line;
+	char sep;            /* csv family: the separator */
+	int header_opt;      /* -1 the format's default, 0, 1 */
+	int header;          /* this file's first line names the columns */
+	int generic;         /* dat/tsv lines go through the record path */
+	int64_t first_data_line; /* of this file, 0 until seen */
+	/* columns and filters */
+	column user, item, rating, time;
+	where_rule where[RATINGS_MAX_WHERE];
+	int nwhere;
+	int64_t filtered;
+	/* times */
+	int time_unit;       /* TIME_* */
+	int time_ms;         /* rows hold milliseconds */
+	int time_fraction;   /* a time with a fraction of a second was read */
+	int time_other;      /* a time that is not a plain integer was read */
+	/* --skip-bad by reason */
+	int64_t bad_n[BAD_REASONS];
+	char bad_first[BAD_REASONS][400];
+	int64_t file_lines, file_skipped;
+	/* the record path: csv through libcsv, dat/tsv split */
 	struct csv_parser csv;
 	int csv_ready;
-	int header_done;
-	int col_user, col_item, col_rating, col_time, ncols;
+	int header_done;     /* the header read (or none to read) */
+	char **hdr;          /* (nhdr) the header's names */
+	int nhdr, caphdr;
+	int ncols;           /* fields a record has; -1 until the first */
 	const char *col_twice; /* a column taken that the header names twice */
 	int fieldno;
 	rating_row row;      /* the record being read */
 	char row_err[256];
 	int row_bad;         /* its first bad field said in row_err */
+	int row_reason;      /* BAD_* of row_err */
+	int row_out;         /* a --where rule does not hold */
+	int row_numbers;     /* its fields that are numbers (first data line) */
 	int row_failed;      /* a record stopped the parse: err set */
 	int fields_line;     /* fields ended on the current line */
 	int64_t row_line;    /* where the record being read began */
 	int64_t quote_line;  /* where its open quoted field began */
 };
-
 
 /* The rows' room quadrupled (rows that arrive without a size hint). */
 int rating_grow(rating_array *a);
@@ -62,9 +104,13 @@ int ratings_one_line(ratings_parser *p, const char *s, size_t n);
 /* The whole dat or tsv lines of [s, e) that fit the common shape, parsed
  * without a copy; returns where the first line that does not fit starts. */
 const char *ratings_fast_lines(ratings_parser *p, const char *s, const char *e);
-/* The end of a csv file after its header: a last row without newline
- * taken, an open quote refused. */
+/* The end of a file of the record path: an open quote refused. */
 int ratings_csv_end(ratings_parser *p);
+/* A file begins: the header and columns as the settings say. */
+void ratings_records_begin(ratings_parser *p);
+void ratings_records_free(ratings_parser *p);
+/* Without a header: every column by number (a name is an error). */
+int ratings_records_by_number(ratings_parser *p);
 /* The error for a line longer than RATINGS_MAX_LINE. */
 int ratings_line_too_long(ratings_parser *p, int64_t line);
 

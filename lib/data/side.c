@@ -280,20 +280,17 @@ static int movies_csv(char *buf, size_t len, const char *name, movie_rows *m,
 			c.row_line = ln;
 		c.fields_line = 0;
 		if (csv_parse(&p, s, n, movie_csv_field, movie_csv_row, &c) != n) {
-			errorf(err, errlen, "%s:%lld: %s", name, (long long)ln,
+			c.failed = errorf(err, errlen, "%s:%lld: %s", name, (long long)ln,
 				csv_strerror(csv_error(&p)));
-			csv_free(&p);
-			return -1;
+			break;
 		}
 		if (p.pstate != 0 && (!open || c.fields_line > 0))
 			c.quote_line = ln;
 		s += n;
 	}
-	if (!c.failed && p.pstate != 0 && p.quoted) {
-		csv_free(&p);
-		return errorf(err, errlen, "%s:%lld: unterminated quoted field", name,
+	if (!c.failed && p.pstate != 0 && p.quoted)
+		c.failed = errorf(err, errlen, "%s:%lld: unterminated quoted field", name,
 			(long long)(c.quote_line ? c.quote_line : ln));
-	}
 	if (!c.failed)
 		csv_fini(&p, movie_csv_field, movie_csv_row, &c);
 	for (int i = 0; i < 3; i++)
