@@ -70,6 +70,17 @@ static char parse_sep(const char *s)
 	return *s;
 }
 
+/* A column option: a name, or a number from 1 (all digits). */
+static const char *column_arg(const char *opt, const char *s)
+{
+	size_t n = strspn(s, "0123456789");
+	if (!*s)
+		usage_error("%s: an empty column name", opt);
+	if (n == strlen(s) && (strtoll(s, NULL, 10) < 1 || n > 6))
+		usage_error("%s: column %s: columns are numbered from 1 to 999999", opt, s);
+	return s;
+}
+
 /* --where COL=V1,V2: the rule, its values cut at the commas in place. */
 typedef struct {
 	char *col;
@@ -90,6 +101,7 @@ static void parse_where(where_opt *w, const char *arg)
 		usage_error("--where: '%s' is not COLUMN=VALUE[,VALUE...]", arg);
 	*eq = '\0';
 	w->col = copy;
+	column_arg("--where", copy);
 	w->text = arg;
 	w->n = 0;
 	for (char *v = eq + 1, *comma;; v = comma + 1) {
@@ -165,6 +177,7 @@ static void usage(void)
 		"  -o, --output FILE       write FILE (atomically) instead of standard output\n"
 		"  -l, --level N           zstd level, 1 to 19 (default 1, the fastest)\n"
 		"  -h, --help              this help\n"
+		"  -V, --version           print the version\n"
 		"      --version           print the version\n", progname);
 	stdout_close();
 	exit(0);
@@ -202,6 +215,7 @@ static const struct option longopts[] = {
 	{ "output", required_argument, NULL, 'o' },
 	{ "level", required_argument, NULL, 'l' },
 	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
 	{ "version", no_argument, NULL, O_VERSION },
 	{ NULL, 0, NULL, 0 },
 };
@@ -325,7 +339,7 @@ int main(int argc, char **argv)
 	o.cold_seed = 1;
 
 	cli_init(argv);
-	while ((c = getopt_long(argc, argv, "f:o:l:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "f:o:l:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			if ((format = rating_format_parse(optarg)) < 0)
@@ -367,10 +381,10 @@ int main(int argc, char **argv)
 		case O_USERS: users = optarg; break;
 		case O_IMAP: imap = optarg; break;
 		case O_UMAP: umap = optarg; break;
-		case O_UCOL: cols.user = optarg; break;
-		case O_ICOL: cols.item = optarg; break;
-		case O_RCOL: cols.rating = optarg; break;
-		case O_TCOL: cols.time = optarg; break;
+		case O_UCOL: cols.user = column_arg("--user-col", optarg); break;
+		case O_ICOL: cols.item = column_arg("--item-col", optarg); break;
+		case O_RCOL: cols.rating = column_arg("--rating-col", optarg); break;
+		case O_TCOL: cols.time = column_arg("--time-col", optarg); break;
 		case O_SEP: sep = parse_sep(optarg); break;
 		case O_HEADER: header = 1; break;
 		case O_NOHEADER: header = 0; break;
@@ -394,6 +408,7 @@ int main(int argc, char **argv)
 		case 'o': out_path = optarg; break;
 		case 'l': level = (int)parse_int("--level", optarg, 1, 19); break;
 		case 'h': usage(); break;
+		case 'V': print_version();
 		case O_VERSION: print_version(); break;
 		default: usage_error("unknown option");
 		}
