@@ -26,12 +26,15 @@ struct output {
 
 /* Temporary files not yet renamed: removed on any exit or fatal signal. */
 static char *pending[MAX_OUTPUTS];
+static void (*volatile cleanup)(void); /* the program's own: cli_at_cleanup */
 
 static void remove_pending(void)
 {
 	for (int i = 0; i < MAX_OUTPUTS; i++)
 		if (pending[i])
 			unlink(pending[i]);
+	if (cleanup)
+		cleanup();
 }
 
 static void on_fatal_signal(int sig)
@@ -195,6 +198,20 @@ int default_threads(void)
 	return n;
 }
 
+void print_title(FILE *f, const char *title)
+{
+	for (const unsigned char *t = (const unsigned char *)title; *t; t++) {
+		if (*t == '\t')
+			putc(' ', f);
+		else if (*t < 0x20 || *t == 0x7f)
+			fprintf(f, "\\x%02x", *t);
+		else if (*t == 0xc2 && t[1] >= 0x80 && t[1] <= 0x9f) /* U+0080..U+009F */
+			fprintf(f, "\\x%02x", *++t);
+		else
+			putc(*t, f);
+	}
+}
+
 void refuse_tty(FILE *f)
 {
 	if (isatty(fileno(f)))
@@ -255,9 +272,18 @@ output *output_open(const char *path)
 		if (access(dir, W_OK | X_OK) != 0)
 			die_errno("%s: cannot create a file in %s", path, dir);
 		free(dir);
+		/* a file the shell's `>` could not write is not replaced either */
+		if (access(target, W_OK) != 0 && errno != ENOENT)
+			die_errno("%s", path);
 		o->target = target;
 	} else if (access(path, W_OK) != 0 && errno != ENOENT) {
 		die_errno("%s", path); /* ENOENT: a dangling link, created through */
+	} else {
+		struct stat st; /* found now, not after hours of work */
+		if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+			errno = EISDIR;
+			die_errno("%s", path);
+		}
 	}
 	return o;
 }
@@ -277,6 +303,12 @@ static void catch_fatal_signals(void)
 		sa.sa_handler = on_fatal_signal;
 		sigaction(sigs[i], &sa, NULL);
 	}
+}
+
+void cli_at_cleanup(void (*fn)(void))
+{
+	cleanup = fn;
+	catch_fatal_signals();
 }
 
 static void open_temporary(output *o)
@@ -390,6 +422,12 @@ tts_writer *stream_writer(FILE *f, int level)
 const char *input_name(const char *path)
 {
 	return (!path || strcmp(path, "-") == 0) ? "<stdin>" : path;
+}
+
+void inputs_apart(const char *a_what, const char *a, const char *b_what, const char *b)
+{
+	if ((!a || !strcmp(a, "-")) && (!b || !strcmp(b, "-")))
+		usage_error("%s and %s are both standard input", a_what, b_what);
 }
 
 void stdout_close(void)

@@ -53,6 +53,10 @@ int parse_threads(const char *s);
  * value is a one-line error naming TT_THREADS, exit EXIT_USAGE. */
 int default_threads(void);
 
+/* A title in a TSV column: a tab as a blank, and a control character,
+ * which a terminal could obey (C0, DEL, C1 as UTF-8), as \xHH. */
+void print_title(FILE *f, const char *title);
+
 /* Binary output: refuse a terminal (like zstd) unless forced. */
 void refuse_tty(FILE *f);
 
@@ -67,6 +71,11 @@ output *output_open(const char *path);
 FILE *output_file(output *o);
 void output_commit(output *o); /* flush, check, fsync, rename; dies on error */
 
+/* fn runs at any exit, die() or fatal signal, after the output files'
+ * temporaries are removed: a program's own temporary files.  It must be
+ * async-signal-safe and may run more than once. */
+void cli_at_cleanup(void (*fn)(void));
+
 /* tts_reader_open and tts_writer_open, dying when they cannot (out of
  * memory, named with its size). */
 tts_reader *stream_reader(FILE *f);
@@ -79,6 +88,10 @@ void stream_commit(tts_writer *w, int rc, output *o, const char *path);
 /* Input: path NULL or "-" is stdin; dies with the path on error. */
 FILE *input_open(const char *path);
 const char *input_name(const char *path); /* "<stdin>" for NULL or "-" */
+/* A usage error when inputs a and b (what, then path as input_open has
+ * it) are both standard input: the first reader would take the other's
+ * bytes, or all of them. */
+void inputs_apart(const char *a_what, const char *a, const char *b_what, const char *b);
 /* Whether paths a and b (NULL or "-": standard input or output) name the
  * same existing file. */
 int same_file(const char *a, const char *b);

@@ -44,13 +44,13 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static void write_file(const char *path, const synth_data *d,
+/* The files are all written before any replaces its name: a failure
+ * leaves every previous file as it was. */
+static void write_file(output *o, const char *path, const synth_data *d,
 	int (*fn)(FILE *, const synth_data *))
 {
-	output *o = output_open(path);
-	if (fn(output_file(o), d) != 0)
-		die_errno("%s: write failed", path);
-	output_commit(o);
+	if (o && fn(output_file(o), d) != 0)
+		die_errno("%s: write failed", path ? path : "standard output");
 }
 
 int main(int argc, char **argv)
@@ -86,17 +86,21 @@ int main(int argc, char **argv)
 		usage_error("--per-user needs --format seq");
 	if (o.ratings < 20 * o.users || o.ratings > o.users * (o.items / 2))
 		usage_error("--ratings must be between 20 * users and users * items / 2");
+	output *out = output_open(out_path);
+	output *mo = movies ? output_open(movies) : NULL;
+	output *uo = users_out ? output_open(users_out) : NULL;
 	synth_data d;
 	if (synth_generate(&o, &d, err, sizeof err) != 0)
 		die("%s", err);
-	output *out = output_open(out_path);
 	if (synth_write_ratings(output_file(out), &d, format, per_user) != 0)
 		die_errno("%s: write failed", out_path ? out_path : "standard output");
+	write_file(mo, movies, &d, synth_write_movies);
+	write_file(uo, users_out, &d, synth_write_users);
 	output_commit(out);
-	if (movies)
-		write_file(movies, &d, synth_write_movies);
-	if (users_out)
-		write_file(users_out, &d, synth_write_users);
+	if (mo)
+		output_commit(mo);
+	if (uo)
+		output_commit(uo);
 	synth_free(&d);
 	stdout_close();
 	return 0;

@@ -2,8 +2,11 @@
  * tt-dump - print a tensor stream: its records, shapes, meta text and
  * first values; or one record as TSV; or every record as a .npy file.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -250,6 +253,11 @@ static size_t table_slot(const table *t, const char *key)
 	return i;
 }
 
+static int table_has(const table *t, const char *key)
+{
+	return t->cap && t->keys[table_slot(t, key)] != NULL;
+}
+
 static unsigned *table_get(table *t, const char *key)
 {
 	if (2 * (t->n + 1) > t->cap) {
@@ -343,53 +351,202 @@ static size_t npy_header(unsigned char *buf, const tts_header *h)
 	return total;
 }
 
-static int write_npy(tts_reader *r, const tts_header *h, const char *dir,
-	table *names)
+/*
+ * The export goes into a directory of its own inside DIR, made by
+ * mkdtemp (mode 0700: nobody else can plant a link in it), its files
+ * named by number; only when every input was read whole are they renamed
+ * to DIR/NAME.npy, replacing what was there (a link itself, never its
+ * target).  Any failure, fatal signal included, removes the temporary
+ * directory and leaves DIR as it was.
+ */
+static struct {
+	const char *dir;
+	int dirfd, tmpfd;
+	char tmpname[32];       /* in DIR */
+	char **names;           /* (n) the final name of temporary file i */
+	volatile size_t n;      /* temporary files 0..n-1 made */
+	size_t cap;
+} npy = { .dirfd = -1, .tmpfd = -1 };
+
+/* i's decimal digits into buf: async-signal-safe, unlike snprintf. */
+static void number_name(char *buf, size_t i)
 {
-	char file[TTS_MAX_NAME + 32], path[4096];
+	char rev[24];
+	int k = 0;
+	do
+		rev[k++] = (char)('0' + i % 10);
+	while ((i /= 10) > 0);
+	for (int j = 0; j < k; j++)
+		buf[j] = rev[k - 1 - j];
+	buf[k] = '\0';
+}
+
+/* At any exit or fatal signal (cli_at_cleanup): the temporary files that
+ * are left, then their directory. */
+static void npy_cleanup(void)
+{
+	char name[24];
+	if (npy.tmpfd < 0)
+		return;
+	for (size_t i = 0; i < npy.n; i++) {
+		number_name(name, i);
+		unlinkat(npy.tmpfd, name, 0);
+	}
+	unlinkat(npy.dirfd, npy.tmpname, AT_REMOVEDIR);
+}
+
+static void npy_begin(const char *dir)
+{
+	struct stat st;
+	if (mkdir(dir, 0777) != 0 && errno != EEXIST)
+		die_errno("%s", dir);
+	if (stat(dir, &st) != 0)
+		die_errno("%s", dir);
+	if (!S_ISDIR(st.st_mode))
+		die("%s: not a directory", dir);
+	npy.dir = dir;
+	if ((npy.dirfd = open(dir, O_RDONLY | O_DIRECTORY)) < 0)
+		die_errno("%s", dir);
+	size_t n = strlen(dir) + sizeof npy.tmpname + 2;
+	char *path = malloc(n);
+	if (!path)
+		die_oom("a directory name", n);
+	snprintf(path, n, "%s/.tt-dump.XXXXXX", dir);
+	cli_at_cleanup(npy_cleanup);
+	if (!mkdtemp(path))
+		die_errno("%s: cannot create a temporary directory in it", dir);
+	snprintf(npy.tmpname, sizeof npy.tmpname, "%s", strrchr(path, '/') + 1);
+	npy.tmpfd = open(path, O_RDONLY | O_DIRECTORY);
+	if (npy.tmpfd < 0) {
+		int e = errno;
+		rmdir(path);
+		errno = e;
+		die_errno("%s", path);
+	}
+	free(path);
+}
+
+/* A new temporary file for DIR/file; dies when it cannot. */
+static FILE *npy_file(const char *file)
+{
+	char name[24];
+	if (strlen(file) > NAME_MAX)
+		die("%s: a record's file name '%.40s...' is longer than %d bytes: "
+			"nothing exported", npy.dir, file, NAME_MAX);
+	if (npy.n == npy.cap) {
+		npy.cap = npy.cap ? 2 * npy.cap : 64;
+		if (!(npy.names = realloc(npy.names, npy.cap * sizeof *npy.names)))
+			die_oom("the file names", npy.cap * sizeof *npy.names);
+	}
+	if (!(npy.names[npy.n] = strdup(file)))
+		die_oom("a file name", strlen(file) + 1);
+	number_name(name, npy.n);
+	npy.n++; /* before it exists: a signal now still removes it */
+	int fd = openat(npy.tmpfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0666);
+	FILE *f = fd < 0 ? NULL : fdopen(fd, "wb");
+	if (!f)
+		die_errno("%s/%s/%s", npy.dir, npy.tmpname, name);
+	return f;
+}
+
+static void npy_write_failed(const char *file)
+{
+	die_errno("%s/%s: write failed (nothing exported)", npy.dir, file);
+}
+
+static int write_npy(tts_reader *r, const tts_header *h, table *names)
+{
+	char file[TTS_MAX_NAME + 32];
 	unsigned char head[1024];
 	npy_file_name(names, h->name, file, sizeof file);
-	snprintf(path, sizeof path, "%s/%s", dir, file);
-	FILE *f = fopen(path, "wb");
-	if (!f)
-		die_errno("%s", path);
+	FILE *f = npy_file(file);
 	size_t n = npy_header(head, h);
 	if (fwrite(head, 1, n, f) != n)
-		die_errno("%s: write failed", path);
+		npy_write_failed(file);
 	for (uint64_t left = h->nbytes; left > 0; ) {
 		size_t k = left < PIECE ? (size_t)left : PIECE;
 		if (tts_read_data(r, piece.bytes, k) < 0) {
 			fclose(f);
-			unlink(path); /* no half file that numpy would misread */
 			return -1;
 		}
 		if (fwrite(piece.bytes, 1, k, f) != k)
-			die_errno("%s: write failed", path);
+			npy_write_failed(file);
 		left -= k;
 	}
-	if (fclose(f) != 0)
-		die_errno("%s: write failed", path);
+	if (fflush(f) != 0 || fsync(fileno(f)) != 0 || fclose(f) != 0)
+		npy_write_failed(file);
 	return 0;
 }
 
-static int dump_npy(tts_reader *r, const char *dir, table *names)
+static int dump_npy(tts_reader *r, table *names)
 {
 	tts_header h;
 	int rc;
 	while ((rc = tts_next(r, &h)) == 1)
-		if (write_npy(r, &h, dir, names) < 0)
+		if (write_npy(r, &h, names) < 0)
 			return -1;
 	return rc;
 }
 
-static void make_dir(const char *dir)
+/* Every input read whole: the files into DIR.  A directory in the way is
+ * found before anything is renamed. */
+static void npy_commit(void)
 {
+	char name[24];
 	struct stat st;
-	if (mkdir(dir, 0777) == 0)
+	for (size_t i = 0; i < npy.n; i++)
+		if (fstatat(npy.dirfd, npy.names[i], &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISDIR(st.st_mode))
+			die("%s/%s: a directory is in the way: nothing exported", npy.dir,
+				npy.names[i]);
+	for (size_t i = 0; i < npy.n; i++) {
+		number_name(name, i);
+		if (renameat(npy.tmpfd, name, npy.dirfd, npy.names[i]) != 0)
+			die_errno("%s/%s", npy.dir, npy.names[i]);
+	}
+	if (fsync(npy.dirfd) != 0 && errno != EINVAL)
+		die_errno("%s", npy.dir);
+}
+
+/* The .npy files in DIR that this export did not write: said, once. */
+static void npy_others(table *names)
+{
+	DIR *d = fdopendir(dup(npy.dirfd));
+	struct dirent *e;
+	size_t others = 0;
+	char first[NAME_MAX + 1] = "";
+	if (!d)
 		return;
-	if (errno == EEXIST && stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
-		return;
-	die_errno("%s", dir);
+	while ((e = readdir(d))) {
+		size_t len = strlen(e->d_name);
+		if (len < 4 || strcmp(e->d_name + len - 4, ".npy") != 0 ||
+		    table_has(names, e->d_name))
+			continue;
+		if (!others++)
+			snprintf(first, sizeof first, "%s", e->d_name);
+	}
+	closedir(d);
+	if (others)
+		warnx_("%s: %zu other .npy file%s (%s%s) not from this export, left as %s",
+			npy.dir, others, others > 1 ? "s" : "", first,
+			others > 1 ? ", ..." : "", others > 1 ? "they were" : "it was");
+}
+
+static void npy_end(int ok, table *names)
+{
+	if (ok) {
+		npy_commit();
+		npy_others(names);
+	} else {
+		warnx_("%s: nothing exported; its files are as they were", npy.dir);
+	}
+	npy_cleanup();
+	close(npy.tmpfd);
+	close(npy.dirfd);
+	npy.tmpfd = npy.dirfd = -1;
+	for (size_t i = 0; i < npy.n; i++)
+		free(npy.names[i]);
+	free(npy.names);
 }
 
 /* ---- main ---- */
@@ -407,7 +564,7 @@ static const struct option options[] = {
 
 int main(int argc, char **argv)
 {
-	const char *tsv = NULL, *npy = NULL;
+	const char *tsv = NULL, *npy_dir = NULL;
 	uint64_t nvalues = 0;
 	int c, status = 0;
 	table names = { 0 };
@@ -422,7 +579,7 @@ int main(int argc, char **argv)
 			tsv = optarg;
 			break;
 		case OPT_NPY:
-			npy = optarg;
+			npy_dir = optarg;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -436,12 +593,12 @@ int main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	if (tsv && npy)
+	if (tsv && npy_dir)
 		usage_error("--tsv and --npy exclude each other");
-	if (nvalues && (tsv || npy))
+	if (nvalues && (tsv || npy_dir))
 		usage_error("--values goes with the listing, not --tsv or --npy");
-	if (npy)
-		make_dir(npy);
+	if (npy_dir)
+		npy_begin(npy_dir);
 
 	int nfiles = argc ? argc : 1;
 	for (int i = 0; i < nfiles; i++) {
@@ -449,9 +606,9 @@ int main(int argc, char **argv)
 		const char *fname = input_name(path);
 		FILE *f = input_open(path);
 		tts_reader *r = stream_reader(f);
-		if (nfiles > 1 && !tsv && !npy)
+		if (nfiles > 1 && !tsv && !npy_dir)
 			printf("%s==> %s <==\n", i ? "\n" : "", fname);
-		int rc = tsv ? dump_tsv(r, tsv, fname) : npy ? dump_npy(r, npy, &names) :
+		int rc = tsv ? dump_tsv(r, tsv, fname) : npy_dir ? dump_npy(r, &names) :
 			list_records(r, nvalues);
 		if (rc < 0)
 			warnx_("%s: %s", fname, tts_reader_error(r));
@@ -461,6 +618,8 @@ int main(int argc, char **argv)
 		if (f != stdin)
 			fclose(f);
 	}
+	if (npy_dir)
+		npy_end(status == 0, &names);
 	table_free(&names);
 	stdout_close();
 	return status;

@@ -1,4 +1,5 @@
 /* tt-embed - item vectors from a model, or user vectors from a model and a prep stream. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,8 +38,46 @@ static const char usage_text[] =
 
 static struct {
 	int users, threads, level, split, cold, at_set;
-	const char *only, *model, *prep, *output, *items;
+	const char *model, *prep, *output, *items;
+	int64_t *only, n_only; /* --user's ids, in the order given */
 } opt = { .level = 3, .split = SPLIT_TEST };
+
+static int cmp_id(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* --user ID,...: at least one id, each once. */
+static void parse_user_list(const char *s)
+{
+	size_t n = 1;
+	for (const char *c = s; *c; c++)
+		n += *c == ',';
+	int64_t *ids = malloc(n * sizeof *ids), *sorted = malloc(n * sizeof *sorted);
+	if (!ids || !sorted)
+		die_oom("--user's ids", 2 * n * sizeof *ids);
+	const char *tok = s;
+	for (size_t k = 0; k < n; k++) {
+		size_t len = strcspn(tok, ",");
+		char *end;
+		errno = 0;
+		long long id = strtoll(tok, &end, 10);
+		if (len == 0)
+			usage_error("--user: %s", *s ? "an empty id in the list" : "no user ids");
+		if (*tok < '0' || *tok > '9' || end != tok + len || errno)
+			usage_error("--user: '%.*s' is not a user id", (int)len, tok);
+		ids[k] = sorted[k] = id;
+		tok += len + 1;
+	}
+	qsort(sorted, n, sizeof *sorted, cmp_id);
+	for (size_t k = 1; k < n; k++)
+		if (sorted[k] == sorted[k - 1])
+			usage_error("--user: user %lld given twice", (long long)sorted[k]);
+	free(sorted);
+	opt.only = ids;
+	opt.n_only = (int64_t)n;
+}
 
 static void parse_options(int argc, char **argv)
 {
@@ -60,7 +99,7 @@ static void parse_options(int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "ut:o:l:hV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'u': opt.users = 1; break;
-		case O_USER: opt.only = optarg; opt.users = 1; break;
+		case O_USER: parse_user_list(optarg); opt.users = 1; break;
 		case O_ITEMS: opt.items = optarg; break;
 		case O_COLD: opt.cold = 1; break;
 		case O_AT:
@@ -97,6 +136,8 @@ static void parse_options(int argc, char **argv)
 		usage_error("too many files");
 	opt.model = argv[0];
 	opt.prep = argc > 1 ? argv[1] : NULL;
+	if (opt.users || opt.cold)
+		inputs_apart("MODEL", opt.model, "PREP", opt.prep);
 }
 
 static model *load_model(prep *ids)
@@ -274,28 +315,16 @@ static void write_cold(model *m, const prep *p, tts_writer *w)
 /* The users asked for with --user, as prep indices in the order given. */
 static int64_t *selected_users(const prep *p, int64_t *n)
 {
-	int64_t *pairs = id_lookup_new(p->user_ids, p->n_users), cap = 16, k = 0;
-	if (!pairs)
-		die_oom("the user ids", 2 * (size_t)p->n_users * sizeof *pairs);
-	int64_t *sel = malloc(cap * sizeof *sel);
-	char *list = strdup(opt.only), *save = NULL;
-	if (!sel || !list)
-		die_oom("--user", cap * sizeof *sel + strlen(opt.only) + 1);
-	for (char *tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		char *end;
-		long long id = strtoll(tok, &end, 10);
-		if (end == tok || *end)
-			usage_error("--user: '%s' is not a user id", tok);
-		int64_t u = id_lookup(pairs, p->n_users, id);
-		if (u < 0)
-			die("%s: no user %lld", input_name(opt.prep), id);
-		if (k == cap && !(sel = realloc(sel, (cap *= 2) * sizeof *sel)))
-			die_oom("--user's users", cap * sizeof *sel);
-		sel[k++] = u;
-	}
-	free(list);
+	int64_t *pairs = id_lookup_new(p->user_ids, p->n_users);
+	int64_t *sel = malloc(opt.n_only * sizeof *sel);
+	if (!pairs || !sel)
+		die_oom("the user ids", 2 * (size_t)p->n_users * sizeof *pairs +
+			opt.n_only * sizeof *sel);
+	for (int64_t k = 0; k < opt.n_only; k++)
+		if ((sel[k] = id_lookup(pairs, p->n_users, opt.only[k])) < 0)
+			die("%s: no user %lld", input_name(opt.prep), (long long)opt.only[k]);
 	free(pairs);
-	*n = k;
+	*n = opt.n_only;
 	return sel;
 }
 
@@ -413,6 +442,7 @@ int main(int argc, char **argv)
 	}
 	prep_free(&ids);
 	model_free(m);
+	free(opt.only);
 	stdout_close();
 	return 0;
 }

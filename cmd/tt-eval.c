@@ -386,6 +386,8 @@ int main(int argc, char **argv)
 			"interactions to count");
 	if (opt.seeded && !opt.baseline[BASE_GENRE] && !opt.baseline[BASE_RANDOM])
 		usage_error("--seed needs --baseline genre or random");
+	if (argc == 2 || !any_baseline)
+		inputs_apart("PREP.tts", argv[0], "RECS.tts", argc == 2 ? argv[1] : NULL);
 	prep p;
 	read_prep(argv[0], &p);
 	if ((opt.cold || opt.warm) && !p.cold)

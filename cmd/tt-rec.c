@@ -20,6 +20,9 @@ static const char usage_text[] =
 "  -h, --help         this help\n"
 "  -V, --version      version\n";
 
+/* The longest line of standard input read as a history (ml-prep's limit). */
+#define LINE_MAX_BYTES ((size_t)64 << 20)
+
 /* Items left out of some history: the exit status says so at the end. */
 static int left_out;
 
@@ -75,6 +78,37 @@ static int64_t parse_history(recommender *r, char *s, const char *where,
 	return n;
 }
 
+/*
+ * A line of f into *line (NUL-terminated, its length in *len): 1, or 0 at
+ * the end of input.  A line longer than LINE_MAX_BYTES is read to its end
+ * and given as empty with *len past the limit, for the caller to say.
+ */
+static int read_line(FILE *f, char **line, size_t *cap, size_t *len)
+{
+	size_t n = 0;
+	int c = EOF;
+	while ((c = getc_unlocked(f)) != EOF) {
+		if (n < LINE_MAX_BYTES) {
+			if (n + 2 > *cap) {
+				size_t want = *cap ? 2 * *cap : 4096;
+				char *p = realloc(*line, want);
+				if (!p)
+					die_oom("a line of input", want);
+				*line = p, *cap = want;
+			}
+			(*line)[n] = (char)c;
+		}
+		n++;
+		if (c == '\n')
+			break;
+	}
+	if (n == 0 && c == EOF)
+		return 0;
+	*len = n;
+	(*line)[n <= LINE_MAX_BYTES ? n : 0] = '\0';
+	return 1;
+}
+
 /* One answer: its lines, an empty line, flushed for whoever waits on it. */
 static void answer(recommender *r, int64_t number, const int32_t *hist, int64_t n,
 	int k, int32_t *items, float *scores)
@@ -86,18 +120,14 @@ static void answer(recommender *r, int64_t number, const int32_t *hist, int64_t 
 			r->items.ids[items[j]], scores[j]);
 		if (r->items.titles) {
 			putchar('\t');
-			for (const char *t = r->items.titles[items[j]]; *t; t++)
-				putchar(*t == '\t' ? ' ' : *t);
+			print_title(stdout, r->items.titles[items[j]]);
 		}
 		putchar('\n');
 	}
 	putchar('\n');
-	errno = 0;
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		if (errno == EPIPE)
-			exit(left_out);
+	/* with SIGPIPE ignored a closed pipe is EPIPE here: an error too */
+	if (fflush(stdout) != 0 || ferror(stdout))
 		die_errno("standard output: write failed");
-	}
 }
 
 int main(int argc, char **argv)
@@ -122,6 +152,8 @@ int main(int argc, char **argv)
 	argv += optind;
 	if (argc < 1)
 		usage_error("no model file");
+	if (argc == 1 && strcmp(argv[0], "-") == 0)
+		usage_error("the model and the histories are both standard input");
 	/* one query at a time: a thread pool would cost more than it saves */
 	if (blas_start(1) != 0)
 		die_oom("BLAS's buffers", blas_buffer_bytes(1));
@@ -148,9 +180,18 @@ int main(int argc, char **argv)
 		answer(&r, 1, hist, n, k, items, scores);
 	} else {
 		char where[64];
-		for (int64_t number = 1; getline(&line, &linecap, stdin) >= 0; number++) {
+		size_t len;
+		for (int64_t number = 1; read_line(stdin, &line, &linecap, &len); number++) {
 			snprintf(where, sizeof where, "<stdin>:%" PRId64 ": ", number);
-			int64_t n = parse_history(&r, line, where, &hist, &cap);
+			int64_t n = 0;
+			if (len > LINE_MAX_BYTES || strlen(line) < len) {
+				/* an empty answer keeps a driver's count of answers */
+				warnx_("%sa line %s, left out", where, len > LINE_MAX_BYTES ?
+					"longer than 64 MiB" : "with a NUL byte");
+				left_out = 1;
+			} else {
+				n = parse_history(&r, line, where, &hist, &cap);
+			}
 			answer(&r, number, hist, n, k, items, scores);
 		}
 		if (ferror(stdin))

@@ -65,6 +65,27 @@ static int64_t item_index(embed_items *it, const char *file, long line,
 	return x;
 }
 
+/* The ids of an --exclude line (changed in place) into ids, up to 2 of
+ * them and a '#' comment; dies at anything else with file:line. */
+static int exclusion_ids(char *line, long long ids[2], const char *file, long lineno)
+{
+	int n = 0;
+	for (char *save = NULL, *tok = strtok_r(line, " \t\r\n", &save); tok;
+	     tok = strtok_r(NULL, " \t\r\n", &save)) {
+		if (*tok == '#')
+			break;
+		char *end;
+		errno = 0;
+		long long id = strtoll(tok, &end, 10);
+		if (*tok < '0' || *tok > '9' || *end || errno)
+			die("%s:%ld: '%.40s' is not an id", file, lineno, tok);
+		if (n == 2)
+			die("%s:%ld: expected 'ITEM' or 'USER ITEM' (ids)", file, lineno);
+		ids[n++] = id;
+	}
+	return n;
+}
+
 static void read_exclusions(const char *path, embed_items *it, exclusions *ex)
 {
 	FILE *f = input_open(path);
@@ -74,13 +95,12 @@ static void read_exclusions(const char *path, embed_items *it, exclusions *ex)
 	memset(ex, 0, sizeof *ex);
 	while (getline(&line, &cap, f) >= 0) {
 		lineno++;
-		long long a, b;
-		char extra;
-		char *p = line + strspn(line, " \t\r\n");
-		if (*p == '\0' || *p == '#')
+		long long ids[2] = { 0, 0 };
+		int n = exclusion_ids(line, ids, path, lineno);
+		long long a = ids[0], b = ids[1];
+		if (n == 0) {
 			continue;
-		int n = sscanf(p, "%lld %lld %c", &a, &b, &extra);
-		if (n == 1) {
+		} else if (n == 1) {
 			if ((size_t)ex->n_global == gcap) {
 				gcap = gcap ? 2 * gcap : 64;
 				ex->global = realloc(ex->global, gcap * sizeof *ex->global);
@@ -99,8 +119,6 @@ static void read_exclusions(const char *path, embed_items *it, exclusions *ex)
 			ex->pairs[2 * ex->n_pairs] = a;
 			ex->pairs[2 * ex->n_pairs + 1] = item_index(it, path, lineno, b);
 			ex->n_pairs++;
-		} else {
-			die("%s:%ld: expected 'ITEM' or 'USER ITEM' (ids)", path, lineno);
 		}
 	}
 	if (ferror(f))
@@ -226,13 +244,6 @@ static void write_failed(sink *s, const char *why)
 	die("%s: write failed: %s", s->name, why ? why : strerror(errno));
 }
 
-static void print_title(FILE *f, const char *t)
-{
-	fputc('\t', f);
-	for (; *t; t++)
-		fputc(*t == '\t' ? ' ' : *t, f);
-}
-
 static void emit(sink *s, const recs_group *rg)
 {
 	if (s->w) {
@@ -249,8 +260,10 @@ static void emit(sink *s, const recs_group *rg)
 			x = (int32_t)embed_items_row(it, x);
 			fprintf(s->f, "%" PRId64 "\t%d\t%" PRId64 "\t%.6g", rg->user_ids[r],
 				k + 1, it->ids[x], rg->scores[r * rg->k + k]);
-			if (it->titles)
+			if (it->titles) {
+				fputc('\t', s->f);
 				print_title(s->f, it->titles[x]);
+			}
 			fputc('\n', s->f);
 		}
 	if (fflush(s->f) != 0 || ferror(s->f))
@@ -535,15 +548,24 @@ int main(int argc, char **argv)
 			usage_error("--merge needs ITEMS.tts and at least one RECS.tts");
 		if (opt.shards > 1 || opt.keep_seen || opt.exclude)
 			usage_error("--merge takes no --shard, --keep-seen or --exclude");
+		for (int a = 0; a < argc; a++)
+			for (int b = a + 1; b < argc; b++)
+				inputs_apart(argv[a], argv[a], argv[b], argv[b]);
 		merge(&opt, k_given, argv[0], argv + 1, argc - 1);
 	} else {
 		if (argc < 1 || argc > 2)
 			usage_error("expected ITEMS.tts and at most one USERS.tts");
+		const char *users = argc > 1 ? argv[1] : NULL;
+		inputs_apart("ITEMS.tts", argv[0], "USERS.tts", users);
+		if (opt.exclude) {
+			inputs_apart("--exclude", opt.exclude, "ITEMS.tts", argv[0]);
+			inputs_apart("--exclude", opt.exclude, "USERS.tts", users);
+		}
 		if (!opt.threads)
 			opt.threads = default_threads();
 		if (blas_start(opt.threads) != 0)
 			die_oom("BLAS's buffers", blas_buffer_bytes(opt.threads));
-		search(&opt, argv[0], argc > 1 ? argv[1] : NULL);
+		search(&opt, argv[0], users);
 	}
 	stdout_close();
 	return 0;
