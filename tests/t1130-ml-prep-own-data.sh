@@ -43,6 +43,10 @@ test_expect_success '--where keeps the rows whose column holds a value; several 
 	ml-prep --sep ";" --user-col customer --item-col sku --time-col event_time --split none \
 		--where "channel=web; mobile" shop.csv >w3.tts &&
 	dump item_ids w3.tts >actual && echo 13 >expect && test_cmp expect actual &&
+	sed "s/18:45:04+02:00;view/18:45:04.250+02:00;view/" shop.csv >frac.csv &&
+	ml-prep --sep ";" --user-col customer --item-col sku --time-col event_time --split none \
+		--where event_type=purchase frac.csv >w4.tts 2>err && test ! -s err &&
+	tt-dump w4.tts >d && ! grep time_unit d &&
 	test_must_fail ml-prep --sep ";" --user-col customer --item-col sku --time-col event_time \
 		--where event_type=refund shop.csv >out 2>err &&
 	echo "ml-prep: shop.csv: no interactions: --where kept none of the 5 rows" >expect &&
@@ -121,7 +125,9 @@ test_expect_success 'columns by name or number in dat and tsv too' '
 	test_grep "^ml-prep: n.dat: column .user. is a name, and the input is read without a header" err &&
 	test_must_fail ml-prep --user-col 7 n.dat >out 2>err &&
 	test_grep "^ml-prep: n.dat:1: column 7: the line has 4 fields$" err &&
-	test_must_fail ml-prep --header -f seq n.dat >out 2>err
+	test_must_fail ml-prep --header -f seq n.dat >out 2>err &&
+	test_must_fail ml-prep --user-col 0 n.dat >out 2>err &&
+	test_grep "^ml-prep: --user-col: column 0: columns are numbered from 1" err
 '
 
 test_expect_success 'a line that does not fit names the format it was read as, and why' '

@@ -180,6 +180,7 @@ int ratings_begin(ratings_parser *p, const char *name)
 	p->ncarry = 0;
 	p->row = (rating_row){ 0, 0, 0, 0 };
 	p->row_bad = p->row_failed = p->row_out = p->row_numbers = 0;
+	p->time_len = -1;
 	p->row_line = p->quote_line = 0;
 	p->first_data_line = p->file_lines = p->file_skipped = 0;
 	p->file_rating = p->file_time = 1;

@@ -713,8 +713,24 @@ static void rec_field(ratings_parser *p, const char *s, size_t n)
 		record_bad(p, BAD_ITEM, "item id '%s' is not a non-negative integer", s, n);
 	else if (i == p->rating.idx && (rc = parse_rating(s, n, &p->row.rating)) != 0)
 		record_bad(p, BAD_RATING, rating_bad(rc), s, n);
-	else if (i == p->time.idx && (rc = parse_time(p, s, n, &p->row.time)) != 0)
-		record_bad(p, BAD_TIME, time_bad(rc), s, n);
+	else if (i == p->time.idx) {
+		/* parsed when the row is kept: a row --where drops is not to put
+		 * the times in milliseconds */
+		p->time_len = n < sizeof p->time_text ? (int)n : (int)sizeof p->time_text;
+		memcpy(p->time_text, s, (size_t)p->time_len);
+	}
+}
+
+/* The kept row's time, or its error. */
+static void rec_time(ratings_parser *p)
+{
+	int rc;
+	if (p->time_len < 0 || p->row_bad)
+		return;
+	if (p->time_len == (int)sizeof p->time_text)
+		record_bad(p, BAD_TIME, time_bad(-1), p->time_text, (size_t)p->time_len);
+	else if ((rc = parse_time(p, p->time_text, (size_t)p->time_len, &p->row.time)) != 0)
+		record_bad(p, BAD_TIME, time_bad(rc), p->time_text, (size_t)p->time_len);
 }
 
 static void rec_fail(ratings_parser *p, const char *m)
@@ -786,6 +802,7 @@ static void rec_end(ratings_parser *p)
 		p->filtered++;
 		goto reset;
 	}
+	rec_time(p);
 	if (p->row_bad) {
 		p->row_failed = bad_at(p, p->row_line, p->row_reason, p->row_numbers == 0,
 			"%s", p->row_err) < 0;
@@ -796,6 +813,7 @@ static void rec_end(ratings_parser *p)
 reset:
 	p->row = (rating_row){ 0, 0, 0, 0 };
 	p->row_bad = p->row_out = p->row_numbers = 0;
+	p->time_len = -1;
 }
 
 static void csv_on_field(void *s, size_t n, void *data)

@@ -79,6 +79,8 @@ struct ratings_parser {
 	int row_reason;      /* BAD_* of row_err */
 	int row_out;         /* a --where rule does not hold */
 	int row_numbers;     /* its fields that are numbers (first data line) */
+	char time_text[64];  /* its time, parsed once the row is kept */
+	int time_len;        /* -1 none, or longer than time_text */
 	int row_failed;      /* a record stopped the parse: err set */
 	int fields_line;     /* fields ended on the current line */
 	int64_t row_line;    /* where the record being read began */
