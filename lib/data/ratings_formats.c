@@ -344,7 +344,10 @@ static int vbad_at(ratings_parser *p, int64_t line, int reason, int words,
 		return 0;
 	}
 	format_note(p, line, words, note, sizeof note);
-	snprintf(p->err, sizeof p->err, "%s:%lld: %s%s", p->name, (long long)line, what, note);
+	/* a message cut at the buffer's end is still the message */
+	if (snprintf(p->err, sizeof p->err, "%s:%lld: %s%s", p->name, (long long)line, what,
+	    note) < 0)
+		p->err[0] = '\0';
 	return -1;
 }
 
