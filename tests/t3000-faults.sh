@@ -107,7 +107,8 @@ test_expect_success 'kill -9 of the writer while tt-fit reads a fifo: exit 1, no
 	tt-fit $SMALL -o killed.bin fifo 2>err &
 	reader=$!
 	# the writer opened the fifo (so the reader has it too) before it dies
-	wait_until "test \"\$(readlink /proc/$writer/fd/1)\" = \"$SCRATCH/fifo\"" &&
+	wait_until "! kill -0 $reader 2>/dev/null ||
+		test \"\$(readlink /proc/$writer/fd/1)\" = \"$SCRATCH/fifo\"" &&
 	sleep 1 &&
 	kill -9 $writer &&
 	{ wait $reader; code=$?; } ;
@@ -120,9 +121,15 @@ test_expect_success 'kill -9 of the writer while tt-fit reads a fifo: exit 1, no
 test_expect_success 'kill -9 of the writer of a pipe into tt-dump: exit 1' '
 	{ tt-batch --history 10 --batch 16 --epochs 1000 big.tts & echo $! >writer.pid; wait; } |
 		tt-dump >/dev/null 2>err &
-	sleep 1 &&
-	kill -9 $(cat writer.pid) &&
-	{ wait $!; code=$?; } ;
+	dump=$!
+	# the writer has written into the pipe (or is gone already)
+	written() {
+		w=$(cat writer.pid 2>/dev/null) && test -n "$w" &&
+		{ ! kill -0 $w 2>/dev/null || awk "/^wchar:/ { exit !(\$2 > 0) }" /proc/$w/io; }
+	}
+	wait_until written &&
+	kill -9 $w &&
+	{ wait $dump; code=$?; } ;
 	test $code = 1 &&
 	test_grep "truncated stream" err
 '
@@ -207,10 +214,10 @@ test_expect_success 'the same with SIGPIPE ignored: exit 0 quietly or 1 naming t
 # ---- signals ----
 
 test_expect_success 'SIGTERM: finishes the step, saves the model atomically, exits 130' '
-	cp good.bin term.bin &&
+	cp good.bin term.bin || exit 1
 	tt-fit $SMALL --epochs 100000 --log term.tsv -o term.bin big.tts 2>err &
 	pid=$! &&
-	wait_until "test -s term.tsv && test \$(wc -l <term.tsv) -ge 2" &&
+	wait_until "! kill -0 $pid 2>/dev/null || { test -s term.tsv && test \$(wc -l <term.tsv) -ge 2; }" &&
 	cmp good.bin term.bin &&
 	kill -TERM $pid &&
 	{ wait $pid; code=$?; } ;
@@ -225,7 +232,7 @@ test_expect_success 'SIGTERM: finishes the step, saves the model atomically, exi
 test_expect_success 'SIGTERM with --valid: the best epoch so far is what is saved' '
 	tt-fit $SMALL --valid --epochs 100000 --log best.tsv -o best.bin big.tts 2>err &
 	pid=$! &&
-	wait_until "test -s best.tsv && test \$(wc -l <best.tsv) -ge 4" &&
+	wait_until "! kill -0 $pid 2>/dev/null || { test -s best.tsv && test \$(wc -l <best.tsv) -ge 4; }" &&
 	kill -TERM $pid &&
 	{ wait $pid; code=$?; } ;
 	test $code = 130 &&
@@ -239,7 +246,7 @@ test_expect_success 'SIGTERM with --valid: the best epoch so far is what is save
 test_expect_success 'SIGTERM while tt-fit writes to stdout: a complete stream' '
 	tt-fit $SMALL --epochs 100000 --log term2.tsv big.tts >term2.bin 2>err &
 	pid=$! &&
-	wait_until "test -s term2.tsv && test \$(wc -l <term2.tsv) -ge 2" &&
+	wait_until "! kill -0 $pid 2>/dev/null || { test -s term2.tsv && test \$(wc -l <term2.tsv) -ge 2; }" &&
 	kill -TERM $pid &&
 	{ wait $pid; code=$?; } ;
 	test $code = 130 &&
