@@ -126,6 +126,10 @@ test_expect_success 'columns by name or number in dat and tsv too' '
 	test_must_fail ml-prep --user-col 7 n.dat >out 2>err &&
 	test_grep "^ml-prep: n.dat:1: column 7: the line has 4 fields$" err &&
 	test_must_fail ml-prep --header -f seq n.dat >out 2>err &&
+	printf "1 10\n1 11\n" >found.seq &&
+	test_must_fail ml-prep --where 2=10 found.seq >out 2>err &&
+	echo "ml-prep: found.seq: read as seq, which has no columns to choose, filter or name in a header" >expect &&
+	test_cmp expect err &&
 	test_must_fail ml-prep --user-col 0 n.dat >out 2>err &&
 	test_grep "^ml-prep: --user-col: column 0: columns are numbered from 1" err
 '

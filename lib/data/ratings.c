@@ -194,8 +194,7 @@ int ratings_begin(ratings_parser *p, const char *name)
 	p->csv_ready = 1;
 	csv_set_delim(&p->csv, (unsigned char)p->sep);
 	if (p->format != RF_AUTO) {
-		ratings_records_begin(p);
-		if (!p->header && (p->generic || p->format == RF_CSV) && ratings_records_by_number(p) != 0)
+		if (ratings_records_begin(p) != 0)
 			return -1;
 	}
 	return 0;

@@ -601,8 +601,13 @@ int ratings_records_by_number(ratings_parser *p)
 	return 0;
 }
 
-void ratings_records_begin(ratings_parser *p)
+int ratings_records_begin(ratings_parser *p)
 {
+	if (p->format == RF_SEQ && (any_column_named(p) || p->header_opt == 1)) {
+		snprintf(p->err, sizeof p->err, "%s: read as seq, which has no columns to "
+			"choose, filter or name in a header", p->name);
+		return -1;
+	}
 	p->header = p->format == RF_SEQ ? 0 : p->header_opt >= 0 ? p->header_opt :
 		p->format == RF_CSV;
 	p->generic = (p->format == RF_DAT || p->format == RF_TSV) &&
@@ -616,6 +621,9 @@ void ratings_records_begin(ratings_parser *p)
 	p->item.spec = p->cols.item;
 	p->rating.spec = p->cols.rating;
 	p->time.spec = p->cols.time;
+	if (!p->header && (p->generic || p->format == RF_CSV))
+		return ratings_records_by_number(p);
+	return 0;
 }
 
 /* After the header: each column's place by its name or number. */
@@ -908,8 +916,7 @@ int ratings_one_line(ratings_parser *p, const char *s, size_t n)
 	if (p->format == RF_AUTO) {
 		if (detect_format(p, s, n) != 0)
 			return -1;
-		ratings_records_begin(p);
-		if (!p->header && (p->generic || p->format == RF_CSV) && ratings_records_by_number(p) != 0)
+		if (ratings_records_begin(p) != 0)
 			return -1;
 	}
 	if (!p->first_data_line && p->header_done)

@@ -108,8 +108,9 @@ int ratings_one_line(ratings_parser *p, const char *s, size_t n);
 const char *ratings_fast_lines(ratings_parser *p, const char *s, const char *e);
 /* The end of a file of the record path: an open quote refused. */
 int ratings_csv_end(ratings_parser *p);
-/* A file begins: the header and columns as the settings say. */
-void ratings_records_begin(ratings_parser *p);
+/* A file begins: the header and columns as the settings say (-1 when
+ * they do not fit the format). */
+int ratings_records_begin(ratings_parser *p);
 void ratings_records_free(ratings_parser *p);
 /* Without a header: every column by number (a name is an error). */
 int ratings_records_by_number(ratings_parser *p);
