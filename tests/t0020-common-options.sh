@@ -49,7 +49,7 @@ for p in $THREADED; do
 done
 
 test_expect_success 'setup: a small model, its items and users' '
-	ml-synth --users 60 --items 50 --ratings 1500 --movies movies.dat >ratings.dat &&
+	ml-synth --users 200 --items 150 --ratings 8000 --movies movies.dat >ratings.dat &&
 	ml-prep --items movies.dat ratings.dat >ml.tts &&
 	tt-fit -t 1 --max-steps 3 --dim 8 --hidden 8 --history 4 --blocks 1 ml.tts >model.bin 2>fit.err &&
 	tt-embed -t 1 model.bin >items.tts &&
