@@ -8,10 +8,7 @@ SMALL="--dim 16 --hidden 32 --history 8 --blocks 1 --batch 16"
 answers() { awk -F"\t" "NF { print \$1, \$2, \$3 }" "$1"; }
 
 test_expect_success 'setup: a model trained on generated data' '
-	ml-synth --users 200 --items 150 --ratings 8000 --seed 5 --movies movies.dat >ratings.dat &&
-	ml-prep --items movies.dat ratings.dat >ml.tts &&
-	tt-fit $SMALL --epochs 2 <ml.tts >model.bin &&
-	tt-embed model.bin >items.tts &&
+	test_pipeline --ratings ratings.dat --prep ml.tts --to embed $SMALL --epochs 2 &&
 	awk -F"::" "\$1 <= 30 { h[\$1] = h[\$1] \" \" \$2 } END {
 		for (u = 1; u <= 30; u++) print substr(h[u], 2) }" ratings.dat >histories &&
 	printf "5 5 6 5\n42\n" >>histories

@@ -2,20 +2,17 @@
 test_description='tt-fit: data it cannot learn from is refused, a signal is heeded while it waits for input, and the log is written or said not to be'
 . "$(dirname "$0")/test-lib.sh"
 
-ml-synth --users 200 --items 150 --ratings 8000 --seed 5 >r.txt &&
-ml-prep r.txt >prep.tts &&
-ml-prep --split none r.txt >none.tts &&
-SMALL="--dim 8 --hidden 8 --history 10 --blocks 1 --batch 16 --threads 1" &&
-tt-fit $SMALL --max-steps 3 prep.tts >model.bin || exit 1
+test_pipeline --plain --to model $TINY --max-steps 3 &&
+ml-prep --split none r.txt >none.tts || exit 1
 
 command -v /usr/bin/python3 >/dev/null && command -v zstd >/dev/null &&
 	test_set_prereq PYZSTD
 
 test_expect_success '--valid on a split with no validation targets: an error, no model' '
-	test_must_fail tt-fit $SMALL --valid -o v.bin none.tts 2>err &&
+	test_must_fail tt-fit $TINY --valid -o v.bin none.tts 2>err &&
 	test_grep "^tt-fit: none.tts: .*no user has a validation target \(a prep stream of --split none" err &&
 	! test -e v.bin &&
-	test_must_fail tt-fit $SMALL --patience 2 -o v.bin none.tts 2>err &&
+	test_must_fail tt-fit $TINY --patience 2 -o v.bin none.tts 2>err &&
 	test_grep "no user has a validation target" err &&
 	! test -e v.bin
 '
@@ -23,12 +20,12 @@ test_expect_success '--valid on a split with no validation targets: an error, no
 test_expect_success 'users of 2 interactions have no validation target either' '
 	awk -F"::" "{ n[\$1]++; if (n[\$1] <= 2) print }" r.txt >two.txt &&
 	ml-prep two.txt >two.tts &&
-	test_must_fail tt-fit $SMALL --valid -o v.bin two.tts 2>err &&
+	test_must_fail tt-fit $TINY --valid -o v.bin two.tts 2>err &&
 	test_grep "no user has a validation target" err
 '
 
 test_expect_success '--test on a split with no test users: an error, no model' '
-	test_must_fail tt-fit $SMALL --test -o t.bin none.tts 2>err &&
+	test_must_fail tt-fit $TINY --test -o t.bin none.tts 2>err &&
 	test_grep "^tt-fit: none.tts: --test: no user has a test target" err &&
 	! test -e t.bin
 '
@@ -36,7 +33,7 @@ test_expect_success '--test on a split with no test users: an error, no model' '
 test_expect_success 'a prep of no training examples: tt-batch refuses it as tt-fit does' '
 	printf "1::1::5::1\n2::2::5::1\n3::1::5::1\n" >single.dat &&
 	ml-prep single.dat >single.tts &&
-	test_must_fail tt-fit $SMALL -o s.bin single.tts 2>err &&
+	test_must_fail tt-fit $TINY -o s.bin single.tts 2>err &&
 	test_grep "no training examples" err &&
 	test_must_fail tt-batch -o b.tts single.tts 2>err &&
 	test_grep "^tt-batch: single.tts: no training examples" err &&
@@ -93,21 +90,21 @@ test_expect_success 'SIGTERM while blocked on a batch stream: the steps done are
 '
 
 test_expect_success '--log on a full device: an error naming the log, no model' '
-	test_must_fail tt-fit $SMALL --max-steps 2 --log /dev/full -o f.bin prep.tts 2>err &&
+	test_must_fail tt-fit $TINY --max-steps 2 --log /dev/full -o f.bin prep.tts 2>err &&
 	test_grep "^tt-fit: --log /dev/full: No space left on device$" err &&
 	! test -e f.bin
 '
 
 test_expect_success '--log that is an input or the output is refused before anything is read' '
 	cp model.bin keep.bin &&
-	test_must_fail tt-fit $SMALL --max-steps 1 --init keep.bin --log keep.bin -o new.bin prep.tts 2>err &&
+	test_must_fail tt-fit $TINY --max-steps 1 --init keep.bin --log keep.bin -o new.bin prep.tts 2>err &&
 	test_grep "^tt-fit: --log keep.bin is also the model of --init" err &&
 	cmp model.bin keep.bin &&
 	cp prep.tts keep.tts &&
-	test_must_fail tt-fit $SMALL --max-steps 1 --log keep.tts keep.tts 2>err &&
+	test_must_fail tt-fit $TINY --max-steps 1 --log keep.tts keep.tts 2>err &&
 	test_grep "^tt-fit: --log keep.tts is also the input" err &&
 	cmp prep.tts keep.tts &&
-	test_must_fail tt-fit $SMALL --max-steps 1 --log keep.bin -o keep.bin prep.tts 2>err &&
+	test_must_fail tt-fit $TINY --max-steps 1 --log keep.bin -o keep.bin prep.tts 2>err &&
 	test_grep "is also the model written" err &&
 	cmp model.bin keep.bin &&
 	! test -e new.bin

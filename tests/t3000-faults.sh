@@ -13,10 +13,9 @@ else
 fi &&
 ml-prep big.txt >big.tts || exit 1
 CUT=$(($(wc -c <big.tts) / 2))
-SMALL="--dim 8 --hidden 8 --history 10 --blocks 1 --batch 16 --threads 1"
 # every setting the data would choose: tt-fit then has nothing to say
 GIVEN="--heads 2 --dropout 0.1 --weight-decay 0 --lr-schedule linear --epochs 24"
-tt-fit $SMALL --max-steps 2 big.tts >good.bin &&
+tt-fit $TINY --max-steps 2 big.tts >good.bin &&
 tt-embed good.bin >items.tts &&
 tt-embed --users good.bin big.tts >users.tts || exit 1
 
@@ -71,7 +70,7 @@ command -v /usr/bin/python3 >/dev/null && command -v zstd >/dev/null &&
 # ---- upstream killed mid-stream ----
 
 test_expect_success 'ml-prep | head -c CUT | tt-fit: truncated, exit 1, no model' '
-	ml-prep big.txt | head -c $CUT | tt-fit $SMALL -o cut.bin 2>err;
+	ml-prep big.txt | head -c $CUT | tt-fit $TINY -o cut.bin 2>err;
 	test $? = 1 &&
 	test_grep "^tt-fit: <stdin>: .*truncated stream" err &&
 	! test -e cut.bin &&
@@ -80,7 +79,7 @@ test_expect_success 'ml-prep | head -c CUT | tt-fit: truncated, exit 1, no model
 
 test_expect_success 'the same cut with -o over an existing model: it stays intact' '
 	cp good.bin keep.bin &&
-	ml-prep big.txt | head -c $CUT | tt-fit $SMALL -o keep.bin 2>err;
+	ml-prep big.txt | head -c $CUT | tt-fit $TINY -o keep.bin 2>err;
 	test $? = 1 &&
 	test_grep "truncated stream" err &&
 	cmp good.bin keep.bin &&
@@ -104,7 +103,7 @@ test_expect_success 'kill -9 of the writer while tt-fit reads a fifo: exit 1, no
 	mkfifo fifo || exit 1
 	tt-batch --history 10 --batch 16 --epochs 1000 big.tts >fifo &
 	writer=$!
-	tt-fit $SMALL -o killed.bin fifo 2>err &
+	tt-fit $TINY -o killed.bin fifo 2>err &
 	reader=$!
 	# the writer opened the fifo (so the reader has it too) before it dies
 	wait_until "! kill -0 $reader 2>/dev/null ||
@@ -138,7 +137,7 @@ test_expect_success 'kill -9 of the writer of a pipe into tt-dump: exit 1' '
 
 test_expect_success 'output to /dev/full: a clear error, exit 1' '
 	for cmd in "tt-dump big.tts" "tt-dump --tsv items big.tts" "ml-prep big.txt" \
-		"tt-fit $SMALL $GIVEN --max-steps 1 big.tts" "tt-batch big.tts" "tt-embed good.bin" \
+		"tt-fit $TINY $GIVEN --max-steps 1 big.tts" "tt-batch big.tts" "tt-embed good.bin" \
 		"tt-topk items.tts users.tts" "tt-topk --format tts items.tts users.tts" \
 		"ml-synth"; do
 		$cmd >/dev/full 2>err; code=$?
@@ -151,7 +150,7 @@ test_expect_success 'output to /dev/full: a clear error, exit 1' '
 # ignored the write fails (EFBIG) and is reported; by default the signal
 # kills the program, whose temporary file is removed all the same.
 test_expect_success '-o with the disk full (ulimit -f): error, previous file intact' '
-	for cmd in "tt-fit $SMALL --max-steps 1 -o keep.out big.tts" \
+	for cmd in "tt-fit $TINY --max-steps 1 -o keep.out big.tts" \
 		"ml-prep -o keep.out big.txt" "tt-embed -o keep.out good.bin" \
 		"tt-embed --users -o keep.out good.bin big.tts" "tt-batch -o keep.out big.tts" \
 		"tt-topk -o keep.out items.tts users.tts" \
@@ -170,7 +169,7 @@ test_expect_success '-o with the disk full (ulimit -f): error, previous file int
 '
 
 test_expect_success '-o into a missing directory: a clear error' '
-	test_must_fail tt-fit $SMALL --max-steps 1 -o nodir/m.bin big.tts 2>err &&
+	test_must_fail tt-fit $TINY --max-steps 1 -o nodir/m.bin big.tts 2>err &&
 	test_grep "^tt-fit: nodir/m.bin: cannot create a file in nodir: No such file" err
 '
 
@@ -182,7 +181,7 @@ test_expect_success '-o into a missing directory: a clear error' '
 # false error.  (Lines from valgrind, "==", are not the program's.)
 test_expect_success 'output into a closed pipe: quiet, no hang' '
 	for cmd in "ml-prep big.txt" "tt-dump big.tts" "tt-batch big.tts" \
-		"tt-fit $SMALL $GIVEN --max-steps 1 big.tts" "tt-embed good.bin" \
+		"tt-fit $TINY $GIVEN --max-steps 1 big.tts" "tt-embed good.bin" \
 		"tt-topk items.tts users.tts" "tt-topk --format tts items.tts users.tts" \
 		"ml-synth -u 2000 -r 100000"; do
 		rm -f closed &&
@@ -197,7 +196,7 @@ test_expect_success 'output into a closed pipe: quiet, no hang' '
 
 test_expect_success 'the same with SIGPIPE ignored: exit 0 quietly or 1 naming the broken pipe' '
 	for cmd in "ml-prep big.txt" "tt-dump big.tts" "tt-batch big.tts" \
-		"tt-fit $SMALL $GIVEN --max-steps 1 big.tts" "tt-embed good.bin" \
+		"tt-fit $TINY $GIVEN --max-steps 1 big.tts" "tt-embed good.bin" \
 		"tt-topk items.tts users.tts" "ml-synth -u 2000 -r 100000"; do
 		rm -f closed &&
 		{ trap "" PIPE; wait_until "test -e closed";
@@ -215,7 +214,7 @@ test_expect_success 'the same with SIGPIPE ignored: exit 0 quietly or 1 naming t
 
 test_expect_success 'SIGTERM: finishes the step, saves the model atomically, exits 130' '
 	cp good.bin term.bin || exit 1
-	tt-fit $SMALL --epochs 100000 --log term.tsv -o term.bin big.tts 2>err &
+	tt-fit $TINY --epochs 100000 --log term.tsv -o term.bin big.tts 2>err &
 	pid=$! &&
 	wait_until "! kill -0 $pid 2>/dev/null || { test -s term.tsv && test \$(wc -l <term.tsv) -ge 2; }" &&
 	cmp good.bin term.bin &&
@@ -230,7 +229,7 @@ test_expect_success 'SIGTERM: finishes the step, saves the model atomically, exi
 '
 
 test_expect_success 'SIGTERM with --valid: the best epoch so far is what is saved' '
-	tt-fit $SMALL --valid --epochs 100000 --log best.tsv -o best.bin big.tts 2>err &
+	tt-fit $TINY --valid --epochs 100000 --log best.tsv -o best.bin big.tts 2>err &
 	pid=$! &&
 	wait_until "! kill -0 $pid 2>/dev/null || { test -s best.tsv && test \$(wc -l <best.tsv) -ge 4; }" &&
 	kill -TERM $pid &&
@@ -244,7 +243,7 @@ test_expect_success 'SIGTERM with --valid: the best epoch so far is what is save
 '
 
 test_expect_success 'SIGTERM while tt-fit writes to stdout: a complete stream' '
-	tt-fit $SMALL --epochs 100000 --log term2.tsv big.tts >term2.bin 2>err &
+	tt-fit $TINY --epochs 100000 --log term2.tsv big.tts >term2.bin 2>err &
 	pid=$! &&
 	wait_until "! kill -0 $pid 2>/dev/null || { test -s term2.tsv && test \$(wc -l <term2.tsv) -ge 2; }" &&
 	kill -TERM $pid &&
@@ -291,7 +290,7 @@ test_expect_success PYZSTD 'another stream version: refused, naming it' '
 	test_must_fail tt-embed v2.bin >x.tts 2>err &&
 	echo "tt-embed: v2.bin: unsupported stream version 2" >expect &&
 	test_cmp expect err &&
-	test_must_fail tt-fit --init v2.bin $SMALL big.tts >x.bin 2>err &&
+	test_must_fail tt-fit --init v2.bin $TINY big.tts >x.bin 2>err &&
 	test_grep "v2.bin: unsupported stream version 2" err
 '
 
@@ -417,10 +416,10 @@ test_expect_success PYZSTD 'a batch stream meta: history out of range or not a n
 
 test_expect_success PYZSTD 'prep counts: 2^31-1 passes the meta check, 2^31 does not' '
 	restream big.tts u2g.tts --meta users=2147483647 &&
-	test_must_fail tt-fit $SMALL u2g.tts >x.bin 2>err &&
+	test_must_fail tt-fit $TINY u2g.tts >x.bin 2>err &&
 	test_grep "u2g.tts: record user_ids: expected i64 \(2147483647\)" err &&
 	restream big.tts u2g1.tts --meta users=2147483648 &&
-	test_must_fail tt-fit $SMALL u2g1.tts >x.bin 2>err &&
+	test_must_fail tt-fit $TINY u2g1.tts >x.bin 2>err &&
 	test_grep "u2g1.tts: meta: users=2147483648 is not a count 0..2\^31-1" err
 '
 
@@ -432,9 +431,9 @@ test_expect_success PYZSTD 'genres: 4096 passes the limit, 4097 does not' '
 	/usr/bin/python3 records.py "1:genres:2,4096" end >>g.raw &&
 	/usr/bin/python3 records.py "1:genres:2,4097" end >>g4097.raw &&
 	zstd -q -c g.raw >g4096.tts && zstd -q -c g4097.raw >g4097.tts &&
-	test_must_fail tt-fit $SMALL g4096.tts >x.bin 2>err &&
+	test_must_fail tt-fit $TINY g4096.tts >x.bin 2>err &&
 	test_grep "record genre_names: missing" err &&
-	test_must_fail tt-fit $SMALL g4097.tts >x.bin 2>err &&
+	test_must_fail tt-fit $TINY g4097.tts >x.bin 2>err &&
 	test_grep "record genres: expected u8 \(2,G\), G <= 4096" err
 '
 
@@ -453,7 +452,7 @@ test_expect_success '0 users: ml-prep and tt-fit refuse empty input' '
 	: >empty.txt &&
 	test_must_fail ml-prep -o e.tts empty.txt 2>err &&
 	test_grep "no interactions" err && ! test -e e.tts &&
-	test_must_fail tt-fit $SMALL -o e.bin </dev/null 2>err &&
+	test_must_fail tt-fit $TINY -o e.bin </dev/null 2>err &&
 	echo "tt-fit: <stdin>: truncated stream: empty input" >expect &&
 	test_cmp expect err && ! test -e e.bin
 '
@@ -462,10 +461,10 @@ test_expect_success '1 item: no training examples unless repeats are kept' '
 	printf "1 7\n1 7\n2 7\n2 7\n3 7\n3 7\n" >one.txt &&
 	ml-prep one.txt >one.tts &&
 	tt-dump --tsv item_ids one.tts >actual && echo 7 >expect && test_cmp expect actual &&
-	test_must_fail tt-fit $SMALL -o one.bin one.tts 2>err &&
+	test_must_fail tt-fit $TINY -o one.bin one.tts 2>err &&
 	test_grep "no training examples" err && ! test -e one.bin &&
 	ml-prep --keep-repeats one.txt >one2.tts &&
-	tt-fit $SMALL --max-steps 2 one2.tts >one2.bin &&
+	tt-fit $TINY --max-steps 2 one2.tts >one2.bin &&
 	tt-embed one2.bin >oi.tts &&
 	tt-embed --users one2.bin one2.tts >ou.tts &&
 	tt-topk -k 10 oi.tts ou.tts >recs &&
@@ -479,7 +478,7 @@ test_expect_success 'a user with 1 interaction: training only, embedded from it'
 	ml-prep u1.txt >u1.tts &&
 	tt-dump --tsv valid u1.tts >actual && printf "2\n-1\n" >expect && test_cmp expect actual &&
 	tt-dump --tsv test u1.tts >actual && printf "3\n-1\n" >expect && test_cmp expect actual &&
-	tt-fit $SMALL --max-steps 2 u1.tts >u1.bin &&
+	tt-fit $TINY --max-steps 2 u1.tts >u1.bin &&
 	tt-embed --users u1.bin u1.tts >uu.tts &&
 	tt-dump --tsv ids uu.tts >actual && printf "1\n2\n" >expect && test_cmp expect actual
 '
@@ -487,7 +486,7 @@ test_expect_success 'a user with 1 interaction: training only, embedded from it'
 test_expect_success 'all users identical: identical user vectors and lists' '
 	for u in $(seq 1 50); do for i in 3 1 4 5 9 2 6; do echo "$u $i"; done; done >same.txt &&
 	ml-prep same.txt >same.tts &&
-	tt-fit $SMALL --max-steps 2 same.tts >same.bin &&
+	tt-fit $TINY --max-steps 2 same.tts >same.bin &&
 	tt-embed same.bin >si.tts &&
 	tt-embed --users same.bin same.tts >su.tts &&
 	tt-topk -k 3 si.tts su.tts >recs &&
@@ -504,7 +503,7 @@ test_expect_success 'an id of 2^63-1 survives the pipeline; 2^63 is refused' '
 	ml-prep max.txt >max.tts &&
 	tt-dump --tsv item_ids max.tts >actual && printf "5\n6\n7\n$M\n" >expect && test_cmp expect actual &&
 	tt-dump --tsv user_ids max.tts >actual && printf "1\n$M\n" >expect && test_cmp expect actual &&
-	tt-fit $SMALL --max-steps 2 max.tts >max.bin &&
+	tt-fit $TINY --max-steps 2 max.tts >max.bin &&
 	tt-embed max.bin >mi.tts &&
 	tt-embed --users max.bin max.tts >mu.tts &&
 	tt-topk -k 4 --keep-seen mi.tts mu.tts >recs &&
@@ -520,7 +519,7 @@ test_expect_success 'a 100,000-item history: ml-prep, tt-fit, tt-embed, tt-topk'
 	ml-prep long.txt >long.tts &&
 	tt-dump --tsv offsets long.tts >actual && printf "0\n100000\n100003\n" >expect &&
 	test_cmp expect actual &&
-	tt-fit $SMALL --max-steps 2 long.tts >long.bin &&
+	tt-fit $TINY --max-steps 2 long.tts >long.bin &&
 	tt-embed long.bin >li.tts &&
 	tt-embed --users long.bin long.tts >lu.tts &&
 	tt-dump --tsv seen_offsets lu.tts >actual && printf "0\n99999\n100001\n" >expect &&

@@ -2,13 +2,7 @@
 test_description='faults, second round: outputs that are not regular files, memory limits, writers and readers that disagree, records out of range'
 . "$(dirname "$0")/test-lib.sh"
 
-ml-synth --users 200 --items 150 --ratings 8000 --seed 5 --movies movies.dat >r.txt &&
-ml-prep --items movies.dat r.txt >prep.tts &&
-tt-fit --dim 8 --hidden 8 --history 10 --blocks 1 --batch 16 --threads 1 \
-	--max-steps 5 prep.tts >model.bin &&
-tt-embed model.bin >items.tts &&
-tt-embed --users model.bin prep.tts >users.tts &&
-tt-topk -k 10 --format tts items.tts users.tts >recs.tts &&
+test_pipeline &&
 tt-topk -k 10 items.tts users.tts >recs.txt || exit 1
 
 # ---- -o: atomic for regular files, in place for the rest ----
@@ -33,8 +27,7 @@ mknod nulldev c 1 3 2>/dev/null && test_set_prereq MKNOD
 test_expect_success MKNOD '-o onto a character device writes to it, the device stays' '
 	tt-topk -k 3 -o nulldev items.tts users.tts &&
 	test -c nulldev &&
-	tt-fit --dim 8 --hidden 8 --history 10 --blocks 1 --batch 16 --threads 1 \
-		--max-steps 1 -o nulldev prep.tts &&
+	tt-fit $TINY --max-steps 1 -o nulldev prep.tts &&
 	test -c nulldev
 '
 
@@ -70,8 +63,7 @@ test_expect_success '-o into a directory that cannot be written: said at start-u
 '
 
 test_expect_success '-o "": a usage error at start-up, not after training' '
-	tt-fit --dim 8 --hidden 8 --history 10 --blocks 1 --threads 1 --max-steps 2 \
-		-o "" prep.tts 2>err; test $? = 2 &&
+	tt-fit $TINY --max-steps 2 -o "" prep.tts 2>err; test $? = 2 &&
 	test_grep "^tt-fit: an empty output file name$" err &&
 	! ls .tmp* 2>/dev/null &&
 	tt-topk -o "" items.tts users.tts 2>err; test $? = 2 &&
@@ -79,8 +71,7 @@ test_expect_success '-o "": a usage error at start-up, not after training' '
 '
 
 test_expect_success 'tt-fit -o: no temporary file before the model is written' '
-	tt-fit --dim 8 --hidden 8 --history 10 --blocks 1 --batch 16 --threads 1 \
-		--epochs 100000 -o slow.bin prep.tts 2>err &
+	tt-fit $TINY --epochs 100000 -o slow.bin prep.tts 2>err &
 	pid=$!
 	wait_until "! kill -0 $pid 2>/dev/null || ls -l /proc/$pid/fd 2>/dev/null | grep -q prep.tts"
 	sleep 1

@@ -2,13 +2,7 @@
 test_description='out of memory: every message names what and how many bytes; error paths free what they own'
 . "$(dirname "$0")/test-lib.sh"
 
-ml-synth --users 200 --items 150 --ratings 8000 --seed 5 --movies movies.dat >r.txt &&
-ml-prep --items movies.dat r.txt >prep.tts &&
-tt-fit --dim 8 --hidden 8 --history 10 --blocks 1 --batch 16 --threads 1 \
-	--max-steps 5 prep.tts >model.bin 2>/dev/null &&
-tt-embed model.bin >items.tts &&
-tt-embed --users model.bin prep.tts >users.tts &&
-tt-topk -k 10 --format tts items.tts users.tts >recs.tts || exit 1
+test_pipeline || exit 1
 
 # failbig.so: malloc, calloc and realloc of $FAIL_BYTES bytes or more
 # fail, as they would under a memory limit, whoever asks.

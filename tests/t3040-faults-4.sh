@@ -2,10 +2,7 @@
 test_description='faults, fourth round: options that the others would leave without effect are refused, not dropped; a side file with an id twice; a bad token named by its start'
 . "$(dirname "$0")/test-lib.sh"
 
-ml-synth --users 200 --items 150 --ratings 8000 --seed 5 --movies movies.dat >r.txt &&
-ml-prep --items movies.dat r.txt >prep.tts &&
-SMALL="--dim 8 --hidden 8 --history 10 --blocks 1 --batch 16 --threads 1" &&
-tt-fit $SMALL --max-steps 5 prep.tts >model.bin || exit 1
+test_pipeline --to model || exit 1
 
 # usage_is PATTERN COMMAND...: exit 2, the one-line reason, nothing written
 usage_is() {
@@ -34,7 +31,7 @@ test_expect_success 'negatives for a loss that draws none' '
 '
 
 test_expect_success 'the default loss over a catalogue within -n says it draws none' '
-	tt-fit $SMALL --max-steps 1 -n 3000 prep.tts 2>err >m.bin &&
+	tt-fit $TINY --max-steps 1 -n 3000 prep.tts 2>err >m.bin &&
 	test_grep "^tt-fit: 150 items, no more than 6000 \(twice the negatives\): the full softmax over all of them, no negatives drawn$" err
 '
 

@@ -107,3 +107,48 @@ wait_until() {
 
 # The file must contain the pattern (grep -E).
 test_grep() { grep -E -e "$1" "$2" || { echo "no '$1' in $2:" >&2; cat "$2" >&2; return 1; }; }
+
+# The small model most tests train, a second or less on the data below.
+TINY="--dim 8 --hidden 8 --history 10 --blocks 1 --batch 16 --threads 1"
+
+# test_pipeline [--ratings FILE] [--prep FILE] [--plain] [--to STAGE]
+#               [TT-FIT-OPTION...]
+# The generated data set the tests share and the pipeline over it, up to
+# STAGE (prep, model, embed, or recs by default), into the scratch directory:
+#   ml-synth, 200 users, 150 items, 8000 ratings, seed 5   r.txt, movies.dat
+#   ml-prep --items movies.dat (--plain: no side data)    prep.tts
+#   tt-fit with the options given ($TINY --max-steps 5)   model.bin
+#   tt-embed, tt-embed --users                            items.tts, users.tts
+#   tt-topk -k 10 --format tts                            recs.tts
+# --ratings and --prep name the first two files otherwise.  What the
+# programs say goes to .pipeline.err, shown when one of them fails.
+test_pipeline() {
+	tp_ratings=r.txt tp_prep=prep.tts tp_items="--items movies.dat" tp_to=recs
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--ratings) tp_ratings=$2; shift 2 ;;
+		--prep) tp_prep=$2; shift 2 ;;
+		--plain) tp_items=; shift ;;
+		--to) tp_to=$2; shift 2 ;;
+		*) break ;;
+		esac
+	done
+	case $tp_to in
+	prep|model|embed|recs) ;;
+	*) echo "test_pipeline: --to $tp_to: not prep, model, embed or recs" >&2; return 2 ;;
+	esac
+	[ $# -gt 0 ] || set -- $TINY --max-steps 5
+	test_pipeline_ "$@" 2>"$SCRATCH/.pipeline.err" ||
+		{ echo "test_pipeline: failed:" >&2; cat "$SCRATCH/.pipeline.err" >&2; return 1; }
+}
+test_pipeline_() {
+	ml-synth --users 200 --items 150 --ratings 8000 --seed 5 --movies movies.dat >"$tp_ratings" &&
+	ml-prep $tp_items "$tp_ratings" >"$tp_prep" || return
+	[ $tp_to = prep ] && return
+	tt-fit "$@" "$tp_prep" >model.bin || return
+	[ $tp_to = model ] && return
+	tt-embed model.bin >items.tts &&
+	tt-embed --users model.bin "$tp_prep" >users.tts || return
+	[ $tp_to = embed ] && return
+	tt-topk -k 10 --format tts items.tts users.tts >recs.tts
+}
