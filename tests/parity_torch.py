@@ -23,18 +23,20 @@ import sys
 import numpy as np
 import torch
 
-# the benchmark's reference model is the one checked here
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "bench"))
+# the benchmark's reference model is the one checked here; the records
+# are read by the examples' tts.py
+top = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+sys.path.insert(0, os.path.join(top, "bench"))
+sys.path.insert(0, os.path.join(top, "examples", "python"))
 from torch_seed import TwoTower, tt_names  # noqa: E402
+import tts  # noqa: E402
 
 TOLERANCE = 1e-4
 
 
 def load(d):
-    recs = {}
-    for f in os.listdir(d):
-        if f.endswith(".npy") and f != "meta.npy":
-            recs[f[:-4]] = np.load(os.path.join(d, f))
+    recs = tts.load_npy(d)
+    recs.pop("meta", None)
     return recs
 
 

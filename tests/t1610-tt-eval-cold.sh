@@ -16,23 +16,20 @@ awk 'FILENAME == "items.tsv" { it[z++] = $1; next }
 	{ if ($1 >= 0 && c[it[$1]]) print FNR - 1 }' items.tsv cold.tsv test.tsv >cold-users ||
 exit 1
 
-# A recs stream of lists of 10 over the cold items, written byte by byte
+# A recs stream of lists of 10 over the cold items, written by tts.py
 # (tt-stream(5)): a cold user of even index gets its test item first, one
 # of odd index a list without it; everyone else the first 10 cold items.
 # With "warm" as $1, user index 3's list starts with item index 0 instead.
 write_recs() {
 	python3 - "$1" <<-'EOF' | zstd -q -c
-	import struct, sys
+	import sys, tts
 	read = lambda f: [int(l.split()[0]) for l in open(f)]
 	ids, items, test, cold = (read(f + ".tsv") for f in ("user_ids", "items", "test", "cold"))
 	cold_items = [i for i, c in enumerate(cold) if c]
 	out = sys.stdout.buffer
-	def record(name, code, fmt, dims, values):
-	    out.write(b"TTS\x01" + struct.pack("<BBH", code, len(dims), len(name)))
-	    out.write(struct.pack("<%dQ" % len(dims), *dims) + name.encode())
-	    out.write(struct.pack("<%d%s" % (len(values), fmt), *values) if fmt else values)
-	meta = b"kind=recs\nk=10\nat=test\n"
-	record("meta", 6, None, [len(meta)], meta)
+	def record(name, dtype, dims, values):
+	    out.write(tts.record(name, dtype, dims, tts.pack(dtype, values)))
+	out.write(tts.text_record("meta", "kind=recs\nk=10\nat=test\n"))
 	lists = []
 	for u in range(len(ids)):
 	    t = items[test[u]] if test[u] >= 0 else -1
@@ -44,11 +41,11 @@ write_recs() {
 	if sys.argv[1] == "warm":
 	    lists[3] = [0] + lists[3][:9]
 	B = len(ids)
-	record("users", 2, "i", [B], list(range(B)))
-	record("user_ids", 3, "q", [B], ids)
-	record("items", 2, "i", [B, 10], [i for l in lists for i in l])
-	record("scores", 4, "f", [B, 10], [10.0 - r for l in lists for r in range(10)])
-	out.write(b"TTS\x01\x00\x00\x00\x00")
+	record("users", tts.I32, [B], list(range(B)))
+	record("user_ids", tts.I64, [B], ids)
+	record("items", tts.I32, [B, 10], [i for l in lists for i in l])
+	record("scores", tts.F32, [B, 10], [10.0 - r for l in lists for r in range(10)])
+	out.write(tts.end())
 	EOF
 }
 

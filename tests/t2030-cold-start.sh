@@ -70,25 +70,22 @@ test_expect_success PYTHON 'a stream of some items searches as all items with th
 	tt-embed model.bin >all.tts &&
 	for r in ids index vectors titles; do tt-dump --tsv $r all.tts >all.$r || return 1; done &&
 	python3 - <<-\EOF >some.tts.raw &&
-	import struct, sys
+	import sys, tts
 	rows = [l.rstrip("\n") for l in open("all.ids")]
 	vec = [l.split() for l in open("all.vectors")]
 	titles = [l.rstrip("\n") for l in open("all.titles")]
 	pick = [i for i in range(len(rows)) if i % 3 == 1][::-1]
 	pick = pick[1::2] + pick[0::2]
 	out = sys.stdout.buffer
-	def record(name, code, fmt, dims, values):
-	    out.write(b"TTS\x01" + struct.pack("<BBH", code, len(dims), len(name)))
-	    out.write(struct.pack("<%dQ" % len(dims), *dims) + name.encode())
-	    out.write(struct.pack("<%d%s" % (len(values), fmt), *values) if fmt else values)
-	meta = ("kind=embeddings\nof=items\ndim=%d\ncount=%d\n" % (len(vec[0]), len(pick))).encode()
-	record("meta", 6, None, [len(meta)], meta)
-	record("ids", 3, "q", [len(pick)], [int(rows[i]) for i in pick])
-	record("index", 2, "i", [len(pick)], pick)
-	record("vectors", 4, "f", [len(pick), len(vec[0])], [float(x) for i in pick for x in vec[i]])
-	t = "".join(titles[i] + "\n" for i in pick).encode()
-	record("titles", 6, None, [len(t)], t)
-	out.write(b"TTS\x01\x00\x00\x00\x00")
+	def record(name, dtype, dims, values):
+	    out.write(tts.record(name, dtype, dims, tts.pack(dtype, values)))
+	out.write(tts.text_record("meta", "kind=embeddings\nof=items\ndim=%d\ncount=%d\n"
+	                          % (len(vec[0]), len(pick))))
+	record("ids", tts.I64, [len(pick)], [int(rows[i]) for i in pick])
+	record("index", tts.I32, [len(pick)], pick)
+	record("vectors", tts.F32, [len(pick), len(vec[0])], [float(x) for i in pick for x in vec[i]])
+	out.write(tts.text_record("titles", "".join(titles[i] + "\n" for i in pick)))
+	out.write(tts.end())
 	EOF
 	zstd -q -c some.tts.raw >some.tts &&
 	awk "NR % 3 != 2" all.ids >others &&
@@ -114,19 +111,16 @@ test_expect_success PYTHON '--shard and --merge over a stream of some items' '
 
 test_expect_success PYTHON 'an item index twice or negative is refused' '
 	python3 - <<-\EOF &&
-	import struct
+	import tts
 	def stream(path, index):
 	    with open(path, "wb") as out:
-	        def record(name, code, fmt, dims, values):
-	            out.write(b"TTS\x01" + struct.pack("<BBH", code, len(dims), len(name)))
-	            out.write(struct.pack("<%dQ" % len(dims), *dims) + name.encode())
-	            out.write(struct.pack("<%d%s" % (len(values), fmt), *values) if fmt else values)
-	        meta = b"kind=embeddings\nof=items\ndim=16\ncount=3\n"
-	        record("meta", 6, None, [len(meta)], meta)
-	        record("ids", 3, "q", [3], [1, 2, 3])
-	        record("index", 2, "i", [3], index)
-	        record("vectors", 4, "f", [3, 16], [0.5] * 48)
-	        out.write(b"TTS\x01\x00\x00\x00\x00")
+	        def record(name, dtype, dims, values):
+	            out.write(tts.record(name, dtype, dims, tts.pack(dtype, values)))
+	        out.write(tts.text_record("meta", "kind=embeddings\nof=items\ndim=16\ncount=3\n"))
+	        record("ids", tts.I64, [3], [1, 2, 3])
+	        record("index", tts.I32, [3], index)
+	        record("vectors", tts.F32, [3, 16], [0.5] * 48)
+	        out.write(tts.end())
 	stream("twice.raw", [7, 2, 7])
 	stream("negative.raw", [0, -4, 1])
 	EOF

@@ -43,22 +43,12 @@ test_expect_success 'a prep of no training examples: tt-batch refuses it as tt-f
 # batches_cut.py: a batch stream (decompressed, stdin) up to its first batch,
 # then the end record: a stream of no batches.
 cat >batches_cut.py <<-\EOF
-import struct, sys
-data, pos = sys.stdin.buffer.read(), 0
-sizes = {0: 0, 1: 1, 2: 4, 3: 8, 4: 4, 5: 8, 6: 1}
-while True:
-    magic, ver, dtype, rank, nlen = struct.unpack_from("<3sBBBH", data, pos)
-    dims = struct.unpack_from("<%dQ" % rank, data, pos + 8)
-    start = pos + 8 + 8 * rank
-    name = data[start:start + nlen]
-    n = sizes[dtype]
-    for d in dims:
-        n *= d
-    if dtype == 0 or name == b"users":
-        sys.stdout.buffer.write(magic + struct.pack("<BBBH", ver, 0, 0, 0))
+import sys, tts
+for r in tts.records(sys.stdin.buffer.read()):
+    if r.dtype == tts.END or r.name == "users":
+        sys.stdout.buffer.write(tts.end(r.version))
         break
-    sys.stdout.buffer.write(data[pos:start + nlen + n])
-    pos = start + nlen + n
+    sys.stdout.buffer.write(r.raw)
 EOF
 
 test_expect_success PYZSTD 'a batch stream of no batches: an error, not an untrained model' '

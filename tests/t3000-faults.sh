@@ -23,7 +23,7 @@ tt-embed --users good.bin big.tts >users.tts || exit 1
 # records of a tensor stream (tt-stream(5)) read from stdin, changing the
 # meta text or the version byte of every record.
 cat >restream.py <<-\EOF
-import struct, sys
+import sys, tts
 args = sys.argv[1:]
 subs, version = [], None
 while args:
@@ -34,29 +34,14 @@ while args:
         version = int(args[1]); args = args[2:]
     else:
         sys.exit("restream.py: bad argument " + args[0])
-data, out, pos = sys.stdin.buffer.read(), sys.stdout.buffer, 0
-sizes = {0: 0, 1: 1, 2: 4, 3: 8, 4: 4, 5: 8, 6: 1}
-while True:
-    magic, ver, dtype, rank, nlen = struct.unpack_from("<3sBBBH", data, pos)
-    dims = list(struct.unpack_from("<%dQ" % rank, data, pos + 8))
-    name = data[pos + 8 + 8 * rank:pos + 8 + 8 * rank + nlen]
-    n = sizes[dtype]
-    for d in dims:
-        n *= d
-    start = pos + 8 + 8 * rank + nlen
-    body = data[start:start + n]
-    pos = start + n
-    if name == b"meta":
-        lines = body.decode().splitlines()
+for r in tts.records(sys.stdin.buffer.read()):
+    if r.name == "meta":
+        lines = r.text().splitlines()
         for old, new in subs:
             lines = [new if l.split("=", 1)[0] == old else l for l in lines]
-        body = ("\n".join(lines) + "\n").encode()
-        dims = [len(body)]
-    out.write(magic + struct.pack("<BBBH", ver if version is None else version,
-                                  dtype, len(dims), nlen))
-    out.write(struct.pack("<%dQ" % len(dims), *dims) + name + body)
-    if dtype == 0:
-        break
+        r.data = ("\n".join(lines) + "\n").encode()
+        r.dims = [len(r.data)]
+    sys.stdout.buffer.write(r.bytes(version))
 EOF
 restream() {
 	in=$1 out=$2
@@ -307,26 +292,19 @@ test_expect_success 'not a model: kind named' '
 # (dims may be empty for rank 0); the data, zeros, is written only when it
 # is at most 1 MiB, so larger records read as truncated after the header.
 cat >records.py <<-\EOF
-import struct, sys
+import sys, tts
 out = sys.stdout.buffer
-def rec(dtype, name, dims, data):
-    out.write(b"TTS\x01" + struct.pack("<BBH", dtype, len(dims), len(name)))
-    out.write(struct.pack("<%dQ" % len(dims), *dims) + name + data)
-sizes = {0: 0, 1: 1, 2: 4, 3: 8, 4: 4, 5: 8, 6: 1}
 for spec in sys.argv[1:]:
     if spec == "end":
-        rec(0, b"", [], b"")
+        out.write(tts.end())
     elif spec.startswith("meta:"):
         text, _, pad = spec[5:].partition("+")
-        text = text.replace("\\n", "\n").encode() + b"x" * int(pad or 0)
-        rec(6, b"meta", [len(text)], text)
+        out.write(tts.text_record("meta", text.replace("\\n", "\n") + "x" * int(pad or 0)))
     else:
         dtype, name, dims = spec.split(":")
-        dims = [int(eval(d)) for d in dims.split(",") if d]
-        n = sizes[int(dtype)]
-        for d in dims:
-            n *= d
-        rec(int(dtype), name.encode(), dims, bytes(n) if n <= 1 << 20 else b"")
+        dtype, dims = int(dtype), [int(eval(d)) for d in dims.split(",") if d]
+        n = tts.size(dtype, dims)
+        out.write(tts.record(name, dtype, dims, bytes(n) if n <= 1 << 20 else b""))
 EOF
 records() { /usr/bin/python3 records.py "$@" | zstd -q -c; }
 

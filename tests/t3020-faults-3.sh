@@ -12,21 +12,10 @@ test_pipeline || exit 1
 # NAME written twice), dims:NAME=D,... (the first record NAME given
 # those dimensions, its data cut or padded with zeros to fit).
 cat >edit.py <<-\EOF
-import struct, sys
-data, out, pos = sys.stdin.buffer.read(), sys.stdout.buffer, 0
-sizes = {0: 0, 1: 1, 2: 4, 3: 8, 4: 4, 5: 8, 6: 1}
-fmts = {1: "B", 2: "i", 3: "q", 4: "f", 5: "d"}
+import struct, sys, tts
 done = set()
-while True:
-    magic, ver, dtype, rank, nlen = struct.unpack_from("<3sBBBH", data, pos)
-    dims = list(struct.unpack_from("<%dQ" % rank, data, pos + 8))
-    name = data[pos + 8 + 8 * rank:pos + 8 + 8 * rank + nlen].decode()
-    n = sizes[dtype]
-    for d in dims:
-        n *= d
-    start = pos + 8 + 8 * rank + nlen
-    body = bytearray(data[start:start + n])
-    pos = start + n
+for r in tts.records(sys.stdin.buffer.read()):
+    name, dtype, dims, body = r.name, r.dtype, r.dims, bytearray(r.data)
     copies = 1
     for e in sys.argv[1:]:
         if name in done:
@@ -44,22 +33,17 @@ while True:
             copies = 2
         elif e.startswith("dims:" + name + "="):
             dims = [int(d) for d in e[len(name) + 6:].split(",")]
-            size = sizes[dtype]
-            for d in dims:
-                size *= d
+            size = tts.size(dtype, dims)
             body = body[:size] + bytearray(max(0, size - len(body)))
         elif e.startswith(name + "["):
             i, v = e[len(name) + 1:].split("]=", 1)
-            f = fmts[dtype]
+            f = tts.FORMATS[dtype]
             struct.pack_into("<" + f, body, int(i) * struct.calcsize(f), eval(v))
         if name == "meta":
             dims = [len(body)]
     done.add(name)
     for _ in range(copies):
-        out.write(magic + struct.pack("<BBBH", ver, dtype, len(dims), nlen))
-        out.write(struct.pack("<%dQ" % len(dims), *dims) + name.encode() + body)
-    if dtype == 0:
-        break
+        sys.stdout.buffer.write(tts.record(name, dtype, dims, body, r.version))
 EOF
 edit() {
 	in=$1 out=$2

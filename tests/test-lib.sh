@@ -14,7 +14,9 @@ SHARED=${TT_SHARED:-$TOP/../shared}
 ML1M="$SHARED/data/ml-1m"
 AMAZON="$SHARED/data/amazon"
 PATH="$TOP/bin:$PATH"
-export PATH LC_ALL=C
+# the tests' Python reads and writes streams by examples/python/tts.py
+PYTHONPATH="$TOP/examples/python${PYTHONPATH:+:$PYTHONPATH}"
+export PATH PYTHONPATH LC_ALL=C
 unset TT_THREADS
 
 test_name=$(basename "$0" .sh)

@@ -2,24 +2,16 @@
 """Load any tt stream into numpy through tt-dump --npy.
 
     python3 examples/python/load.py ml.tts
+
+tts.py beside it is the reader: tts.load(path) gives every record as
+{name: array}, meta and titles as str; tts.records() reads the records
+of the stream's bytes themselves.
 """
 import os
-import subprocess
 import sys
-import tempfile
-import numpy as np
 
-
-def load(path):
-    """Every record of the stream at path, as {name: array}; text as str."""
-    with tempfile.TemporaryDirectory() as d:
-        subprocess.run(["tt-dump", "--npy", d, path], check=True)
-        out = {}
-        for f in sorted(os.listdir(d)):
-            a = np.load(os.path.join(d, f))
-            name = f[:-4]
-            out[name] = bytes(a).decode() if name in ("meta", "titles") else a
-        return out
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tts import load  # noqa: E402,F401  (load.load, as before)
 
 
 if __name__ == "__main__":

@@ -5,13 +5,19 @@
     tt-dump --npy items items.tts
     python3 examples/python/similar.py items "Toy Story"
 """
+import os
 import sys
+
 import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import tts  # noqa: E402
 
 d = sys.argv[1] if len(sys.argv) > 1 else "items"
 query = sys.argv[2] if len(sys.argv) > 2 else "Toy Story"
-vectors = np.load(f"{d}/vectors.npy")                  # (N, D) float32
-titles = bytes(np.load(f"{d}/titles.npy")).decode().split("\n")
+recs = tts.load_npy(d)
+vectors = recs["vectors"]                              # (N, D) float32
+titles = recs["titles"].split("\n")
 unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
 hits = [i for i, t in enumerate(titles) if query.lower() in t.lower()]
 if not hits:
