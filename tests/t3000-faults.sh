@@ -1,5 +1,5 @@
 #!/bin/sh
-test_description='faults: dying writers, full disks, closed pipes, signals, foreign models, edge inputs'
+test_description='faults: dying writers, full disks, closed pipes, signals, models of another shape or version, the format limits of tt-stream(5), edge inputs'
 . "$(dirname "$0")/test-lib.sh"
 
 # A data set whose prep stream is a few hundred KB, and a small model.

@@ -1,5 +1,5 @@
 #!/bin/sh
-test_description='faults, third round: streams whose values lie (NaN, indices out of range, keys and records twice), models whose meta lies, out of memory named'
+test_description='streams whose values lie: NaN and inf, indices out of range, a meta that promises more than the records hold, keys and records twice'
 . "$(dirname "$0")/test-lib.sh"
 
 test_pipeline || exit 1

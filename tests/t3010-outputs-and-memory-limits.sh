@@ -1,5 +1,5 @@
 #!/bin/sh
-test_description='faults, second round: outputs that are not regular files, memory limits, writers and readers that disagree, records out of range'
+test_description='outputs that are not regular files (-o onto a fifo, a device, a link), a closed standard output, memory limits, usage errors said at start-up'
 . "$(dirname "$0")/test-lib.sh"
 
 test_pipeline &&

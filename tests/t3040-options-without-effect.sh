@@ -1,5 +1,5 @@
 #!/bin/sh
-test_description='faults, fourth round: options that the others would leave without effect are refused, not dropped; a side file with an id twice; a bad token named by its start'
+test_description='options that the others would leave without effect are refused, not dropped; a side file with an id twice; a bad token named by its start'
 . "$(dirname "$0")/test-lib.sh"
 
 test_pipeline --to model || exit 1
