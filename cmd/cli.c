@@ -198,9 +198,9 @@ int default_threads(void)
 	return n;
 }
 
-void print_title(FILE *f, const char *title)
+void put_printable(FILE *f, const char *text)
 {
-	for (const unsigned char *t = (const unsigned char *)title; *t; t++) {
+	for (const unsigned char *t = (const unsigned char *)text; *t; t++) {
 		if (*t == '\t')
 			putc(' ', f);
 		else if (*t < 0x20 || *t == 0x7f)
@@ -502,6 +502,17 @@ void stream_commit(tts_writer *w, int rc, output *o, const char *path)
 	if (tts_writer_close(w, err, sizeof err) != 0)
 		die("%s: %s", name, err);
 	output_commit(o);
+}
+
+void output_apart(const char *out, const char *in)
+{
+	struct stat so, si;
+	int ro = !out || !strcmp(out, "-") ? fstat(STDOUT_FILENO, &so) : stat(out, &so);
+	int ri = !in || !strcmp(in, "-") ? fstat(STDIN_FILENO, &si) : stat(in, &si);
+	if (ro == 0 && ri == 0 && S_ISREG(si.st_mode) && so.st_dev == si.st_dev &&
+	    so.st_ino == si.st_ino)
+		usage_error("%s is also the input %s: it would be overwritten",
+			out && strcmp(out, "-") ? out : "standard output", input_name(in));
 }
 
 int same_file(const char *a, const char *b)

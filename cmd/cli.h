@@ -53,9 +53,10 @@ int parse_threads(const char *s);
  * value is a one-line error naming TT_THREADS, exit EXIT_USAGE. */
 int default_threads(void);
 
-/* A title in a TSV column: a tab as a blank, and a control character,
- * which a terminal could obey (C0, DEL, C1 as UTF-8), as \xHH. */
-void print_title(FILE *f, const char *title);
+/* Text for a person, such as a title in a TSV column: a tab as a blank,
+ * and a control character, which a terminal could obey (C0, DEL, C1 as
+ * UTF-8), as \xHH. */
+void put_printable(FILE *f, const char *text);
 
 /* Binary output: refuse a terminal (like zstd) unless forced. */
 void refuse_tty(FILE *f);
@@ -95,6 +96,10 @@ void inputs_apart(const char *a_what, const char *a, const char *b_what, const c
 /* Whether paths a and b (NULL or "-": standard input or output) name the
  * same existing file. */
 int same_file(const char *a, const char *b);
+/* A usage error when the output out (NULL or "-": standard output) is
+ * the regular file that input in (NULL or "-": standard input) reads:
+ * writing it would replace what is read. */
+void output_apart(const char *out, const char *in);
 
 /* Standard output: check for write errors at exit (fflush + ferror + fclose).
  * A closed pipe (EPIPE) ends the program quietly with status 0. */

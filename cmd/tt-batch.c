@@ -57,6 +57,7 @@ int main(int argc, char **argv)
 	if (argc - optind > 1)
 		usage_error("at most one input file");
 	const char *inpath = optind < argc ? argv[optind] : NULL;
+	output_apart(outpath, inpath);
 
 	char err[512];
 	prep p;

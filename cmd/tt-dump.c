@@ -133,7 +133,10 @@ static int print_meta(tts_reader *r, const tts_header *h)
 	for (char *line = text; *line; ) {
 		char *end = strchr(line, '\n');
 		size_t n = end ? (size_t)(end - line) : strlen(line);
-		printf("    %.*s\n", (int)n, line);
+		line[n] = '\0';
+		fputs("    ", stdout);
+		put_printable(stdout, line); /* a stream's text is anyone's */
+		putchar('\n');
 		line += n + (end != NULL);
 	}
 	free(text);

@@ -136,8 +136,13 @@ static void parse_options(int argc, char **argv)
 		usage_error("too many files");
 	opt.model = argv[0];
 	opt.prep = argc > 1 ? argv[1] : NULL;
-	if (opt.users || opt.cold)
+	if (opt.users || opt.cold) {
 		inputs_apart("MODEL", opt.model, "PREP", opt.prep);
+		output_apart(opt.output, opt.prep);
+	}
+	output_apart(opt.output, opt.model);
+	if (opt.items)
+		output_apart(opt.output, opt.items);
 }
 
 static model *load_model(prep *ids)

@@ -120,7 +120,7 @@ static void answer(recommender *r, int64_t number, const int32_t *hist, int64_t 
 			r->items.ids[items[j]], scores[j]);
 		if (r->items.titles) {
 			putchar('\t');
-			print_title(stdout, r->items.titles[items[j]]);
+			put_printable(stdout, r->items.titles[items[j]]);
 		}
 		putchar('\n');
 	}

@@ -262,7 +262,7 @@ static void emit(sink *s, const recs_group *rg)
 				k + 1, it->ids[x], rg->scores[r * rg->k + k]);
 			if (it->titles) {
 				fputc('\t', s->f);
-				print_title(s->f, it->titles[x]);
+				put_printable(s->f, it->titles[x]);
 			}
 			fputc('\n', s->f);
 		}
@@ -548,9 +548,11 @@ int main(int argc, char **argv)
 			usage_error("--merge needs ITEMS.tts and at least one RECS.tts");
 		if (opt.shards > 1 || opt.keep_seen || opt.exclude)
 			usage_error("--merge takes no --shard, --keep-seen or --exclude");
-		for (int a = 0; a < argc; a++)
+		for (int a = 0; a < argc; a++) {
 			for (int b = a + 1; b < argc; b++)
 				inputs_apart(argv[a], argv[a], argv[b], argv[b]);
+			output_apart(opt.output, argv[a]);
+		}
 		merge(&opt, k_given, argv[0], argv + 1, argc - 1);
 	} else {
 		if (argc < 1 || argc > 2)
@@ -560,7 +562,10 @@ int main(int argc, char **argv)
 		if (opt.exclude) {
 			inputs_apart("--exclude", opt.exclude, "ITEMS.tts", argv[0]);
 			inputs_apart("--exclude", opt.exclude, "USERS.tts", users);
+			output_apart(opt.output, opt.exclude);
 		}
+		output_apart(opt.output, argv[0]);
+		output_apart(opt.output, users);
 		if (!opt.threads)
 			opt.threads = default_threads();
 		if (blas_start(opt.threads) != 0)

@@ -11,6 +11,23 @@ elif command -v setpriv >/dev/null; then
 	AS_USER="setpriv --reuid=65534 --regid=65534 --clear-groups" && test_set_prereq USER
 fi
 
+# mkstream META [NAME...]: a stream by hand, its meta text META (with
+# Python's escapes), then a one-byte u8 record for each NAME.
+mkstream() {
+	python3 -c '
+import struct, sys
+def rec(name, dtype, dims, data):
+    n = name.encode()
+    return (b"TTS\x01" + bytes([dtype, len(dims)]) + struct.pack("<H", len(n)) +
+        b"".join(struct.pack("<Q", d) for d in dims) + n + data)
+meta = sys.argv[1].encode().decode("unicode_escape").encode("latin-1")
+out = rec("meta", 6, [len(meta)], meta)
+for name in sys.argv[2:]:
+    out += rec(name, 1, [1], b"\x05")
+sys.stdout.buffer.write(out + b"TTS\x01\0\0\0\0")
+' "$@" | zstd -q --check
+}
+
 test_expect_success 'setup: a model, its items and users' '
 	ml-synth --users 200 --items 150 --ratings 8000 --movies movies.dat >ratings.dat &&
 	ml-prep --items movies.dat ratings.dat >ml.tts &&
@@ -62,23 +79,37 @@ test_expect_success 'tt-dump --npy: DIR that is a file is not a directory' '
 '
 
 test_expect_success PYZSTD 'tt-dump --npy: a name too long for a file is an error before anything is written' '
-	python3 -c "
-import struct, sys
-def rec(name, dtype, dims, data):
-    n = name.encode()
-    return (b\"TTS\\x01\" + bytes([dtype, len(dims)]) + struct.pack(\"<H\", len(n)) +
-        b\"\".join(struct.pack(\"<Q\", d) for d in dims) + n + data)
-meta = b\"kind=test\\n\"
-sys.stdout.buffer.write(rec(\"meta\", 6, [len(meta)], meta) + rec(\"b\", 1, [1], b\"\\x05\") +
-    rec(\"a\" * int(sys.argv[1]), 1, [3], b\"\\x01\\x02\\x03\") + b\"TTS\\x01\\0\\0\\0\\0\")
-" 252 | zstd -q --check >long.tts &&
+	name=$(printf "a%.0s" $(seq 252)) &&
+	mkstream "kind=test\\n" b "$name" >long.tts &&
 	tt-dump long.tts >list && test_grep "^a{252} " list &&
 	mkdir w7 && test_must_fail tt-dump --npy w7 long.tts 2>err &&
 	test_grep "^tt-dump: w7: a record.s file name .a{40}\.\.\.. is longer than 255 bytes: nothing exported\$" err &&
 	ls -A w7 >actual && test_cmp /dev/null actual
 '
 
+test_expect_success PYZSTD 'tt-dump prints control characters of meta text escaped' '
+	mkstream "kind=test\\nx=\\x1b]0;owned\\x07\\x1b[2J\\n" >escmeta.tts &&
+	tt-dump escmeta.tts >out &&
+	! grep -q "$(printf "\033")" out &&
+	test_grep "^    x=\\\\x1b\]0;owned\\\\x07\\\\x1b\[2J\$" out
+'
+
 # ---- -o and ml-synth ----
+
+test_expect_success '-o that is also an input is refused before anything is read' '
+	cp items.tts keep_items.tts && cp users.tts keep_users.tts && cp model.bin keep.bin &&
+	cp ml.tts keep_ml.tts &&
+	{ tt-topk -t 1 -o keep_items.tts keep_items.tts users.tts 2>err; test $? = 2; } &&
+	test_grep "^tt-topk: keep_items.tts is also the input keep_items.tts: it would be overwritten\$" err &&
+	{ tt-topk -t 1 -o keep_users.tts items.tts <keep_users.tts 2>err; test $? = 2; } &&
+	test_grep "is also the input <stdin>" err &&
+	{ tt-topk --merge -o keep_items.tts keep_items.tts recs.tts 2>err; test $? = 2; } &&
+	{ tt-embed -t 1 -o keep.bin keep.bin 2>err; test $? = 2; } &&
+	{ tt-embed -t 1 --users -o keep_ml.tts model.bin keep_ml.tts 2>err; test $? = 2; } &&
+	{ tt-batch -o keep_ml.tts keep_ml.tts 2>err; test $? = 2; } &&
+	cmp items.tts keep_items.tts && cmp users.tts keep_users.tts && cmp model.bin keep.bin &&
+	cmp ml.tts keep_ml.tts
+'
 
 test_expect_success USER '-o over a file its user may not write is refused, naming it' '
 	mkdir ro && chmod 777 ro && echo old >ro/ro.txt && chmod 444 ro/ro.txt &&
