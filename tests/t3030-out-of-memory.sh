@@ -72,10 +72,9 @@ test_expect_success FAILBIG 'whatever allocation fails first, the message names 
 
 command -v valgrind >/dev/null && [ "$VALGRIND" != 1 ] &&
 	case $(cat "$TOP/bin/.mode" 2>/dev/null) in opt*) test_set_prereq MEMCHECK ;; esac
-memcheck() {
-	valgrind -q --error-exitcode=126 --leak-check=full --show-leak-kinds=definite,indirect \
-		--errors-for-leak-kinds=definite,indirect "$@"
-}
+# memcheck as VALGRIND=1 runs it (tests/valgrind.sh)
+. "$TEST_DIR/valgrind.sh"
+memcheck() { env $vg_env valgrind $vg_flags "$@"; }
 
 test_expect_success MEMCHECK 'tt-fit --init with a bad model, or a bad input: nothing leaked' '
 	zstd -q -dc model.bin | sed "s/^dropout=.*$/dropout=nan/" | zstd -q -c >dnan.bin &&
