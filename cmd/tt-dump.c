@@ -401,6 +401,8 @@ static void npy_cleanup(void)
 static void npy_begin(const char *dir)
 {
 	struct stat st;
+	if (!*dir)
+		usage_error("--npy: an empty directory name");
 	if (mkdir(dir, 0777) != 0 && errno != EEXIST)
 		die_errno("%s", dir);
 	if (stat(dir, &st) != 0)

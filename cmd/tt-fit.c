@@ -394,10 +394,9 @@ static model *carry_init(const prep *p)
 	return m;
 }
 
-static void write_model(trainer *t, const prep *ids)
+static void write_model(trainer *t, const prep *ids, output *out)
 {
 	char meta[512];
-	output *out = output_open(out_path);
 	tts_writer *w = stream_writer(output_file(out), 3);
 	train_meta(t, meta, sizeof meta);
 	stream_commit(w, model_write(w, t->m, ids, meta), out, out_path);
@@ -420,6 +419,11 @@ int main(int argc, char **argv)
 	FILE *in = dist_input(lead() ? input_open(input) : NULL);
 	if (!in)
 		die_errno("%s", input_name(input));
+	/* mpirun hands its ranks a terminal for stdout, whatever its own is */
+	if (lead() && (!out_path || strcmp(out_path, "-") == 0) && dist_size() == 1)
+		refuse_tty(stdout);
+	/* opened before training, so an unwritable -o costs no epochs */
+	output *out = lead() ? output_open(out_path) : NULL;
 	/* static: reachable when a later step dies (no leak to report) */
 	static tts_reader *r;
 	r = stream_reader(in);
@@ -472,9 +476,6 @@ int main(int argc, char **argv)
 		check(train_give_side_data(m, &p, err, sizeof err), err);
 	model_set_parts(m, dist_rank(), dist_size());
 
-	/* mpirun hands its ranks a terminal for stdout, whatever its own is */
-	if (lead() && (!out_path || strcmp(out_path, "-") == 0) && dist_size() == 1)
-		refuse_tty(stdout);
 	if (lead() && log_path && !(rp.log = fopen(log_path, "w")))
 		die_errno("%s", log_path);
 	if (rp.log && (fputs("epoch\tstep\tloss\tvalid_hr10\tvalid_ndcg10\texamples_per_s\tseconds\n",
@@ -514,7 +515,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: %d processes, %lld steps, %.0f bytes summed per step\n", progname,
 			dist_size(), (long long)t.step, (double)dist_summed_bytes() / t.step);
 	if (lead())
-		write_model(&t, &p);
+		write_model(&t, &p, out);
 	if (lead() && (t.interrupted || signalled))
 		fprintf(stderr, "%s: %s after %lld steps: %s written to %s\n", progname,
 			strsignal(signalled ? signalled : SIGINT), (long long)t.step,

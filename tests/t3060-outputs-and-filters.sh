@@ -73,9 +73,21 @@ test_expect_success 'tt-dump --npy: a failed write leaves no cut file and the pr
 	ls -A w6 >actual && test_cmp /dev/null actual
 '
 
-test_expect_success 'tt-dump --npy: DIR that is a file is not a directory' '
+test_expect_success 'tt-dump --npy: a fatal signal removes the temporary directory' '
+	mkfifo slow && mkdir wi &&
+	{ { head -c 500000 model.bin; sleep 3; } >slow & } &&
+	tt-dump --npy wi slow &
+	pid=$! &&
+	wait_until "ls -A wi | grep -q ." &&
+	kill -TERM $pid && { wait $pid; test $? = 143; } &&
+	ls -A wi >actual && test_cmp /dev/null actual && wait
+'
+
+test_expect_success 'tt-dump --npy: DIR that is a file is not a directory, an empty DIR a usage error' '
 	test_must_fail tt-dump --npy ml.tts ml.tts 2>err &&
-	echo "tt-dump: ml.tts: not a directory" >expect && test_cmp expect err
+	echo "tt-dump: ml.tts: not a directory" >expect && test_cmp expect err &&
+	{ tt-dump --npy "" ml.tts 2>err; test $? = 2; } &&
+	test_grep "^tt-dump: --npy: an empty directory name\$" err
 '
 
 test_expect_success PYZSTD 'tt-dump --npy: a name too long for a file is an error before anything is written' '
