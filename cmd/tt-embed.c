@@ -251,7 +251,7 @@ static void write_items(model *m, const prep *ids, tts_writer *w)
 			none[i] = -1;
 		place_items(m, &fresh, none, g.vectors + (size_t)c->N * c->E, opt.items);
 	}
-	if (embed_write_meta(w, 0, c->E, n, 0, NULL) || embed_write_group(w, &g))
+	if (embed_write_meta(w, 0, c->E, n, 0, NULL, model_identity(m, ids)) || embed_write_group(w, &g))
 		die("%s: %s", opt.output ? opt.output : "standard output", tts_writer_error(w));
 	free(g.ids);
 	free(g.index);
@@ -264,7 +264,7 @@ static void write_items(model *m, const prep *ids, tts_writer *w)
 /* The cold items of p alone, by their features, under p's item indices:
  * the candidates of tt-eval --cold, as the items would look to a model
  * that never trained on them, whatever this one did. */
-static void write_cold(model *m, const prep *p, tts_writer *w)
+static void write_cold(model *m, uint64_t identity, const prep *p, tts_writer *w)
 {
 	const char *name = input_name(opt.prep);
 	if (!p->cold)
@@ -311,7 +311,7 @@ static void write_cold(model *m, const prep *p, tts_writer *w)
 	place_items(m, &side, none, g.vectors, name);
 	g.ids = side.item_ids;
 	g.titles = side.titles;
-	if (embed_write_meta(w, 0, g.dim, C, 0, NULL) || embed_write_group(w, &g))
+	if (embed_write_meta(w, 0, g.dim, C, 0, NULL, identity) || embed_write_group(w, &g))
 		die("%s: %s", opt.output ? opt.output : "standard output", tts_writer_error(w));
 	free(side.item_ids), free(side.titles), free(side.genres), free(side.year);
 	free(g.index), free(g.vectors), free(none);
@@ -349,8 +349,14 @@ static void write_users(model *m, const prep *ids, const prep *p, tts_writer *w)
 	if (!model_users || !model_items || !item_map)
 		die_oom("the id maps", 2 * (size_t)(ids->n_users + ids->n_items) * sizeof *model_users +
 			(size_t)p->n_items * sizeof *item_map);
-	for (int64_t i = 0; i < p->n_items; i++)
+	int64_t unknown = 0, dropped = 0;
+	for (int64_t i = 0; i < p->n_items; i++) {
 		item_map[i] = (int32_t)id_lookup(model_items, ids->n_items, p->item_ids[i]);
+		unknown += item_map[i] < 0;
+	}
+	if (p->n_items && unknown == p->n_items)
+		die("%s: none of its %lld items is one of the model's: a data set of other ids?",
+			input_name(opt.prep), (long long)p->n_items);
 	int64_t G = EMBED_GROUP_ROWS;
 	embed_group g;
 	memset(&g, 0, sizeof g);
@@ -367,7 +373,8 @@ static void write_users(model *m, const prep *ids, const prep *p, tts_writer *w)
 		die_oom("a group of user vectors", (size_t)G * (sizeof *g.ids + sizeof *g.index +
 			E * sizeof *g.vectors + sizeof *g.seen_offsets + sizeof *muser + L * sizeof *hist) +
 			seen_cap * sizeof *g.seen);
-	if (embed_write_meta(w, 1, c->E, n, p->n_users, opt.split == SPLIT_TEST ? "test" : "valid"))
+	if (embed_write_meta(w, 1, c->E, n, p->n_users, opt.split == SPLIT_TEST ? "test" : "valid",
+	    model_identity(m, ids)))
 		die("%s: %s", opt.output ? opt.output : "standard output", tts_writer_error(w));
 	for (int64_t i0 = 0; i0 < n; i0 += G) {
 		int64_t B = n - i0 < G ? n - i0 : G, S = 0;
@@ -389,8 +396,10 @@ static void write_users(model *m, const prep *ids, const prep *p, tts_writer *w)
 			/* the history in the model's item numbering; unknown items dropped */
 			for (int64_t j = p->offsets[u]; j < end; j++) {
 				int32_t it = item_map[p->items[j]];
-				if (it < 0)
+				if (it < 0) {
+					dropped++;
 					continue;
+				}
 				if (S == seen_cap && !(g.seen = realloc(g.seen, (seen_cap *= 2) * sizeof *g.seen)))
 					die_oom("a group's seen items", seen_cap * sizeof *g.seen);
 				g.seen[S++] = it;
@@ -403,6 +412,10 @@ static void write_users(model *m, const prep *ids, const prep *p, tts_writer *w)
 		if (embed_write_group(w, &g))
 			die("%s: %s", opt.output ? opt.output : "standard output", tts_writer_error(w));
 	}
+	if (dropped)
+		fprintf(stderr, "%s: %s: %lld history items of %lld items the model does not "
+			"know, left out\n", progname, input_name(opt.prep), (long long)dropped,
+			(long long)unknown);
 	free(g.ids); free(g.index); free(g.vectors); free(g.seen_offsets); free(g.seen);
 	free(muser); free(hist); free(item_map);
 	free(model_users); free(model_items); free(users);
@@ -435,7 +448,7 @@ int main(int argc, char **argv)
 		write_users(m, &ids, &p, w);
 	}
 	else if (opt.cold)
-		write_cold(m, &p, w);
+		write_cold(m, model_identity(m, &ids), &p, w);
 	else
 		write_items(m, &ids, w);
 	if (tts_writer_close(w, err, sizeof err))

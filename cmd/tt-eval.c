@@ -7,6 +7,7 @@
 #include "baseline.h"
 #include "cli.h"
 #include "embed_stream.h"
+#include "id_lookup.h"
 #include "metrics.h"
 #include "prep.h"
 
@@ -129,6 +130,24 @@ static int bad_row(const options *opt, const prep *p, const recs_group *g, int64
 	return 0;
 }
 
+/* The group's items as the data set numbers them, by their ids (the model
+ * that ranked them may number them otherwise); an item the data set does
+ * not have becomes -1, a miss.  Returns how many did not match. */
+static int64_t items_by_id(const prep *p, recs_group *g, int64_t **by_id)
+{
+	if (!*by_id && !(*by_id = id_lookup_new(p->item_ids, p->n_items)))
+		die_oom("the data set's item ids", 2 * (size_t)p->n_items * sizeof **by_id);
+	int64_t outside = 0;
+	for (int64_t i = 0; i < g->n * g->k; i++) {
+		if (g->items[i] < 0)
+			continue;
+		int64_t x = id_lookup(*by_id, p->n_items, g->item_ids[i]);
+		outside += x < 0;
+		g->items[i] = (int32_t)x;
+	}
+	return outside;
+}
+
 /* The default cut-offs that lists of k allow, or k itself when none does. */
 static void fit_default_ks(options *opt, int k)
 {
@@ -158,14 +177,20 @@ static void eval_recs(options *opt, const prep *p, const char *path,
 	start(m, opt, p);
 	if (rr.k < m->kmax)
 		die("%s: k=%d, fewer than the largest --k (%d)", name, rr.k, m->kmax);
+	if (rr.shards > 1)
+		die("%s: the recommendations of shard %" PRId64 "/%" PRId64 " alone: merge the %"
+			PRId64 " shards with tt-topk --merge first", name, rr.shard, rr.shards, rr.shards);
 	if (rr.at[0] && strcmp(rr.at, split) != 0)
 		warnx_("%s: recommendations made at=%s, evaluated on the %s split",
 			name, rr.at, split);
 	uint8_t *done = calloc(p->n_users + 1, 1);
 	if (!done)
 		die_oom("the users done", (size_t)p->n_users + 1);
+	int64_t *by_id = NULL, outside = 0;
 	int rc;
 	while ((rc = recs_read_group(&rr, &g)) == 1) {
+		if (g.has_item_ids)
+			outside += items_by_id(p, &g, &by_id);
 		for (int64_t i = 0; i < g.n; i++) {
 			int64_t u = g.users[i];
 			char err[320];
@@ -194,6 +219,10 @@ static void eval_recs(options *opt, const prep *p, const char *path,
 			missing++;
 		}
 	}
+	free(by_id);
+	if (outside)
+		warnx_("%s: %" PRId64 " recommended items are not items of the data set; "
+			"counted as misses", name, outside);
 	if (missing)
 		warnx_("%s: %" PRId64 " of %" PRId64 " users with a %s%s target have no "
 			"recommendations; counted as misses", name, missing,

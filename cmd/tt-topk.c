@@ -271,7 +271,7 @@ static void emit(sink *s, const recs_group *rg)
 }
 
 static void sink_open(sink *s, const options *opt, embed_items *items,
-	int k, const char *at)
+	int k, const char *at, uint64_t model)
 {
 	memset(s, 0, sizeof *s);
 	s->o = output_open(opt->output);
@@ -282,7 +282,7 @@ static void sink_open(sink *s, const options *opt, embed_items *items,
 		return;
 	refuse_tty(s->f);
 	s->w = stream_writer(s->f, 0);
-	if (recs_write_meta(s->w, k, at) < 0)
+	if (recs_write_meta(s->w, k, at, model, opt->shard, opt->merge ? 1 : opt->shards) < 0)
 		write_failed(s, tts_writer_error(s->w));
 }
 
@@ -308,12 +308,25 @@ static void load_items(const char *path, embed_items *it)
 		fclose(f);
 }
 
-/* The search's rows, as the item indices recs carry. */
-static void rows_to_indices(const embed_items *it, int32_t *items, int64_t n)
+/* The search's rows, as the item indices and ids recs carry. */
+static void rows_to_items(const embed_items *it, recs_group *rg)
 {
-	for (int64_t i = 0; i < n; i++)
-		if (items[i] >= 0)
-			items[i] = embed_items_index(it, items[i]);
+	for (int64_t i = 0; i < rg->n * rg->k; i++) {
+		int32_t row = rg->items[i];
+		rg->item_ids[i] = row >= 0 ? it->ids[row] : 0;
+		if (row >= 0)
+			rg->items[i] = embed_items_index(it, row);
+	}
+	rg->has_item_ids = 1;
+}
+
+/* Two streams made from different models rank nothing that means anything. */
+static void check_same_model(const char *a, uint64_t ma, const char *b, uint64_t mb)
+{
+	char x[17], y[17];
+	if (!same_model(ma, mb))
+		die("%s is of model %s, %s of model %s: streams of different models",
+			a, model_hex(ma, x), b, model_hex(mb, y));
 }
 
 static void search(const options *opt, const char *items_path,
@@ -334,6 +347,7 @@ static void search(const options *opt, const char *items_path,
 		die("%s: %s", uname, er.g.err);
 	if (!er.users)
 		die("%s: embeddings of items, expected users", uname);
+	check_same_model(items_path, it.model, uname, er.g.model);
 	if (er.dim != it.dim)
 		die("dimension mismatch: %s has dim=%d, %s has dim=%d", items_path,
 			it.dim, uname, er.dim);
@@ -344,7 +358,7 @@ static void search(const options *opt, const char *items_path,
 		die_oom("the top-K heaps and score tiles",
 			topk_workspace_bytes(k, opt->threads));
 	sink s;
-	sink_open(&s, opt, &it, k, er.at);
+	sink_open(&s, opt, &it, k, er.at, it.model ? it.model : er.g.model);
 	embed_group g = { 0 };
 	recs_group rg = { 0 };
 	excl_lists el = { 0 };
@@ -357,7 +371,7 @@ static void search(const options *opt, const char *items_path,
 		if (topk_search_range(g.vectors, g.n, it.vectors, begin, end, it.dim,
 			k, off, el.items, rg.items, rg.scores, ws) < 0)
 			die("%s", topk_error(ws));
-		rows_to_indices(&it, rg.items, g.n * k);
+		rows_to_items(&it, &rg);
 		memcpy(rg.users, g.index, g.n * sizeof *rg.users);
 		memcpy(rg.user_ids, g.ids, g.n * sizeof *rg.user_ids);
 		emit(&s, &rg);
@@ -393,6 +407,32 @@ static void check_same_users(const recs_input *a, const recs_input *b,
 			a->path);
 }
 
+/* The shards merged cover every item range: a missing one would leave
+ * its items out of every list, silently.  An input of no shard= is one
+ * over every item. */
+static void check_shards(const recs_input *in, int M)
+{
+	int64_t N = 0;
+	const char *first = NULL;
+	for (int m = 0; m < M; m++) {
+		if (!in[m].rr.shards)
+			return;
+		if (N && in[m].rr.shards != N)
+			die("%s is shard %" PRId64 "/%" PRId64 ", %s one of %" PRId64,
+				in[m].path, in[m].rr.shard, in[m].rr.shards, first, N);
+		N = in[m].rr.shards;
+		first = in[m].path;
+	}
+	for (int64_t i = 0; i < N; i++) {
+		int m = 0;
+		while (m < M && in[m].rr.shard != i)
+			m++;
+		if (m == M)
+			die("shard %" PRId64 "/%" PRId64 " is missing: its items would be in no list",
+				i, N);
+	}
+}
+
 static void merge(const options *opt, int k_given, const char *items_path,
 	char **paths, int M)
 {
@@ -412,9 +452,16 @@ static void merge(const options *opt, int k_given, const char *items_path,
 			K = in[0].rr.k;
 		if (in[m].rr.k < K)
 			die("%s: k=%d, fewer than the %d asked", paths[m], in[m].rr.k, K);
+		check_same_model(items_path, it.model, paths[m], in[m].rr.g.model);
+		if (m > 0)
+			check_same_model(paths[0], in[0].rr.g.model, paths[m], in[m].rr.g.model);
 	}
+	check_shards(in, M);
+	uint64_t model = it.model;
+	for (int m = 0; m < M && !model; m++)
+		model = in[m].rr.g.model;
 	sink s;
-	sink_open(&s, opt, &it, K, in[0].rr.at);
+	sink_open(&s, opt, &it, K, in[0].rr.at, model);
 	recs_group out = { 0 };
 	const int32_t **lists = malloc(M * sizeof *lists);
 	const float **scores = malloc(M * sizeof *scores);
@@ -455,6 +502,10 @@ static void merge(const options *opt, int k_given, const char *items_path,
 		}
 		memcpy(out.users, in[0].g.users, B * sizeof *out.users);
 		memcpy(out.user_ids, in[0].g.user_ids, B * sizeof *out.user_ids);
+		for (int64_t i = 0; i < B * K; i++)
+			out.item_ids[i] = out.items[i] >= 0 ?
+				it.ids[embed_items_row(&it, out.items[i])] : 0;
+		out.has_item_ids = 1;
 		emit(&s, &out);
 	}
 	sink_close(&s);

@@ -9,7 +9,7 @@ test_pipeline || exit 1
 # first record NAME, in its dtype; V a Python expression such as
 # float("nan")), meta=KEY=VALUE (that line of the meta replaced),
 # meta+LINE (a line appended to the meta; @FILE: FILE's text), dup:NAME (the first record
-# NAME written twice), dims:NAME=D,... (the first record NAME given
+# NAME written twice), drop:NAME (the first record NAME left out), dims:NAME=D,... (the first record NAME given
 # those dimensions, its data cut or padded with zeros to fit).
 cat >edit.py <<-\EOF
 import struct, sys, tts
@@ -31,6 +31,8 @@ for r in tts.records(sys.stdin.buffer.read()):
                              line.encode() + b"\n")
         elif e == "dup:" + name:
             copies = 2
+        elif e == "drop:" + name:
+            copies = 0
         elif e.startswith("dims:" + name + "="):
             dims = [int(d) for d in e[len(name) + 6:].split(",")]
             size = tts.size(dtype, dims)
@@ -109,9 +111,9 @@ test_expect_success PYZSTD 'dropout= and id_dropout= in a model meta: a number i
 
 # ---- indices out of range ----
 
-test_expect_success PYZSTD 'a recs stream with item index 150 of 150, or -7: tt-eval names the user' '
+test_expect_success PYZSTD 'a recs stream (of no item ids) with item index 150 of 150, or -7: tt-eval names the user' '
 	id=$(tt-dump --tsv user_ids recs.tts | sed -n 1p) &&
-	edit recs.tts r150.tts "items[5]=150" &&
+	edit recs.tts r150.tts drop:item_ids "items[5]=150" &&
 	test_must_fail tt-eval prep.tts r150.tts 2>err &&
 	test_grep "^tt-eval: r150.tts: user $id.s item 6 has index 150, outside the 150 items of the data set$" err &&
 	edit recs.tts rneg.tts "items[5]=-7" &&

@@ -172,6 +172,10 @@ const char *model_tensor(const model *m, size_t i, int *rank, uint64_t dims[2], 
  * maps and titles of ids (a prep whose users/items the model was trained
  * on).  The caller writes the end record. */
 int model_write(tts_writer *w, const model *m, const prep *ids, const char *extra_meta);
+/* The model's identity: a fingerprint of its weights and ids, written in
+ * its meta as model=<16 hex digits> and carried by every stream made from
+ * it, so that streams of two models are never combined. */
+uint64_t model_identity(const model *m, const prep *ids);
 /* Read a whole model stream: a new model in *out and, in ids, the id maps
  * and titles (n_users, n_items, user_ids, item_ids, titles; the rest of
  * ids left empty; free with prep_free).  A stream of another kind, a

@@ -3,24 +3,34 @@
 #include "model_impl.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "hash.h"
 #include "ids.h"
 
 const char *model_arch_name(int arch) { return arch == ARCH_SEED ? "seed" : "tt"; }
+
+uint64_t model_identity(const model *m, const prep *ids)
+{
+	uint64_t h = fnv1a64(m->w, m->n_params * sizeof *m->w, FNV1A64_START);
+	h = fnv1a64(ids->user_ids, ids->n_users * sizeof *ids->user_ids, h);
+	return fnv1a64(ids->item_ids, ids->n_items * sizeof *ids->item_ids, h);
+}
 
 int model_write(tts_writer *w, const model *m, const prep *ids, const char *extra_meta)
 {
 	const model_config *c = &m->c;
 	char meta[1024];
 	snprintf(meta, sizeof meta,
-		"kind=model\nproducer=tt-fit\narch=%s\nusers=%lld\nitems=%lld\n"
-		"dim=%d\nhidden=%d\nheads=%d\nhistory=%d\nblocks=%d\n"
+		"kind=model\nproducer=tt-fit\nmodel=%016" PRIx64 "\narch=%s\nusers=%lld\n"
+		"items=%lld\ndim=%d\nhidden=%d\nheads=%d\nhistory=%d\nblocks=%d\n"
 		"item_mlp=%d\npositions=%d\ndropout=%g\nparameters=%zu\n",
-		model_arch_name(c->arch), (long long)c->U, (long long)c->N, c->E, c->F, c->NH,
-		c->L, c->blocks, c->item_mlp, c->positions, (double)c->dropout, m->n_params);
+		model_identity(m, ids), model_arch_name(c->arch), (long long)c->U,
+		(long long)c->N, c->E, c->F, c->NH, c->L, c->blocks, c->item_mlp, c->positions,
+		(double)c->dropout, m->n_params);
 	size_t n = strlen(meta), extra = extra_meta ? strlen(extra_meta) : 0;
 	if (features_meta(m, meta + n, sizeof meta - n))
 		return -1;

@@ -4,6 +4,7 @@
 #include "ids.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
@@ -40,6 +41,27 @@ static int reserve(void *buf, size_t *cap, size_t n)
 
 /* ---- the meta record and group boundaries ---- */
 
+const char *model_hex(uint64_t model, char buf[17])
+{
+	snprintf(buf, 17, "%016" PRIx64, model);
+	return buf;
+}
+
+/* model=: 16 hex digits, none of them all zero */
+static int meta_model(group_reader *g)
+{
+	char v[64], *end;
+	g->model = 0;
+	if (!tts_meta_get(g->meta, "model", v, sizeof v))
+		return 0;
+	errno = 0;
+	unsigned long long x = strtoull(v, &end, 16);
+	if (strlen(v) != 16 || *end || errno || x == 0)
+		return fail(g, "meta: model=%s is not a model's identity (16 hex digits)", v);
+	g->model = x;
+	return 0;
+}
+
 static int group_open(group_reader *g, tts_reader *r, const char *kind)
 {
 	memset(g, 0, sizeof *g);
@@ -58,7 +80,7 @@ static int group_open(group_reader *g, tts_reader *r, const char *kind)
 		return fail(g, "meta has no kind=, expected kind=%s", kind);
 	if (strcmp(k, kind) != 0)
 		return fail(g, "kind=%s, expected kind=%s", k, kind);
-	return 0;
+	return meta_model(g);
 }
 
 /* An open's result rc: a failed open keeps nothing but the reason, so
@@ -282,8 +304,14 @@ void embed_group_free(embed_group *grp)
 	memset(grp, 0, sizeof *grp);
 }
 
+/* model=, when there is one, at meta + n (room size). */
+static int put_model(char *meta, size_t size, int n, uint64_t model)
+{
+	return model ? n + snprintf(meta + n, size - n, "model=%016" PRIx64 "\n", model) : n;
+}
+
 int embed_write_meta(tts_writer *w, int users, int dim, int64_t count,
-	int64_t range, const char *at)
+	int64_t range, const char *at, uint64_t model)
 {
 	char meta[256];
 	int n = snprintf(meta, sizeof meta,
@@ -292,7 +320,8 @@ int embed_write_meta(tts_writer *w, int users, int dim, int64_t count,
 	if (users)
 		n += snprintf(meta + n, sizeof meta - n, "users=%" PRId64 "\n", range);
 	if (at && *at)
-		snprintf(meta + n, sizeof meta - n, "at=%s\n", at);
+		n += snprintf(meta + n, sizeof meta - n, "at=%s\n", at);
+	put_model(meta, sizeof meta, n, model);
 	return tts_write_meta(w, meta);
 }
 
@@ -451,6 +480,7 @@ int embed_items_load(tts_reader *r, embed_items *it, char *err, size_t errlen)
 	if (order_rows(it, err, errlen) < 0)
 		goto out;
 	it->meta = er.g.meta;
+	it->model = er.g.model;
 	er.g.meta = NULL;
 	rc = 0;
 out:
@@ -507,6 +537,7 @@ int recs_group_reserve(recs_group *rg, int64_t b, int k)
 	if (reserve(&rg->users, &rg->cap_users, rows * sizeof(int32_t)) < 0 ||
 	    reserve(&rg->user_ids, &rg->cap_user_ids, rows * sizeof(int64_t)) < 0 ||
 	    reserve(&rg->items, &rg->cap_items, cells * sizeof(int32_t)) < 0 ||
+	    reserve(&rg->item_ids, &rg->cap_item_ids, cells * sizeof(int64_t)) < 0 ||
 	    reserve(&rg->scores, &rg->cap_scores, cells * sizeof(float)) < 0)
 		return -1;
 	rg->n = b;
@@ -519,6 +550,7 @@ void recs_group_free(recs_group *rg)
 	free(rg->users);
 	free(rg->user_ids);
 	free(rg->items);
+	free(rg->item_ids);
 	free(rg->scores);
 	memset(rg, 0, sizeof *rg);
 }
@@ -536,6 +568,15 @@ static int recs_meta(recs_reader *rr, tts_reader *r)
 	rr->k = (int)k;
 	if (!tts_meta_get(rr->g.meta, "at", rr->at, sizeof rr->at))
 		rr->at[0] = '\0';
+	if (tts_meta_get(rr->g.meta, "shard", v, sizeof v)) {
+		long long i, n;
+		int used = 0;
+		if (sscanf(v, "%lld/%lld%n", &i, &n, &used) != 2 || v[used] ||
+		    n < 1 || i < 0 || i >= n)
+			return fail(&rr->g, "recs meta: shard=%s is not I/N with 0 <= I < N", v);
+		rr->shard = i;
+		rr->shards = n;
+	}
 	return 0;
 }
 
@@ -559,6 +600,7 @@ int recs_read_group(recs_reader *rr, recs_group *rg)
 				return -1;
 			rg->n = (int64_t)h.dims[0];
 			rg->k = rr->k;
+			rg->has_item_ids = 0;
 			started = 1;
 		} else if (strcmp(h.name, "user_ids") == 0) {
 			if (read_array(g, &h, &(tts_shape){ TTS_I64, 1, { rg->n } },
@@ -570,6 +612,11 @@ int recs_read_group(recs_reader *rr, recs_group *rg)
 				&rg->items, &rg->cap_items) < 0)
 				return -1;
 			have |= 2;
+		} else if (strcmp(h.name, "item_ids") == 0) {
+			if (read_array(g, &h, &(tts_shape){ TTS_I64, 2, { rg->n, rg->k } },
+				&rg->item_ids, &rg->cap_item_ids) < 0)
+				return -1;
+			rg->has_item_ids = 1;
 		} else if (strcmp(h.name, "scores") == 0) {
 			if (read_array(g, &h, &(tts_shape){ TTS_F32, 2, { rg->n, rg->k } },
 				&rg->scores, &rg->cap_scores) < 0)
@@ -598,12 +645,17 @@ void recs_reader_close(recs_reader *rr)
 	rr->g.meta = NULL;
 }
 
-int recs_write_meta(tts_writer *w, int k, const char *at)
+int recs_write_meta(tts_writer *w, int k, const char *at, uint64_t model,
+	int64_t shard, int64_t shards)
 {
-	char meta[128];
+	char meta[192];
 	int n = snprintf(meta, sizeof meta, "kind=recs\nk=%d\n", k);
 	if (at && *at)
-		snprintf(meta + n, sizeof meta - n, "at=%s\n", at);
+		n += snprintf(meta + n, sizeof meta - n, "at=%s\n", at);
+	n = put_model(meta, sizeof meta, n, model);
+	if (shards > 1)
+		snprintf(meta + n, sizeof meta - n, "shard=%" PRId64 "/%" PRId64 "\n",
+			shard, shards);
 	return tts_write_meta(w, meta);
 }
 
@@ -613,6 +665,7 @@ int recs_write_group(tts_writer *w, const recs_group *rg)
 	if (tts_write(w, "users", TTS_I32, 1, &b, rg->users) < 0 ||
 	    tts_write(w, "user_ids", TTS_I64, 1, &b, rg->user_ids) < 0 ||
 	    tts_write(w, "items", TTS_I32, 2, dims, rg->items) < 0 ||
+	    (rg->has_item_ids && tts_write(w, "item_ids", TTS_I64, 2, dims, rg->item_ids) < 0) ||
 	    tts_write(w, "scores", TTS_F32, 2, dims, rg->scores) < 0)
 		return -1;
 	return 0;

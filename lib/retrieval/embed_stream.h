@@ -12,6 +12,9 @@
  *	count=n            (rows in the whole stream)
  *	users=U            (users only: the prep's users; each index < U)
  *	at=test|valid      (users only: the split the history stops before)
+ *	model=H            (the identity of the model that made it, 16 hex
+ *	                   digits: see model_identity; absent in streams
+ *	                   written by other tools, which are taken as they are)
  * followed by one or more groups, so that a reader can stream users in
  * bounded memory.  A group is these records, in this order:
  *	ids           i64 (B)     original ids
@@ -26,10 +29,14 @@
  * other names are skipped.
  *
  * A recs stream starts with the meta record "kind=recs\nk=K\n" (and at=
- * when the users carried it), then groups of:
+ * when the users carried it, model= when its inputs did, shard=I/N when
+ * it ranks only the I-th of N item ranges), then groups of:
  *	users     i32 (B)    user index
  *	user_ids  i64 (B)    original user id
  *	items     i32 (B,K)  item indices, best first; -1 pads a short list
+ *	item_ids  i64 (B,K)  their original ids (optional; 0 where -1), by
+ *	                     which tt-eval matches them, whatever numbering
+ *	                     the model had
  *	scores    f32 (B,K)  -inf where the item is -1
  *
  * The library never prints or exits: -1 and a one-line reason in err.
@@ -72,8 +79,14 @@ typedef struct {
 	int have_next;          /* next holds the first header of a group */
 	int at_end;             /* the end record has been read */
 	tts_header next;
+	uint64_t model;         /* model= of the meta, 0 when absent */
 	char err[256];
 } group_reader;
+
+/* Whether streams of models a and b may be combined: the same model, or
+ * one of them of none.  model_hex: the 16 hex digits of an identity. */
+static inline int same_model(uint64_t a, uint64_t b) { return !a || !b || a == b; }
+const char *model_hex(uint64_t model, char buf[17]);
 
 typedef struct {
 	group_reader g;
@@ -93,10 +106,10 @@ void embed_reader_close(embed_reader *er); /* frees meta; r stays open */
 void embed_group_free(embed_group *grp);
 
 /* Writing: the meta record once (range: the users of the numbering, for
- * users; at may be NULL), then groups.  Titles
+ * users; at may be NULL; model 0 for none), then groups.  Titles
  * have newlines replaced by spaces.  -1: see tts_writer_error(). */
 int embed_write_meta(tts_writer *w, int users, int dim, int64_t count,
-	int64_t range, const char *at);
+	int64_t range, const char *at, uint64_t model);
 int embed_write_group(tts_writer *w, const embed_group *grp);
 
 /* A whole items stream in memory, its rows in the order of their item
@@ -113,6 +126,7 @@ typedef struct {
 	char **titles;          /* (N) or NULL */
 	int32_t *index;         /* (N) item index of row i, ascending; NULL: row i is index i */
 	char *meta;
+	uint64_t model;         /* model= of the meta, 0 when absent */
 	int64_t *by_id;         /* (N,2) (id, row) sorted by id, for find */
 } embed_items;
 
@@ -135,14 +149,17 @@ typedef struct {
 	int32_t *users;         /* (B) */
 	int64_t *user_ids;      /* (B) */
 	int32_t *items;         /* (B,K) */
+	int64_t *item_ids;      /* (B,K), meaningful when has_item_ids */
 	float *scores;          /* (B,K) */
-	size_t cap_users, cap_user_ids, cap_items, cap_scores; /* bytes */
+	int has_item_ids;       /* the group has (or, to write, gives) item_ids */
+	size_t cap_users, cap_user_ids, cap_items, cap_item_ids, cap_scores; /* bytes */
 } recs_group;
 
 typedef struct {
 	group_reader g;
 	int k;                  /* K */
 	char at[16];            /* "" when absent */
+	int64_t shard, shards;  /* shard=I/N, shards 0 when absent */
 } recs_reader;
 
 /* Ensure room for B rows of K; -1 when out of memory. */
@@ -151,7 +168,9 @@ void recs_group_free(recs_group *rg);
 int recs_reader_open(recs_reader *rr, tts_reader *r);
 int recs_read_group(recs_reader *rr, recs_group *rg);
 void recs_reader_close(recs_reader *rr);
-int recs_write_meta(tts_writer *w, int k, const char *at);
+/* shards 0 (or 1) for recommendations over every item. */
+int recs_write_meta(tts_writer *w, int k, const char *at, uint64_t model,
+	int64_t shard, int64_t shards);
 int recs_write_group(tts_writer *w, const recs_group *rg);
 
 #endif
