@@ -19,7 +19,7 @@ PKGS = libzstd openblas
 # (every target that builds); make check (VALGRIND=1 adds the extra set);
 # make MPI=1, make fuzz and make bench (which needs every set).
 BUILD_PACKAGES = build-essential pkg-config libzstd-dev libopenblas-dev libcsv-dev
-CHECK_PACKAGES = perl mandoc zstd python3 python3-numpy python3-torch
+CHECK_PACKAGES = perl mandoc zstd python3 python3-numpy python3-torch socat
 EXTRA_PACKAGES = libopenmpi-dev openmpi-bin clang libclang-rt-dev valgrind \
 	python3-faiss time gnuplot-nox
 

@@ -151,6 +151,25 @@ long long parse_int(const char *opt, const char *s, long long min, long long max
 	return v;
 }
 
+int parse_id_line(char *line, long long *ids, int max, const char *file, long lineno)
+{
+	int n = 0;
+	for (char *save = NULL, *tok = strtok_r(line, " \t\r\n", &save); tok;
+	     tok = strtok_r(NULL, " \t\r\n", &save)) {
+		if (*tok == '#')
+			break;
+		char *end;
+		errno = 0;
+		long long id = strtoll(tok, &end, 10);
+		if (*tok < '0' || *tok > '9' || *end || errno)
+			die("%s:%ld: '%.40s' is not an id", file, lineno, tok);
+		if (n == max)
+			die("%s:%ld: more than %d id%s", file, lineno, max, max > 1 ? "s" : "");
+		ids[n++] = id;
+	}
+	return n;
+}
+
 double parse_double(const char *opt, const char *s, double min, double max)
 {
 	char *end;

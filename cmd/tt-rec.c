@@ -11,12 +11,16 @@
 #include "rec.h"
 
 static const char usage_text[] =
-"usage: tt-rec [-k K] MODEL [ITEM...]\n"
+"usage: tt-rec [-k K] [options] MODEL [ITEM...]\n"
 "Top-K items for a history of original item ids, oldest first: the ITEMs,\n"
 "or else one history per line of standard input, each answered at once\n"
-"(lines 'history rank item score title', then an empty line).\n"
+"(lines 'history rank item score title', then an empty line; an id left\n"
+"out is a line 'history left-out id reason' before them).\n"
 "\n"
 "  -k, --k K          recommendations per history (default 10)\n"
+"      --similar      the items most like the ITEMs instead (by cosine)\n"
+"      --exclude FILE never recommend these item ids (one per line)\n"
+"  -t, --threads N    threads of one query's search (default $TT_THREADS or 2)\n"
 "  -h, --help         this help\n"
 "  -V, --version      version\n";
 
@@ -26,31 +30,60 @@ static const char usage_text[] =
 /* Items left out of some history: the exit status says so at the end. */
 static int left_out;
 
-static void load(recommender *r, const char *path, int k)
+static void load(recommender *r, const char *path, int k, int threads)
 {
 	char err[512];
 	FILE *f = input_open(path);
 	tts_reader *in = stream_reader(f);
-	if (rec_open(r, in, k, err, sizeof err) != 0)
+	if (rec_open(r, in, k, threads, err, sizeof err) != 0)
 		die("%s: %s", path, err);
 	tts_reader_close(in);
 	if (f != stdin)
 		fclose(f);
 }
 
-/* A token of a history that is not a known item: said, and left out. */
-static void left_out_item(const char *where, const char *tok, int is_id)
+/* A token of a history that is not a known item: said in the answer, on
+ * standard output where a client reads it, before the answer's items. */
+#define TOKEN_SAID 255
+
+static void left_out_item(int64_t number, char *tok, int is_id)
 {
 	/* a token is as long as its line: say its start */
-	const char *more = strlen(tok) > 40 ? "..." : "";
-	warnx_(is_id ? "%sitem %.40s%s is not in the model, left out" :
-		"%s'%.40s%s' is not an item id, left out", where, tok, more);
+	size_t n = strlen(tok);
+	if (n > TOKEN_SAID)
+		tok[TOKEN_SAID] = '\0';
+	printf("%" PRId64 "\tleft-out\t", number);
+	put_printable(stdout, tok);
+	printf("%s\t%s\n", n > TOKEN_SAID ? "..." : "", is_id ? "not in the model" : "not an item id");
 	left_out = 1;
 }
 
-/* The item indices of the blank-separated ids in s (changed in place);
- * where is "<stdin>:N: " for a line of input, "" for the arguments. */
-static int64_t parse_history(recommender *r, char *s, const char *where,
+static void read_exclusions(recommender *r, const char *path)
+{
+	FILE *f = input_open(path);
+	char *line = NULL;
+	size_t cap = 0;
+	long long id;
+	for (long lineno = 1; getline(&line, &cap, f) >= 0; lineno++) {
+		if (parse_id_line(line, &id, 1, path, lineno) == 0)
+			continue;
+		int64_t i = rec_item(r, id);
+		if (i < 0)
+			warnx_("%s:%ld: item %lld is not in the model, not excluded", path,
+				lineno, id);
+		else if (rec_exclude(r, (int32_t)i) != 0)
+			die_oom("the excluded items", (size_t)r->n_excluded * sizeof(int32_t));
+	}
+	if (ferror(f))
+		die_errno("%s", path);
+	free(line);
+	if (f != stdin)
+		fclose(f);
+}
+
+/* The item indices of the blank-separated ids in s (changed in place),
+ * for answer number. */
+static int64_t parse_history(recommender *r, char *s, int64_t number,
 	int32_t **hist, size_t *cap)
 {
 	int64_t n = 0;
@@ -60,12 +93,12 @@ static int64_t parse_history(recommender *r, char *s, const char *where,
 		errno = 0;
 		long long id = strtoll(tok, &end, 10);
 		if (*tok < '0' || *tok > '9' || *end || errno) {
-			left_out_item(where, tok, 0);
+			left_out_item(number, tok, 0);
 			continue;
 		}
 		int64_t i = rec_item(r, id);
 		if (i < 0) {
-			left_out_item(where, tok, 1);
+			left_out_item(number, tok, 1);
 			continue;
 		}
 		if ((size_t)n == *cap) {
@@ -110,10 +143,12 @@ static int read_line(FILE *f, char **line, size_t *cap, size_t *len)
 }
 
 /* One answer: its lines, an empty line, flushed for whoever waits on it. */
+static int similar;
+
 static void answer(recommender *r, int64_t number, const int32_t *hist, int64_t n,
 	int k, int32_t *items, float *scores)
 {
-	if (rec_query(r, hist, n, k, items, scores) != 0)
+	if ((similar ? rec_similar : rec_query)(r, hist, n, k, items, scores) != 0)
 		die_oom("a query's history", (size_t)n * sizeof *hist);
 	for (int j = 0; j < k && items[j] >= 0; j++) {
 		printf("%" PRId64 "\t%d\t%" PRId64 "\t%.6g", number, j + 1,
@@ -132,17 +167,25 @@ static void answer(recommender *r, int64_t number, const int32_t *hist, int64_t 
 
 int main(int argc, char **argv)
 {
+	enum { O_SIMILAR = 256, O_EXCLUDE };
 	static const struct option longopts[] = {
 		{ "k", required_argument, NULL, 'k' },
+		{ "similar", no_argument, NULL, O_SIMILAR },
+		{ "exclude", required_argument, NULL, O_EXCLUDE },
+		{ "threads", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int k = 10, ch;
+	int k = 10, threads = 0, ch;
+	const char *exclude = NULL;
 	cli_init(argv);
-	while ((ch = getopt_long(argc, argv, "k:hV", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "k:t:hV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'k': k = (int)parse_int("--k", optarg, 1, 100000); break;
+		case O_SIMILAR: similar = 1; break;
+		case O_EXCLUDE: exclude = optarg; break;
+		case 't': threads = parse_threads(optarg); break;
 		case 'h': fputs(usage_text, stdout); stdout_close(); exit(0);
 		case 'V': print_version();
 		default: usage_hint();
@@ -154,11 +197,19 @@ int main(int argc, char **argv)
 		usage_error("no model file");
 	if (argc == 1 && strcmp(argv[0], "-") == 0)
 		usage_error("the model and the histories are both standard input");
-	/* one query at a time: a thread pool would cost more than it saves */
-	if (blas_start(1) != 0)
-		die_oom("BLAS's buffers", blas_buffer_bytes(1));
+	if (exclude) {
+		inputs_apart("MODEL", argv[0], "--exclude", exclude);
+		if (argc == 1)
+			inputs_apart("--exclude", exclude, "the histories", "-");
+	}
+	if (!threads)
+		threads = default_threads();
+	if (blas_start(threads) != 0)
+		die_oom("BLAS's buffers", blas_buffer_bytes(threads));
 	recommender r;
-	load(&r, argv[0], k);
+	load(&r, argv[0], k, threads);
+	if (exclude)
+		read_exclusions(&r, exclude);
 	int32_t *items = malloc(k * sizeof *items), *hist = NULL;
 	float *scores = malloc(k * sizeof *scores);
 	size_t cap = 0;
@@ -176,21 +227,19 @@ int main(int argc, char **argv)
 		line[0] = '\0';
 		for (int a = 1; a < argc; a++)
 			strcat(strcat(line, argv[a]), " ");
-		int64_t n = parse_history(&r, line, "", &hist, &cap);
+		int64_t n = parse_history(&r, line, 1, &hist, &cap);
 		answer(&r, 1, hist, n, k, items, scores);
 	} else {
-		char where[64];
 		size_t len;
 		for (int64_t number = 1; read_line(stdin, &line, &linecap, &len); number++) {
-			snprintf(where, sizeof where, "<stdin>:%" PRId64 ": ", number);
 			int64_t n = 0;
 			if (len > LINE_MAX_BYTES || strlen(line) < len) {
 				/* an empty answer keeps a driver's count of answers */
-				warnx_("%sa line %s, left out", where, len > LINE_MAX_BYTES ?
-					"longer than 64 MiB" : "with a NUL byte");
+				warnx_("<stdin>:%" PRId64 ": a line %s, left out", number,
+					len > LINE_MAX_BYTES ? "longer than 64 MiB" : "with a NUL byte");
 				left_out = 1;
 			} else {
-				n = parse_history(&r, line, where, &hist, &cap);
+				n = parse_history(&r, line, number, &hist, &cap);
 			}
 			answer(&r, number, hist, n, k, items, scores);
 		}

@@ -16,6 +16,7 @@ static void usage(void)
 {
 	printf("usage: %s [-k K] [options] ITEMS.tts [USERS.tts]\n"
 		"       %s --merge [-k K] [options] ITEMS.tts RECS.tts ...\n"
+		"       %s --similar [-k K] [options] ITEMS.tts [IDS]\n"
 		"Top-K items by inner product for every user of an embeddings stream\n"
 		"(standard input by default); items each user has seen are excluded.\n"
 		"  -k, --k K             recommendations per user (default 10)\n"
@@ -26,15 +27,17 @@ static void usage(void)
 		"                        (a recs stream)\n"
 		"      --shard I/N       search only the I-th of N contiguous item ranges\n"
 		"      --merge           merge recs streams (of shards) into one top-K\n"
+		"      --similar         the K items most like each item id of IDS (one\n"
+		"                        per line), by cosine, the item itself excluded\n"
 		"  -t, --threads N       threads (default $TT_THREADS or 2)\n"
 		"  -o, --output FILE     write FILE instead of standard output\n"
 		"  -h, --help            show this help and exit\n"
 		"  -V, --version         show the version and exit\n",
-		progname, progname);
+		progname, progname, progname);
 }
 
 typedef struct {
-	int k, keep_seen, tts, threads, merge;
+	int k, keep_seen, tts, threads, merge, similar;
 	int64_t shard, shards;
 	const char *exclude, *output;
 } options;
@@ -65,27 +68,6 @@ static int64_t item_index(embed_items *it, const char *file, long line,
 	return x;
 }
 
-/* The ids of an --exclude line (changed in place) into ids, up to 2 of
- * them and a '#' comment; dies at anything else with file:line. */
-static int exclusion_ids(char *line, long long ids[2], const char *file, long lineno)
-{
-	int n = 0;
-	for (char *save = NULL, *tok = strtok_r(line, " \t\r\n", &save); tok;
-	     tok = strtok_r(NULL, " \t\r\n", &save)) {
-		if (*tok == '#')
-			break;
-		char *end;
-		errno = 0;
-		long long id = strtoll(tok, &end, 10);
-		if (*tok < '0' || *tok > '9' || *end || errno)
-			die("%s:%ld: '%.40s' is not an id", file, lineno, tok);
-		if (n == 2)
-			die("%s:%ld: expected 'ITEM' or 'USER ITEM' (ids)", file, lineno);
-		ids[n++] = id;
-	}
-	return n;
-}
-
 static void read_exclusions(const char *path, embed_items *it, exclusions *ex)
 {
 	FILE *f = input_open(path);
@@ -96,7 +78,7 @@ static void read_exclusions(const char *path, embed_items *it, exclusions *ex)
 	while (getline(&line, &cap, f) >= 0) {
 		lineno++;
 		long long ids[2] = { 0, 0 };
-		int n = exclusion_ids(line, ids, path, lineno);
+		int n = parse_id_line(line, ids, 2, path, lineno);
 		long long a = ids[0], b = ids[1];
 		if (n == 0) {
 			continue;
@@ -308,6 +290,17 @@ static void load_items(const char *path, embed_items *it)
 		fclose(f);
 }
 
+/* The items searched and those --exclude leaves out; the K of the lists
+ * (a query can get at most every item: a larger K would only pad). */
+static int load_candidates(const options *opt, const char *items_path,
+	embed_items *it, exclusions *ex)
+{
+	load_items(items_path, it);
+	if (opt->exclude)
+		read_exclusions(opt->exclude, it, ex);
+	return opt->k < it->n ? opt->k : (int)it->n;
+}
+
 /* The search's rows, as the item indices and ids recs carry. */
 static void rows_to_items(const embed_items *it, recs_group *rg)
 {
@@ -333,12 +326,8 @@ static void search(const options *opt, const char *items_path,
 	const char *users_path)
 {
 	embed_items it;
-	load_items(items_path, &it);
-	/* a user can get at most every item: a larger K would only pad */
-	int k = opt->k < it.n ? opt->k : (int)it.n;
 	exclusions ex = { 0 };
-	if (opt->exclude)
-		read_exclusions(opt->exclude, &it, &ex);
+	int k = load_candidates(opt, items_path, &it, &ex);
 	const char *uname = input_name(users_path);
 	FILE *uf = input_open(users_path);
 	tts_reader *r = stream_reader(uf);
@@ -384,6 +373,79 @@ static void search(const options *opt, const char *items_path,
 	if (uf != stdin)
 		fclose(uf);
 	embed_group_free(&g);
+	recs_group_free(&rg);
+	free(el.off), free(el.items), free(ex.global), free(ex.pairs);
+	topk_workspace_free(ws);
+	embed_items_free(&it);
+}
+
+/* Item ids, one per line ('#' comments), as rows of it: a group of
+ * queries with their unit vectors and, as what they have seen, themselves. */
+static int read_queries(FILE *f, const char *name, long *lineno, embed_items *it,
+	const float *unit, embed_group *g, char **line, size_t *cap)
+{
+	g->n = 0;
+	g->seen_offsets[0] = 0;
+	while (g->n < EMBED_GROUP_ROWS && getline(line, cap, f) >= 0) {
+		long long ids[2];
+		++*lineno;
+		if (parse_id_line(*line, ids, 1, name, *lineno) == 0)
+			continue;
+		int64_t row = item_index(it, name, *lineno, ids[0]);
+		g->ids[g->n] = ids[0];
+		memcpy(g->vectors + g->n * it->dim, unit + row * it->dim, it->dim * sizeof *unit);
+		g->seen[g->n] = embed_items_index(it, row);
+		g->seen_offsets[g->n + 1] = g->n + 1;
+		g->n++;
+	}
+	if (ferror(f))
+		die_errno("%s", name);
+	return g->n > 0;
+}
+
+static void similar(const options *opt, const char *items_path, const char *ids_path)
+{
+	embed_items it;
+	exclusions ex = { 0 };
+	int k = load_candidates(opt, items_path, &it, &ex);
+	int64_t G = EMBED_GROUP_ROWS, D = it.dim;
+	float *unit = malloc(((size_t)it.n * D + 1) * sizeof *unit);
+	embed_group g = { .dim = it.dim };
+	g.ids = malloc(G * sizeof *g.ids);
+	g.vectors = malloc((size_t)G * D * sizeof *g.vectors);
+	g.seen_offsets = malloc((G + 1) * sizeof *g.seen_offsets);
+	g.seen = malloc(G * sizeof *g.seen);
+	topk_workspace *ws = topk_workspace_new(k, opt->threads);
+	if (!unit || !g.ids || !g.vectors || !g.seen_offsets || !g.seen || !ws)
+		die_oom("the unit item vectors and a group of queries", (size_t)it.n * D *
+			sizeof *unit + (size_t)G * (D * sizeof(float) + 20) +
+			topk_workspace_bytes(k, opt->threads));
+	topk_unit_rows(it.vectors, it.n, it.dim, unit);
+	const char *name = input_name(ids_path);
+	FILE *f = input_open(ids_path);
+	sink s;
+	sink_open(&s, opt, &it, k, NULL, it.model);
+	recs_group rg = { 0 };
+	excl_lists el = { 0 };
+	char *line = NULL;
+	size_t cap = 0;
+	long lineno = 0;
+	while (read_queries(f, name, &lineno, &it, unit, &g, &line, &cap)) {
+		const int64_t *off = build_exclusions(&el, &g, &it, &ex, 0);
+		if (recs_group_reserve(&rg, g.n, k) < 0)
+			die_oom("a group's similar items", (size_t)g.n * k * 8);
+		if (topk_search(g.vectors, g.n, unit, it.n, it.dim, k, off, el.items,
+			rg.items, rg.scores, ws) < 0)
+			die("%s", topk_error(ws));
+		rows_to_items(&it, &rg);
+		memcpy(rg.user_ids, g.ids, g.n * sizeof *rg.user_ids);
+		emit(&s, &rg);
+	}
+	sink_close(&s);
+	if (f != stdin)
+		fclose(f);
+	free(line), free(unit);
+	free(g.ids), free(g.vectors), free(g.seen_offsets), free(g.seen);
 	recs_group_free(&rg);
 	free(el.off), free(el.items), free(ex.global), free(ex.pairs);
 	topk_workspace_free(ws);
@@ -534,7 +596,7 @@ static void parse_shard(const char *s, options *opt)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_KEEP = 256, OPT_EXCLUDE, OPT_FORMAT, OPT_SHARD, OPT_MERGE };
+	enum { OPT_KEEP = 256, OPT_EXCLUDE, OPT_FORMAT, OPT_SHARD, OPT_MERGE, OPT_SIMILAR };
 	static const struct option longopts[] = {
 		{ "k", required_argument, NULL, 'k' },
 		{ "keep-seen", no_argument, NULL, OPT_KEEP },
@@ -542,6 +604,7 @@ int main(int argc, char **argv)
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "shard", required_argument, NULL, OPT_SHARD },
 		{ "merge", no_argument, NULL, OPT_MERGE },
+		{ "similar", no_argument, NULL, OPT_SIMILAR },
 		{ "threads", required_argument, NULL, 't' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
@@ -574,6 +637,9 @@ int main(int argc, char **argv)
 		case OPT_MERGE:
 			opt.merge = 1;
 			break;
+		case OPT_SIMILAR:
+			opt.similar = 1;
+			break;
 		case 't':
 			opt.threads = parse_threads(optarg);
 			break;
@@ -594,6 +660,8 @@ int main(int argc, char **argv)
 	argv += optind;
 	/* A reader that goes away (| head) is not an error: see write_failed. */
 	signal(SIGPIPE, SIG_IGN);
+	if (opt.similar && (opt.merge || opt.shards > 1 || opt.keep_seen || opt.tts))
+		usage_error("--similar takes no --merge, --shard, --keep-seen or --format tts");
 	if (opt.merge) {
 		if (argc < 2)
 			usage_error("--merge needs ITEMS.tts and at least one RECS.tts");
@@ -606,13 +674,14 @@ int main(int argc, char **argv)
 		}
 		merge(&opt, k_given, argv[0], argv + 1, argc - 1);
 	} else {
+		const char *second = opt.similar ? "IDS" : "USERS.tts";
 		if (argc < 1 || argc > 2)
-			usage_error("expected ITEMS.tts and at most one USERS.tts");
+			usage_error("expected ITEMS.tts and at most one %s", second);
 		const char *users = argc > 1 ? argv[1] : NULL;
-		inputs_apart("ITEMS.tts", argv[0], "USERS.tts", users);
+		inputs_apart("ITEMS.tts", argv[0], second, users);
 		if (opt.exclude) {
 			inputs_apart("--exclude", opt.exclude, "ITEMS.tts", argv[0]);
-			inputs_apart("--exclude", opt.exclude, "USERS.tts", users);
+			inputs_apart("--exclude", opt.exclude, second, users);
 			output_apart(opt.output, opt.exclude);
 		}
 		output_apart(opt.output, argv[0]);
@@ -621,7 +690,10 @@ int main(int argc, char **argv)
 			opt.threads = default_threads();
 		if (blas_start(opt.threads) != 0)
 			die_oom("BLAS's buffers", blas_buffer_bytes(opt.threads));
-		search(&opt, argv[0], users);
+		if (opt.similar)
+			similar(&opt, argv[0], users);
+		else
+			search(&opt, argv[0], users);
 	}
 	stdout_close();
 	return 0;

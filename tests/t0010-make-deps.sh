@@ -108,7 +108,7 @@ test_expect_success MPICC 'make MPI=1 installs the build and extra sets, then li
 test_expect_success DEBIAN 'not as root, make deps-check prints what to run and fails' '
 	rm -f installed install.log &&
 	test_must_fail make_as 1000 deps-check >out 2>&1 &&
-	test_grep "^  sudo apt-get update && sudo apt-get install perl mandoc zstd python3 python3-numpy python3-torch\$" out &&
+	test_grep "^  sudo apt-get update && sudo apt-get install perl mandoc zstd python3 python3-numpy python3-torch socat\$" out &&
 	! test -f install.log
 '
 
@@ -117,7 +117,7 @@ test_expect_success DEBIAN 'as root, make deps installs every set by apt-get' '
 	make_as 0 deps &&
 	cat >expect <<-EOF &&
 	update -qq
-	install -y -qq --no-install-recommends build-essential pkg-config libzstd-dev libopenblas-dev libcsv-dev perl mandoc zstd python3 python3-numpy python3-torch libopenmpi-dev openmpi-bin clang libclang-rt-dev valgrind python3-faiss time gnuplot-nox
+	install -y -qq --no-install-recommends build-essential pkg-config libzstd-dev libopenblas-dev libcsv-dev perl mandoc zstd python3 python3-numpy python3-torch socat libopenmpi-dev openmpi-bin clang libclang-rt-dev valgrind python3-faiss time gnuplot-nox
 	EOF
 	test_cmp expect install.log
 '

@@ -28,13 +28,20 @@ typedef struct {
 	uint32_t *last_query;/* (N) the query that last saw item i, for repeats */
 	uint32_t query;
 	float *user;         /* (E) */
+	int32_t *excluded;   /* items never recommended (rec_exclude) */
+	int64_t n_excluded;
+	float *unit;         /* (N,E) the item vectors at unit length, for rec_similar */
 	topk_workspace *ws;
 } recommender;
 
-/* Read a model stream; queries of up to max_k results.  The seed
- * architecture is refused: its user tower needs a trained user's own
- * vector.  -1 with a one-line reason in err. */
-int rec_open(recommender *r, tts_reader *in, int max_k, char *err, size_t errlen);
+/* Read a model stream; queries of up to max_k results, each searched on
+ * threads threads.  The seed architecture is refused: its user tower
+ * needs a trained user's own vector.  -1 with a one-line reason in err. */
+int rec_open(recommender *r, tts_reader *in, int max_k, int threads, char *err,
+	size_t errlen);
+/* Item index item is never recommended, by rec_query or rec_similar.  -1
+ * when out of memory. */
+int rec_exclude(recommender *r, int32_t item);
 void rec_close(recommender *r);
 /* The item index of an original item id, -1 when the model lacks it. */
 int64_t rec_item(recommender *r, int64_t id);
@@ -48,6 +55,11 @@ int64_t rec_item(recommender *r, int64_t id);
  * memory.
  */
 int rec_query(recommender *r, const int32_t *history, int64_t S, int k,
+	int32_t *out_items, float *out_scores);
+/* The same for items like the S items given (item indices): by cosine
+ * to the sum of their unit vectors (tt-topk --similar's for one item),
+ * the items themselves excluded. */
+int rec_similar(recommender *r, const int32_t *items, int64_t S, int k,
 	int32_t *out_items, float *out_scores);
 
 #endif

@@ -296,6 +296,18 @@ int topk_search(const float *users, int64_t B, const float *items, int64_t N,
 		out_items, out_scores, ws);
 }
 
+void topk_unit_rows(const float *v, int64_t n, int D, float *out)
+{
+	for (int64_t i = 0; i < n; i++) {
+		double ss = 0;
+		for (int d = 0; d < D; d++)
+			ss += (double)v[i * D + d] * v[i * D + d];
+		float s = ss > 0 ? (float)(1 / sqrt(ss)) : 0;
+		for (int d = 0; d < D; d++)
+			out[i * D + d] = v[i * D + d] * s;
+	}
+}
+
 void topk_merge(const int32_t *const *lists, const float *const *scores,
 	int M, int K, int32_t *out_items, float *out_scores)
 {

@@ -47,6 +47,12 @@ int topk_search_range(const float *users, int64_t B, const float *items,
 	const int32_t *seen, int32_t *out_items, float *out_scores,
 	topk_workspace *ws);
 
+/* Rows of v (n,D) scaled to unit length into out (n,D; may be v): inner
+ * products of them are cosines, which similar items are ranked by (an
+ * item's norm carries its popularity, not its likeness).  A zero row
+ * stays zero. */
+void topk_unit_rows(const float *v, int64_t n, int D, float *out);
+
 /*
  * Merge M ranked lists of one user (each K long, in the order above, -1
  * padded) into the best K with the same order: lists[m] and scores[m] for
