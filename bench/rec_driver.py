@@ -1,13 +1,15 @@
 """Per-query latency of tt-rec as a filter: one history written to its
 standard input, its answer (lines up to an empty line) read back, then the
-next.  Usage: rec_driver.py HISTORIES TT-REC-ARGS...  Prints the median,
-90th and 99th percentile in milliseconds after a warm-up query."""
+next.  Usage: rec_driver.py HISTORIES LABEL TT-REC-ARGS...  Prints the
+queries per second and the median, 90th and 99th percentile in
+milliseconds after a warm-up query, each line starting with LABEL."""
 import subprocess
 import sys
 import time
 
 histories = [l for l in open(sys.argv[1]) if l.strip()]
-proc = subprocess.Popen(sys.argv[2:], stdin=subprocess.PIPE,
+label = sys.argv[2]
+proc = subprocess.Popen(sys.argv[3:], stdin=subprocess.PIPE,
                         stdout=subprocess.PIPE, text=True, bufsize=1)
 
 
@@ -34,6 +36,6 @@ if proc.wait() != 0:
     sys.exit("tt-rec failed")
 times.sort()
 pct = lambda p: 1000 * times[min(len(times) - 1, int(p * len(times)))]
-print("rec queries: %d" % len(times))
-print("rec query ms median / p90 / p99: %.3f / %.3f / %.3f"
-      % (pct(0.5), pct(0.9), pct(0.99)))
+print("%s queries per second (%d, one client): %.0f" % (label, len(times), len(times) / sum(times)))
+print("%s query ms median / p90 / p99: %.3f / %.3f / %.3f"
+      % (label, pct(0.5), pct(0.9), pct(0.99)))
