@@ -151,7 +151,16 @@ static void usage(void)
 		"      --min-user-count N  drop users with fewer interactions (default 0)\n"
 		"      --k-core            repeat the count filters until stable\n"
 		"      --keep-repeats      keep repeated (user, item) pairs\n"
-		"      --split loo|none    leave-one-out split (default loo)\n"
+		"      --split loo|none|time  leave-one-out split (default loo), none, or\n"
+		"                          by time: train before --valid-cutoff, validation\n"
+		"                          up to --cutoff, test from it on\n"
+		"      --cutoff WHEN       the test period's start: a time (seconds, ISO 8601,\n"
+		"                          a date) or a share of the interactions before it\n"
+		"                          (0.9 or 90%%: the last 10%% are the test period)\n"
+		"      --valid-cutoff WHEN the validation slice's start (default: as long, or\n"
+		"                          as large a share, as the test period)\n"
+		"      --targets next|all  targets after a cut-off: each user's next item\n"
+		"                          (default) or all of them\n"
 		"      --cold-items F      make a fraction F of the items cold: in no history,\n"
 		"                          kept only as test targets\n"
 		"      --seed S            seed of the cold items' draw (default 1)\n"
@@ -185,7 +194,7 @@ static void usage(void)
 
 enum { O_MINR = 256, O_MINI, O_MINU, O_KCORE, O_REPEATS, O_SPLIT, O_ITEMS, O_USERS,
 	O_IMAP, O_UMAP, O_UCOL, O_ICOL, O_RCOL, O_TCOL, O_SKIP, O_STATS, O_VERSION, O_COLD, O_SEED,
-	O_SEP, O_HEADER, O_NOHEADER, O_WHERE, O_TUNIT };
+	O_SEP, O_HEADER, O_NOHEADER, O_WHERE, O_TUNIT, O_CUTOFF, O_VCUTOFF, O_TARGETS };
 
 static const struct option longopts[] = {
 	{ "format", required_argument, NULL, 'f' },
@@ -195,6 +204,9 @@ static const struct option longopts[] = {
 	{ "k-core", no_argument, NULL, O_KCORE },
 	{ "keep-repeats", no_argument, NULL, O_REPEATS },
 	{ "split", required_argument, NULL, O_SPLIT },
+	{ "cutoff", required_argument, NULL, O_CUTOFF },
+	{ "valid-cutoff", required_argument, NULL, O_VCUTOFF },
+	{ "targets", required_argument, NULL, O_TARGETS },
 	{ "cold-items", required_argument, NULL, O_COLD },
 	{ "seed", required_argument, NULL, O_SEED },
 	{ "items", required_argument, NULL, O_ITEMS },
@@ -289,6 +301,41 @@ static void attach_side(prep *p, const char *items, const char *users,
 	id_map_free(&umap);
 }
 
+/* --split time and its options, which go with it only. */
+static void time_split_options(build_options *o, const char *cutoff, const char *vcutoff,
+	const char *targets, int time_unit)
+{
+	char err[512];
+	const char *alone = cutoff ? "--cutoff" : vcutoff ? "--valid-cutoff" :
+		targets ? "--targets" : NULL;
+	if (o->split != SPLIT_TIME) {
+		if (alone)
+			usage_error("%s needs --split time", alone);
+		return;
+	}
+	if (!cutoff)
+		usage_error("--split time needs --cutoff: a time (seconds, ISO 8601 as "
+			"2000-12-01) or a share of the interactions (0.9)");
+	if (!targets)
+		o->targets_next = 1;
+	if (time_cut_parse("--cutoff", cutoff, time_unit, &o->cutoff, err, sizeof err) ||
+	    (vcutoff && time_cut_parse("--valid-cutoff", vcutoff, time_unit,
+		&o->valid_cutoff, err, sizeof err)))
+		usage_error("%s", err);
+}
+
+/* The meta lines of a temporal split (after split=time): its targets, the
+ * cut-offs in the times' unit, as given, and the users it left out. */
+static void time_split_meta(FILE *ex, const build_options *o, const build_stats *st)
+{
+	fprintf(ex, "targets=%s\ncutoff=%lld\nvalid_cutoff=%lld\ncutoff_given=%s\n",
+		o->targets_next ? "next" : "all", (long long)st->cutoff,
+		(long long)st->valid_cutoff, o->cutoff.text);
+	if (o->valid_cutoff.kind != CUT_NONE)
+		fprintf(ex, "valid_cutoff_given=%s\n", o->valid_cutoff.text);
+	fprintf(ex, "no_history_users=%lld\n", (long long)st->no_history_users);
+}
+
 static void print_stats(const prep *p, const build_stats *st, const build_options *o,
 	int64_t lines, int64_t skipped, int64_t filtered, int64_t miss_i, int64_t miss_u)
 {
@@ -311,8 +358,20 @@ static void print_stats(const prep *p, const build_stats *st, const build_option
 		(long long)st->hist_min, (long long)st->hist_median,
 		(long long)st->hist_p90, (long long)st->hist_max);
 	fprintf(stderr, "split: %s train %lld valid %lld test %lld train-only users %lld\n",
-		o->split == SPLIT_LOO ? "loo" : "none", (long long)st->train,
-		(long long)st->valid, (long long)st->test, (long long)st->train_only_users);
+		o->split == SPLIT_LOO ? "loo" : o->split == SPLIT_TIME ? "time" : "none",
+		(long long)st->train, (long long)st->valid, (long long)st->test,
+		(long long)st->train_only_users);
+	if (o->split == SPLIT_TIME) {
+		char tc[64], tv[64];
+		fprintf(stderr, "time split: validation from %s, test from %s; targets %s: "
+			"valid %lld, test %lld; users without training history, not "
+			"evaluated: %lld (%lld interactions left out)\n",
+			build_time_text(st->valid_cutoff, o->time_ms, tv, sizeof tv),
+			build_time_text(st->cutoff, o->time_ms, tc, sizeof tc),
+			o->targets_next ? "next" : "all", (long long)st->valid_targets,
+			(long long)st->test_targets, (long long)st->no_history_users,
+			(long long)st->no_history_inter);
+	}
 	if (p->cold)
 		fprintf(stderr, "cold: items %lld, interactions removed %lld, test users %lld, "
 			"users made train-only %lld, users dropped %lld\n",
@@ -332,6 +391,7 @@ int main(int argc, char **argv)
 	const char *out_path = NULL, *items = NULL, *users = NULL, *imap = NULL, *umap = NULL;
 	int format = RF_AUTO, skip_bad = 0, stats = 0, level = 1, c;
 	const char *cold_arg = NULL, *minr = NULL;
+	const char *cutoff_arg = NULL, *vcutoff_arg = NULL, *targets_arg = NULL;
 	int seeded = 0, header = -1, time_unit = TIME_AUTO;
 	char sep = 0;
 	where_opt where[RATINGS_MAX_WHERE];
@@ -363,8 +423,18 @@ int main(int argc, char **argv)
 				o.split = SPLIT_LOO;
 			else if (strcmp(optarg, "none") == 0)
 				o.split = SPLIT_NONE;
+			else if (strcmp(optarg, "time") == 0)
+				o.split = SPLIT_TIME;
 			else
-				usage_error("--split: '%s' is not loo or none", optarg);
+				usage_error("--split: '%s' is not loo, none or time", optarg);
+			break;
+		case O_CUTOFF: cutoff_arg = optarg; break;
+		case O_VCUTOFF: vcutoff_arg = optarg; break;
+		case O_TARGETS:
+			if (strcmp(optarg, "next") != 0 && strcmp(optarg, "all") != 0)
+				usage_error("--targets: '%s' is not next or all", optarg);
+			targets_arg = optarg;
+			o.targets_next = strcmp(optarg, "next") == 0;
 			break;
 		case O_COLD:
 			cold_arg = meta_text("--cold-items", optarg);
@@ -429,6 +499,7 @@ int main(int argc, char **argv)
 		usage_error("--seed needs --cold-items");
 	if (o.cold_fraction > 0 && o.split != SPLIT_LOO)
 		usage_error("--cold-items needs --split loo");
+	time_split_options(&o, cutoff_arg, vcutoff_arg, targets_arg, time_unit);
 	const char *side[] = { items, users, imap, umap };
 	const char *side_opt[] = { "--items", "--users", "--item-map", "--user-map" };
 	refuse_output_over_input(out_path, argv, argc, side, side_opt, 4);
@@ -470,6 +541,7 @@ int main(int argc, char **argv)
 	char used_sep = ratings_sep(rp);
 	o.has_rating = ratings_has_rating(rp);
 	o.has_time = ratings_has_time(rp);
+	o.time_ms = time_ms;
 	format = ratings_format(rp);
 	int64_t lines = ratings_lines(rp), skipped = ratings_skipped(rp);
 	ratings_parser_free(rp);
@@ -508,6 +580,8 @@ int main(int argc, char **argv)
 		fprintf(ex, "where_removed=%lld\n", (long long)filtered);
 	if (time_ms)
 		fprintf(ex, "time_unit=ms\n");
+	if (o.split == SPLIT_TIME)
+		time_split_meta(ex, &o, &st);
 	if (fclose(ex) != 0)
 		die_oom("the meta record", 1024);
 	if (p.cold)
@@ -516,7 +590,7 @@ int main(int argc, char **argv)
 	if (asprintf(&meta, "producer=ml-prep %s\nsplit=%s\nformat=%s\n%s%s%s%s%s%s%s"
 		"min_item_count=%lld\nmin_user_count=%lld\nk_core=%d\nkeep_repeats=%d\n"
 		"skipped_lines=%lld\ntrain_only_users=%lld\n%s",
-		TT_VERSION, o.split == SPLIT_LOO ? "loo" : "none",
+		TT_VERSION, o.split == SPLIT_LOO ? "loo" : o.split == SPLIT_TIME ? "time" : "none",
 		rating_format_name(format), minr ? "min_rating=" : "", minr ? minr : "",
 		minr ? "\n" : "", p.cold ? "cold_fraction=" : "", p.cold ? cold_arg : "",
 		p.cold ? "\n" : "", cold, (long long)o.min_item_count,

@@ -1,4 +1,4 @@
-/* tt-eval - HR@K, NDCG@K, MRR and coverage of recommendations. */
+/* tt-eval - HR@K, recall, precision, NDCG@K, MRR and coverage of recommendations. */
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -7,6 +7,7 @@
 #include "baseline.h"
 #include "cli.h"
 #include "embed_stream.h"
+#include "evaluate.h"
 #include "id_lookup.h"
 #include "metrics.h"
 #include "prep.h"
@@ -15,7 +16,7 @@ static void usage(void)
 {
 	printf("usage: %s [options] PREP.tts [RECS.tts]\n"
 		"Ranking quality of a recs stream (standard input by default) against\n"
-		"the held-out item of each user in PREP.tts.\n"
+		"the held-out items of each user in PREP.tts.\n"
 		"      --k LIST          cut-offs, e.g. 1,5,10,20 (default 10,20, those\n"
 		"                        the recs stream's K allows, else K)\n"
 		"      --split SPLIT     test (default) or valid\n"
@@ -23,17 +24,19 @@ static void usage(void)
 		"      --cold            only the users whose test target is a cold item,\n"
 		"                        ranked among the cold items\n"
 "      --warm            only the users whose test target is not cold\n"
-		"      --baseline NAME   also score pop (training popularity), genre (genre\n"
-		"                        match with the history) or random; repeatable;\n"
-		"                        alone when no RECS.tts is given\n"
+		"      --baseline NAME   also score pop (training popularity), recent (the\n"
+		"                        popularity of the days before a temporal cut-off),\n"
+		"                        genre (genre match with the history) or random;\n"
+		"                        repeatable; alone when no RECS.tts is given\n"
+		"      --recent-days N   recent's window (default 28)\n"
 		"      --seed S          seed of genre's ties and of random (default 1)\n"
 		"  -h, --help            show this help and exit\n"
 		"  -V, --version         show the version and exit\n",
 		progname);
 }
 
-enum { BASE_POP, BASE_GENRE, BASE_RANDOM, N_BASELINES };
-static const char *const baseline_names[N_BASELINES] = { "pop", "genre", "random" };
+enum { BASE_POP, BASE_RECENT, BASE_GENRE, BASE_RANDOM, N_BASELINES };
+static const char *const baseline_names[N_BASELINES] = { "pop", "recent", "genre", "random" };
 
 typedef struct {
 	int ks[METRICS_MAX_KS], nks;
@@ -42,25 +45,20 @@ typedef struct {
 	int baseline[N_BASELINES];
 	int seeded;
 	uint64_t seed;
+	int64_t recent_days; /* 0: not given */
 } options;
 
-/* Where user u's scored target sits in p->items, -1 when u is not scored:
- * every user with a target in the split, or with --cold only those whose
- * test target is a cold item, with --warm only the others (on either
- * split, so that both score the same users). */
-static int64_t scored_target(const options *opt, const prep *p, int64_t u)
+/* How many targets user u is scored on, from *z in p->items, 0 when u is
+ * not scored: every user with targets in the split, or with --cold only
+ * those whose test target is a cold item, with --warm only the others (on
+ * either split, so that both score the same users). */
+static int64_t scored_targets(const options *opt, const prep *p, int64_t u, int64_t *z)
 {
-	int64_t z = opt->valid ? p->valid[u] : p->test[u], t = p->test[u];
-	if (z >= 0 && (opt->cold || opt->warm) &&
+	int64_t n = prep_targets(p, u, !opt->valid, z), t = p->test[u];
+	if (n && (opt->cold || opt->warm) &&
 	    (t >= 0 && prep_is_cold(p, p->items[t])) != opt->cold)
-		return -1;
-	return z;
-}
-
-static int64_t target_of(const options *opt, const prep *p, int64_t u)
-{
-	int64_t z = scored_target(opt, p, u);
-	return z >= 0 ? p->items[z] : -1;
+		return 0;
+	return n;
 }
 
 /* The items ranked: the cold ones with --cold, else all.  cand (N). */
@@ -71,6 +69,15 @@ static int64_t candidates(const options *opt, const prep *p, int32_t *cand)
 		if (!opt->cold || prep_is_cold(p, i))
 			cand[C++] = (int32_t)i;
 	return C;
+}
+
+/* The prep's split= as its meta says it, for messages. */
+static const char *split_name(const prep *p)
+{
+	static char name[32];
+	if (!p->meta || !tts_meta_get(p->meta, "split", name, sizeof name))
+		snprintf(name, sizeof name, "?");
+	return name;
 }
 
 static void read_prep(const char *path, prep *p)
@@ -199,9 +206,8 @@ static void eval_recs(options *opt, const prep *p, const char *path,
 				die("%s: %s", name, err);
 			}
 			done[u] = 1;
-			int64_t t = target_of(opt, p, u);
-			if (t >= 0)
-				metrics_add(m, g.items + i * g.k, g.k, (int32_t)t);
+			int64_t z, nt = scored_targets(opt, p, u, &z);
+			metrics_add_targets(m, g.items + i * g.k, g.k, p->items + z, nt);
 		}
 	}
 	if (rc < 0) {
@@ -210,12 +216,12 @@ static void eval_recs(options *opt, const prep *p, const char *path,
 	}
 	int64_t missing = 0, with_target = 0;
 	for (int64_t u = 0; u < p->n_users; u++) {
-		int64_t t = target_of(opt, p, u);
-		if (t < 0)
+		int64_t z, nt = scored_targets(opt, p, u, &z);
+		if (nt == 0)
 			continue;
 		with_target++;
 		if (!done[u]) {
-			metrics_add(m, NULL, 0, (int32_t)t);
+			metrics_add_targets(m, NULL, 0, p->items + z, nt);
 			missing++;
 		}
 	}
@@ -235,22 +241,29 @@ static void eval_recs(options *opt, const prep *p, const char *path,
 		fclose(f);
 }
 
-/* Popularity in training, the items seen before the target excluded. */
-static void eval_pop(const options *opt, const prep *p, metrics *m)
+/* Popularity in training, or with recent in the recent_days before the
+ * split's cut-off; the items seen before the targets excluded. */
+static void eval_pop(const options *opt, const prep *p, int recent, metrics *m)
 {
 	int32_t *order = malloc((p->n_items + 1) * sizeof *order);
 	int32_t *list = malloc(m->kmax * sizeof *list);
 	uint8_t *mark = calloc(p->n_items + 1, 1);
-	if (!order || !list || !mark || pop_order(p, order) < 0)
+	char unit[8] = "";
+	if (p->meta)
+		tts_meta_get(p->meta, "time_unit", unit, sizeof unit);
+	int64_t to = opt->valid ? p->valid_cutoff : p->cutoff;
+	int64_t from = to - opt->recent_days * 86400 * (strcmp(unit, "ms") == 0 ? 1000 : 1);
+	if (!order || !list || !mark ||
+	    (recent ? pop_order_recent(p, from, to, order) : pop_order(p, order)) < 0)
 		die_oom("the items by popularity", (size_t)(p->n_items + 1) * (sizeof *order + 1 +
 			sizeof(int64_t)) + m->kmax * sizeof *list);
 	for (int64_t u = 0; u < p->n_users; u++) {
-		int64_t z = scored_target(opt, p, u);
-		if (z < 0)
+		int64_t z, nt = scored_targets(opt, p, u, &z);
+		if (nt == 0)
 			continue;
 		pop_recommend(order, p->n_items, p->items + p->offsets[u],
 			z - p->offsets[u], mark, m->kmax, list);
-		metrics_add(m, list, m->kmax, p->items[z]);
+		metrics_add_targets(m, list, m->kmax, p->items + z, nt);
 	}
 	free(order), free(list), free(mark);
 }
@@ -269,8 +282,8 @@ static void eval_ranked(const options *opt, const prep *p, int genre, metrics *m
 			(p->n_genres + 1) * sizeof *profile + m->kmax * sizeof *list);
 	int64_t C = candidates(opt, p, cand);
 	for (int64_t u = 0; u < p->n_users; u++) {
-		int64_t z = scored_target(opt, p, u), a = p->offsets[u];
-		if (z < 0)
+		int64_t z, nt = scored_targets(opt, p, u, &z), a = p->offsets[u];
+		if (nt == 0)
 			continue;
 		for (int64_t j = a; j < z; j++)
 			seen[p->items[j]] = 1;
@@ -281,14 +294,31 @@ static void eval_ranked(const options *opt, const prep *p, int genre, metrics *m
 		}
 		if (rank_candidates(cand, C, score, opt->seed, u, seen, m->kmax, list) < 0)
 			die_oom("the ranked candidates", (size_t)m->kmax * 2 * sizeof(double));
-		metrics_add(m, list, m->kmax, p->items[z]);
+		metrics_add_targets(m, list, m->kmax, p->items + z, nt);
 		for (int64_t j = a; j < z; j++)
 			seen[p->items[j]] = 0;
 	}
 	free(cand), free(score), free(profile), free(list), free(seen);
 }
 
-static void print_table(const char *what, const options *opt,
+/* The rows printed: recall and precision where a user may have several
+ * targets (with one, recall is HR and precision HR / K). */
+static int metric_rows(const prep *p, const char **names, const double **rows,
+	const metrics_result *r, int tsv)
+{
+	int n = 0, multi = p->temporal && !p->targets_next;
+	names[n] = tsv ? "hr" : "HR", rows[n++] = r->hr;
+	if (multi) {
+		names[n] = tsv ? "recall" : "recall", rows[n++] = r->recall;
+		names[n] = tsv ? "precision" : "precision", rows[n++] = r->precision;
+	}
+	names[n] = tsv ? "ndcg" : "NDCG", rows[n++] = r->ndcg;
+	names[n] = tsv ? "mrr" : "MRR", rows[n++] = r->mrr_at;
+	names[n] = "coverage", rows[n++] = r->coverage;
+	return n;
+}
+
+static void print_table(const char *what, const options *opt, const prep *p,
 	const metrics_result *r)
 {
 	printf("%s (%s split%s, %" PRId64 " users)\n", what,
@@ -301,9 +331,10 @@ static void print_table(const char *what, const options *opt,
 		printf(" %8s", head);
 	}
 	putchar('\n');
-	const char *names[] = { "HR", "NDCG", "MRR", "coverage" };
-	const double *rows[] = { r->hr, r->ndcg, r->mrr_at, r->coverage };
-	for (int m = 0; m < 4; m++) {
+	const char *names[8];
+	const double *rows[8];
+	int nrows = metric_rows(p, names, rows, r, 0);
+	for (int m = 0; m < nrows; m++) {
 		printf("%-10s", names[m]);
 		for (int i = 0; i < r->nks; i++)
 			printf(" %8.4f", rows[m][i]);
@@ -311,33 +342,34 @@ static void print_table(const char *what, const options *opt,
 	}
 }
 
-static void print_tsv(const char *prefix, const metrics_result *r)
+static void print_tsv(const char *prefix, const prep *p, const metrics_result *r)
 {
-	const char *names[] = { "hr", "ndcg", "mrr", "coverage" };
-	const double *rows[] = { r->hr, r->ndcg, r->mrr_at, r->coverage };
-	for (int m = 0; m < 4; m++)
+	const char *names[8];
+	const double *rows[8];
+	int nrows = metric_rows(p, names, rows, r, 1);
+	for (int m = 0; m < nrows; m++)
 		for (int i = 0; i < r->nks; i++)
 			printf("%s%s\t%d\t%.6f\n", prefix, names[m], r->ks[i], rows[m][i]);
 }
 
 static void report(const char *what, const char *prefix, const options *opt,
-	const metrics *m, int first)
+	const prep *p, const metrics *m, int first)
 {
 	metrics_result r;
 	metrics_finish(m, &r);
 	if (opt->tsv) {
-		print_tsv(prefix, &r);
+		print_tsv(prefix, p, &r);
 		return;
 	}
 	if (!first)
 		putchar('\n');
-	print_table(what, opt, &r);
+	print_table(what, opt, p, &r);
 }
 
 int main(int argc, char **argv)
 {
 	enum { OPT_K = 256, OPT_SPLIT, OPT_TSV, OPT_BASELINE, OPT_COLD,
-		OPT_SEED, OPT_WARM };
+		OPT_SEED, OPT_WARM, OPT_RECENT };
 	static const struct option longopts[] = {
 		{ "k", required_argument, NULL, OPT_K },
 		{ "split", required_argument, NULL, OPT_SPLIT },
@@ -346,6 +378,7 @@ int main(int argc, char **argv)
 		{ "cold", no_argument, NULL, OPT_COLD },
 		{ "warm", no_argument, NULL, OPT_WARM },
 		{ "seed", required_argument, NULL, OPT_SEED },
+		{ "recent-days", required_argument, NULL, OPT_RECENT },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -375,7 +408,7 @@ int main(int argc, char **argv)
 			while (b < N_BASELINES && strcmp(optarg, baseline_names[b]) != 0)
 				b++;
 			if (b == N_BASELINES)
-				usage_error("--baseline: '%s' is not pop, genre or random", optarg);
+				usage_error("--baseline: '%s' is not pop, recent, genre or random", optarg);
 			opt.baseline[b] = 1;
 			break;
 		}
@@ -388,6 +421,9 @@ int main(int argc, char **argv)
 		case OPT_SEED:
 			opt.seed = (uint64_t)parse_int("--seed", optarg, 0, INT64_MAX);
 			opt.seeded = 1;
+			break;
+		case OPT_RECENT:
+			opt.recent_days = parse_int("--recent-days", optarg, 1, 1 << 20);
 			break;
 		case 'h':
 			usage();
@@ -403,8 +439,9 @@ int main(int argc, char **argv)
 	argv += optind;
 	if (argc < 1 || argc > 2)
 		usage_error("expected PREP.tts and at most one RECS.tts");
-	int any_baseline = opt.baseline[BASE_POP] || opt.baseline[BASE_GENRE] ||
-		opt.baseline[BASE_RANDOM];
+	int any_baseline = 0;
+	for (int b = 0; b < N_BASELINES; b++)
+		any_baseline |= opt.baseline[b];
 	if (opt.cold && opt.warm)
 		usage_error("--cold and --warm score disjoint sets of users: one of them");
 	if (opt.cold && opt.valid)
@@ -415,6 +452,10 @@ int main(int argc, char **argv)
 			"interactions to count");
 	if (opt.seeded && !opt.baseline[BASE_GENRE] && !opt.baseline[BASE_RANDOM])
 		usage_error("--seed needs --baseline genre or random");
+	if (opt.recent_days && !opt.baseline[BASE_RECENT])
+		usage_error("--recent-days needs --baseline recent");
+	if (!opt.recent_days)
+		opt.recent_days = 28;
 	if (argc == 2 || !any_baseline)
 		inputs_apart("PREP.tts", argv[0], "RECS.tts", argc == 2 ? argv[1] : NULL);
 	prep p;
@@ -424,11 +465,17 @@ int main(int argc, char **argv)
 			opt.warm ? ": every user is warm" : "");
 	if (opt.baseline[BASE_GENRE] && !p.genres)
 		die("%s: no genres for --baseline genre (ml-prep --items adds them)", argv[0]);
+	if (opt.baseline[BASE_RECENT] && !p.temporal)
+		die("%s: --baseline recent needs a temporal split (ml-prep --split time), "
+			"not split=%s", argv[0], split_name(&p));
+	if (split_users(&p, opt.valid ? SPLIT_VALID : SPLIT_TEST) == 0)
+		die("%s: no user has a %s target (split=%s): nothing to evaluate",
+			argv[0], opt.valid ? "validation" : "test", split_name(&p));
 	metrics m;
 	int first = 1;
 	if (argc == 2 || !any_baseline) {
 		eval_recs(&opt, &p, argc == 2 ? argv[1] : NULL, &m);
-		report("recs", "", &opt, &m, first);
+		report("recs", "", &opt, &p, &m, first);
 		metrics_free(&m);
 		first = 0;
 	}
@@ -438,11 +485,11 @@ int main(int argc, char **argv)
 		char prefix[16];
 		snprintf(prefix, sizeof prefix, "%s.", baseline_names[b]);
 		start(&m, &opt, &p);
-		if (b == BASE_POP)
-			eval_pop(&opt, &p, &m);
+		if (b == BASE_POP || b == BASE_RECENT)
+			eval_pop(&opt, &p, b == BASE_RECENT, &m);
 		else
 			eval_ranked(&opt, &p, b == BASE_GENRE, &m);
-		report(baseline_names[b], prefix, &opt, &m, first);
+		report(baseline_names[b], prefix, &opt, &p, &m, first);
 		metrics_free(&m);
 		first = 0;
 	}

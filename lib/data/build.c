@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "big_alloc.h"
 #include "error.h"
 #include "rng.h"
@@ -419,6 +420,221 @@ static void history_stats(const prep *p, build_stats *st)
 	free(len);
 }
 
+/* ---- the temporal split ---- */
+
+int time_cut_parse(const char *opt, const char *text, int time_unit, time_cut *c,
+	char *err, size_t errlen)
+{
+	memset(c, 0, sizeof *c);
+	c->opt = opt;
+	c->text = text;
+	size_t n = strlen(text);
+	char *end;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)text[i] < ' ' || text[i] == 0x7f)
+			return errorf(err, errlen, "%s: a control character in '%s'", opt, text);
+	/* a share: a percentage, or a number with a point between 0 and 1 */
+	int pct = n > 1 && text[n - 1] == '%';
+	double x = n && (pct || memchr(text, '.', n)) && text[0] != '-' && text[0] != '+' ?
+		strtod(text, &end) : -1;
+	if (pct && (x < 0 || end != text + n - 1 || !(x > 0 && x < 100)))
+		return errorf(err, errlen, "%s: '%s' is not a share of the interactions "
+			"above 0%% and below 100%%", opt, text);
+	if (pct || (x > 0 && x < 1 && end == text + n)) {
+		c->kind = CUT_SHARE;
+		c->share = pct ? x / 100 : x;
+		return 0;
+	}
+	/* a time: read as the ratings parser reads a row's */
+	rating_array a = { 0 };
+	ratings_parser *rp = ratings_parser_new(RF_TSV, NULL, 0, &a);
+	char *line = malloc(n + 16);
+	int rc = -1;
+	if (rp && line) {
+		ratings_set_time_unit(rp, time_unit);
+		int len = snprintf(line, n + 16, "1\t1\t1\t%s\n", text);
+		if (ratings_begin(rp, opt) == 0 && ratings_feed(rp, line, (size_t)len) == 0 &&
+		    ratings_end(rp) == 0 && a.n == 1) {
+			ratings_settle_times(rp);
+			c->kind = CUT_TIME;
+			c->time = a.v[0].time;
+			c->ms = ratings_time_ms(rp);
+			rc = 0;
+		}
+	}
+	if (!rp || !line)
+		errorf(err, errlen, "%s: out of memory", opt);
+	else if (rc)
+		errorf(err, errlen, "%s: '%s' is neither a share of the interactions (0.9, "
+			"90%%) nor a time (seconds, or ISO 8601 as 2000-12-01 or "
+			"2000-12-01T00:00:00Z)", opt, text);
+	free(line);
+	ratings_parser_free(rp);
+	rating_array_free(&a);
+	return rc;
+}
+
+const char *build_time_text(int64_t t, int ms, char *buf, size_t len)
+{
+	time_t sec = (time_t)(ms ? (t - ((t % 1000) + 1000) % 1000) / 1000 : t);
+	struct tm tm;
+	char iso[40] = "?";
+	if (gmtime_r(&sec, &tm))
+		strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	snprintf(buf, len, "%s, %lld", iso, (long long)t);
+	return buf;
+}
+
+/* c as a time in the rows' unit: a share placed among the sorted times
+ * (Z), a time scaled between seconds and milliseconds (rounding up: a
+ * row's time is before the cut exactly when it was before the given one). */
+static int cut_time(const time_cut *c, int rows_ms, const int64_t *sorted, int64_t Z,
+	int64_t *out, char *err, size_t errlen)
+{
+	if (c->kind == CUT_SHARE) {
+		int64_t k = (int64_t)(c->share * (double)Z);
+		*out = sorted[k < Z ? k : Z - 1];
+		return 0;
+	}
+	int64_t t = c->time;
+	if (c->ms && !rows_ms)
+		t = t / 1000 + (t % 1000 > 0);
+	else if (!c->ms && rows_ms && __builtin_mul_overflow(t, (int64_t)1000, &t))
+		return errorf(err, errlen, "%s: '%s' is out of range in milliseconds",
+			c->opt, c->text);
+	*out = t;
+	return 0;
+}
+
+/* The two cut-offs, checked against the data's first and last times. */
+static int resolve_cuts(const prep *p, const build_options *o, int64_t *T, int64_t *V,
+	char *err, size_t errlen)
+{
+	int64_t Z = p->n_inter, lo = INT64_MAX, hi = INT64_MIN, *sorted = NULL;
+	char b1[64], b2[64];
+	int ms = o->time_ms, rc = -1;
+	for (int64_t z = 0; z < Z; z++) {
+		lo = p->times[z] < lo ? p->times[z] : lo;
+		hi = p->times[z] > hi ? p->times[z] : hi;
+	}
+	if (o->cutoff.kind == CUT_SHARE || o->valid_cutoff.kind == CUT_SHARE) {
+		if (!(sorted = malloc(Z * sizeof *sorted)))
+			return errorf(err, errlen, "out of memory for the times in order");
+		memcpy(sorted, p->times, Z * sizeof *sorted);
+		qsort(sorted, Z, sizeof *sorted, cmp_i64);
+	}
+	const time_cut *c = &o->cutoff, *vc = &o->valid_cutoff;
+	if (cut_time(c, ms, sorted, Z, T, err, errlen))
+		goto out;
+	if (*T > hi) {
+		errorf(err, errlen, "%s %s: no interaction is at or after it (the last is "
+			"at %s)", c->opt, c->text, build_time_text(hi, ms, b1, sizeof b1));
+		goto out;
+	}
+	if (*T <= lo) {
+		errorf(err, errlen, "%s %s: no interaction is before it (the first is at %s)",
+			c->opt, c->text, build_time_text(lo, ms, b1, sizeof b1));
+		goto out;
+	}
+	if (vc->kind != CUT_NONE) {
+		if (cut_time(vc, ms, sorted, Z, V, err, errlen))
+			goto out;
+		if (*V >= *T) {
+			errorf(err, errlen, "%s %s: not before the cut-off (%s)", vc->opt,
+				vc->text, build_time_text(*T, ms, b1, sizeof b1));
+			goto out;
+		}
+		if (*V <= lo) {
+			errorf(err, errlen, "%s %s: no interaction is before it, none to train "
+				"on (the first is at %s)", vc->opt, vc->text,
+				build_time_text(lo, ms, b1, sizeof b1));
+			goto out;
+		}
+	} else if (c->kind == CUT_SHARE) {
+		time_cut share = { .kind = CUT_SHARE, .share = 2 * c->share - 1 };
+		if (share.share <= 0) {
+			errorf(err, errlen, "%s %s: a validation slice of the same share would "
+				"leave nothing to train on; --valid-cutoff sets it", c->opt, c->text);
+			goto out;
+		}
+		cut_time(&share, ms, sorted, Z, V, err, errlen);
+	} else if (__builtin_sub_overflow(*T, hi - *T, V) || *V <= lo) {
+		errorf(err, errlen, "%s %s: a validation slice as long as the test period "
+			"(to %s) would start before the first interaction (%s); "
+			"--valid-cutoff sets it", c->opt, c->text, build_time_text(hi, ms, b1, sizeof b1),
+			build_time_text(lo, ms, b2, sizeof b2));
+		goto out;
+	}
+	if (*V >= *T) {
+		errorf(err, errlen, "%s %s: the validation slice before it is empty (every "
+			"interaction of its share is at the cut-off's time); --valid-cutoff "
+			"sets it", c->opt, c->text);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(sorted);
+	return rc;
+}
+
+/*
+ * Each user's rows cut at V and T, in place: a user with nothing before V
+ * leaves, with its rows, the others close up behind.
+ */
+static int split_time(prep *p, const build_options *o, build_stats *st, char *err,
+	size_t errlen)
+{
+	int64_t T = 0, V = 0, k = 0, nu = 0, b = 0;
+	char b1[64];
+	if (!p->times)
+		return errorf(err, errlen, "--split time needs times: the input has none "
+			"(seq, or no time column)");
+	if (resolve_cuts(p, o, &T, &V, err, errlen))
+		return -1;
+	st->cutoff = T;
+	st->valid_cutoff = V;
+	for (int64_t u = 0; u < p->n_users; u++) {
+		int64_t a = b, v = b, t;
+		b = p->offsets[u + 1]; /* offsets[u] is rewritten by now */
+		for (v = a; v < b && p->times[v] < V; v++)
+			;
+		for (t = v; t < b && p->times[t] < T; t++)
+			;
+		if (v == a) {
+			st->no_history_users++;
+			st->no_history_inter += b - a;
+			continue;
+		}
+		int64_t shift = a - k;
+		memmove(p->items + k, p->items + a, (b - a) * sizeof *p->items);
+		memmove(p->times + k, p->times + a, (b - a) * sizeof *p->times);
+		if (p->ratings)
+			memmove(p->ratings + k, p->ratings + a, (b - a) * sizeof *p->ratings);
+		p->user_ids[nu] = p->user_ids[u];
+		p->valid[nu] = v < b ? v - shift : -1;
+		p->test[nu] = t < b ? t - shift : -1;
+		st->train += v - a;
+		st->train_only_users += v == b;
+		st->valid += t > v;
+		st->valid_targets += t > v ? (o->targets_next ? 1 : t - v) : 0;
+		st->test += t < b;
+		st->test_targets += t < b ? (o->targets_next ? 1 : b - t) : 0;
+		k += b - a;
+		p->offsets[++nu] = k;
+	}
+	p->n_users = nu;
+	p->n_inter = k;
+	if (st->test == 0)
+		return errorf(err, errlen, "%s %s: no user with training history has an "
+			"interaction at or after it", o->cutoff.opt, o->cutoff.text);
+	if (st->valid == 0)
+		return errorf(err, errlen, "no user with training history has an interaction "
+			"in the validation slice (from %s to the cut-off); %s sets its start",
+			build_time_text(V, o->time_ms, b1, sizeof b1), o->valid_cutoff.opt ?
+			o->valid_cutoff.opt : "--valid-cutoff");
+	return 0;
+}
+
 static void split(prep *p, const build_options *o, build_stats *st)
 {
 	for (int64_t u = 0; u < p->n_users; u++) {
@@ -434,6 +650,8 @@ static void split(prep *p, const build_options *o, build_stats *st)
 		}
 		st->train += prep_train_end(p, u) - a;
 	}
+	st->valid_targets = st->valid;
+	st->test_targets = st->test;
 }
 
 /* ---- cold items ---- */
@@ -652,7 +870,16 @@ int build_prep(rating_array *rows, const build_options *o, prep *p,
 			goto out;
 		}
 	}
-	split(p, o, st);
+	if (o->split == SPLIT_TIME) {
+		if (split_time(p, o, st, err, errlen) != 0)
+			goto out;
+		p->temporal = 1;
+		p->targets_next = o->targets_next;
+		p->cutoff = st->cutoff;
+		p->valid_cutoff = st->valid_cutoff;
+	} else {
+		split(p, o, st);
+	}
 	history_stats(p, st);
 	rc = 0;
 	goto out;

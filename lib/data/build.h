@@ -16,6 +16,17 @@
  * the cold items before it are removed.  The split then runs as always on
  * what is left, so a user left with fewer than 3 interactions is training
  * only and loses a cold last item too; a user left with none is dropped.
+ *
+ * The temporal split (SPLIT_TIME; rows with times): one cut-off T for
+ * every user, given as a time or as a share F of the interactions (then T
+ * is the time of the interaction at place floor(F * Z) of all Z in time
+ * order, so ties at T go after it), and the validation cut-off V < T,
+ * by default as far before T as the last interaction is after it, or for
+ * a share the same share before it (2F - 1).  Training is what came
+ * before V, the validation slice [V, T), the test slice from T on (prep.h
+ * says how they are stored).  A user with nothing before V has no history
+ * to be scored by: the user and its interactions leave the data set
+ * (st->no_history_users), its items stay in the catalogue.
  */
 #ifndef BUILD_H
 #define BUILD_H
@@ -25,7 +36,27 @@
 #include "prep.h"
 #include "ratings.h"
 
-enum { SPLIT_LOO, SPLIT_NONE };
+enum { SPLIT_LOO, SPLIT_NONE, SPLIT_TIME };
+
+/* A cut-off of the temporal split, as ml-prep's --cutoff takes it. */
+enum { CUT_NONE, CUT_SHARE, CUT_TIME };
+typedef struct {
+	int kind;                     /* CUT_* */
+	double share;                 /* CUT_SHARE: 0 < share < 1 */
+	int64_t time;                 /* CUT_TIME: seconds, or ms when ms */
+	int ms;
+	const char *opt, *text;       /* the option and its text, for messages */
+} time_cut;
+
+/* Parse text as a cut-off: a share (0.9, .9, 90%: of the interactions,
+ * before the cut) or a time in any syntax the ratings parser takes for
+ * times, under its time unit rule (TIME_*).  -1 with a reason naming opt. */
+int time_cut_parse(const char *opt, const char *text, int time_unit, time_cut *c,
+	char *err, size_t errlen);
+
+/* t (seconds, or milliseconds when ms) for people: ISO 8601 in UTC, then
+ * the number, in buf (len). */
+const char *build_time_text(int64_t t, int ms, char *buf, size_t len);
 
 typedef struct {
 	int has_min_rating;
@@ -36,6 +67,9 @@ typedef struct {
 	double cold_fraction;         /* 0: no cold items */
 	uint64_t cold_seed;
 	int has_rating, has_time; /* whether the rows carry them */
+	int time_ms;              /* the rows' times are milliseconds */
+	time_cut cutoff, valid_cutoff; /* SPLIT_TIME; valid_cutoff CUT_NONE: the default */
+	int targets_next;         /* SPLIT_TIME: each slice's first item the target */
 } build_options;
 
 typedef struct {
@@ -45,7 +79,11 @@ typedef struct {
 	int64_t removed_items, removed_item_inter; /* by --min-item-count */
 	int64_t removed_users, removed_user_inter; /* by --min-user-count */
 	int64_t rounds;               /* count filter passes */
-	int64_t train, valid, test, train_only_users;
+	int64_t train, valid, test, train_only_users; /* interactions; users with targets */
+	int64_t valid_targets, test_targets;
+	int64_t cutoff, valid_cutoff; /* SPLIT_TIME: the cut-offs, in the rows' unit */
+	int64_t no_history_users;     /* SPLIT_TIME: users left out, nothing before V */
+	int64_t no_history_inter;     /* and their interactions */
 	int64_t cold_items;           /* items made cold */
 	int64_t cold_removed;         /* interactions with them removed */
 	int64_t cold_test_users;      /* users whose test target is cold */

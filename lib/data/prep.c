@@ -60,6 +60,38 @@ static int meta_count(const char *meta, const char *key, int64_t *v, char *err, 
 	return 0;
 }
 
+/* What the meta says of the split: split=time, its targets and cut-offs. */
+static int meta_split(const char *meta, prep *p, char *err, size_t errlen)
+{
+	char buf[32], *end;
+	if (!tts_meta_get(meta, "split", buf, sizeof buf) || strcmp(buf, "time") != 0)
+		return 0;
+	p->temporal = 1;
+	if (!tts_meta_get(meta, "targets", buf, sizeof buf) ||
+	    (strcmp(buf, "next") != 0 && strcmp(buf, "all") != 0)) {
+		snprintf(err, errlen, "meta: split=time needs targets=next or targets=all");
+		return -1;
+	}
+	p->targets_next = strcmp(buf, "next") == 0;
+	const char *keys[] = { "cutoff", "valid_cutoff" };
+	int64_t *out[] = { &p->cutoff, &p->valid_cutoff };
+	for (int i = 0; i < 2; i++) {
+		long long x;
+		if (!tts_meta_get(meta, keys[i], buf, sizeof buf) ||
+		    (x = strtoll(buf, &end, 10), end == buf || *end)) {
+			snprintf(err, errlen, "meta: split=time needs %s= an integer time", keys[i]);
+			return -1;
+		}
+		*out[i] = x;
+	}
+	if (p->valid_cutoff >= p->cutoff) {
+		snprintf(err, errlen, "meta: valid_cutoff=%lld is not before cutoff=%lld",
+			(long long)p->valid_cutoff, (long long)p->cutoff);
+		return -1;
+	}
+	return 0;
+}
+
 /* Record h, of shape s, in a new block at *out (freeing any before). */
 static int read_record(tts_reader *r, const tts_header *h, const tts_shape *s,
 	void **out, char *err, size_t errlen)
@@ -73,6 +105,26 @@ static int read_record(tts_reader *r, const tts_header *h, const tts_shape *s,
 	free(*out);
 	*out = buf;
 	return 0;
+}
+
+/* A temporal split: training before the validation slice, which is not
+ * after the test slice; a user in the data set has training history. */
+static int check_temporal(int64_t u, int64_t a, int64_t v, int64_t t, char *err,
+	size_t errlen)
+{
+	if (v == -1 && t != -1)
+		snprintf(err, errlen, "record valid: user %lld has a test slice "
+			"but no validation start", (long long)u);
+	else if (v == a)
+		snprintf(err, errlen, "record valid: user %lld has no training "
+			"interaction", (long long)u);
+	else if (t != -1 && t < v)
+		snprintf(err, errlen, "record valid: user %lld's validation slice %lld "
+			"is after its test slice %lld", (long long)u, (long long)v,
+			(long long)t);
+	else
+		return 0;
+	return -1;
 }
 
 /* A user's validation and test targets come together, validation first. */
@@ -184,7 +236,8 @@ static int check(const prep *p, char *err, size_t errlen)
 				v != -1 && (v < a || v >= b) ? "valid" : "test", (long long)u);
 			return -1;
 		}
-		if (check_targets(u, v, t, err, errlen))
+		if (p->temporal ? check_temporal(u, a, v, t, err, errlen) :
+		    check_targets(u, v, t, err, errlen))
 			return -1;
 	}
 	for (int64_t i = 0; i < p->n_inter; i++)
@@ -209,7 +262,8 @@ int prep_read_body(tts_reader *r, const char *meta, prep *p, char *err, size_t e
 	memset(p, 0, sizeof *p);
 	if (meta_count(meta, "users", &p->n_users, err, errlen) ||
 	    meta_count(meta, "items", &p->n_items, err, errlen) ||
-	    meta_count(meta, "interactions", &p->n_inter, err, errlen))
+	    meta_count(meta, "interactions", &p->n_inter, err, errlen) ||
+	    meta_split(meta, p, err, errlen))
 		goto fail;
 	if (!(p->meta = strdup(meta)))
 		goto oom;

@@ -1,6 +1,7 @@
 /*
  * prep.h - an interaction data set: users' item sequences in time order,
- * the id maps back to the input, side data, and the leave-one-out split.
+ * the id maps back to the input, side data, and the split (leave-one-out
+ * or temporal).
  * This is what ml-prep writes (kind=prep) and every later program reads.
  *
  * Shapes use the dimension letters of dims.h.
@@ -25,10 +26,29 @@ typedef struct {
 	int32_t *items;      /* (Z) item index of each interaction, per user in time order */
 	float *ratings;      /* (Z) or NULL */
 	int64_t *times;      /* (Z) or NULL */
-	/* Leave-one-out split, as indices into items (-1: none).  Training is
-	 * [offsets[u], valid[u]) when valid[u] >= 0, else the whole row. */
+	/*
+	 * The split, as indices into items (-1: none).  Training is
+	 * [offsets[u], valid[u]) when valid[u] >= 0, else the whole row.  The
+	 * validation slice is [valid[u], test[u]) (to the row's end when
+	 * test[u] is -1), the test slice [test[u], offsets[u + 1]); the
+	 * history at a split is the row before its slice, so the test
+	 * history holds the validation slice.  A split's targets are the
+	 * distinct items of its slice, or its first item alone with
+	 * targets_next (prep_targets).
+	 *   loo (meta split=loo): valid[u] and test[u] are a user's last two
+	 *   items, both or neither (users of fewer than 3).
+	 *   time (meta split=time): valid[u] is the user's first interaction
+	 *   at or after valid_cutoff, test[u] its first at or after cutoff,
+	 *   each -1 when there is none; valid[u] > offsets[u] (a user with no
+	 *   training history is not in the data set), and valid[u] == test[u]
+	 *   when the user has nothing in the validation slice.
+	 */
 	int64_t *valid;      /* (U) */
 	int64_t *test;       /* (U) */
+	int temporal;        /* meta split=time */
+	int targets_next;    /* meta targets=next: each slice's first item only */
+	int64_t cutoff;      /* split=time: the cut-offs, in the times' unit */
+	int64_t valid_cutoff;
 	/* Cold items (ml-prep --cold-items): 1 for an item that appears only
 	 * as test targets, never in a history.  NULL when there are none. */
 	uint8_t *cold;       /* (N) */
@@ -48,6 +68,18 @@ typedef struct {
 static inline int64_t prep_train_end(const prep *p, int64_t u)
 {
 	return p->valid[u] >= 0 ? p->valid[u] : p->offsets[u + 1];
+}
+
+/* User u's targets at a split (test 0: validation, 1: test): they start
+ * at *begin in items; returns how many, 0 when u has none. */
+static inline int64_t prep_targets(const prep *p, int64_t u, int test, int64_t *begin)
+{
+	int64_t a = test ? p->test[u] : p->valid[u];
+	int64_t b = test || p->test[u] < 0 ? p->offsets[u + 1] : p->test[u];
+	*begin = a;
+	if (a < 0 || b <= a)
+		return 0;
+	return p->targets_next ? 1 : b - a;
 }
 
 /* Training examples: every training interaction of a user but the first. */

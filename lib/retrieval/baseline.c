@@ -1,4 +1,4 @@
-/* baseline.c - popularity, genre match and random rankings. */
+/* baseline.c - popularity, recent popularity, genre match and random rankings. */
 #include "baseline.h"
 
 #include <math.h>
@@ -12,9 +12,22 @@ static int cmp_i64(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* key (N + 1) holds each item's count: order (N) gets the items by count
+ * descending, index ascending.  One sort key per item: high bits
+ * fewer-uses-later, low bits index. */
+static void order_by_count(int64_t N, int64_t *key, int32_t *order)
+{
+	for (int64_t i = 0; i < N; i++) {
+		int64_t c = key[i] < INT32_MAX ? key[i] : INT32_MAX;
+		key[i] = ((INT32_MAX - c) << 32) | i;
+	}
+	qsort(key, N, sizeof *key, cmp_i64);
+	for (int64_t i = 0; i < N; i++)
+		order[i] = (int32_t)(key[i] & 0xffffffff);
+}
+
 int pop_order(const prep *p, int32_t *order)
 {
-	/* One sort key per item: high bits fewer-uses-later, low bits index. */
 	int64_t *key = calloc(p->n_items + 1, sizeof *key);
 	if (!key)
 		return -1;
@@ -22,13 +35,21 @@ int pop_order(const prep *p, int32_t *order)
 		for (int64_t z = p->offsets[u]; z < prep_train_end(p, u); z++)
 			if (p->items[z] >= 0 && p->items[z] < p->n_items)
 				key[p->items[z]]++;
-	for (int64_t i = 0; i < p->n_items; i++) {
-		int64_t c = key[i] < INT32_MAX ? key[i] : INT32_MAX;
-		key[i] = ((INT32_MAX - c) << 32) | i;
-	}
-	qsort(key, p->n_items, sizeof *key, cmp_i64);
-	for (int64_t i = 0; i < p->n_items; i++)
-		order[i] = (int32_t)(key[i] & 0xffffffff);
+	order_by_count(p->n_items, key, order);
+	free(key);
+	return 0;
+}
+
+int pop_order_recent(const prep *p, int64_t from, int64_t to, int32_t *order)
+{
+	int64_t *key = calloc(p->n_items + 1, sizeof *key);
+	if (!key)
+		return -1;
+	for (int64_t z = 0; p->times && z < p->n_inter; z++)
+		if (p->times[z] >= from && p->times[z] < to &&
+		    p->items[z] >= 0 && p->items[z] < p->n_items)
+			key[p->items[z]]++;
+	order_by_count(p->n_items, key, order);
 	free(key);
 	return 0;
 }

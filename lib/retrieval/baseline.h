@@ -1,6 +1,7 @@
 /*
  * baseline.h - rankings that need no model, the bars a model must clear:
- * popularity, genre match and random order.  tt-eval scores them through
+ * popularity (in training, or in the weeks before a cut-off), genre match
+ * and random order.  tt-eval scores them through
  * lib/metrics like any recs stream.
  */
 #ifndef BASELINE_H
@@ -15,6 +16,10 @@
  * (N) and receives that ranking.  -1 when out of memory.
  */
 int pop_order(const prep *p, int32_t *order);
+/* Recent popularity, the temporal split's bar: the same ranking of the
+ * interactions of every user whose time is in [from, to) (the weeks
+ * before a cut-off), whichever slice they are in. */
+int pop_order_recent(const prep *p, int64_t from, int64_t to, int32_t *order);
 /* User u's top-K by popularity, skipping the items in seen (S, any order):
  * mark is (N) scratch that must be all 0 on entry and is left so. */
 int pop_recommend(const int32_t *order, int64_t N, const int32_t *seen,

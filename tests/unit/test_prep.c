@@ -1,4 +1,5 @@
 /* test_prep.c - ratings parsing, building a prep, the prep stream. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,9 @@
 #include "side.h"
 #include "tap.h"
 #include "tts.h"
+
+/* The meta lines reread's stream carries (a split=time, say). */
+static const char *reread_meta;
 
 /* Parse text fed in pieces of size step (1 exercises the line carry). */
 static int parse(const char *text, int format, size_t step, rating_array *a,
@@ -200,7 +204,7 @@ static const char *reread(const prep *p, void (*extra)(tts_writer *, const prep 
 	FILE *f = tmpfile();
 	tts_writer *w = tts_writer_open(f, 1);
 	prep q;
-	prep_write(w, p, NULL);
+	prep_write(w, p, reread_meta);
 	if (extra)
 		extra(w, p);
 	tts_writer_close(w, err, errlen);
@@ -314,6 +318,152 @@ static void test_check(void)
 	prep_free(&p);
 }
 
+/* Parse and build with the temporal split at the cut-offs given. */
+static int build_time(const char *text, const char *cut, const char *vcut, int next,
+	prep *p, build_stats *st, char *err, size_t errlen)
+{
+	build_options o = { .split = SPLIT_TIME, .targets_next = next };
+	if (time_cut_parse("--cutoff", cut, TIME_AUTO, &o.cutoff, err, errlen) ||
+	    (vcut && time_cut_parse("--valid-cutoff", vcut, TIME_AUTO, &o.valid_cutoff,
+		err, errlen)))
+		return -1;
+	rating_array a = { 0 };
+	ratings_parser *rp;
+	int rc = parse(text, RF_AUTO, 4096, &a, &rp);
+	o.has_rating = ratings_has_rating(rp);
+	o.has_time = ratings_has_time(rp);
+	ratings_parser_free(rp);
+	if (rc == 0)
+		rc = build_prep(&a, &o, p, st, err, errlen);
+	rating_array_free(&a);
+	return rc;
+}
+
+/* Users 1..5 by time: 1 trains at 1 2 3, validates at 5, tests at 8 9; 2
+ * trains at 1, tests at 8; 3 comes at 6 only; 4 trains only (2 4); 5
+ * trains at 3, validates at 6.  Cut-offs 5 and 7. */
+static const char *timeline =
+	"1::11::4::1\n1::12::4::2\n1::13::4::3\n1::14::4::5\n1::15::4::8\n1::16::4::9\n"
+	"2::11::4::1\n2::15::4::8\n3::12::4::6\n4::12::4::2\n4::13::4::4\n"
+	"5::14::4::3\n5::16::4::6\n";
+
+static void test_time_cut(void)
+{
+	time_cut c;
+	char err[256];
+	ok(time_cut_parse("--cutoff", "0.9", TIME_AUTO, &c, err, sizeof err) == 0 &&
+		c.kind == CUT_SHARE && c.share == 0.9, "0.9 is a share");
+	ok(time_cut_parse("--cutoff", "90%", TIME_AUTO, &c, err, sizeof err) == 0 &&
+		c.kind == CUT_SHARE && fabs(c.share - 0.9) < 1e-15, "90%% is a share");
+	ok(time_cut_parse("--cutoff", "2000-12-01", TIME_AUTO, &c, err, sizeof err) == 0 &&
+		c.kind == CUT_TIME && c.time == 975628800 && !c.ms, "a date is its midnight, UTC");
+	ok(time_cut_parse("--cutoff", "2000-12-01T01:00:00+01:00", TIME_AUTO, &c, err,
+		sizeof err) == 0 && c.time == 975628800, "ISO 8601 with a zone");
+	ok(time_cut_parse("--cutoff", "975628800", TIME_AUTO, &c, err, sizeof err) == 0 &&
+		c.kind == CUT_TIME && c.time == 975628800, "integer seconds");
+	ok(time_cut_parse("--cutoff", "975628800000", TIME_AUTO, &c, err, sizeof err) == 0 &&
+		c.time == 975628800000 && c.ms, "integer milliseconds, by magnitude");
+	ok(time_cut_parse("--cutoff", "2.5", TIME_AUTO, &c, err, sizeof err) == 0 &&
+		c.kind == CUT_TIME && c.time == 2500 && c.ms, "2.5 is a time with a fraction");
+	ok(time_cut_parse("--cutoff", "soon", TIME_AUTO, &c, err, sizeof err) < 0 &&
+		strcmp(err, "--cutoff: 'soon' is neither a share of the interactions (0.9, "
+		"90%) nor a time (seconds, or ISO 8601 as 2000-12-01 or "
+		"2000-12-01T00:00:00Z)") == 0, "not a cut-off: %s", err);
+	ok(time_cut_parse("--valid-cutoff", "100%", TIME_AUTO, &c, err, sizeof err) < 0 &&
+		strcmp(err, "--valid-cutoff: '100%' is not a share of the interactions "
+		"above 0% and below 100%") == 0, "100%% is no share: %s", err);
+}
+
+static void test_time_split(void)
+{
+	prep p;
+	build_stats st;
+	char err[256];
+	int64_t a;
+	int rc = build_time(timeline, "7", "5", 1, &p, &st, err, sizeof err);
+	ok(rc == 0, "built: %s", rc ? err : "ok");
+	ok(p.n_users == 4 && p.user_ids[1] == 2 && p.user_ids[2] == 4 && p.n_inter == 12 &&
+		p.n_items == 6, "user 3, with no history before 5, left out; its item stays");
+	ok(st.no_history_users == 1 && st.no_history_inter == 1 && st.cutoff == 7 &&
+		st.valid_cutoff == 5, "said: 1 user, 1 interaction; cut-offs 7 and 5");
+	ok(p.valid[0] == 3 && p.test[0] == 4 && p.valid[1] == 7 && p.test[1] == 7 &&
+		p.valid[2] == -1 && p.test[2] == -1 && p.valid[3] == 11 && p.test[3] == -1,
+		"slices: user 1 [3, 4) [4, 6); user 2 none and [7, 8); 4 none; 5 [11, 12)");
+	int late = 0;
+	for (int64_t u = 0; u < p.n_users; u++)
+		for (int64_t z = p.offsets[u]; z < prep_train_end(&p, u); z++)
+			late += p.times[z] >= 5;
+	ok(late == 0 && st.train == 7, "no training interaction at or after 5: 7 of them");
+	ok(st.valid == 2 && st.test == 2 && st.train_only_users == 1 &&
+		st.valid_targets == 2 && st.test_targets == 2, "2 validation, 2 test users");
+	ok(prep_targets(&p, 0, 1, &a) == 1 && a == 4 && prep_targets(&p, 1, 0, &a) == 0 &&
+		prep_targets(&p, 1, 1, &a) == 1 && a == 7 && prep_targets(&p, 2, 1, &a) == 0 &&
+		prep_targets(&p, 3, 0, &a) == 1 && a == 11, "next: one target a slice");
+	p.targets_next = 0;
+	ok(prep_targets(&p, 0, 1, &a) == 2 && a == 4 && prep_targets(&p, 0, 0, &a) == 1,
+		"all: user 1's test targets are its 2 items after 7");
+
+	reread_meta = "split=time\ntargets=all\ncutoff=7\nvalid_cutoff=5\n";
+	expect_err(&p, NULL, "", "a temporal split is read back");
+	p.valid[2] = 8;
+	expect_err(&p, NULL, "record valid: user 2 has no training interaction",
+		"a user with nothing before its validation slice");
+	p.valid[2] = -1;
+	p.test[2] = 9;
+	expect_err(&p, NULL, "record valid: user 2 has a test slice but no validation start",
+		"a test slice without a validation start");
+	p.test[2] = -1;
+	p.test[0] = 2;
+	expect_err(&p, NULL, "record valid: user 0's validation slice 3 is after its test "
+		"slice 2", "slices out of order");
+	p.test[0] = 4;
+	reread_meta = "split=time\ncutoff=7\nvalid_cutoff=5\n";
+	expect_err(&p, NULL, "meta: split=time needs targets=next or targets=all",
+		"no targets= line");
+	reread_meta = "split=time\ntargets=next\ncutoff=5\nvalid_cutoff=5\n";
+	expect_err(&p, NULL, "meta: valid_cutoff=5 is not before cutoff=5", "cut-offs out of order");
+	reread_meta = NULL;
+	prep_free(&p);
+
+	rc = build_time(timeline, "0.8", NULL, 0, &p, &st, err, sizeof err);
+	ok(rc == 0 && st.cutoff == 8 && st.valid_cutoff == 5 && p.test[0] == 4 &&
+		st.test_targets == 3, "share 0.8 of 13: cut at the 11th time, 8; validation "
+		"from the 8th, 5; all targets: 3 (%s)", rc ? err : "ok");
+	prep_free(&p);
+	rc = build_time(timeline, "7", NULL, 1, &p, &st, err, sizeof err);
+	ok(rc == 0 && st.valid_cutoff == 5, "the default validation slice is as long as the "
+		"test period: 9 - 7 before 7");
+	prep_free(&p);
+
+	const char *bad[][3] = {
+		{ "10", NULL, "--cutoff 10: no interaction is at or after it (the last is at "
+			"1970-01-01T00:00:09Z, 9)" },
+		{ "1", NULL, "--cutoff 1: no interaction is before it (the first is at "
+			"1970-01-01T00:00:01Z, 1)" },
+		{ "7", "8", "--valid-cutoff 8: not before the cut-off (1970-01-01T00:00:07Z, 7)" },
+		{ "7", "1", "--valid-cutoff 1: no interaction is before it, none to train on "
+			"(the first is at 1970-01-01T00:00:01Z, 1)" },
+		{ "0.4", NULL, "--cutoff 0.4: a validation slice of the same share would leave "
+			"nothing to train on; --valid-cutoff sets it" },
+		{ "3", NULL, "--cutoff 3: a validation slice as long as the test period (to "
+			"1970-01-01T00:00:09Z, 9) would start before the first interaction "
+			"(1970-01-01T00:00:01Z, 1); --valid-cutoff sets it" },
+		{ "9.5", "7", "--cutoff 9.5: no interaction is at or after it (the last is at "
+			"1970-01-01T00:00:09Z, 9)" },
+		{ "8", "7", "no user with training history has an interaction in the validation "
+			"slice (from 1970-01-01T00:00:07Z, 7 to the cut-off); --valid-cutoff sets "
+			"its start" },
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		rc = build_time(timeline, bad[i][0], bad[i][1], 1, &p, &st, err, sizeof err);
+		ok(rc < 0 && strcmp(err, bad[i][2]) == 0, "--cutoff %s --valid-cutoff %s: %s",
+			bad[i][0], bad[i][1] ? bad[i][1] : "(default)", rc < 0 ? err : "built");
+	}
+	rc = build_time("1 11\n1 12\n", "0.5", NULL, 1, &p, &st, err, sizeof err);
+	ok(rc < 0 && strcmp(err, "--split time needs times: the input has none (seq, or no "
+		"time column)") == 0, "seq input has no times: %s", err);
+}
+
 static void test_utf8(void)
 {
 	ok(utf8_valid("Citt\xc3\xa0", 6) && !utf8_valid("Citt\xe0", 5), "utf8_valid");
@@ -331,6 +481,8 @@ int main(void)
 	test_fast_path();
 	test_build_paths();
 	test_check();
+	test_time_cut();
+	test_time_split();
 	test_utf8();
 	return done();
 }
