@@ -366,10 +366,12 @@ static void write_users(model *m, const prep *ids, const prep *p, tts_writer *w)
 	g.vectors = malloc((size_t)G * E * sizeof *g.vectors);
 	g.seen_offsets = malloc((G + 1) * sizeof *g.seen_offsets);
 	int32_t *muser = malloc(G * sizeof *muser);
+	int32_t *urows = malloc(G * USER_FEATURES * sizeof *urows);
 	int32_t *hist = malloc((size_t)G * L * sizeof *hist);
 	int64_t seen_cap = 1 << 16;
 	g.seen = malloc(seen_cap * sizeof *g.seen);
-	if (!g.ids || !g.index || !g.vectors || !g.seen_offsets || !muser || !hist || !g.seen)
+	if (!g.ids || !g.index || !g.vectors || !g.seen_offsets || !muser || !urows || !hist ||
+	    !g.seen)
 		die_oom("a group of user vectors", (size_t)G * (sizeof *g.ids + sizeof *g.index +
 			E * sizeof *g.vectors + sizeof *g.seen_offsets + sizeof *muser + L * sizeof *hist) +
 			seen_cap * sizeof *g.seen);
@@ -391,6 +393,7 @@ static void write_users(model *m, const prep *ids, const prep *p, tts_writer *w)
 					"learned vector per user, so only training users can be embedded",
 					input_name(opt.prep), (long long)p->user_ids[u]);
 			muser[b] = mu < 0 ? 0 : (int32_t)mu;
+			model_user_rows(p, u, urows + b * USER_FEATURES);
 			g.ids[b] = p->user_ids[u];
 			g.index[b] = (int32_t)u;
 			/* the history in the model's item numbering; unknown items dropped */
@@ -407,7 +410,9 @@ static void write_users(model *m, const prep *ids, const prep *p, tts_writer *w)
 			history_row(hist + b * L, g.seen + g.seen_offsets[b], S - g.seen_offsets[b], L);
 			g.seen_offsets[b + 1] = S;
 		}
-		if (model_user_vectors(m, muser, hist, B, g.vectors))
+		/* user features: of this data's users, whichever the model trained */
+		if (c->user_features ? model_user_vectors_of(m, urows, hist, B, g.vectors) :
+		    model_user_vectors(m, muser, hist, B, g.vectors))
 			die_oom("the user tower's activations", (size_t)B * L * E * sizeof(float));
 		if (embed_write_group(w, &g))
 			die("%s: %s", opt.output ? opt.output : "standard output", tts_writer_error(w));
@@ -417,7 +422,7 @@ static void write_users(model *m, const prep *ids, const prep *p, tts_writer *w)
 			"know, left out\n", progname, input_name(opt.prep), (long long)dropped,
 			(long long)unknown);
 	free(g.ids); free(g.index); free(g.vectors); free(g.seen_offsets); free(g.seen);
-	free(muser); free(hist); free(item_map);
+	free(muser); free(urows); free(hist); free(item_map);
 	free(model_users); free(model_items); free(users);
 }
 

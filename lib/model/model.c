@@ -78,6 +78,8 @@ static void layout(model *m)
 	if (c->arch == ARCH_TT) {
 		add_tensor(m, "lnf_g", 1, E, 0, INIT_ONE, 0);
 		add_tensor(m, "lnf_b", 1, E, 0, INIT_ZERO, 0);
+		if (c->user_features)
+			add_tensor(m, "user_feat_emb", 2, USER_FEATURE_ROWS, E, INIT_ZERO, 0);
 	} else {
 		add_tensor(m, "ufc1_w", 2, F, 2 * E, INIT_LINEAR, 2 * E);
 		add_tensor(m, "ufc1_b", 1, F, 0, INIT_LINEAR, 2 * E);
@@ -120,6 +122,7 @@ void point(model *m, params *p, float *base)
 	}
 	p->lnf_g = find(m, base, "lnf_g");
 	p->lnf_b = find(m, base, "lnf_b");
+	p->user_feat_emb = find(m, base, "user_feat_emb");
 	p->ufc1_w = find(m, base, "ufc1_w");
 	p->ufc1_b = find(m, base, "ufc1_b");
 	p->ufc2_w = find(m, base, "ufc2_w");
@@ -203,6 +206,7 @@ void model_free(model *m)
 	touched_free(&m->tr);
 	free(m->neg);
 	features_free(m);
+	free(m->ufeat);
 	free(m->item_mem);
 	free(m->w);
 	free(m->g);

@@ -50,7 +50,14 @@ typedef struct {
 	int title_buckets; /* hashed title-word embeddings */
 	uint32_t title_seed;
 	float id_dropout;  /* share of the items whose id part a training step drops */
+	/* tt: user features (model_user.c), 0 when absent: the user vector
+	 * gets a learned row for each of the user's gender, age band and
+	 * occupation added. */
+	int user_features;
 } model_config;
+
+#define USER_FEATURES 3       /* gender, age band, occupation */
+#define USER_FEATURE_ROWS 73  /* F, M; 7 age bands; occupation codes 0..63 */
 
 #define FEATURE_YEAR_FROM 1900
 #define FEATURE_YEAR_STEP 5
@@ -83,6 +90,7 @@ typedef struct {
 	/* item features: the genre, year and title-word tables, one after
 	 * another, so that one row number reaches any of them */
 	float *feat_emb;
+	float *user_feat_emb;          /* (USER_FEATURE_ROWS,E) tt with user features */
 } params;
 
 typedef struct model model;
@@ -127,6 +135,18 @@ int model_item_vectors(model *m, float *out);
  * output at the last slot, in evaluation mode (no dropout). */
 int model_user_vectors(model *m, const int32_t *users, const int32_t *hist,
 	int64_t B, float *out);
+
+/* The rows (USER_FEATURES, -1 for none) of user u's features in p's side
+ * data (gender, age, occupation; none when p has no users file). */
+void model_user_rows(const prep *p, int64_t u, int32_t rows[USER_FEATURES]);
+/* The training users' features, for a model with user features: p's
+ * side data, p the model's numbering.  Copied. */
+int model_set_user_side(model *m, const prep *p, char *err, size_t errlen);
+/* model_user_vectors for users outside the training data: rows (B,
+ * USER_FEATURES) of model_user_rows, or NULL for none known.  A row of
+ * no history gets its features' vector alone. */
+int model_user_vectors_of(model *m, const int32_t *rows, const int32_t *hist, int64_t B,
+	float *out);
 
 static inline int model_has_features(const model_config *c)
 {

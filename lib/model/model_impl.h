@@ -8,6 +8,7 @@
  *   model_infer.c   item and user vectors
  *   model_stream.c  the model stream
  *   model_features.c the item features: side data into the item table
+ *   model_user.c    the user features: side data into the user vector
  * Shapes use the letters of dims.h; a share's activations are allocated
  * for S = B*L slots and T = B*L examples, the most a batch of B rows has.
  */
@@ -205,12 +206,18 @@ struct model {
 	touched_rows tr;
 	struct { float lr, beta1, beta2, eps, wd, c1, c2; } adam; /* this step's */
 	item_features feat;
+	int32_t *ufeat;      /* (U,USER_FEATURES) the training users' feature rows */
+	const int32_t *urows; /* the rows a pass's users index: ufeat, or a caller's */
 };
 
 /* model.c */
 void point(model *m, params *p, float *base);
 void add_tensor(model *m, const char *name, int rank, uint64_t d0, uint64_t d1,
 	int init, int fan_in);
+
+/* model_user.c: z += the users' feature rows, and the rows' gradient */
+void user_features_forward(const model *m, const worker *wk);
+void user_features_backward(const model *m, worker *wk);
 
 /* model_features.c: nothing without features */
 void features_layout(model *m);

@@ -126,6 +126,7 @@ static void last_block_queries(model *m, worker *wk, int i)
 	for (size_t j = 0; j < T * E; j++)
 		a->xf[j] = b->xm[j] + b->f2[j];
 	layernorm_forward(a->z, a->meanf, a->rstdf, a->xf, m->p.lnf_g, m->p.lnf_b, T, E);
+	user_features_forward(m, wk);
 }
 
 /* tt user tower: z (T,E) for the target rows. */
@@ -173,6 +174,7 @@ static void tt_forward(model *m, worker *wk)
 	}
 	gather_rows(a->xf, a->out, a->rows, T, E);
 	layernorm_forward(a->z, a->meanf, a->rstdf, a->xf, p->lnf_g, p->lnf_b, T, E);
+	user_features_forward(m, wk);
 }
 
 static void tt_backward(model *m, worker *wk)
@@ -184,6 +186,8 @@ static void tt_backward(model *m, worker *wk)
 	size_t E = c->E, F = c->F, S = a->S, T = wk->T;
 	float pd = c->dropout;
 
+	/* z = lnf(xf) + the user's feature rows: dz reaches both whole */
+	user_features_backward(m, wk);
 	memset(a->dxf, 0, T * E * sizeof *a->dxf);
 	layernorm_backward(a->dxf, dp->lnf_g, dp->lnf_b, a->dz, a->xf, p->lnf_g,
 		a->meanf, a->rstdf, T, E);

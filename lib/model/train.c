@@ -144,6 +144,10 @@ void train_choose(train_options *o, const train_data *d, train_note_fn note, voi
 
 void train_choose_features(model_config *c, const prep *p, train_note_fn note, void *ctx)
 {
+	if (p->gender && c->arch == ARCH_TT) {
+		c->user_features = 1;
+		say(note, ctx, "user features: gender, age band and occupation");
+	}
 	if (!p->genres && !p->year && !p->titles)
 		return;
 	c->genres = p->genres ? p->n_genres : 0;
@@ -157,6 +161,8 @@ void train_choose_features(model_config *c, const prep *p, train_note_fn note, v
 
 int train_give_side_data(model *m, const prep *p, char *err, size_t errlen)
 {
+	if (model_set_user_side(m, p, err, errlen))
+		return -1;
 	if (!model_has_features(model_cfg(m)))
 		return 0;
 	size_t n = p->n_items ? (size_t)p->n_items : 1;

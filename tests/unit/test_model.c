@@ -54,6 +54,38 @@ static void give_side(model *m, int64_t N)
 	ok(model_set_item_side(m, &side, seen, err, sizeof err) == 0, "item side data (%s)", err);
 }
 
+/* The weights of tensor name, n of them. */
+static float *tensor_of(model *m, const char *name, size_t *n)
+{
+	for (size_t i = 0; i < model_num_tensors(m); i++) {
+		int rank;
+		uint64_t dims[2];
+		size_t off;
+		if (strcmp(model_tensor(m, i, &rank, dims, &off), name) == 0) {
+			*n = dims[0] * (rank > 1 ? dims[1] : 1);
+			return model_weights(m) + off;
+		}
+	}
+	*n = 0;
+	return NULL;
+}
+
+/* Users' side data: user 0 unknown (no users file line), the others of
+ * both genders, several age bands and occupations. */
+static void give_users(model *m, int64_t U)
+{
+	static uint8_t gender[64];
+	static int32_t age[64], occupation[64];
+	prep side = { .n_users = U, .gender = gender, .age = age, .occupation = occupation };
+	char err[256];
+	for (int64_t u = 0; u < U; u++) {
+		gender[u] = u == 0 ? 0 : 1 + u % 2;
+		age[u] = u == 0 ? 0 : (int32_t)(15 + 9 * u);
+		occupation[u] = u == 0 ? 0 : (int32_t)(u * 7 % 21);
+	}
+	ok(model_set_user_side(m, &side, err, sizeof err) == 0, "user side data (%s)", err);
+}
+
 static void check_loss(const char *what, model_config c, int loss, int64_t M)
 {
 	char err[256] = "";
@@ -63,6 +95,8 @@ static void check_loss(const char *what, model_config c, int loss, int64_t M)
 		return;
 	if (model_has_features(&c))
 		give_side(m, c.N);
+	if (c.user_features)
+		give_users(m, c.U);
 	for (int i = 0; i < 64; i++)
 		log_q[i] = -2.0f - 0.1f * i;
 	sampler q;
@@ -91,8 +125,10 @@ static void check_loss(const char *what, model_config c, int loss, int64_t M)
 		size_t off;
 		const char *name = model_tensor(m, t, &rank, dims, &off);
 		size_t n = dims[0] * (rank > 1 ? dims[1] : 1);
-		for (int k = 0; k < 6; k++) {
-			size_t i = off + rng_next(&rng) % n;
+		/* the user features' rows: every entry, most of them unused */
+		int every = strcmp(name, "user_feat_emb") == 0;
+		for (size_t k = 0; k < (every ? n : 6); k++) {
+			size_t i = off + (every ? k : rng_next(&rng) % n);
 			float save = w[i];
 			double h = 3e-4; /* small: ReLU kinks stay out of reach */
 			w[i] = save + (float)h;
@@ -149,11 +185,18 @@ static void check_inference(model_config c)
 	batch bt;
 	if (model_has_features(&c))
 		give_side(m, c.N);
+	if (c.user_features)
+		give_users(m, c.U);
 	random_batch(&bt, 4, c.L, c.U, c.N, &rng);
 	for (int64_t b = 0; b < 4; b++)
 		for (int64_t t = 0; t < c.L; t++)
 			bt.targets[b * c.L + t] = t == c.L - 1 ? (int32_t)((b * 3) % c.N) : -1;
 	model_init_weights(m, 3);
+	/* the feature rows start at zero: away from it, so that they count */
+	size_t n_uf;
+	float *uf = c.user_features ? tensor_of(m, "user_feat_emb", &n_uf) : NULL;
+	for (size_t j = 0; uf && j < n_uf; j++)
+		uf[j] = 0.05f * (float)((j * 7919) % 13) - 0.3f;
 	model_train_alloc(m, 4, 1, err, sizeof err);
 	int64_t n;
 	double train_loss = model_step_grad(m, &bt, &rng, &n);
@@ -175,10 +218,52 @@ static void check_inference(model_config c)
 	}
 	loss /= 4;
 	ok(n == 4 && fabs(loss - train_loss) < 1e-5 * fabs(train_loss),
-		"%s%s: recommendation vectors give the training loss (%.7f, %.7f)",
+		"%s%s%s: recommendation vectors give the training loss (%.7f, %.7f)",
 		c.arch == ARCH_SEED ? "seed" : "tt", model_has_features(&c) ? " with features" : "",
-		loss, train_loss);
+		c.user_features ? " with user features" : "", loss, train_loss);
 	batch_free(&bt);
+	model_free(m);
+}
+
+/* Users outside the training data: their rows given, the same vectors as
+ * for a training user of those features; of no history, the features'
+ * rows alone; of no rows, the tower alone. */
+static void check_user_vectors_of(model_config c)
+{
+	char err[256];
+	model *m = model_new(&c, err, sizeof err);
+	give_users(m, c.U);
+	model_init_weights(m, 3);
+	size_t n_uf;
+	float *uf = tensor_of(m, "user_feat_emb", &n_uf);
+	for (size_t j = 0; j < n_uf; j++)
+		uf[j] = 0.01f * (float)(j % 17);
+	model_train_alloc(m, 2, 1, err, sizeof err);
+	int32_t users[2] = { 3, 4 }, hist[2 * 5] = { -1, 1, 2, 3, 4, -1, -1, -1, -1, -1 };
+	float want[2 * 64], got[2 * 64], bare[2 * 64];
+	model_user_vectors(m, users, hist, 2, want);
+	/* give_users' users 3 and 4 */
+	prep side = { .n_users = 5, .gender = (uint8_t[]){ 0, 2, 1, 2, 1 },
+		.age = (int32_t[]){ 0, 24, 33, 42, 51 }, .occupation = (int32_t[]){ 0, 7, 14, 0, 7 } };
+	int32_t rows[2 * USER_FEATURES];
+	model_user_rows(&side, 3, rows);
+	model_user_rows(&side, 4, rows + USER_FEATURES);
+	model_user_vectors_of(m, rows, hist, 2, got);
+	model_user_vectors_of(m, NULL, hist, 2, bare);
+	int same = memcmp(want, got, c.E * sizeof *got) == 0; /* user 3: a history */
+	double feat_only = 0, none = 0;
+	for (int e = 0; e < c.E; e++) {
+		float f = 0;
+		for (int k = 0; k < USER_FEATURES; k++)
+			f += rows[USER_FEATURES + k] >= 0 ? 0.01f * (float)((rows[USER_FEATURES + k] *
+				c.E + e) % 17) : 0;
+		feat_only = fmax(feat_only, fabs(got[c.E + e] - f));
+		none = fmax(none, fabs(bare[c.E + e]));
+	}
+	ok(same && feat_only < 1e-6 && none == 0 && rows[0] == 1 && rows[1] == 2 + 3 &&
+		rows[2] == 9 && rows[USER_FEATURES + 1] == 2 + 5,
+		"user vectors of given features: a training user's; of no history, the features' rows "
+		"(%.2g); of none, zero (%.2g)", feat_only, none);
 	model_free(m);
 }
 
@@ -317,6 +402,15 @@ int main(void)
 	feat.genres = 3;
 	feat.id_dropout = 0; /* training drops only the unseen item's id, as inference does */
 	check_inference(feat);
+	model_config users = tt;
+	users.user_features = 1;
+	check("tt tower with user features", users);
+	check_loss("user features, sampled softmax", users, LOSS_SAMPLED, 4);
+	users.dropout = 0.3f;
+	check("tt tower with user features and dropout", users);
+	users.dropout = 0;
+	check_inference(users);
+	check_user_vectors_of(users);
 	check_item_chunks();
 	check_touched_rows();
 	return done();

@@ -1,0 +1,119 @@
+/* model_user.c - the user features: what a user is (gender, age band,
+ * occupation) added to the tt user tower's output, so that two users of
+ * one history who differ in them get different vectors, and a user of no
+ * history gets one at all (see model.h).
+ *
+ * The user vector is
+ *   z = lnf(tower(history)) + sum over f of user_feat_emb[row_f]
+ * with the table zero at the start: a model begins as the one without
+ * them, and the rows learn what the tower cannot see. */
+#include "model_impl.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Rows of user_feat_emb: gender F, M; seven age bands; occupation codes. */
+enum { ROW_GENDER = 0, ROW_AGE = 2, ROW_OCCUPATION = 9 };
+#define OCCUPATIONS (USER_FEATURE_ROWS - ROW_OCCUPATION)
+
+/* ML-1M's bands, which ML-100K's raw ages fall into too */
+static int age_band(int32_t age)
+{
+	static const int32_t from[] = { 18, 25, 35, 45, 50, 56 };
+	int b = 0;
+	while (b < 6 && age >= from[b])
+		b++;
+	return b;
+}
+
+void model_user_rows(const prep *p, int64_t u, int32_t rows[USER_FEATURES])
+{
+	for (int f = 0; f < USER_FEATURES; f++)
+		rows[f] = -1;
+	/* a user the users file did not have: zeros, known by no gender and no age */
+	if (!p->gender || (p->gender[u] == 0 && (!p->age || p->age[u] <= 0)))
+		return;
+	if (p->gender[u] == 1 || p->gender[u] == 2)
+		rows[0] = ROW_GENDER + p->gender[u] - 1;
+	if (p->age && p->age[u] > 0)
+		rows[1] = ROW_AGE + age_band(p->age[u]);
+	if (p->occupation && p->occupation[u] >= 0 && p->occupation[u] < OCCUPATIONS)
+		rows[2] = ROW_OCCUPATION + p->occupation[u];
+}
+
+int model_set_user_side(model *m, const prep *p, char *err, size_t errlen)
+{
+	const model_config *c = &m->c;
+	if (!c->user_features)
+		return 0;
+	if (p->n_users != c->U)
+		return errorf(err, errlen, "the side data is not the model's: %lld users, the model %lld",
+			(long long)p->n_users, (long long)c->U);
+	free(m->ufeat);
+	m->ufeat = malloc(((size_t)c->U * USER_FEATURES + 1) * sizeof *m->ufeat);
+	if (!m->ufeat)
+		return nomemf(err, errlen, "the users' features", (size_t)c->U * USER_FEATURES * 4);
+	for (int64_t u = 0; u < c->U; u++)
+		model_user_rows(p, u, m->ufeat + u * USER_FEATURES);
+	m->urows = m->ufeat;
+	return 0;
+}
+
+/* z (T,E) += the features of each example's user; users[ubatch[t]] is
+ * its row of m->urows. */
+void user_features_forward(const model *m, const worker *wk)
+{
+	const acts *a = &wk->a;
+	size_t E = m->c.E;
+	if (!m->p.user_feat_emb || !m->urows)
+		return;
+	for (int64_t t = 0; t < wk->T; t++) {
+		const int32_t *r = m->urows + (size_t)wk->users[a->ubatch[t]] * USER_FEATURES;
+		for (int f = 0; f < USER_FEATURES; f++)
+			if (r[f] >= 0)
+				for (size_t e = 0; e < E; e++)
+					a->z[t * E + e] += m->p.user_feat_emb[(size_t)r[f] * E + e];
+	}
+}
+
+void user_features_backward(const model *m, worker *wk)
+{
+	const acts *a = &wk->a;
+	size_t E = m->c.E;
+	if (!wk->dp.user_feat_emb || !m->urows)
+		return;
+	for (int64_t t = 0; t < wk->T; t++) {
+		const int32_t *r = m->urows + (size_t)wk->users[a->ubatch[t]] * USER_FEATURES;
+		for (int f = 0; f < USER_FEATURES; f++)
+			if (r[f] >= 0)
+				for (size_t e = 0; e < E; e++)
+					wk->dp.user_feat_emb[(size_t)r[f] * E + e] += a->dz[t * E + e];
+	}
+}
+
+int model_user_vectors_of(model *m, const int32_t *rows, const int32_t *hist, int64_t B,
+	float *out)
+{
+	const model_config *c = &m->c;
+	int32_t *iota = malloc((B ? B : 1) * sizeof *iota);
+	if (!iota)
+		return -1;
+	for (int64_t b = 0; b < B; b++)
+		iota[b] = (int32_t)b;
+	const int32_t *was = m->urows;
+	m->urows = c->user_features ? rows : NULL;
+	int rc = model_user_vectors(m, iota, hist, B, out);
+	/* a row of no history has no example: its features alone */
+	for (int64_t b = 0; rc == 0 && m->urows && b < B; b++) {
+		if (hist[(b + 1) * c->L - 1] >= 0)
+			continue;
+		for (int f = 0; f < USER_FEATURES; f++) {
+			int32_t r = rows[b * USER_FEATURES + f];
+			for (int e = 0; r >= 0 && e < c->E; e++)
+				out[b * c->E + e] += m->p.user_feat_emb[(size_t)r * c->E + e];
+		}
+	}
+	m->urows = was;
+	free(iota);
+	return rc;
+}
