@@ -71,12 +71,13 @@ static int64_t candidates(const options *opt, const prep *p, int32_t *cand)
 	return C;
 }
 
-/* The prep's split= as its meta says it, for messages. */
+/* The prep's split= as its meta says it, for messages; a stream without
+ * one is read as leave-one-out. */
 static const char *split_name(const prep *p)
 {
 	static char name[32];
 	if (!p->meta || !tts_meta_get(p->meta, "split", name, sizeof name))
-		snprintf(name, sizeof name, "?");
+		snprintf(name, sizeof name, "loo");
 	return name;
 }
 

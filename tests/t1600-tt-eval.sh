@@ -138,6 +138,123 @@ test_expect_success 'recs and baseline together; at=test recs on valid warn' '
 	test_grep "made at=test, evaluated on the valid split" err
 '
 
+# Several targets a user (ml-prep --split time --targets all), by hand:
+# user 1 trains on items 1 2, validates on 3, is tested on 4 5 6; user 2
+# trains on 1, is tested on 7; user 3 trains only.  Items k are indices
+# k-1.  The lists (k=4): user 1 5 7 4 2 (hits at ranks 0 and 2), user 2
+# 3 7 1 2 (a hit at rank 1), user 3 1 2 3 4 (not scored).
+test_expect_success 'setup: a temporal split and hand-made recs' '
+	cat >t.dat <<-EOF &&
+	1::1::4::1
+	1::2::4::2
+	1::3::4::5
+	1::4::4::8
+	1::5::4::9
+	1::6::4::10
+	2::1::4::1
+	2::7::4::8
+	3::2::4::1
+	3::3::4::2
+	3::4::4::3
+	EOF
+	ml-prep --split time --cutoff 7 --valid-cutoff 4 --targets all t.dat >tall.tts &&
+	ml-prep --split time --cutoff 7 --valid-cutoff 4 t.dat >tnext.tts &&
+	python3 - <<-EOF | zstd -q -c >trecs.tts
+	import sys, tts
+	out = sys.stdout.buffer
+	def record(name, dtype, dims, values):
+	    out.write(tts.record(name, dtype, dims, tts.pack(dtype, values)))
+	out.write(tts.text_record("meta", "kind=recs\nk=4\nat=test\n"))
+	lists = [[5, 7, 4, 2], [3, 7, 1, 2], [1, 2, 3, 4]]
+	record("users", tts.I32, [3], [0, 1, 2])
+	record("user_ids", tts.I64, [3], [1, 2, 3])
+	record("items", tts.I32, [3, 4], [i - 1 for l in lists for i in l])
+	record("scores", tts.F32, [3, 4], [4.0 - r for l in lists for r in range(4)])
+	out.write(tts.end())
+	EOF
+'
+
+test_expect_success 'several targets: HR, recall, precision, NDCG, MRR, coverage by hand' '
+	cat >expect <<-EOF &&
+	hr	1	0.500000
+	hr	2	1.000000
+	hr	4	1.000000
+	recall	1	0.166667
+	recall	2	0.666667
+	recall	4	0.833333
+	precision	1	0.500000
+	precision	2	0.500000
+	precision	4	0.375000
+	ndcg	1	0.500000
+	ndcg	2	0.622038
+	ndcg	4	0.667424
+	mrr	1	0.500000
+	mrr	2	0.750000
+	mrr	4	0.750000
+	coverage	1	0.285714
+	coverage	2	0.428571
+	coverage	4	0.857143
+	EOF
+	tt-eval --tsv --k 1,2,4 tall.tts trecs.tts >actual &&
+	test_cmp expect actual
+'
+
+test_expect_success 'NDCG@2 of user 1 is DCG over the DCG of two targets first' '
+	python3 -c "
+from math import log2
+u1 = 1 / (1 + 1 / log2(3)); u2 = 1 / log2(3)
+print(\"%.6f\" % ((u1 + u2) / 2))" >expect &&
+	tt-eval --tsv --k 2 tall.tts trecs.tts | sed -n "s/^ndcg	2	//p" >actual &&
+	test_cmp expect actual
+'
+
+test_expect_success 'the table has recall and precision rows with several targets' '
+	tt-eval --k 2 tall.tts trecs.tts >table &&
+	test_grep "^recs \\(test split, 2 users\\)\$" table &&
+	test_grep "^recall       0.6667\$" table &&
+	test_grep "^precision    0.5000\$" table
+'
+
+test_expect_success '--targets next: the first item after the cut-off only, the rows of one target' '
+	cat >expect <<-EOF &&
+	hr	2	0.500000
+	hr	4	1.000000
+	ndcg	2	0.315465
+	ndcg	4	0.565465
+	mrr	2	0.250000
+	mrr	4	0.416667
+	coverage	2	0.428571
+	coverage	4	0.857143
+	EOF
+	tt-eval --tsv --k 2,4 tnext.tts trecs.tts >actual &&
+	test_cmp expect actual
+'
+
+test_expect_success '--baseline recent: the days before the cut-off, the history excluded' '
+	tt-eval --tsv --k 1,4 --baseline recent --recent-days 1 tall.tts >out &&
+	test_grep "^recent.hr	1	0.500000\$" out &&
+	test_grep "^recent.recall	4	0.500000\$" out &&
+	test_grep "^recent.precision	4	0.375000\$" out
+'
+
+test_expect_success '--baseline recent needs a temporal split; --recent-days needs it' '
+	test_must_fail tt-eval --baseline recent prep.tts 2>err &&
+	test_grep "^tt-eval: prep.tts: --baseline recent needs a temporal split \\(ml-prep --split time\\), not split=loo\$" err &&
+	{ tt-eval --recent-days 3 --baseline pop tall.tts 2>err; test $? = 2; } &&
+	test_grep "^tt-eval: --recent-days needs --baseline recent\$" err
+'
+
+test_expect_success 'a split with no test users is an error, not a table of zeros' '
+	ml-prep --split none t.dat >none.tts &&
+	test_must_fail tt-eval none.tts trecs.tts >out 2>err &&
+	echo "tt-eval: none.tts: no user has a test target (split=none): nothing to evaluate" >expect &&
+	test_cmp expect err &&
+	! test -s out &&
+	test_must_fail tt-eval --split valid --baseline pop none.tts >out 2>err &&
+	test_grep "^tt-eval: none.tts: no user has a validation target \\(split=none\\)" err &&
+	! test -s out
+'
+
 test_expect_success 'a stream that is not recs' '
 	test_must_fail tt-eval --k 1 prep.tts items.tts 2>err &&
 	test_grep "items.tts: kind=embeddings, expected kind=recs" err
