@@ -7,6 +7,7 @@
 
 #include "build.h"
 #include "cli.h"
+#include "ids.h"
 #include "prep.h"
 #include "ratings.h"
 #include "side.h"
@@ -139,6 +140,31 @@ static void say_skipped(ratings_parser *rp)
 	for (int r = 0; (what = ratings_skip_reason(rp, r, &n, &first)); r++)
 		if (n > 0)
 			fprintf(stderr, "  %lld %s, the first %s\n", (long long)n, what, first);
+}
+
+/* A column of integers and strings is strings: said, with the first. */
+static void say_mixed(ratings_parser *rp)
+{
+	for (int k = IDS_USER; k <= IDS_ITEM; k++) {
+		const char *first;
+		int64_t n = ratings_ids_mixed(rp, k, &first);
+		if (n > 0)
+			warnx_("%s ids are strings (the first that is not an integer: %s); "
+				"the %lld integers among them are taken as their text",
+				k ? "item" : "user", first, (long long)n);
+	}
+}
+
+/* The textual sides' ids: their rows held the strings' indices, made
+ * ids here, the strings beside them. */
+static void name_ids(prep *p, id_dict *names[2])
+{
+	for (int k = IDS_USER; k <= IDS_ITEM; k++) {
+		if (names[k] && id_dict_resolve(names[k], k ? p->item_ids : p->user_ids,
+		    k ? p->n_items : p->n_users, k ? &p->item_names : &p->user_names) != 0)
+			die("out of memory for the %s ids' strings", k ? "item" : "user");
+		id_dict_free(names[k]);
+	}
 }
 
 static void usage(void)
@@ -353,6 +379,8 @@ static void print_stats(const prep *p, const build_stats *st, const build_option
 	fprintf(stderr, "users: %lld\n", (long long)p->n_users);
 	fprintf(stderr, "items: %lld\n", (long long)p->n_items);
 	fprintf(stderr, "interactions: %lld\n", (long long)p->n_inter);
+	fprintf(stderr, "user ids: %s\n", p->user_names ? "strings" : "integers");
+	fprintf(stderr, "item ids: %s\n", p->item_names ? "strings" : "integers");
 	fprintf(stderr, "density: %.6f\n", density);
 	fprintf(stderr, "history length: min %lld median %lld p90 %lld max %lld\n",
 		(long long)st->hist_min, (long long)st->hist_median,
@@ -518,6 +546,9 @@ int main(int argc, char **argv)
 	for (int i = 0; i < nwhere; i++)
 		ratings_add_where(rp, where[i].col, where[i].vals, where[i].n);
 	ratings_set_time_unit(rp, time_unit);
+	const char *bits = getenv("TT_ID_HASH_BITS"); /* for tests: collisions */
+	if (bits)
+		ratings_set_id_bits(rp, (int)parse_int("TT_ID_HASH_BITS", bits, 1, 63));
 	int nfiles = argc > 0 ? argc : 1;
 	for (int i = 0; i < nfiles; i++) {
 		const char *path = argc > 0 ? argv[i] : NULL;
@@ -536,6 +567,8 @@ int main(int argc, char **argv)
 		warnx_("times kept in milliseconds: the input has fractions of a second");
 	if (ratings_skipped(rp) > 0)
 		say_skipped(rp);
+	say_mixed(rp);
+	id_dict *names[2] = { ratings_take_ids(rp, IDS_USER), ratings_take_ids(rp, IDS_ITEM) };
 	int time_ms = ratings_time_ms(rp), has_header = ratings_header(rp);
 	int64_t filtered = ratings_filtered(rp);
 	char used_sep = ratings_sep(rp);
@@ -562,6 +595,7 @@ int main(int argc, char **argv)
 	char err[512];
 	if (build_prep(&rows, &o, &p, &st, err, sizeof err) != 0)
 		die("%s", err);
+	name_ids(&p, names);
 	int64_t miss_i = 0, miss_u = 0;
 	attach_side(&p, items, users, imap, umap, &miss_i, &miss_u);
 

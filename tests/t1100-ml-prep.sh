@@ -105,16 +105,16 @@ test_expect_success 'bad line: exact message, exit 1, no output file' '
 '
 
 test_expect_success 'bad fields: exact messages' '
-	printf "1::x::5::1\n" >b1.dat && test_must_fail ml-prep b1.dat 2>err >/dev/null &&
-	echo "ml-prep: b1.dat:1: item id '"'"'x'"'"' is not a non-negative integer" >expect &&
+	printf "1::::5::1\n" >b1.dat && test_must_fail ml-prep b1.dat 2>err >/dev/null &&
+	echo "ml-prep: b1.dat:1: item id is empty" >expect &&
 	test_cmp expect err &&
 	printf "1\t2\tfive\t1\n" >b2.tsv && test_must_fail ml-prep b2.tsv 2>err >/dev/null &&
 	echo "ml-prep: b2.tsv:1: rating '"'"'five'"'"' is not a number" >expect && test_cmp expect err &&
 	printf "1 2\n1\n" >b3.txt && test_must_fail ml-prep b3.txt 2>err >/dev/null &&
 	echo "ml-prep: b3.txt:2: expected '"'"'user item ...'"'"' separated by blanks" >expect &&
 	test_cmp expect err &&
-	printf "1 2\n2 3 4 x 5\n" >b4.txt && test_must_fail ml-prep b4.txt 2>err >/dev/null &&
-	echo "ml-prep: b4.txt:2: item id '"'"'x'"'"' is not a non-negative integer" >expect &&
+	printf "1 2\n2 3 4 \377 5\n" >b4.txt && test_must_fail ml-prep b4.txt 2>err >/dev/null &&
+	echo "ml-prep: b4.txt:2: item id '"'"'\\xff'"'"' is not valid UTF-8" >expect &&
 	test_cmp expect err
 '
 
@@ -142,7 +142,7 @@ test_expect_success 'seq: a line longer than a read buffer' '
 '
 
 test_expect_success 'seq: --skip-bad skips a bad line whole' '
-	printf "1 10 11\n2 10 x 12\n2 13\n" >sb.txt &&
+	printf "1 10 11\n2 10 \377 12\n2 13\n" >sb.txt &&
 	ml-prep --skip-bad --split none --stats sb.txt >sb.tts 2>err &&
 	test_grep "skipped bad lines: 1" err && test_grep "^interactions: 3$" err
 '

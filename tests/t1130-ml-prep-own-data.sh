@@ -137,7 +137,7 @@ test_expect_success 'columns by name or number in dat and tsv too' '
 test_expect_success 'a line that does not fit names the format it was read as, and why' '
 	printf "user\titem\trating\ttime\n1\t2\t3\t4\n" >hdr.tsv &&
 	test_must_fail ml-prep hdr.tsv >out 2>err &&
-	echo "ml-prep: hdr.tsv:1: user id '"'"'user'"'"' is not a non-negative integer (read as tsv: fields separated by tabs, without a header, found at line 1; --header if this line names the columns)" >expect &&
+	echo "ml-prep: hdr.tsv:1: rating '"'"'rating'"'"' is not a number (read as tsv: fields separated by tabs, without a header, found at line 1; --header if this line names the columns)" >expect &&
 	test_cmp expect err &&
 	printf "1::2::3::4\n" >one.dat &&
 	test_must_fail ml-prep -f tsv one.dat >out 2>err &&
@@ -156,12 +156,12 @@ test_expect_success 'a line that does not fit names the format it was read as, a
 '
 
 test_expect_success '--skip-bad says how many it skipped, by reason, with the first of each' '
-	printf "1::1::5::1\nx::1::5::2\n1::2::5\n1::3::five::4\n1::4::5::5\ny::1::5::6\n" >sb.dat &&
+	printf "1::1::5::1\n::1::5::2\n1::2::5\n1::3::five::4\n1::4::5::5\n::1::5::6\n" >sb.dat &&
 	ml-prep --skip-bad sb.dat >sb.tts 2>err &&
 	cat >expect <<-\EOF &&
 	ml-prep: skipped 4 bad lines:
 	  1 lines that do not fit the format, the first sb.dat:3: expected 4 fields separated by '"'"'::'"'"'
-	  2 bad user ids, the first sb.dat:2: user id '"'"'x'"'"' is not a non-negative integer
+	  2 bad user ids, the first sb.dat:2: user id is empty
 	  1 bad ratings, the first sb.dat:4: rating '"'"'five'"'"' is not a number
 	EOF
 	test_cmp expect err &&
@@ -169,9 +169,9 @@ test_expect_success '--skip-bad says how many it skipped, by reason, with the fi
 '
 
 test_expect_success '--skip-bad on a file where every line is bad says so' '
-	printf "a,b,c,d\n" >bad.txt && printf "x y z\n" >>bad.txt && printf "1::x::1::1\n1::y::1::1\n" >allbad.dat &&
+	printf "a,b,c,d\n" >bad.txt && printf "x y z\n" >>bad.txt && printf "1::::1::1\n1::\377::1::1\n" >allbad.dat &&
 	test_must_fail ml-prep --skip-bad allbad.dat >out 2>err &&
-	echo "ml-prep: allbad.dat: every one of its 2 lines is bad (skipped by --skip-bad); the first: allbad.dat:1: item id '"'"'x'"'"' is not a non-negative integer" >expect &&
+	echo "ml-prep: allbad.dat: every one of its 2 lines is bad (skipped by --skip-bad); the first: allbad.dat:1: item id is empty" >expect &&
 	test_cmp expect err &&
 	printf "1::1::5::1\n1::2::5::2\n" >good.dat &&
 	ml-prep --skip-bad good.dat allbad.dat >g.tts 2>err &&

@@ -193,7 +193,7 @@ static int check_once(const char *name, const char **seen, int *nseen, int max,
 {
 	static const char *known[] = { "offsets", "items", "ratings", "times", "valid",
 		"test", "cold", "year", "gender", "age", "occupation", "genres", "genre_names",
-		"user_ids", "item_ids", "titles" };
+		"user_ids", "item_ids", "titles", "user_names", "item_names" };
 	size_t k;
 	for (k = 0; k < sizeof known / sizeof known[0]; k++)
 		if (strcmp(name, known[k]) == 0)
@@ -395,6 +395,8 @@ void prep_free(prep *p)
 			free(p->genre_names[g]);
 	free(p->titles);
 	free(p->genre_names);
+	names_free(p->user_names, p->n_users);
+	names_free(p->item_names, p->n_items);
 	free(p->user_ids);
 	free(p->item_ids);
 	free(p->offsets);
@@ -419,7 +421,9 @@ int ids_write(tts_writer *w, const prep *p)
 {
 	uint64_t U = p->n_users, N = p->n_items;
 	if (tts_write(w, "user_ids", TTS_I64, 1, &U, p->user_ids) ||
-	    tts_write(w, "item_ids", TTS_I64, 1, &N, p->item_ids))
+	    tts_write(w, "item_ids", TTS_I64, 1, &N, p->item_ids) ||
+	    (p->user_names && names_write(w, "user_names", p->user_names, p->n_users)) ||
+	    (p->item_names && names_write(w, "item_names", p->item_names, p->n_items)))
 		return -1;
 	return p->titles ? titles_write(w, p->titles, p->n_items) : 0;
 }
@@ -443,6 +447,16 @@ int ids_read_record(tts_reader *r, const tts_header *h, prep *p, char *err, size
 		return read_ids(r, h, p->n_users, &p->user_ids, err, errlen);
 	if (strcmp(h->name, "item_ids") == 0)
 		return read_ids(r, h, p->n_items, &p->item_ids, err, errlen);
+	int users = strcmp(h->name, "user_names") == 0;
+	if (users || strcmp(h->name, "item_names") == 0) {
+		char ***names = users ? &p->user_names : &p->item_names;
+		if (*names) {
+			snprintf(err, errlen, "record %s: appears twice", h->name);
+			return -1;
+		}
+		return names_read(r, h, users ? p->n_users : p->n_items, names, err,
+			errlen) ? -1 : 1;
+	}
 	if (strcmp(h->name, "titles") != 0)
 		return 0;
 	if (p->titles) {
@@ -474,5 +488,8 @@ int ids_read_record(tts_reader *r, const tts_header *h, prep *p, char *err, size
 int ids_check_unique(const prep *p, char *err, size_t errlen)
 {
 	return ids_unique("user_ids", p->user_ids, p->n_users, err, errlen) ||
-		ids_unique("item_ids", p->item_ids, p->n_items, err, errlen) ? -1 : 0;
+		ids_unique("item_ids", p->item_ids, p->n_items, err, errlen) ||
+		names_check("user_names", p->user_names, p->user_ids, p->n_users, err, errlen) ||
+		names_check("item_names", p->item_names, p->item_ids, p->n_items, err, errlen) ?
+		-1 : 0;
 }

@@ -22,6 +22,10 @@ typedef struct {
 	int64_t n_inter;     /* Z */
 	int64_t *user_ids;   /* (U) original user id of each user index */
 	int64_t *item_ids;   /* (N) original item id of each item index */
+	/* String ids (ids.h): the strings whose hashes the ids are, NULL
+	 * for a side whose ids are integers. */
+	char **user_names;   /* (U) */
+	char **item_names;   /* (N) */
 	int64_t *offsets;    /* (U+1) CSR row pointers into items */
 	int32_t *items;      /* (Z) item index of each interaction, per user in time order */
 	float *ratings;      /* (Z) or NULL */
@@ -103,13 +107,15 @@ int prep_write(tts_writer *w, const prep *p, const char *extra_meta);
 void prep_free(prep *p);
 
 /* The records that name p's users and items for people (user_ids,
- * item_ids, titles), carried by every stream that keeps a prep's
- * numbering: prep, batch and model streams.  ids_read_record: if h is
- * one of them, read it into p (n_users and n_items set) and return 1; 0
- * if it is another record; -1 with err. */
+ * item_ids, user_names and item_names of string ids, titles), carried
+ * by every stream that keeps a prep's numbering: prep, batch and model
+ * streams.  ids_read_record: if h is one of them, read it into p
+ * (n_users and n_items set) and return 1; 0 if it is another record;
+ * -1 with err. */
 int ids_write(tts_writer *w, const prep *p);
 int ids_read_record(tts_reader *r, const tts_header *h, prep *p, char *err, size_t errlen);
-/* After reading: each original id in user_ids and item_ids once. */
+/* After reading: each original id in user_ids and item_ids once, and
+ * each name the string of its id. */
 int ids_check_unique(const prep *p, char *err, size_t errlen);
 
 #endif

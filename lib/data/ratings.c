@@ -96,6 +96,7 @@ ratings_parser *ratings_parser_new(int format, const rating_columns *cols,
 		p->cols = *cols;
 	p->has_rating = p->has_time = 1;
 	p->sep = ',';
+	p->id_bits = 63;
 	p->header_opt = -1;
 	return p;
 }
@@ -155,10 +156,30 @@ int64_t ratings_file_skipped(const ratings_parser *p) { return p->file_skipped; 
 char ratings_sep(const ratings_parser *p) { return p->sep; }
 int ratings_header(const ratings_parser *p) { return p->header; }
 
+int ratings_ids_textual(const ratings_parser *p, int side) { return p->ids[side].textual; }
+
+int64_t ratings_ids_mixed(const ratings_parser *p, int side, const char **first)
+{
+	const id_column *c = &p->ids[side];
+	*first = c->first;
+	return c->textual && c->texts > 0 ? c->integers : 0;
+}
+
+id_dict *ratings_take_ids(ratings_parser *p, int side)
+{
+	id_dict *d = p->ids[side].dict;
+	p->ids[side].dict = NULL;
+	return d;
+}
+
+void ratings_set_id_bits(ratings_parser *p, int bits) { p->id_bits = bits; }
+
 void ratings_parser_free(ratings_parser *p)
 {
 	if (!p)
 		return;
+	id_dict_free(p->ids[0].dict);
+	id_dict_free(p->ids[1].dict);
 	if (p->csv_ready)
 		csv_free(&p->csv);
 	ratings_records_free(p);
@@ -193,6 +214,12 @@ int ratings_begin(ratings_parser *p, const char *name)
 	}
 	p->csv_ready = 1;
 	csv_set_delim(&p->csv, (unsigned char)p->sep);
+	/* the csv lines the fast path takes: no byte that libcsv reads as
+	 * other than a field's (quotes, the blanks it trims, a CR, a NUL) */
+	memset(p->csv_class, 0, sizeof p->csv_class);
+	p->csv_class['"'] = p->csv_class[' '] = p->csv_class['\t'] = 2;
+	p->csv_class['\r'] = p->csv_class['\0'] = 2;
+	p->csv_class[(unsigned char)p->sep] = p->sep == ' ' || p->sep == '\t' ? 2 : 1;
 	if (p->format != RF_AUTO) {
 		if (ratings_records_begin(p) != 0)
 			return -1;
@@ -241,7 +268,8 @@ int ratings_feed(ratings_parser *p, const char *buf, size_t n)
 	}
 	for (;;) {
 		if ((p->format == RF_DAT || p->format == RF_TSV) && !p->generic &&
-		    !(p->time_ms && p->time_unit != TIME_MS))
+		    !(p->time_ms && p->time_unit != TIME_MS) && !p->ids[0].textual &&
+		    !p->ids[1].textual)
 			buf = ratings_fast_lines(p, buf, e);
 		const char *nl = memchr(buf, '\n', (size_t)(e - buf));
 		if (!nl)

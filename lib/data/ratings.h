@@ -22,9 +22,16 @@
  * carry seconds, or milliseconds for every row once a time has a
  * fraction of a second or the unit is milliseconds (ratings_time_ms).
  *
+ * Ids: a user or item column whose every value is a canonical decimal
+ * integer (ids.h) keeps those integers; any other is textual as a whole,
+ * each id the hash of its string (1 to 255 bytes of UTF-8 without
+ * control characters), the integers read before the first string taken
+ * as their text.  Two strings of one hash are an error.  The rows of a
+ * textual column hold its strings' indices (ratings_take_ids).
+ *
  * Blank lines are ignored; CRLF line ends, a UTF-8 byte order mark and a
- * missing final newline are accepted.  Ids are non-negative 64-bit
- * integers.  The library never prints or exits: -1 and a one-line reason.
+ * missing final newline are accepted.  The library never prints or
+ * exits: -1 and a one-line reason.
  */
 #ifndef RATINGS_H
 #define RATINGS_H
@@ -118,6 +125,20 @@ int64_t ratings_file_lines(const ratings_parser *p);   /* the last file's */
 int64_t ratings_file_skipped(const ratings_parser *p);
 char ratings_sep(const ratings_parser *p);
 int ratings_header(const ratings_parser *p);       /* the last file had one */
+
+/* String ids, side 0 users, 1 items: whether the column is textual;
+ * when it also holds integers (taken as their text), how many, and the
+ * first value that is not one ("file:line: 'text'"), else 0. */
+enum { IDS_USER, IDS_ITEM };
+int ratings_ids_textual(const ratings_parser *p, int side);
+int64_t ratings_ids_mixed(const ratings_parser *p, int side, const char **first);
+/* The strings of a textual column, handed over (NULL for integers): the
+ * caller frees it with id_dict_free.  The rows of a textual column hold
+ * the indices of its strings there (in order of first appearance), not
+ * ids: id_dict_resolve makes ids of them. */
+struct id_dict *ratings_take_ids(ratings_parser *p, int side);
+/* For tests: hash ids to fewer bits than 63, so that strings collide. */
+void ratings_set_id_bits(ratings_parser *p, int bits);
 
 int ratings_format(const ratings_parser *p);      /* RF_AUTO until known */
 int ratings_has_rating(const ratings_parser *p);  /* every file had one */

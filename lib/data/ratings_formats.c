@@ -8,10 +8,13 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include "ids.h"
+#include "side.h"
 
 /* ---- numbers, by hand: these are the hot path ---- */
 
-/* A non-negative integer id of up to 63 bits. */
+/* A non-negative integer of up to 63 bits, leading zeros taken (times;
+ * ids are ids.h's id_is_integer). */
 static int parse_id(const char *s, size_t n, int64_t *out)
 {
 	if (n == 0 || n > 19)
@@ -383,6 +386,81 @@ const char *ratings_skip_reason(const ratings_parser *p, int reason, int64_t *n,
 	return bad_names[reason];
 }
 
+/* ---- ids ---- */
+
+/* A field that cannot be side k's id, in words. */
+static void id_bad_text(char *buf, size_t len, int k, const char *s, size_t n, const char *why)
+{
+	char b[ID_SHOWN];
+	if (n == 0)
+		snprintf(buf, len, "%s id is empty", k ? "item" : "user");
+	else
+		snprintf(buf, len, "%s id '%s' %s", k ? "item" : "user", id_shown(s, n, b), why);
+}
+
+/* Side k's column turns textual: the integers read so far become the
+ * hashes of their decimal text, which is what they were. */
+static int ids_to_text(ratings_parser *p, int k)
+{
+	id_column *c = &p->ids[k];
+	rating_array *a = p->out;
+	const char *other;
+	if (!(c->dict = id_dict_new(p->id_bits))) {
+		snprintf(p->err, sizeof p->err, "%s: out of memory for the %s ids", p->name,
+			k ? "item" : "user");
+		return -1;
+	}
+	c->textual = 1;
+	c->integers = (int64_t)a->n; /* the fast path's too */
+	for (size_t i = 0; i < a->n; i++) {
+		int64_t *v = k ? &a->v[i].item : &a->v[i].user;
+		char t[ID_BUF];
+		int len = snprintf(t, sizeof t, "%lld", (long long)*v), rc;
+		if ((rc = id_dict_add(c->dict, t, (size_t)len, v, &other)) != 0) {
+			snprintf(p->err, sizeof p->err, rc == -2 ? "%s: out of memory for the "
+				"%s ids" : "%s: %s id '%s' has the same 63-bit id as '%s' (string "
+				"ids are hashes of their text): rename one", p->name,
+				k ? "item" : "user", t, other);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The id of side k (0 user, 1 item) of a row that is kept: the integer
+ * v when the column is numeric and the field is one (is_int), else the
+ * hash of s (n bytes, which id_text_bad takes), the column made
+ * textual.  -1 with p's error at line. */
+static int id_commit(ratings_parser *p, int k, const char *s, size_t n, int is_int,
+	int64_t v, int64_t *out, int64_t line)
+{
+	id_column *c = &p->ids[k];
+	const char *other, *what = k ? "item" : "user";
+	char b1[ID_SHOWN], b2[ID_SHOWN];
+	if (is_int) {
+		c->integers++;
+		if (!c->textual) {
+			*out = v;
+			return 0;
+		}
+	} else if (c->texts++ == 0) {
+		snprintf(c->first, sizeof c->first, "%s:%lld: '%s'", p->name, (long long)line,
+			id_shown(s, n, b1));
+		if (!c->textual && ids_to_text(p, k) != 0)
+			return -1;
+	}
+	int rc = id_dict_add(c->dict, s, n, out, &other);
+	if (rc == -1)
+		snprintf(p->err, sizeof p->err, "%s:%lld: %s id '%s' has the same 63-bit id as "
+			"%s id '%s' (string ids are hashes of their text): rename one", p->name,
+			(long long)line, what, id_shown(s, n, b1), what,
+			id_shown(other, strlen(other), b2));
+	else if (rc == -2)
+		snprintf(p->err, sizeof p->err, "%s:%lld: out of memory for the %s ids",
+			p->name, (long long)line, what);
+	return rc ? -1 : 0;
+}
+
 /* ---- splitting ---- */
 
 static int split_dat(const char *s, size_t n, field *f)
@@ -461,14 +539,17 @@ static int all_words(const field *f, int k)
 
 /* ---- dat, tsv and seq lines of the plain shape ---- */
 
-static int check_id(ratings_parser *p, const field *f, int words, int reason,
-	const char *what, int64_t *v)
+/* Whether field f can be side k's id (an integer, *is_int and *v, or a
+ * string): 0, else what bad_line makes of it (1 skipped, -1 error). */
+static int check_id(ratings_parser *p, const field *f, int words, int k, int *is_int,
+	int64_t *v)
 {
-	char b[48];
-	if (parse_id(f->s, f->n, v) == 0)
+	const char *why;
+	char m[256];
+	if ((*is_int = id_is_integer(f->s, f->n, v)) || !(why = id_text_bad(f->s, f->n)))
 		return 0;
-	return bad_line(p, reason, words, "%s '%s' is not a non-negative integer", what,
-		shown(f->s, f->n, b, sizeof b)) < 0 ? -1 : 1;
+	id_bad_text(m, sizeof m, k, f->s, f->n, why);
+	return bad_line(p, k ? BAD_ITEM : BAD_USER, words, "%s", m) < 0 ? -1 : 1;
 }
 
 /* Parse the fields of one line; 0 ok, 1 skipped, -1 error. */
@@ -476,10 +557,11 @@ static int take_fields(ratings_parser *p, const field *f, int nf, int with_value
 {
 	rating_row r = { 0, 0, 0, 0 };
 	char b[48];
-	int rc, words = p->line == p->first_data_line && all_words(f, nf);
-	if ((rc = check_id(p, &f[0], words, BAD_USER, "user id", &r.user)) != 0)
+	int rc, words = p->line == p->first_data_line && all_words(f, nf), ui, ii;
+	int64_t uv, iv;
+	if ((rc = check_id(p, &f[0], words, 0, &ui, &uv)) != 0)
 		return rc;
-	if ((rc = check_id(p, &f[1], words, BAD_ITEM, "item id", &r.item)) != 0)
+	if ((rc = check_id(p, &f[1], words, 1, &ii, &iv)) != 0)
 		return rc;
 	if (with_values) {
 		if ((rc = parse_rating(f[2].s, f[2].n, &r.rating)) != 0)
@@ -489,6 +571,9 @@ static int take_fields(ratings_parser *p, const field *f, int nf, int with_value
 			return bad_line(p, BAD_TIME, words, time_bad(rc),
 				shown(f[3].s, f[3].n, b, sizeof b)) < 0 ? -1 : 1;
 	}
+	if (id_commit(p, 0, f[0].s, f[0].n, ui, uv, &r.user, p->line) != 0 ||
+	    id_commit(p, 1, f[1].s, f[1].n, ii, iv, &r.item, p->line) != 0)
+		return -1;
 	if (rating_push(p->out, &r) != 0) {
 		ratings_push_failed(p);
 		return -1;
@@ -504,8 +589,18 @@ static int seq_line(ratings_parser *p, const char *s, size_t n)
 	const char *e = s + n;
 	size_t first = p->out->n;
 	field f[2];
+	const char *q = s;
+	field x;
+	int is_int;
+	int64_t v;
 	if (!next_blank_field(&s, e, &f[0]) || !next_blank_field(&s, e, &f[1]))
 		return bad_line(p, BAD_FIELDS, 0, "expected 'user item ...' separated by blanks");
+	/* every id checked before one is taken: a bad line changes nothing */
+	for (int k = 0; next_blank_field(&q, e, &x); k = 1) {
+		int rc = check_id(p, &x, 0, k, &is_int, &v);
+		if (rc != 0)
+			return rc < 0 ? -1 : 0;
+	}
 	do {
 		int rc = take_fields(p, f, 2, 0);
 		if (rc != 0) {
@@ -702,6 +797,31 @@ static void record_bad(ratings_parser *p, int reason, const char *what, const ch
 	snprintf(p->row_err, sizeof p->row_err, what, shown(s, n, b, sizeof b));
 }
 
+/* Field s of side k's id: an integer in the row, and the text kept while
+ * the column is textual or the field is not an integer, for the row's end. */
+static void rec_id(ratings_parser *p, int k, const char *s, size_t n)
+{
+	int64_t v = 0;
+	const char *why;
+	if ((p->id_int[k] = id_is_integer(s, n, &v))) {
+		*(k ? &p->row.item : &p->row.user) = v;
+		if (!p->ids[k].textual)
+			return;
+	} else if ((why = id_text_bad(s, n))) {
+		p->row_bad = 1;
+		p->row_reason = k ? BAD_ITEM : BAD_USER;
+		id_bad_text(p->row_err, sizeof p->row_err, k, s, n, why);
+		return;
+	}
+	if (p->fields_stay) {
+		p->id_at[k] = s;
+	} else {
+		memcpy(p->id_text[k], s, n);
+		p->id_at[k] = p->id_text[k];
+	}
+	p->id_len[k] = n;
+}
+
 static void rec_field(ratings_parser *p, const char *s, size_t n)
 {
 	int i = p->fieldno++, rc;
@@ -718,10 +838,10 @@ static void rec_field(ratings_parser *p, const char *s, size_t n)
 		p->row_numbers++;
 	if (p->row_bad)
 		return;
-	if (i == p->user.idx && parse_id(s, n, &p->row.user) != 0)
-		record_bad(p, BAD_USER, "user id '%s' is not a non-negative integer", s, n);
-	else if (i == p->item.idx && parse_id(s, n, &p->row.item) != 0)
-		record_bad(p, BAD_ITEM, "item id '%s' is not a non-negative integer", s, n);
+	if (i == p->user.idx)
+		rec_id(p, 0, s, n);
+	else if (i == p->item.idx)
+		rec_id(p, 1, s, n);
 	else if (i == p->rating.idx && (rc = parse_rating(s, n, &p->row.rating)) != 0)
 		record_bad(p, BAD_RATING, rating_bad(rc), s, n);
 	else if (i == p->time.idx) {
@@ -814,7 +934,13 @@ static void rec_end(ratings_parser *p)
 		goto reset;
 	}
 	rec_time(p);
-	if (p->row_bad) {
+	if (!p->row_bad &&
+	    (id_commit(p, 0, p->id_at[0], p->id_len[0], p->id_int[0], p->row.user,
+		&p->row.user, p->row_line) != 0 ||
+	     id_commit(p, 1, p->id_at[1], p->id_len[1], p->id_int[1], p->row.item,
+		&p->row.item, p->row_line) != 0)) {
+		p->row_failed = 1;
+	} else if (p->row_bad) {
 		p->row_failed = bad_at(p, p->row_line, p->row_reason, p->row_numbers == 0,
 			"%s", p->row_err) < 0;
 	} else if (rating_push(p->out, &p->row) != 0) {
@@ -869,11 +995,39 @@ static int csv_line(ratings_parser *p, const char *s, size_t n)
 	return 0;
 }
 
+/*
+ * A csv line with nothing in it that libcsv would read as other than
+ * fields between separators (no quote, no blank it trims, no CR or NUL):
+ * split here, the same fields given to the same code, without libcsv's
+ * byte-at-a-time state machine.  0 when the line is not such a one.
+ */
+static int csv_fast_line(ratings_parser *p, const char *s, size_t n)
+{
+	const unsigned char *c = (const unsigned char *)s, *e = c + n;
+	for (; c < e; c++)
+		if (p->csv_class[*c] == 2)
+			return 0;
+	p->row_line = p->line;
+	p->fields_line = 0;
+	p->fields_stay = 1;
+	for (const char *b = s, *end = s + n;;) {
+		const char *sep = memchr(b, p->sep, (size_t)(end - b));
+		rec_field(p, b, (size_t)((sep ? sep : end) - b));
+		if (!sep)
+			break;
+		b = sep + 1;
+	}
+	rec_end(p);
+	p->fields_stay = 0;
+	return 1;
+}
+
 /* A dat or tsv line through the record path: split, no quoting. */
 static int split_line(ratings_parser *p, const char *s, size_t n)
 {
 	const char *e = s + n;
 	p->row_line = p->line;
+	p->fields_stay = 1;
 	for (;;) {
 		const char *c;
 		if (p->format == RF_DAT) {
@@ -891,6 +1045,7 @@ static int split_line(ratings_parser *p, const char *s, size_t n)
 		s = c + (p->format == RF_DAT ? 2 : 1);
 	}
 	rec_end(p);
+	p->fields_stay = 0;
 	return p->row_failed ? -1 : 0;
 }
 
@@ -945,6 +1100,8 @@ int ratings_one_line(ratings_parser *p, const char *s, size_t n)
 	default:
 		if (p->header_done)
 			p->lines++;
+		if (p->header_done && !csv_in_record(p) && csv_fast_line(p, s, n))
+			return p->row_failed ? -1 : 0;
 		return csv_line(p, s, n);
 	}
 }
@@ -985,6 +1142,14 @@ static inline const char *fast_digits(const char *s, const char *e, int64_t *out
 	return s;
 }
 
+/* An id: digits without a leading zero (a string id is another path's). */
+static inline const char *fast_id(const char *s, const char *e, int64_t *out)
+{
+	if (e - s >= 2 && s[0] == '0' && (unsigned)(s[1] - '0') <= 9)
+		return NULL;
+	return fast_digits(s, e, out);
+}
+
 /* The separator at s: "::" (dat) or a tab (tsv). */
 static inline const char *fast_sep(const char *s, const char *e, int dat)
 {
@@ -996,8 +1161,8 @@ static inline const char *fast_sep(const char *s, const char *e, int dat)
 /* One line at s; returns the start of the next line, or NULL. */
 static inline const char *fast_line(const char *s, const char *e, int dat, rating_row *r)
 {
-	if (!(s = fast_digits(s, e, &r->user)) || !(s = fast_sep(s, e, dat)) ||
-	    !(s = fast_digits(s, e, &r->item)) || !(s = fast_sep(s, e, dat)))
+	if (!(s = fast_id(s, e, &r->user)) || !(s = fast_sep(s, e, dat)) ||
+	    !(s = fast_id(s, e, &r->item)) || !(s = fast_sep(s, e, dat)))
 		return NULL;
 	const char *b = s;
 	while (s < e && *s != ':' && *s != '\t' && *s != '\n' && *s != '\r')

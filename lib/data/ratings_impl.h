@@ -6,6 +6,7 @@
 #include "ratings.h"
 
 #include <csv.h>
+#include "ids.h"
 
 #define MAX_FIELDS 8
 
@@ -25,6 +26,16 @@ typedef struct {
 	const char *const *vals;
 	int nvals;
 } where_rule;
+
+/* A user or item column's ids: integers until a value that is not one
+ * makes the whole column textual (ids.h). */
+typedef struct {
+	int textual;
+	id_dict *dict;       /* textual: its strings */
+	int64_t integers;    /* values that are canonical integers */
+	int64_t texts;       /* values that are not */
+	char first[300];     /* "file:line: 'text'" of the first that is not */
+} id_column;
 
 /* Why --skip-bad skipped a line. */
 enum { BAD_FIELDS, BAD_USER, BAD_ITEM, BAD_RATING, BAD_TIME, BAD_REASONS };
@@ -64,6 +75,16 @@ struct ratings_parser {
 	int64_t bad_n[BAD_REASONS];
 	char bad_first[BAD_REASONS][400];
 	int64_t file_lines, file_skipped;
+	/* ids: [0] users, [1] items */
+	id_column ids[2];
+	int id_bits;         /* the hash's width (ratings_set_id_bits) */
+	const char *id_at[2];  /* the record's id fields: in the line, or */
+	char id_text[2][ID_TEXT_MAX + 1]; /* copied when libcsv's */
+	size_t id_len[2];
+	int fields_stay;     /* the fields given stay until the record ends */
+	int id_int[2];       /* the field is an integer, in row */
+	unsigned char csv_class[256]; /* the csv fast path: 1 the separator,
+				       * 2 a byte libcsv reads otherwise */
 	/* the record path: csv through libcsv, dat/tsv split */
 	struct csv_parser csv;
 	int csv_ready;

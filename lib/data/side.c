@@ -1,6 +1,7 @@
 /* side.c - movies, users and id maps attached to a prep. */
 #include "side.h"
 #include "id_lookup.h"
+#include "ids.h"
 
 #include <csv.h>
 #include <errno.h>
@@ -118,6 +119,43 @@ static int parse_id(const char *s, int64_t *v)
 	return 0;
 }
 
+/* An id of a side file: an integer or a string (ids.h); -1 with err
+ * "name:line: what ..." when it is neither. */
+static int check_id(const char *s, const char *name, int64_t line, const char *what,
+	char *err, size_t errlen)
+{
+	int64_t v;
+	size_t n = strlen(s);
+	const char *why = id_is_integer(s, n, &v) ? NULL : id_text_bad(s, n);
+	char b[ID_SHOWN];
+	if (!why)
+		return 0;
+	if (n == 0)
+		return errorf(err, errlen, "%s:%lld: %s is empty", name, (long long)line, what);
+	return errorf(err, errlen, "%s:%lld: %s '%s' %s", name, (long long)line, what,
+		id_shown(s, n, b), why);
+}
+
+/* The ids of n id strings: ids, keys and textual as side.h says. */
+static int side_ids(char *const *names, int64_t n, int64_t **ids, int64_t **keys,
+	int *textual, char *err, size_t errlen)
+{
+	*ids = malloc((n ? n : 1) * sizeof **ids);
+	*keys = malloc((n ? n : 1) * sizeof **keys);
+	if (!*ids || !*keys)
+		return errorf(err, errlen, "out of memory for %lld ids", (long long)n);
+	*textual = 0;
+	for (int64_t i = 0; i < n; i++) {
+		size_t len = strlen(names[i]);
+		(*keys)[i] = id_hash(names[i], len);
+		if (!id_is_integer(names[i], len, &(*ids)[i]))
+			*textual = 1;
+	}
+	if (*textual)
+		memcpy(*ids, *keys, (n ? n : 1) * sizeof **ids);
+	return 0;
+}
+
 /* The same for a count that an int32 column holds (an age, an occupation). */
 static int parse_small(const char *s, int64_t *v)
 {
@@ -169,7 +207,7 @@ static int genre_index(item_side *s, const char *g)
 
 typedef struct {
 	int64_t n, cap;
-	int64_t *ids;
+	char **names; /* the ids as given */
 	char **titles;
 	char **glist; /* genre strings, parsed once G is known */
 	int32_t *year;
@@ -177,14 +215,14 @@ typedef struct {
 } movie_rows;
 
 /* year 0: the title's "(1995)", if any. */
-static int movie_add(movie_rows *m, int64_t line, int64_t id, const char *title,
+static int movie_add(movie_rows *m, int64_t line, const char *id, const char *title,
 	const char *genres, int32_t year)
 {
 	if (m->n == m->cap) {
 		int64_t c = m->cap ? 2 * m->cap : 1024;
-		int64_t *ids = realloc(m->ids, c * sizeof *ids);
+		char **ids = realloc(m->names, c * sizeof *ids);
 		if (ids)
-			m->ids = ids;
+			m->names = ids;
 		char **t = realloc(m->titles, c * sizeof *t);
 		if (t)
 			m->titles = t;
@@ -201,13 +239,17 @@ static int movie_add(movie_rows *m, int64_t line, int64_t id, const char *title,
 			return -1;
 		m->cap = c;
 	}
-	m->ids[m->n] = id;
 	m->line[m->n] = line;
 	m->year[m->n] = year ? year : title_year(title, NULL);
+	m->names[m->n] = strdup(id);
 	m->titles[m->n] = strdup(title);
 	m->glist[m->n] = strdup(genres);
-	if (!m->titles[m->n] || !m->glist[m->n])
+	if (!m->names[m->n] || !m->titles[m->n] || !m->glist[m->n]) {
+		free(m->names[m->n]);
+		free(m->titles[m->n]);
+		free(m->glist[m->n]);
 		return -1;
+	}
 	for (char *c = m->titles[m->n]; *c; c++)
 		if (*c == '\n' || *c == '\r')
 			*c = ' ';
@@ -243,7 +285,6 @@ static void movie_csv_field(void *s, size_t n, void *data)
 static void movie_csv_row(int ch, void *data)
 {
 	struct csv_state *c = data;
-	int64_t id;
 	if (!c->header_done) {
 		c->header_done = 1;
 	} else if (c->failed) {
@@ -251,10 +292,10 @@ static void movie_csv_row(int ch, void *data)
 	} else if (c->nf != 3) {
 		c->failed = errorf(c->err, c->errlen, "%s:%lld: expected 3 fields "
 			"movieId,title,genres, found %d", c->name, (long long)c->row_line, c->nf);
-	} else if (parse_id(c->f[0], &id) != 0) {
-		c->failed = errorf(c->err, c->errlen, "%s:%lld: movie id '%.40s' is not "
-			"a non-negative integer", c->name, (long long)c->row_line, c->f[0]);
-	} else if (movie_add(c->m, c->row_line, id, c->f[1], c->f[2], 0) != 0) {
+	} else if (check_id(c->f[0], c->name, c->row_line, "movie id", c->err,
+		   c->errlen) != 0) {
+		c->failed = 1;
+	} else if (movie_add(c->m, c->row_line, c->f[0], c->f[1], c->f[2], 0) != 0) {
 		c->failed = errorf(c->err, c->errlen, "out of memory");
 	}
 	for (int i = 0; i < 3; i++)
@@ -303,7 +344,7 @@ static int movies_dat(char *buf, size_t len, const char *name, movie_rows *m,
 	char *err, size_t errlen)
 {
 	char *pos = buf, *line, *f[4];
-	int64_t ln = 0, id;
+	int64_t ln = 0;
 	while ((line = next_line(&pos, buf + len))) {
 		ln++;
 		if (!*line)
@@ -311,10 +352,9 @@ static int movies_dat(char *buf, size_t len, const char *name, movie_rows *m,
 		if (cut_fields(line, "::", f, 4) != 3)
 			return errorf(err, errlen, "%s:%lld: expected 3 fields "
 				"separated by '::'", name, (long long)ln);
-		if (parse_id(f[0], &id) != 0)
-			return errorf(err, errlen, "%s:%lld: movie id '%.40s' is not "
-				"a non-negative integer", name, (long long)ln, f[0]);
-		if (movie_add(m, ln, id, f[1], f[2], 0) != 0)
+		if (check_id(f[0], name, ln, "movie id", err, errlen) != 0)
+			return -1;
+		if (movie_add(m, ln, f[0], f[1], f[2], 0) != 0)
 			return errorf(err, errlen, "out of memory");
 	}
 	return 0;
@@ -358,7 +398,7 @@ static int items_100k(char *buf, size_t len, const char *name, movie_rows *m,
 	char *err, size_t errlen)
 {
 	char *pos = buf, *line, *f[25];
-	int64_t ln = 0, id;
+	int64_t ln = 0;
 	while ((line = next_line(&pos, buf + len))) {
 		ln++;
 		if (!*line)
@@ -367,9 +407,8 @@ static int items_100k(char *buf, size_t len, const char *name, movie_rows *m,
 			return errorf(err, errlen, "%s:%lld: expected 24 fields separated by "
 				"'|' (id|title|release date|video release date|URL|19 genre "
 				"flags)", name, (long long)ln);
-		if (parse_id(f[0], &id) != 0)
-			return errorf(err, errlen, "%s:%lld: movie id '%.40s' is not "
-				"a non-negative integer", name, (long long)ln, f[0]);
+		if (check_id(f[0], name, ln, "movie id", err, errlen) != 0)
+			return -1;
 		char genres[256] = "";
 		for (int g = 0; g < 19; g++) {
 			const char *flag = f[5 + g];
@@ -381,7 +420,7 @@ static int items_100k(char *buf, size_t len, const char *name, movie_rows *m,
 					"%s%s", *genres ? "|" : "", item100k_genres[g]);
 		}
 		int32_t year = title_year(f[1], NULL);
-		if (movie_add(m, ln, id, f[1], genres, year ? year : date_year(f[2])) != 0)
+		if (movie_add(m, ln, f[0], f[1], genres, year ? year : date_year(f[2])) != 0)
 			return errorf(err, errlen, "out of memory");
 	}
 	return 0;
@@ -412,17 +451,26 @@ static int movie_genres(item_side *s, int64_t i, const char *list)
 
 /* A side file that gives one id twice would have its second line
  * silently lose to the first: refused, naming both lines. */
-static int refuse_twice(const int64_t *ids, const int64_t *line, int64_t n,
-	const char *name, const char *what, char *err, size_t errlen)
+static int refuse_twice(const int64_t *keys, char *const *names, const int64_t *line,
+	int64_t n, const char *name, const char *what, char *err, size_t errlen)
 {
-	int64_t *k = id_lookup_new(ids, n); /* (id, entry) by id, then entry */
+	int64_t *k = id_lookup_new(keys, n); /* (key, entry) by key, then entry */
+	char a[ID_SHOWN], b[ID_SHOWN];
 	if (!k)
 		return errorf(err, errlen, "out of memory for the %lld ids of %s", (long long)n, name);
 	for (int64_t i = 1; i < n; i++)
 		if (k[2 * i] == k[2 * i - 2]) {
-			errorf(err, errlen, "%s:%lld: %s %lld again (first on line %lld)", name,
-				(long long)line[k[2 * i + 1]], what, (long long)k[2 * i],
-				(long long)line[k[2 * i - 1]]);
+			const char *x = names[k[2 * i + 1]], *y = names[k[2 * i - 1]];
+			id_shown(x, strlen(x), a);
+			if (strcmp(x, y) == 0)
+				errorf(err, errlen, "%s:%lld: %s %s again (first on line %lld)", name,
+					(long long)line[k[2 * i + 1]], what, a,
+					(long long)line[k[2 * i - 1]]);
+			else
+				errorf(err, errlen, "%s:%lld: %s '%s' has the same 63-bit id as "
+					"'%s' on line %lld (string ids are hashes of their text): "
+					"rename one", name, (long long)line[k[2 * i + 1]], what, a,
+					id_shown(y, strlen(y), b), (long long)line[k[2 * i - 1]]);
 			free(k);
 			return -1;
 		}
@@ -443,10 +491,12 @@ int item_side_read(FILE *f, const char *name, item_side *s, char *err, size_t er
 		strncmp(buf, "movieId,", 8) == 0 ? movies_csv :
 		is_100k(buf, len) ? items_100k : movies_dat;
 	if (parse(buf, len, name, &m, err, errlen) != 0 ||
-	    refuse_twice(m.ids, m.line, m.n, name, "movie id", err, errlen) != 0)
+	    side_ids(m.names, m.n, &s->ids, &s->keys, &s->textual, err, errlen) != 0 ||
+	    refuse_twice(s->keys, m.names, m.line, m.n, name, "movie id", err, errlen) != 0)
 		goto out;
 	s->n = m.n;
-	s->ids = m.ids, m.ids = NULL;
+	s->file = name;
+	s->names = m.names, m.names = NULL;
 	s->titles = m.titles, m.titles = NULL;
 	s->year = m.year, m.year = NULL;
 	/* twice: the genres' names and number, then each movie's flags */
@@ -475,9 +525,9 @@ out:
 	if (m.titles)
 		for (int64_t i = 0; i < m.n; i++)
 			free(m.titles[i]);
+	names_free(m.names, m.n);
 	free(m.glist);
 	free(m.titles);
-	free(m.ids);
 	free(m.year);
 	free(m.line);
 	free(buf);
@@ -514,12 +564,12 @@ int user_side_read(FILE *f, const char *name, user_side *s, char *err, size_t er
 	int64_t cap = 1, ln = 0;
 	for (size_t i = 0; i < len; i++)
 		cap += buf[i] == '\n';
-	s->ids = malloc(cap * sizeof *s->ids);
+	s->names = calloc(cap, sizeof *s->names);
 	s->gender = malloc(cap);
 	s->age = malloc(cap * sizeof *s->age);
 	s->occupation = malloc(cap * sizeof *s->occupation);
 	int64_t *lines = malloc(cap * sizeof *lines);
-	if (!s->ids || !s->gender || !s->age || !s->occupation || !lines) {
+	if (!s->names || !s->gender || !s->age || !s->occupation || !lines) {
 		errorf(err, errlen, "out of memory");
 		goto bad;
 	}
@@ -529,7 +579,7 @@ int user_side_read(FILE *f, const char *name, user_side *s, char *err, size_t er
 		ln++;
 		if (!*line)
 			continue;
-		int64_t id, age, occ;
+		int64_t age, occ;
 		if (k100) {
 			/* u.user: id|age|gender|occupation|zip */
 			if (cut_fields(line, "|", fl, 6) != 5) {
@@ -537,7 +587,9 @@ int user_side_read(FILE *f, const char *name, user_side *s, char *err, size_t er
 					"(id|age|gender|occupation|zip)", name, (long long)ln);
 				goto bad;
 			}
-			if (parse_id(fl[0], &id) || parse_small(fl[1], &age)) {
+			if (check_id(fl[0], name, ln, "user id", err, errlen))
+				goto bad;
+			if (parse_small(fl[1], &age)) {
 				errorf(err, errlen, "%s:%lld: expected id|age|gender|occupation|zip "
 					"with numbers", name, (long long)ln);
 				goto bad;
@@ -552,19 +604,26 @@ int user_side_read(FILE *f, const char *name, user_side *s, char *err, size_t er
 			errorf(err, errlen, "%s:%lld: expected 5 fields separated by '::'",
 				name, (long long)ln);
 			goto bad;
-		} else if (parse_id(fl[0], &id) || parse_small(fl[2], &age) || parse_small(fl[3], &occ)) {
+		} else if (check_id(fl[0], name, ln, "user id", err, errlen)) {
+			goto bad;
+		} else if (parse_small(fl[2], &age) || parse_small(fl[3], &occ)) {
 			errorf(err, errlen, "%s:%lld: expected UserID::Gender::Age::"
 				"Occupation::Zip-code with numbers", name, (long long)ln);
 			goto bad;
 		}
 		lines[s->n] = ln;
-		s->ids[s->n] = id;
+		if (!(s->names[s->n] = strdup(fl[0]))) {
+			errorf(err, errlen, "out of memory");
+			goto bad;
+		}
 		s->gender[s->n] = fl[1][0] == 'F' ? 1 : fl[1][0] == 'M' ? 2 : 0;
 		s->age[s->n] = (int32_t)age;
 		s->occupation[s->n] = (int32_t)occ;
 		s->n++;
 	}
-	if (refuse_twice(s->ids, lines, s->n, name, "user id", err, errlen) != 0)
+	s->file = name;
+	if (side_ids(s->names, s->n, &s->ids, &s->keys, &s->textual, err, errlen) != 0 ||
+	    refuse_twice(s->keys, s->names, lines, s->n, name, "user id", err, errlen) != 0)
 		goto bad;
 	free(lines);
 	free(buf);
@@ -633,7 +692,9 @@ void item_side_free(item_side *s)
 		free(s->genre_names[g]);
 	free(s->titles);
 	free(s->genre_names);
+	names_free(s->names, s->n);
 	free(s->ids);
+	free(s->keys);
 	free(s->year);
 	free(s->genres);
 	memset(s, 0, sizeof *s);
@@ -641,7 +702,9 @@ void item_side_free(item_side *s)
 
 void user_side_free(user_side *s)
 {
+	names_free(s->names, s->n);
 	free(s->ids);
+	free(s->keys);
 	free(s->gender);
 	free(s->age);
 	free(s->occupation);
@@ -661,11 +724,60 @@ static int64_t mapped(const id_map *map, int64_t id)
 	return map ? id_lookup(map->pairs, map->n, id) : id;
 }
 
+/* A side file's entries by the ids of p's side: by keys when those are
+ * strings (by_keys), else by the file's ids that are integers (one that
+ * is a string matches nothing).  NULL out of memory. */
+static int64_t *match_table(const int64_t *ids, const int64_t *keys, char *const *names,
+	int64_t n, int textual, int by_keys)
+{
+	int64_t *v = malloc((n ? n : 1) * sizeof *v);
+	if (!v)
+		return NULL;
+	for (int64_t i = 0; i < n; i++)
+		if (by_keys || !textual)
+			v[i] = by_keys ? keys[i] : ids[i];
+		else if (!id_is_integer(names[i], strlen(names[i]), &v[i]))
+			v[i] = -1;
+	int64_t *k = id_lookup_new(v, n);
+	free(v);
+	return k;
+}
+
+/* The entry of the file (names, n of them, by table k) for p's id of
+ * index i (its string pnames[i] when p's ids are strings): -1 none; -2
+ * a string of the file and one of p that share a hash, said in err. */
+static int64_t match(const int64_t *k, int64_t n, char *const *names, const id_map *map,
+	int64_t id, char *const *pnames, int64_t i, const char *file, const char *what,
+	char *err, size_t errlen)
+{
+	char a[ID_SHOWN], b[ID_SHOWN];
+	int64_t x = mapped(map, id);
+	int64_t at = x < 0 ? -1 : id_lookup(k, n, x);
+	if (at < 0 || !pnames || strcmp(pnames[i], names[at]) == 0)
+		return at;
+	errorf(err, errlen, "%s: %s id '%s' has the same 63-bit id as the input's '%s' "
+		"(string ids are hashes of their text): rename one", file, what,
+		id_shown(names[at], strlen(names[at]), a), id_shown(pnames[i], strlen(pnames[i]), b));
+	return -2;
+}
+
+/* A map takes integer ids. */
+static int map_refused(const id_map *map, char *const *pnames, const char *file,
+	const char *what, char *err, size_t errlen)
+{
+	if (!map || !pnames)
+		return 0;
+	return errorf(err, errlen, "%s: the input's %s ids are strings, and a map of ids "
+		"takes integers", file, what);
+}
+
 int side_attach_items(prep *p, const item_side *s, const id_map *map,
 	int64_t *missing, char *err, size_t errlen)
 {
 	int64_t N = p->n_items, G = s->n_genres;
-	int64_t *k = id_lookup_new(s->ids, s->n);
+	if (map_refused(map, p->item_names, s->file, "item", err, errlen))
+		return -1;
+	int64_t *k = match_table(s->ids, s->keys, s->names, s->n, s->textual, !!p->item_names);
 	p->titles = calloc(N, sizeof *p->titles);
 	p->year = calloc(N, sizeof *p->year);
 	p->genres = calloc(N * (G ? G : 1), 1);
@@ -678,8 +790,12 @@ int side_attach_items(prep *p, const item_side *s, const id_map *map,
 			goto oom;
 	*missing = 0;
 	for (int64_t i = 0; i < N; i++) {
-		int64_t id = mapped(map, p->item_ids[i]);
-		int64_t at = id < 0 ? -1 : id_lookup(k, s->n, id);
+		int64_t at = match(k, s->n, s->names, map, p->item_ids[i], p->item_names, i,
+			s->file, "movie", err, errlen);
+		if (at == -2) {
+			free(k);
+			return -1;
+		}
 		if (at < 0) {
 			(*missing)++;
 			p->titles[i] = strdup("");
@@ -702,7 +818,9 @@ int side_attach_users(prep *p, const user_side *s, const id_map *map,
 	int64_t *missing, char *err, size_t errlen)
 {
 	int64_t U = p->n_users;
-	int64_t *k = id_lookup_new(s->ids, s->n);
+	if (map_refused(map, p->user_names, s->file, "user", err, errlen))
+		return -1;
+	int64_t *k = match_table(s->ids, s->keys, s->names, s->n, s->textual, !!p->user_names);
 	p->gender = calloc(U, 1);
 	p->age = calloc(U, sizeof *p->age);
 	p->occupation = calloc(U, sizeof *p->occupation);
@@ -712,8 +830,12 @@ int side_attach_users(prep *p, const user_side *s, const id_map *map,
 	}
 	*missing = 0;
 	for (int64_t u = 0; u < U; u++) {
-		int64_t id = mapped(map, p->user_ids[u]);
-		int64_t at = id < 0 ? -1 : id_lookup(k, s->n, id);
+		int64_t at = match(k, s->n, s->names, map, p->user_ids[u], p->user_names, u,
+			s->file, "user", err, errlen);
+		if (at == -2) {
+			free(k);
+			return -1;
+		}
 		if (at < 0) {
 			(*missing)++;
 			continue;

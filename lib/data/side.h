@@ -13,9 +13,19 @@
 #include <stdio.h>
 #include "prep.h"
 
+/*
+ * Ids as the interactions' (ids.h): a file whose every id is a canonical
+ * integer has those (ids); one with any other string is textual, each
+ * id the hash of its text.  keys are the hashes of every id's text, what
+ * a textual input's ids are matched with; names the text itself.
+ */
 typedef struct {
 	int64_t n;
 	int64_t *ids;          /* (n) MovieID */
+	int64_t *keys;         /* (n) the hash of each id's text */
+	char **names;          /* (n) each id's text */
+	int textual;           /* some id is not an integer: ids are keys */
+	const char *file;      /* the name read, for messages */
 	char **titles;         /* (n) UTF-8 */
 	int32_t *year;         /* (n) from a trailing "(1995)", 0 if none */
 	int32_t n_genres;      /* G, in order of first appearance */
@@ -26,6 +36,10 @@ typedef struct {
 typedef struct {
 	int64_t n;
 	int64_t *ids;          /* (n) UserID */
+	int64_t *keys;         /* (n), as item_side's */
+	char **names;          /* (n) */
+	int textual;
+	const char *file;
 	uint8_t *gender;       /* (n) 0 unknown, 1 F, 2 M */
 	int32_t *age;          /* (n) */
 	int32_t *occupation;   /* (n) */
@@ -44,7 +58,10 @@ void user_side_free(user_side *s);
 void id_map_free(id_map *m);
 
 /* Attach to p by original id (through map when not NULL); *missing counts
- * prep items/users without an entry (empty title, zeros). */
+ * prep items/users without an entry (empty title, zeros).  p's string
+ * ids (p->item_names, p->user_names) are matched by keys (a file's id
+ * and p's of one hash but two strings is an error), its integers by the
+ * file's ids that are integers.  A map takes integers only. */
 int side_attach_items(prep *p, const item_side *s, const id_map *map,
 	int64_t *missing, char *err, size_t errlen);
 int side_attach_users(prep *p, const user_side *s, const id_map *map,

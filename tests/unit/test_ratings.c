@@ -148,7 +148,7 @@ static void test_csv_records(void)
 		ratings_parser *p;
 		int rc = parse(text, &s, step, &a, &p);
 		ok(rc < 0 && strcmp(ratings_error(p),
-			"t:5: item id '2?0' is not a non-negative integer") == 0 && a.n == 1 &&
+			"t:5: item id '2\\x0a0' holds a control character") == 0 && a.n == 1 &&
 			a.v[0].item == 10 && a.v[0].time == 100,
 			"pieces of %zu: %s", step, ratings_error(p));
 		ratings_parser_free(p);
@@ -206,15 +206,15 @@ static void test_skip_reasons(void)
 	s.skip_bad = 1;
 	rating_array a = { 0 };
 	ratings_parser *p;
-	int rc = parse("1::1::5::1\nx::1::5::1\n1::y::5::1\n1::1::5\n1::1::z::1\n1::1::5::t\n"
-		"q::1::5::1\n", &s, 16, &a, &p);
+	int rc = parse("1::1::5::1\n::1::5::1\n1::\xff::5::1\n1::1::5\n1::1::z::1\n1::1::5::t\n"
+		"\x01::1::5::1\n", &s, 16, &a, &p);
 	int64_t n[5] = { 0 };
 	const char *first[5], *what;
 	for (int r = 0; (what = ratings_skip_reason(p, r, &n[r], &first[r])); r++)
 		;
 	ok(rc == 0 && a.n == 1 && ratings_skipped(p) == 6 && n[0] == 1 && n[1] == 2 &&
-		n[2] == 1 && n[3] == 1 && n[4] == 1 && strcmp(first[1], "t:2: user id 'x' is "
-		"not a non-negative integer") == 0 && strncmp(first[3], "t:5: rating", 11) == 0 &&
+		n[2] == 1 && n[3] == 1 && n[4] == 1 && strcmp(first[1], "t:2: user id is empty") == 0 &&
+		strcmp(first[2], "t:3: item id '\\xff' is not valid UTF-8") == 0 && strncmp(first[3], "t:5: rating", 11) == 0 &&
 		ratings_file_lines(p) == 7 && ratings_file_skipped(p) == 6,
 		"reasons counted, the first of each kept");
 	ratings_parser_free(p);
