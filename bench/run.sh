@@ -2,14 +2,14 @@
 # make bench: run every bench/ script and write bench/results.md, each
 # figure beside its reference measured in the same run; the README's
 # results section is replaced by that file's content.
-#   sh bench/run.sh [SCRIPT...]     (default: stream prep fit mpi topk scale rec quality ablation coldstart temporal)
+#   sh bench/run.sh [SCRIPT...]     (default: stream prep fit peer mpi topk scale rec quality ablation coldstart temporal)
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 out=$top/bench/results.md
 raw=$(mktemp "${TMPDIR:-/tmp}/tt-bench.XXXXXX")
 [ -f "$out" ] && cp "$out" "$out.old"
 trap 'rm -f "$raw"' EXIT
-all="stream prep fit mpi topk scale rec quality ablation coldstart temporal"
+all="stream prep fit peer mpi topk scale rec quality ablation coldstart temporal"
 scripts=${*:-$all}
 
 for s in $scripts; do

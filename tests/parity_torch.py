@@ -1,11 +1,17 @@
 #!/usr/bin/python3
-"""parity_torch.py - the seed architecture in PyTorch against tt's model.
+"""parity_torch.py - tt's models in PyTorch against tt's own.
 
     parity_torch.py DIR
 
 DIR holds the records of a kind=parity stream (tests/unit/test_parity.c)
 as exported by `tt-dump --npy DIR`: every weight under tt's name, every
-gradient as grad.NAME, the batch (users, hist, targets) and loss.
+gradient as grad.NAME, the batch (users, hist, targets) and loss.  A
+stream with user_emb is the seed architecture's, else the tt one's.
+
+The tt architecture is bench/peer_torch.py's model, the one bench/peer.sh
+times tt-fit against: it takes the padded batch as it is (every slot with
+a target an example of its row's causal attention) and must agree with
+tt's to the same tolerance; so the parity vouches for the peer too.
 
 The model is bench/torch_seed.py's, built the way
 ../shared/seed/two-tower-seed.md writes it (nn.Embedding tables,
@@ -29,6 +35,7 @@ top = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 sys.path.insert(0, os.path.join(top, "bench"))
 sys.path.insert(0, os.path.join(top, "examples", "python"))
 from torch_seed import TwoTower, tt_names  # noqa: E402
+import peer_torch  # noqa: E402
 import tts  # noqa: E402
 
 TOLERANCE = 1e-4
@@ -40,17 +47,42 @@ def load(d):
     return recs
 
 
+def seed_loss(model, users, hist, targets):
+    """The seed model's loss in its per-example form."""
+    B, L = hist.shape
+    # one example per slot with a target: its history is the row up to it
+    ex_user, ex_hist, ex_target = [], [], []
+    for b in range(B):
+        for t in range(L):
+            if targets[b, t] >= 0:
+                h = torch.full((L,), -1, dtype=torch.int64)
+                h[:t + 1] = hist[b, :t + 1]
+                ex_user.append(users[b])
+                ex_hist.append(h)
+                ex_target.append(targets[b, t])
+    ex_user = torch.stack(ex_user)
+    ex_hist = torch.stack(ex_hist)
+    ex_target = torch.stack(ex_target)
+    return model.loss(ex_user, ex_hist, ex_target), len(ex_target)  # mean over examples
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit("usage: parity_torch.py DIR")
     torch.set_num_threads(1)
     recs = load(sys.argv[1])
-    U, E = recs["user_emb"].shape
-    N = recs["item_emb"].shape[0]
-    F_ = recs["ufc1_w"].shape[0]
+    seed = "user_emb" in recs
+    N, E = recs["item_emb"].shape
     NH = 2  # tests/unit/test_parity.c's
-    model = TwoTower(U, N, E, F_, NH).double()
-    names = tt_names(model)
+    if seed:
+        U = recs["user_emb"].shape[0]
+        model = TwoTower(U, N, E, recs["ufc1_w"].shape[0], NH).double()
+        names = tt_names(model)
+    else:
+        blocks = len({k.split(".")[0] for k in recs if k.startswith("block")})
+        model = peer_torch.TT(N, E, recs["block0.ff1_w"].shape[0], NH,
+                              recs["pos_emb"].shape[0], blocks, dropout=0.0).double()
+        names = peer_torch.tt_names(model)
     failed = False
     weights = {k for k in recs
                if not k.startswith("grad.") and k not in ("users", "hist", "targets", "loss")}
@@ -69,22 +101,10 @@ def main():
     users = torch.from_numpy(recs["users"].astype(np.int64))
     hist = torch.from_numpy(recs["hist"].astype(np.int64))
     targets = torch.from_numpy(recs["targets"].astype(np.int64))
-    B, L = hist.shape
-    # one example per slot with a target: its history is the row up to it
-    ex_user, ex_hist, ex_target = [], [], []
-    for b in range(B):
-        for t in range(L):
-            if targets[b, t] >= 0:
-                h = torch.full((L,), -1, dtype=torch.int64)
-                h[:t + 1] = hist[b, :t + 1]
-                ex_user.append(users[b])
-                ex_hist.append(h)
-                ex_target.append(targets[b, t])
-    ex_user = torch.stack(ex_user)
-    ex_hist = torch.stack(ex_hist)
-    ex_target = torch.stack(ex_target)
-
-    loss = model.loss(ex_user, ex_hist, ex_target)  # mean over examples
+    if seed:
+        loss, examples = seed_loss(model, users, hist, targets)
+    else:
+        loss, examples = model.loss(hist, targets)
     loss.backward()
 
     ours = float(recs["loss"])
@@ -92,7 +112,7 @@ def main():
     bad = rel > TOLERANCE
     failed |= bad
     print("%-16s %s relative error %.3g (torch %.9g, tt %.9g, %d examples)"
-          % ("loss", "FAIL" if bad else "ok  ", rel, loss.item(), ours, len(ex_target)))
+          % ("loss", "FAIL" if bad else "ok  ", rel, loss.item(), ours, examples))
     # the key bias and the item tower's output bias shift every logit of a
     # softmax alike: their true gradient is zero and both sides hold
     # rounding noise; such tensors are measured against the largest

@@ -1,5 +1,5 @@
 #!/bin/sh
-test_description='the seed architecture against the same model in PyTorch'
+test_description='both architectures against the same models in PyTorch'
 . "$(dirname "$0")/test-lib.sh"
 
 /usr/bin/python3 -c 'import torch' 2>/dev/null && test_set_prereq TORCH
@@ -17,12 +17,27 @@ test_expect_success 'a seed batch, its weights and gradients' '
 	test -f npy/grad.block0.wq.npy
 '
 
-test_expect_success 'loss and every gradient agree with PyTorch to 1e-4' '
+test_expect_success 'seed: loss and every gradient agree with PyTorch to 1e-4' '
 	/usr/bin/python3 "$TEST_DIR/parity_torch.py" npy >report &&
 	cat report &&
 	test "$(grep -c "^grad\." report)" = 19
 '
 
+# the tt model is bench/peer_torch.py's, the peer of bench/peer.sh
+test_expect_success 'a tt batch (two blocks, slot embeddings), its weights and gradients' '
+	"$UNIT/test_parity" --tt --dump tt.tts &&
+	tt-dump --npy npy-tt tt.tts &&
+	test -f npy-tt/grad.block1.ff2_w.npy
+'
+
+test_expect_success 'tt: loss and every gradient agree with PyTorch to 1e-4' '
+	/usr/bin/python3 "$TEST_DIR/parity_torch.py" npy-tt >report-tt &&
+	cat report-tt &&
+	test "$(grep -c "^grad\." report-tt)" = 36
+'
+
 # the per-tensor errors, in the TAP output as comments
-[ -f report ] && sed -e 's/^/# /' report
+for r in report report-tt; do
+	[ -f $r ] && sed -e 's/^/# /' $r
+done
 test_done

@@ -1,5 +1,6 @@
 /* layers.c - forward/backward pairs of the model's layers (see layers.h). */
 #include "layers.h"
+#include "prof.h"
 
 #include <cblas.h>
 #include <math.h>
@@ -35,6 +36,7 @@ void linear_forward(float *out, const float *inp, const float *w, const float *b
 {
 	if (R == 0)
 		return;
+	double prof_t0 = PROF_BEGIN();
 	float beta = 0.0f;
 	if (b) {
 		for (size_t r = 0; r < R; r++)
@@ -44,6 +46,7 @@ void linear_forward(float *out, const float *inp, const float *w, const float *b
 	/* out (R,OC) = inp (R,IC) . w^T, w stored (OC,IC) row-major */
 	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, R, OC, IC,
 		1.0f, inp, IC, w, IC, beta, out, OC);
+	PROF_END(IC == OC ? PROF_QKVO : PROF_FF, prof_t0);
 }
 
 void linear_backward(float *dinp, float *dw, float *db, const float *dout,
@@ -51,6 +54,7 @@ void linear_backward(float *dinp, float *dw, float *db, const float *dout,
 {
 	if (R == 0)
 		return;
+	double prof_t0 = PROF_BEGIN();
 	if (dinp) /* dinp (R,IC) += dout (R,OC) . w (OC,IC) */
 		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, R, IC, OC,
 			1.0f, dout, OC, w, IC, 1.0f, dinp, IC);
@@ -61,6 +65,7 @@ void linear_backward(float *dinp, float *dw, float *db, const float *dout,
 		for (size_t r = 0; r < R; r++)
 			for (size_t o = 0; o < OC; o++)
 				db[o] += dout[r * OC + o];
+	PROF_END(IC == OC ? PROF_QKVO : PROF_FF, prof_t0);
 }
 
 void relu_forward(float *out, const float *inp, size_t n)
@@ -130,6 +135,7 @@ void attention_forward(float *out, float *att, const float *q, const float *k,
 	const float *v, const int64_t *off, const int64_t *att_off, size_t B,
 	size_t E, size_t NH)
 {
+	double prof_t0 = PROF_BEGIN();
 	size_t D = E / NH;
 	float scale = 1.0f / sqrtf((float)D);
 	for (size_t b = 0; b < B; b++) {
@@ -158,6 +164,7 @@ void attention_forward(float *out, float *att, const float *q, const float *k,
 				1.0f, P, n, v + base + h * D, E, 0.0f, out + base + h * D, E);
 		}
 	}
+	PROF_END(PROF_ATTENTION, prof_t0);
 }
 
 void attention_backward(float *dq, float *dk, float *dv, const float *dout,
@@ -165,6 +172,7 @@ void attention_backward(float *dq, float *dk, float *dv, const float *dout,
 	const int64_t *off, const int64_t *att_off, float *scratch, size_t B,
 	size_t E, size_t NH)
 {
+	double prof_t0 = PROF_BEGIN();
 	size_t D = E / NH;
 	float scale = 1.0f / sqrtf((float)D);
 	for (size_t b = 0; b < B; b++) {
@@ -197,6 +205,7 @@ void attention_backward(float *dq, float *dk, float *dv, const float *dout,
 				scale, dP, n, q + o, E, 1.0f, dk + o, E);
 		}
 	}
+	PROF_END(PROF_ATTENTION, prof_t0);
 }
 
 void attention_query_forward(float *out, float *scratch, const float *q, const float *k,
@@ -344,6 +353,7 @@ double softmax_xent(float *dz, float *dv, float *logits, const float *z,
 	const float *v, const int32_t *target, float scale, size_t R, size_t N,
 	size_t E, size_t chunk)
 {
+	double prof_t0 = PROF_BEGIN();
 	double loss = 0.0;
 	for (size_t r0 = 0; r0 < R; r0 += chunk) {
 		size_t c = R - r0 < chunk ? R - r0 : chunk;
@@ -360,6 +370,7 @@ double softmax_xent(float *dz, float *dv, float *logits, const float *z,
 			cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, N, E, c,
 				1.0f, logits, N, zc, E, 1.0f, dv, E);
 	}
+	PROF_END(PROF_LOGITS, prof_t0);
 	return loss;
 }
 
@@ -397,6 +408,7 @@ double shared_xent(float *dz, float *dv, float *logits, float *vn, float *dvn,
 	const float *z, const float *v, const int32_t *target, const int32_t *neg,
 	const float *log_q, float scale, size_t T, size_t M, size_t E, size_t chunk)
 {
+	double prof_t0 = PROF_BEGIN();
 	double loss = 0.0;
 	float lt[SHARED_CHUNK];
 	if (chunk > SHARED_CHUNK)
@@ -440,5 +452,6 @@ double shared_xent(float *dz, float *dv, float *logits, float *vn, float *dvn,
 			1.0f, logits, M, zc, E, 1.0f, dvn, E);
 	}
 	embedding_backward(dv, dvn, neg, M, E);
+	PROF_END(PROF_LOGITS, prof_t0);
 	return loss;
 }

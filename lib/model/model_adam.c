@@ -2,6 +2,7 @@
  * with touched rows (model_impl.h), lazily: the item table's rows that the
  * step touched, and the dense parameters. */
 #include "model_impl.h"
+#include "prof.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -31,7 +32,9 @@ static void adam_span(model *m, worker *wk, size_t lo, size_t hi)
 static void *adam_part(void *arg)
 {
 	worker *wk = arg;
+	double prof_t0 = PROF_BEGIN();
 	for_each_span(wk->m, wk, adam_span);
+	PROF_END(PROF_ADAM, prof_t0);
 	return NULL;
 }
 
@@ -50,6 +53,8 @@ int model_adam(model *m, float lr, float beta1, float beta2, float eps,
 	m->adam.wd = weight_decay;
 	m->adam.c1 = 1.0f - powf(beta1, (float)step);
 	m->adam.c2 = 1.0f - powf(beta2, (float)step);
+	double prof_t0 = PROF_BEGIN();
 	run_workers(m, adam_part);
+	PROF_END(PROF_TOTAL, prof_t0);
 	return 0;
 }

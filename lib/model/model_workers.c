@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <string.h>
 #include "dist.h"
+#include "prof.h"
 
 void openblas_set_num_threads(int);
 
@@ -116,7 +117,9 @@ static void grad_sum_span(model *m, worker *wk, size_t lo, size_t hi)
 static void *grad_sum_part(void *arg)
 {
 	worker *wk = arg;
+	double prof_t0 = PROF_BEGIN();
 	for_each_span(wk->m, wk, grad_sum_span);
+	PROF_END(PROF_GRADSUM, prof_t0);
 	return NULL;
 }
 
@@ -217,9 +220,17 @@ static int64_t gather_targets(acts *a, const int32_t *hist, const int32_t *targe
 }
 
 /* A worker's forward, loss and backward into its own gradient buffer. */
+static void worker_step_timed(worker *wk);
 static void *worker_step(void *arg)
 {
-	worker *wk = arg;
+	double prof_t0 = PROF_BEGIN();
+	worker_step_timed(arg);
+	PROF_END(PROF_STEP, prof_t0);
+	return NULL;
+}
+
+static void worker_step_timed(worker *wk)
+{
 	model *m = wk->m;
 	const model_config *c = &m->c;
 	acts *a = &wk->a;
@@ -232,7 +243,7 @@ static void *worker_step(void *arg)
 	if (div == a->div)
 		memset(div, 0, (size_t)c->N * c->E * sizeof *div);
 	if (wk->T == 0)
-		return NULL;
+		return;
 	user_forward(m, wk);
 	memset(a->dz, 0, wk->T * c->E * sizeof *a->dz);
 	switch (m->loss) {
@@ -246,7 +257,19 @@ static void *worker_step(void *arg)
 			wk->scale, wk->T, m->M, c->E, SHARED_CHUNK);
 	}
 	user_backward(m, wk);
-	return NULL;
+}
+
+/* A thread's job: fn on worker wk, its time counted as wk's (prof.h). */
+typedef struct {
+	void *(*fn)(void *);
+	worker *wk;
+} job;
+
+static void *run_job(void *arg)
+{
+	job *j = arg;
+	prof_slot = j->wk->id;
+	return j->fn(j->wk);
 }
 
 /* Run fn on every worker with a job, on threads, BLAS single-threaded
@@ -254,6 +277,7 @@ static void *worker_step(void *arg)
 void run_workers(model *m, void *(*fn)(void *))
 {
 	pthread_t th[MAX_THREADS];
+	job jobs[MAX_THREADS];
 	int started[MAX_THREADS] = { 0 };
 	if (m->nworkers == 1) {
 		fn(&m->wk[0]);
@@ -261,15 +285,19 @@ void run_workers(model *m, void *(*fn)(void *))
 	}
 	/* BLAS's own threads would spin beside ours: ours are the parallelism */
 	openblas_set_num_threads(1);
-	for (int i = 1; i < m->nworkers; i++)
-		started[i] = pthread_create(&th[i], NULL, fn, &m->wk[i]) == 0;
+	for (int i = 1; i < m->nworkers; i++) {
+		jobs[i] = (job){ fn, &m->wk[i] };
+		started[i] = pthread_create(&th[i], NULL, run_job, &jobs[i]) == 0;
+	}
 	fn(&m->wk[0]);
+	double prof_t0 = PROF_BEGIN();
 	for (int i = 1; i < m->nworkers; i++) {
 		if (started[i])
 			pthread_join(th[i], NULL);
 		else
 			fn(&m->wk[i]); /* no thread to be had: do it here */
 	}
+	PROF_END(PROF_WAIT, prof_t0);
 }
 
 void model_set_parts(model *m, int part, int parts)
@@ -328,7 +356,16 @@ int64_t share_rows(model *m, const int32_t *users, const int32_t *hist,
 	return total;
 }
 
+static double step_grad(model *m, const batch *bt, uint64_t *rng, int64_t *examples);
 double model_step_grad(model *m, const batch *bt, uint64_t *rng, int64_t *examples)
+{
+	double prof_t0 = PROF_BEGIN();
+	double loss = step_grad(m, bt, rng, examples);
+	PROF_END(PROF_TOTAL, prof_t0);
+	return loss;
+}
+
+static double step_grad(model *m, const batch *bt, uint64_t *rng, int64_t *examples)
 {
 	const model_config *c = &m->c;
 	/* the negatives shared by the batch: drawn first, so they are the same

@@ -9,6 +9,7 @@
 #include <time.h>
 #include "dist.h"
 #include "error.h"
+#include "prof.h"
 
 const char *const train_schedule_names[SCHED_END] = { "constant", "linear", "plateau" };
 const char *const train_loss_names[LOSS_END] = { "softmax", "sampled" };
@@ -185,10 +186,19 @@ void train_init(trainer *t, model *m, const train_options *o, const train_hooks 
 	t->h = *h;
 	t->lr_scale = 1.0;
 	t->rng = o->seed ^ 0xd1b54a32d192ed03ULL;
+	prof_start();
 	t->threads = o->threads < MODEL_THREADS_MAX ? o->threads : MODEL_THREADS_MAX;
 	if (o->threads > MODEL_THREADS_MAX)
 		say(h->note, h->ctx, "training uses %d threads, the most a model's step splits "
 			"into; the other %d stay idle", MODEL_THREADS_MAX, o->threads - MODEL_THREADS_MAX);
+}
+
+/* TT_PROFILE=1: where the steps' time went, as a note (prof.h). */
+static void say_profile(const trainer *t)
+{
+	char line[512];
+	if (prof_line(line, sizeof line))
+		say(t->h.note, t->h.ctx, "%s", line);
 }
 
 static double seconds_now(void)
@@ -341,6 +351,8 @@ int train_prep(trainer *t, const prep *p, char *err, size_t errlen)
 		rc = run_epochs(t, p, &bb, &bt, err, errlen);
 	batch_free(&bt);
 	batcher_free(&bb);
+	if (rc == 0)
+		say_profile(t);
 	return rc;
 }
 
@@ -431,6 +443,8 @@ int train_batch_stream(trainer *t, tts_reader *r, prep *ids, const prep *model_i
 	batch_free(&bt);
 	if (rc == 0 && t->step == 0 && !t->interrupted)
 		return errorf(err, errlen, "no training examples: the batch stream has no batches");
+	if (rc == 0)
+		say_profile(t);
 	return rc < 0 ? rc : number_ids(ids, err, errlen);
 }
 

@@ -1,7 +1,8 @@
-/* test_parity.c - one batch through the seed architecture, written out
+/* test_parity.c - one batch through the seed architecture (or, with
+ * --tt, the tt one: two blocks, slot embeddings, no dropout), written out
  * for tests/parity_torch.py to replay in PyTorch.
  *
- *   test_parity --dump FILE
+ *   test_parity [--tt] --dump FILE
  *
  * writes a tensor stream (kind=parity): every weight under its model
  * name, every gradient as grad.NAME, the batch (users, hist, targets) and
@@ -49,11 +50,16 @@ static int write_tensors(tts_writer *w, model *m, const float *base, const char 
 	return 0;
 }
 
-static int dump(const char *path)
+static int dump(const char *path, int tt)
 {
 	char err[256];
 	model_config c = { .arch = ARCH_SEED, .U = 20, .N = 50, .E = 16, .F = 24,
 		.NH = 2, .L = 8 };
+	if (tt) {
+		c.arch = ARCH_TT;
+		c.blocks = 2;
+		c.positions = 1;
+	}
 	int64_t B = 6, L = c.L;
 	model *m = model_new(&c, err, sizeof err);
 	if (!m) {
@@ -113,10 +119,11 @@ static int dump(const char *path)
 
 int main(int argc, char **argv)
 {
-	if (argc == 3 && strcmp(argv[1], "--dump") == 0)
-		return dump(argv[2]);
+	int tt = argc > 1 && strcmp(argv[1], "--tt") == 0;
+	if (argc == 3 + tt && strcmp(argv[1 + tt], "--dump") == 0)
+		return dump(argv[2 + tt], tt);
 	if (argc != 1) {
-		fprintf(stderr, "usage: test_parity [--dump FILE]\n");
+		fprintf(stderr, "usage: test_parity [--tt] --dump FILE\n");
 		return 2;
 	}
 	printf("1..0 # skip run by tests/t2100-torch-parity.sh\n");

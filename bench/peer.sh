@@ -1,0 +1,97 @@
+#!/bin/sh
+# bench/peer.sh - tt-fit's default model beside the same model in plain
+# PyTorch (bench/peer_torch.py: the same layers, initialisation and
+# batches in the same order; tests/t2100 checks it against tt layer by
+# layer): the loss of step 1 on both from tt's initial weights, the model
+# FLOPs per example, examples/s at 1 and 2 threads, tt's share of the
+# core's measured sgemm rate at the logits' shape (bench/peer_gemm.c),
+# and tt-fit's TT_PROFILE line.  On ../shared/data/ml-1m/ml-1m.txt, or
+# ml-synth data of its shape.
+#   sh bench/peer.sh [FILE]
+# PEER_STEPS (default 300) steps a run, PEER_REPS (default 3) repetitions;
+# tt and PyTorch run alternately (A B A B), so a shared machine's load
+# falls on both alike; medians and ranges are printed.
+set -e
+top=$(cd "$(dirname "$0")/.." && pwd)
+PATH="$top/bin:$PATH"
+dir=${TMPDIR:-/tmp}/tt-bench-peer.$$
+mkdir -p "$dir"
+trap 'rm -rf "$dir"' EXIT
+steps=${PEER_STEPS:-300}
+reps=${PEER_REPS:-3}
+py=/usr/bin/python3
+peer="$top/bench/peer_torch.py"
+
+. "$top/bench/ml1m.sh"
+tt-batch <"$dir/ml.tts" >"$dir/batches.tts"
+
+# tt-fit's examples/s over $steps steps at $1 threads, more options after
+tt_rate() {
+	t=$1
+	shift
+	tt-fit -t "$t" --max-steps "$steps" --log "$dir/log" "$@" <"$dir/ml.tts" \
+		>"$dir/model" 2>"$dir/err" || { cat "$dir/err" >&2; return 1; }
+	awk -F'\t' 'NR == 2 { print $6 }' "$dir/log"
+}
+# PyTorch's at $1 torch threads, $2 BLAS threads
+torch_rate() {
+	OPENBLAS_NUM_THREADS=$2 OMP_NUM_THREADS=$1 $py "$peer" --steps "$steps" \
+		--threads "$1" "$dir/batches.tts" | sed -n 's/^torch examples\/s: \([0-9]*\).*/\1/p'
+}
+# "median (min-max)" of the numbers on standard input
+summary() {
+	sort -n | awk '{ v[NR] = $1 } END {
+		m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+		printf "%.0f (%.0f-%.0f, %d runs)\n", m, v[1], v[NR], NR }'
+}
+median() { sort -n | awk '{ v[NR] = $1 } END { print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+# the same start: tt's initial weights (a step at rate 0), no dropout
+tt-fit -t 1 --lr 0 --max-steps 1 --dropout 0 --log "$dir/log0" <"$dir/ml.tts" \
+	>"$dir/init" 2>"$dir/err"
+tt_first=$(awk -F'\t' 'NR == 2 { print $3 }' "$dir/log0")
+torch_first=$($py "$peer" --first-loss "$dir/init" "$dir/batches.tts" |
+	sed -n 's/^torch first loss: \([0-9.]*\).*/\1/p')
+echo "step 1 loss, tt-fit: $tt_first"
+echo "step 1 loss, PyTorch from tt's weights: $torch_first"
+
+flops=$($py "$peer" --flops "$dir/batches.tts")
+mflop=$(echo "$flops" | sed -n 's/^model MFLOP per example: \([0-9.]*\).*/\1/p')
+echo "model MFLOP per example (forward and backward): $(echo "$flops" | sed 's/^model MFLOP per example: //')"
+
+cc -O2 $(pkg-config --cflags openblas) -o "$dir/peer_gemm" "$top/bench/peer_gemm.c" \
+	$(pkg-config --libs openblas) -ldl
+"$dir/peer_gemm" >"$dir/gemm"
+gemm=$(sed -n "s/^sgemm GFLOP\/s: //p" "$dir/gemm")
+echo "sgemm GFLOP/s, 1 thread, the logits' three products (512 x 3416 x 64), best of 5: $gemm"
+echo "sbgemm GFLOP/s, the same: $(sed -n "s/^sbgemm GFLOP\/s: //p" "$dir/gemm")"
+
+: >"$dir/tt1"; : >"$dir/torch1"; : >"$dir/tt2"
+: >"$dir/torch2_1"; : >"$dir/torch1_2"; : >"$dir/torch2_2"
+for r in $(seq "$reps"); do
+	tt_rate 1 >>"$dir/tt1"
+	torch_rate 1 1 >>"$dir/torch1"
+	tt_rate 2 >>"$dir/tt2"
+	torch_rate 2 1 >>"$dir/torch2_1"
+	torch_rate 1 2 >>"$dir/torch1_2"
+	torch_rate 2 2 >>"$dir/torch2_2"
+done
+echo "tt-fit examples/s, 1 thread: $(summary <"$dir/tt1")"
+echo "PyTorch examples/s, 1 thread (1 BLAS thread): $(summary <"$dir/torch1")"
+echo "tt-fit examples/s, 2 threads: $(summary <"$dir/tt2")"
+echo "PyTorch examples/s, 2 torch threads, 1 BLAS thread: $(summary <"$dir/torch2_1")"
+echo "PyTorch examples/s, 1 torch thread, 2 BLAS threads: $(summary <"$dir/torch1_2")"
+echo "PyTorch examples/s, 2 torch threads, 2 BLAS threads: $(summary <"$dir/torch2_2")"
+best=$(for f in torch2_1 torch1_2 torch2_2; do median <"$dir/$f"; done | sort -n | tail -1)
+t1=$(median <"$dir/tt1"); p1=$(median <"$dir/torch1"); t2=$(median <"$dir/tt2")
+echo "$t1 $p1" | awk '{ printf "tt-fit vs PyTorch, 1 thread each (medians): %.2f\n", $1 / $2 }'
+echo "$t2 $best" | awk '{ printf "tt-fit at 2 threads vs PyTorch at its best 2-thread setting (medians): %.2f\n", $1 / $2 }'
+# run by run, each tt run against the PyTorch run beside it
+paste "$dir/tt1" "$dir/torch1" | awk '{ r = $1 / $2; s = s sep sprintf("%.2f", r); sep = ", " }
+	END { print "tt-fit vs PyTorch, 1 thread, run by run: " s }'
+echo "$t1 $mflop $gemm" | awk '{ printf "tt-fit GFLOP/s, 1 thread: %.1f, %.0f%% of sgemm'"'"'s\n", $1 * $2 / 1e3, 100 * $1 * $2 / 1e3 / $3 }'
+TT_PROFILE=1 tt-fit -t 1 --max-steps "$steps" <"$dir/ml.tts" >"$dir/model" 2>"$dir/err"
+sed -n 's/^tt-fit: profile (TT_PROFILE, thread 0)/tt-fit -t 1 profile (thread 0)/p' "$dir/err"
+TT_PROFILE=1 tt-fit -t 2 --max-steps "$steps" <"$dir/ml.tts" >"$dir/model" 2>"$dir/err"
+sed -n 's/^tt-fit: profile (TT_PROFILE, thread 0)/tt-fit -t 2 profile (thread 0)/p' "$dir/err"
+echo "$steps steps a run, $reps runs of each, tt and PyTorch alternating; the machine (2 cores) may be shared with other work: compare the medians and the run-by-run ratios"
