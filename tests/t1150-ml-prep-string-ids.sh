@@ -174,6 +174,16 @@ test_expect_success 'tt-fit trains on string ids; the model and tt-batch carry t
 	dump user_names shop.tts >expect && test_cmp expect actual
 '
 
+test_expect_success 'tt-fit --init carries rows by string id from another log' '
+	head -n 400 shop.csv >s1.csv && { head -n 1 shop.csv && sed -n "300,900p" shop.csv; } >s2.csv &&
+	ml-prep $SHOP s1.csv >s1.tts && ml-prep $SHOP s2.csv >s2.tts &&
+	tt-fit $TINY --max-steps 2 s1.tts >m1.bin 2>/dev/null &&
+	tt-fit $TINY --max-steps 2 --init m1.bin s2.tts >m2.bin 2>err &&
+	dump item_names s1.tts | sort >a && dump item_names s2.tts | sort >b &&
+	n=$(comm -12 a b | wc -l) && test "$n" -gt 0 &&
+	test_grep "^tt-fit: m1.bin: by id, $n items carried" err
+'
+
 test_expect_success 'a stream whose names are not its ids is refused' '
 	/usr/bin/python3 - shop.tts bad.tts <<-\EOF &&
 	import sys, tts

@@ -125,6 +125,8 @@ struct id_dict {
 	char *arena;
 	uint64_t used, room;
 	uint64_t id_mask;          /* the hash's bits */
+	int64_t last;              /* the entry added last, -1 none: a */
+				   /* user's rows come together */
 	int32_t cache[DICT_CACHE]; /* entries, -1 empty */
 };
 
@@ -181,6 +183,7 @@ id_dict *id_dict_new(int bits)
 	memset(d->table, 0xff, 1024 * sizeof *d->table);
 	memset(d->cache, 0xff, sizeof d->cache);
 	d->mask = 1023;
+	d->last = -1;
 	d->id_mask = bits >= 63 || bits < 1 ? (uint64_t)INT64_MAX : ((uint64_t)1 << bits) - 1;
 	return d;
 }
@@ -247,9 +250,14 @@ static int dict_room(id_dict *d, size_t n)
 
 int id_dict_add(id_dict *d, const char *s, size_t n, int64_t *index, const char **other)
 {
+	if (d->last >= 0 && d->e[d->last].len == n &&
+	    same_bytes(d->arena + d->e[d->last].at, s, n)) {
+		*index = d->last;
+		return 0;
+	}
 	int32_t *c = &d->cache[quick_hash(s, n) & (DICT_CACHE - 1)];
 	if (*c >= 0 && d->e[*c].len == n && same_bytes(d->arena + d->e[*c].at, s, n)) {
-		*index = *c;
+		*index = d->last = *c;
 		return 0;
 	}
 	int64_t h = (int64_t)((uint64_t)id_hash(s, n) & d->id_mask);
@@ -271,7 +279,7 @@ int id_dict_add(id_dict *d, const char *s, size_t n, int64_t *index, const char 
 		d->table[i] = (int32_t)d->n++;
 	}
 	*c = d->table[i];
-	*index = *c;
+	*index = d->last = *c;
 	return 0;
 }
 

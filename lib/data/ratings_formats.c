@@ -1003,20 +1003,22 @@ static int csv_line(ratings_parser *p, const char *s, size_t n)
  */
 static int csv_fast_line(ratings_parser *p, const char *s, size_t n)
 {
-	const unsigned char *c = (const unsigned char *)s, *e = c + n;
-	for (; c < e; c++)
-		if (p->csv_class[*c] == 2)
+	const char *seps[64];
+	int k = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned c = p->csv_class[(unsigned char)s[i]];
+		if (c == 2 || (c == 1 && k == 64))
 			return 0;
+		if (c == 1)
+			seps[k++] = s + i;
+	}
 	p->row_line = p->line;
 	p->fields_line = 0;
 	p->fields_stay = 1;
-	for (const char *b = s, *end = s + n;;) {
-		const char *sep = memchr(b, p->sep, (size_t)(end - b));
-		rec_field(p, b, (size_t)((sep ? sep : end) - b));
-		if (!sep)
-			break;
-		b = sep + 1;
-	}
+	const char *b = s;
+	for (int i = 0; i < k; b = seps[i++] + 1)
+		rec_field(p, b, (size_t)(seps[i] - b));
+	rec_field(p, b, (size_t)(s + n - b));
 	rec_end(p);
 	p->fields_stay = 0;
 	return 1;
