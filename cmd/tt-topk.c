@@ -285,6 +285,8 @@ static void load_items(const char *path, embed_items *it)
 	char err[256];
 	if (embed_items_load(r, it, err, sizeof err) < 0)
 		die("%s: %s", path, err);
+	if (it->n == 0)
+		die("%s: no items to rank", input_name(path));
 	tts_reader_close(r);
 	if (f != stdin)
 		fclose(f);
@@ -495,6 +497,25 @@ static void check_shards(const recs_input *in, int M)
 	}
 }
 
+/* Item k of row r of an input is one of the items, and the item its
+ * item_ids say: the merged list names it by the index. */
+static void check_merged_item(const recs_input *in, int64_t r, int k,
+	const embed_items *it, const char *items_path)
+{
+	int64_t cell = r * in->g.k + k, x = in->g.items[cell];
+	if (x < 0)
+		return;
+	int64_t row = embed_items_row(it, x);
+	if (row < 0)
+		die("%s: item index %" PRId64 " is not one of the %" PRId64 " items of %s",
+			in->path, x, it->n, items_path);
+	if (in->g.has_item_ids && in->g.item_ids[cell] != it->ids[row])
+		die("%s: user %" PRId64 "'s item %d has index %" PRId64 ", item id %" PRId64
+			", but item index %" PRId64 " of %s is item %" PRId64, in->path,
+			in->g.user_ids[r], k + 1, x, in->g.item_ids[cell], x, items_path,
+			it->ids[row]);
+}
+
 static void merge(const options *opt, int k_given, const char *items_path,
 	char **paths, int M)
 {
@@ -517,6 +538,9 @@ static void merge(const options *opt, int k_given, const char *items_path,
 		check_same_model(items_path, it.model, paths[m], in[m].rr.g.model);
 		if (m > 0)
 			check_same_model(paths[0], in[0].rr.g.model, paths[m], in[m].rr.g.model);
+		if (strcmp(in[m].rr.at, in[0].rr.at) != 0)
+			die("%s: at=%s, %s at=%s: recommendations of different splits", paths[m],
+				in[m].rr.at, paths[0], in[0].rr.at);
 	}
 	check_shards(in, M);
 	uint64_t model = it.model;
@@ -553,11 +577,7 @@ static void merge(const options *opt, int k_given, const char *items_path,
 				lists[m] = in[m].g.items + r * in[m].g.k;
 				scores[m] = in[m].g.scores + r * in[m].g.k;
 				for (int k = 0; k < K; k++)
-					if (lists[m][k] >= 0 &&
-					    embed_items_row(&it, lists[m][k]) < 0)
-						die("%s: item index %d is not one of the %"
-							PRId64 " items of %s", paths[m],
-							lists[m][k], it.n, items_path);
+					check_merged_item(&in[m], r, k, &it, items_path);
 			}
 			topk_merge(lists, scores, M, K, out.items + r * K,
 				out.scores + r * K);

@@ -50,13 +50,13 @@ const char *model_hex(uint64_t model, char buf[17])
 /* model=: 16 hex digits, none of them all zero */
 static int meta_model(group_reader *g)
 {
-	char v[64], *end;
+	char v[64];
 	g->model = 0;
 	if (!tts_meta_get(g->meta, "model", v, sizeof v))
 		return 0;
-	errno = 0;
-	unsigned long long x = strtoull(v, &end, 16);
-	if (strlen(v) != 16 || *end || errno || x == 0)
+	/* the digits alone: strtoull would take a sign, blanks and 0x too */
+	unsigned long long x = strtoull(v, NULL, 16);
+	if (strlen(v) != 16 || strspn(v, "0123456789abcdefABCDEF") != 16 || x == 0)
 		return fail(g, "meta: model=%s is not a model's identity (16 hex digits)", v);
 	g->model = x;
 	return 0;
@@ -156,8 +156,10 @@ static int embed_meta(embed_reader *er, tts_reader *r)
 	er->dim = (int)d;
 	er->count = -1;
 	if (tts_meta_get(meta, "count", v, sizeof v)) {
+		/* rows are indexed by i32, and a larger count would overflow
+		 * the sizes allocated from it */
 		long long c = strtoll(v, &end, 10);
-		if (end == v || *end || c < 0)
+		if (end == v || *end || c < 0 || c > INT32_MAX)
 			return fail(&er->g, "embeddings meta: bad count=%s", v);
 		er->count = c;
 	}
@@ -586,6 +588,51 @@ int recs_reader_open(recs_reader *rr, tts_reader *r)
 	return opened(&rr->g, recs_meta(rr, r));
 }
 
+static int cmp_i32(const void *a, const void *b);
+
+/* Each user's list as a search writes it: items best first, no item
+ * twice, -1 only as the padding after the last, no score NaN.  A list
+ * that is not would be merged and scored as if it were. */
+static int check_lists(group_reader *g, const recs_group *rg)
+{
+	int K = rg->k;
+	int32_t *sorted = malloc((size_t)K * sizeof *sorted);
+	if (!sorted)
+		return no_memory(g, "items");
+	int rc = 1;
+	for (int64_t r = 0; r < rg->n && rc == 1; r++) {
+		const int32_t *it = rg->items + r * K;
+		const float *sc = rg->scores + r * K;
+		int64_t user = rg->user_ids[r];
+		int n = 0;
+		while (n < K && it[n] >= 0)
+			n++;
+		for (int j = n; j < K && rc == 1; j++)
+			if (it[j] != -1)
+				rc = it[j] < -1
+					? fail(g, "record items: user %" PRId64 "'s item %d has index %d",
+						user, j + 1, it[j])
+					: fail(g, "record items: user %" PRId64 "'s item %d follows the "
+						"end of the list (-1 at %d)", user, j + 1, n + 1);
+		for (int j = 0; j < n && rc == 1; j++)
+			if (isnan(sc[j]))
+				rc = fail(g, "record scores: user %" PRId64 "'s item %d scores nan",
+					user, j + 1);
+			else if (j > 0 && sc[j] > sc[j - 1])
+				rc = fail(g, "record scores: user %" PRId64 "'s item %d scores more "
+					"than item %d (%g > %g)", user, j + 1, j, (double)sc[j],
+					(double)sc[j - 1]);
+		memcpy(sorted, it, (size_t)n * sizeof *sorted);
+		qsort(sorted, n, sizeof *sorted, cmp_i32);
+		for (int j = 1; j < n && rc == 1; j++)
+			if (sorted[j] == sorted[j - 1])
+				rc = fail(g, "record items: user %" PRId64 "'s list has item index %d "
+					"twice", user, sorted[j]);
+	}
+	free(sorted);
+	return rc;
+}
+
 int recs_read_group(recs_reader *rr, recs_group *rg)
 {
 	group_reader *g = &rr->g;
@@ -631,12 +678,7 @@ int recs_read_group(recs_reader *rr, recs_group *rg)
 	if (have != 7)
 		return fail(g, "group of %" PRId64 " users: no %s record", rg->n,
 			!(have & 1) ? "user_ids" : !(have & 2) ? "items" : "scores");
-	for (int64_t i = 0; i < rg->n * rg->k; i++)
-		if (rg->items[i] < -1) /* -1 pads; nothing else is below 0 */
-			return fail(g, "record items: user %" PRId64 "'s item %" PRId64
-				" has index %d", rg->user_ids[i / rg->k], i % rg->k + 1,
-				rg->items[i]);
-	return 1;
+	return check_lists(g, rg);
 }
 
 void recs_reader_close(recs_reader *rr)
