@@ -333,11 +333,35 @@ static int64_t *selected_users(const prep *p, int64_t *n)
 	return sel;
 }
 
+/* Occupation codes of user_feat_emb: its rows after gender's 2 and the
+ * 7 age bands (tt-fit(1), USER FEATURES). */
+#define OCCUPATION_CODES (USER_FEATURE_ROWS - 9)
+
+/* The users' features a model of them adds: each a code the model has
+ * a row for, or it would be dropped silently; none at all is the tower
+ * alone (as for a history typed to tt-rec), said. */
+static void check_user_side(const model *m, const prep *p)
+{
+	const char *name = input_name(opt.prep);
+	if (!model_cfg(m)->user_features)
+		return;
+	if (!p->gender)
+		fprintf(stderr, "%s: %s: no users' side data (ml-prep --users): the user vectors "
+			"are the tower's alone, without the gender, age and occupation %s adds\n",
+			progname, name, opt.model);
+	for (int64_t u = 0; p->occupation && u < p->n_users; u++)
+		if (p->occupation[u] >= OCCUPATION_CODES)
+			die("%s: user %lld's occupation %d is not a code 0 to %d, which the model "
+				"has rows for", name, (long long)p->user_ids[u], (int)p->occupation[u],
+				OCCUPATION_CODES - 1);
+}
+
 static void write_users(model *m, const prep *ids, const prep *p, tts_writer *w)
 {
 	const model_config *c = model_cfg(m);
 	int64_t L = c->L, E = c->E, n;
 	int64_t *users = NULL;
+	check_user_side(m, p);
 	if (opt.only)
 		users = selected_users(p, &n);
 	else

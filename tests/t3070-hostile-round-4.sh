@@ -95,4 +95,56 @@ test_expect_success PYZSTD 'a model= that is not 16 hex digits (0x..., a sign) i
 	test_grep "model=-[0-9a-f]{15} is not a model.s identity" err
 '
 
+# ---- user features ----
+
+test_expect_success 'user features: a model of them and data without them: refused for training, said for vectors' '
+	ml-synth --users 200 --items 150 --ratings 8000 --seed 5 --users-out users.dat >/dev/null &&
+	ml-prep --items movies.dat --users users.dat r.txt >uprep.tts &&
+	tt-fit $TINY --max-steps 5 uprep.tts >umodel.bin 2>/dev/null &&
+	tt-dump umodel.bin | grep "^ *user_features=1$" &&
+	test_must_fail tt-fit $TINY --max-steps 1 --init umodel.bin -o init.bin prep.tts 2>err &&
+	test_grep "^tt-fit: prep.tts: the model has user features .*, the data none \(ml-prep --users\)$" err &&
+	! test -e init.bin &&
+	tt-embed --users -o u.tts umodel.bin prep.tts 2>err &&
+	test_grep "^tt-embed: prep.tts: no users. side data \(ml-prep --users\): the user vectors are the tower.s alone, without the gender, age and occupation umodel.bin adds$" err &&
+	tt-embed --users umodel.bin uprep.tts 2>err >/dev/null &&
+	! test -s err
+'
+
+test_expect_success 'user features: an occupation the model has no row for is refused, not dropped' '
+	sed "1s/^\([0-9]*\)::\([MF]\)::\([0-9]*\)::[0-9]*::/\1::\2::\3::99::/" users.dat >odd_users.dat &&
+	head -1 odd_users.dat | grep "::99::" &&
+	ml-prep --items movies.dat --users odd_users.dat r.txt >odd.tts &&
+	uid=$(cut -d: -f1 odd_users.dat | sed 1q) &&
+	test_must_fail tt-fit $TINY --max-steps 1 -o odd.bin odd.tts 2>err &&
+	test_grep "^tt-fit: odd.tts: user $uid.s occupation 99 is not a code 0 to 63, which the model has rows for$" err &&
+	! test -e odd.bin &&
+	test_must_fail tt-embed --users -o odd_users.tts umodel.bin odd.tts 2>err &&
+	test_grep "^tt-embed: odd.tts: user $uid.s occupation 99 is not a code 0 to 63, which the model has rows for$" err &&
+	! test -e odd_users.tts
+'
+
+# ---- warm start by id ----
+
+test_expect_success 'tt-fit --init: genre rows follow the genres by name, not by column' '
+	sed -n "1!G;h;\$p" movies.dat >reversed.dat &&
+	ml-prep --items reversed.dat r.txt >rev.tts &&
+	test "$(tt-dump --tsv genre_names rev.tts | sed 1q)" != "$(tt-dump --tsv genre_names prep.tts | sed 1q)" &&
+	tt-fit $TINY --max-steps 1 --lr 0 --init model.bin prep.tts >same.bin 2>/dev/null &&
+	tt-fit $TINY --max-steps 1 --lr 0 --init model.bin rev.tts >rev.bin 2>/dev/null &&
+	tt-embed same.bin | tt-dump --tsv vectors - | tr "\t" "\n" >want &&
+	tt-embed rev.bin | tt-dump --tsv vectors - | tr "\t" "\n" >got &&
+	# the same sums in another order: equal to rounding
+	paste want got | awk "{ d = \$1 - \$2; if (d < 0) d = -d; if (d > 1e-5) bad++ }
+		END { print NR, bad + 0; exit !(NR == 1200 && !bad) }"
+'
+
+test_expect_success 'tt-fit --init: a genre the model does not have is refused' '
+	sed "s/Drama/Dramaturgy/" movies.dat >renamed.dat &&
+	ml-prep --items renamed.dat r.txt >renamed.tts &&
+	test_must_fail tt-fit $TINY --max-steps 1 --init model.bin -o renamed.bin renamed.tts 2>err &&
+	test_grep "^tt-fit: model.bin: genre .Dramaturgy. of the data is not one of the model.s" err &&
+	! test -e renamed.bin
+'
+
 test_done

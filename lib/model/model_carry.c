@@ -39,6 +39,36 @@ static int row_table(const char *name, int *of_users)
 	return *of_users || !strcmp(name, "item_emb") || !strcmp(name, "hist_emb");
 }
 
+/* The rows of genre_emb in the data's genre order, by name: a data set
+ * names its genres in the order its movies file first gives them, so the
+ * same genres can come in another order (a grown catalogue, the file
+ * sorted otherwise), and a row by column would be another genre's. */
+static int carry_genres(model *m, const model *old, const prep *ids, char *err,
+	size_t errlen)
+{
+	int32_t G = m->c.genres;
+	if (!G || !ids->genre_names || ids->n_genres != G || !old->feat.genre_names ||
+	    old->feat.G != G)
+		return 0; /* no genres, or other counts: model_set_item_side says */
+	const tensor_spec *t = NULL, *o = NULL;
+	for (size_t i = 0; i < m->n_tensors; i++)
+		if (!strcmp(m->spec[i].name, "genre_emb"))
+			t = &m->spec[i], o = &old->spec[i];
+	if (!t)
+		return 0;
+	size_t E = m->c.E;
+	for (int32_t g = 0; g < G; g++) {
+		int32_t j = 0;
+		while (j < G && strcmp(old->feat.genre_names[j], ids->genre_names[g]) != 0)
+			j++;
+		if (j == G)
+			return errorf(err, errlen, "genre '%s' of the data is not one of the model's",
+				ids->genre_names[g]);
+		memcpy(m->w + t->offset + g * E, old->w + o->offset + j * E, E * sizeof *m->w);
+	}
+	return 0;
+}
+
 model *model_carry(const model *old, const prep *old_ids, const prep *ids, uint64_t seed,
 	model_carried *n, char *err, size_t errlen)
 {
@@ -90,6 +120,10 @@ model *model_carry(const model *old, const prep *old_ids, const prep *ids, uint6
 	n->items_new = c.N - n->items_kept;
 	n->users_gone = old->c.U - n->users_kept;
 	n->items_gone = old->c.N - n->items_kept;
+	if (carry_genres(m, old, ids, err, errlen)) {
+		model_free(m);
+		return NULL;
+	}
 	if (n->items_kept == 0) {
 		model_free(m);
 		errorf(err, errlen, "none of the model's %lld items is in the data (by original id): "

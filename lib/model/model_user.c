@@ -46,9 +46,19 @@ int model_set_user_side(model *m, const prep *p, char *err, size_t errlen)
 	const model_config *c = &m->c;
 	if (!c->user_features)
 		return 0;
+	/* a model of them trained on none would learn without them, silently */
+	if (!p->gender)
+		return errorf(err, errlen, "the model has user features (gender, age band, "
+			"occupation), the data none (ml-prep --users)");
 	if (p->n_users != c->U)
 		return errorf(err, errlen, "the side data is not the model's: %lld users, the model %lld",
 			(long long)p->n_users, (long long)c->U);
+	/* a code the table has no row for would be dropped, silently */
+	for (int64_t u = 0; p->occupation && u < p->n_users; u++)
+		if (p->occupation[u] >= OCCUPATIONS)
+			return errorf(err, errlen, "user %lld's occupation %d is not a code 0 to %d, "
+				"which the model has rows for", (long long)p->user_ids[u],
+				(int)p->occupation[u], OCCUPATIONS - 1);
 	free(m->ufeat);
 	m->ufeat = malloc(((size_t)c->U * USER_FEATURES + 1) * sizeof *m->ufeat);
 	if (!m->ufeat)
