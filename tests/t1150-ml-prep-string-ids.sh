@@ -66,6 +66,15 @@ test_expect_success 'UTF-8 ids, and a quoted id holding the separator' '
 	printf "caf\303\251\nth\303\251\n" >expect && dump item_names utf.tts >actual && test_cmp expect actual
 '
 
+test_expect_success 'one column may be both the user and the item, in every path' '
+	printf "a,b,r,t\nx,2,3,4\nx,5,3,5\ny,6,3,6\n" >both.csv &&
+	ml-prep --split none --user-col 1 --item-col 1 both.csv >both.tts &&
+	printf "x\ny\n" >expect && dump item_names both.tts >actual && test_cmp expect actual &&
+	printf "a,b,r,t\n1,2,3,4\n5,6,7,8\n" >bothn.csv &&
+	ml-prep --split none --user-col 1 --item-col 1 bothn.csv >bothn.tts &&
+	printf "1\n5\n" >expect && dump item_ids bothn.tts >actual && test_cmp expect actual
+'
+
 test_expect_success '--stats says which ids are strings' '
 	ml-prep --stats $SHOP shop.csv >/dev/null 2>err &&
 	test_grep "^user ids: strings$" err && test_grep "^item ids: strings$" err &&

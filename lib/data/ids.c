@@ -109,13 +109,21 @@ const char *id_name(char *const *names, const int64_t *ids, int64_t i, char *buf
  * hash of the id, a direct-mapped cache from a quick hash of its bytes
  * to its entry.
  */
-#define DICT_CACHE 16384
+#define DICT_CACHE 8192 /* slots, in pairs */
 
 typedef struct {
 	int64_t id;
 	uint64_t at;    /* in the arena */
 	uint32_t len;
 } id_entry;
+
+/* A cache slot: enough of its string to tell it (all of one up to 8
+ * bytes: one memory access a row) and its entry. */
+typedef struct {
+	uint64_t head;  /* head8() of the string */
+	uint32_t len;
+	int32_t index;  /* -1 empty */
+} id_cached;
 
 struct id_dict {
 	id_entry *e;
@@ -125,9 +133,9 @@ struct id_dict {
 	char *arena;
 	uint64_t used, room;
 	uint64_t id_mask;          /* the hash's bits */
-	int64_t last;              /* the entry added last, -1 none: a */
+	id_cached last;            /* the string found or added last: a */
 				   /* user's rows come together */
-	int32_t cache[DICT_CACHE]; /* entries, -1 empty */
+	id_cached cache[DICT_CACHE] __attribute__((aligned(32)));
 };
 
 static inline uint64_t load64(const char *s)
@@ -144,33 +152,36 @@ static inline uint32_t load32(const char *s)
 	return v;
 }
 
-/* Not the id: a quick hash of s for the cache. */
-static inline uint64_t quick_hash(const char *s, size_t n)
+/* The first 8 bytes of s, or, of a shorter one, its bytes in 8 (so that
+ * with its length it is the string). */
+static inline uint64_t head8(const char *s, size_t n)
 {
-	uint64_t x;
-	if (n >= 8) {
-		x = n;
-		for (size_t i = 0; i + 8 < n; i += 8)
-			x = (x ^ load64(s + i)) * 0xff51afd7ed558ccdULL;
-		x ^= load64(s + n - 8);
-	} else if (n >= 4) {
-		x = (uint64_t)load32(s) << 32 | load32(s + n - 4);
-	} else {
-		x = n ? (unsigned char)s[0] | (uint64_t)(unsigned char)s[n / 2] << 8 |
-			(uint64_t)(unsigned char)s[n - 1] << 16 : 0;
-	}
-	x = (x ^ (x >> 31) ^ n) * 0xc4ceb9fe1a85ec53ULL;
+	if (n >= 8)
+		return load64(s);
+	if (n >= 4)
+		return load32(s) | (uint64_t)load32(s + n - 4) << 32;
+	return n ? (unsigned char)s[0] | (uint64_t)(unsigned char)s[n / 2] << 8 |
+		(uint64_t)(unsigned char)s[n - 1] << 16 : 0;
+}
+
+/* Not the id: a quick hash of s (head its head8) for the cache. */
+static inline uint64_t quick_hash(const char *s, size_t n, uint64_t head)
+{
+	uint64_t x = head ^ n;
+	for (size_t i = 8; i + 8 < n; i += 8)
+		x = (x ^ load64(s + i)) * 0xff51afd7ed558ccdULL;
+	if (n > 8)
+		x = (x ^ load64(s + n - 8)) * 0xff51afd7ed558ccdULL;
+	x = (x ^ (x >> 31)) * 0xc4ceb9fe1a85ec53ULL;
 	return x ^ (x >> 33);
 }
 
-/* a and b, n bytes each, alike (short ones without a call). */
-static inline int same_bytes(const char *a, const char *b, size_t n)
+/* Whether slot c holds s (n bytes, head its head8). */
+static inline int cached_is(const id_dict *d, const id_cached *c, const char *s, size_t n,
+	uint64_t head)
 {
-	if (n >= 8 && n <= 16)
-		return load64(a) == load64(b) && load64(a + n - 8) == load64(b + n - 8);
-	if (n >= 4 && n < 8)
-		return load32(a) == load32(b) && load32(a + n - 4) == load32(b + n - 4);
-	return memcmp(a, b, n) == 0;
+	return c->index >= 0 && c->len == n && c->head == head &&
+		(n <= 8 || memcmp(d->arena + d->e[c->index].at + 8, s + 8, n - 8) == 0);
 }
 
 id_dict *id_dict_new(int bits)
@@ -181,9 +192,10 @@ id_dict *id_dict_new(int bits)
 		return NULL;
 	}
 	memset(d->table, 0xff, 1024 * sizeof *d->table);
-	memset(d->cache, 0xff, sizeof d->cache);
+	for (int i = 0; i < DICT_CACHE; i++)
+		d->cache[i].index = -1;
+	d->last.index = -1;
 	d->mask = 1023;
-	d->last = -1;
 	d->id_mask = bits >= 63 || bits < 1 ? (uint64_t)INT64_MAX : ((uint64_t)1 << bits) - 1;
 	return d;
 }
@@ -248,18 +260,45 @@ static int dict_room(id_dict *d, size_t n)
 	return 2 * (uint64_t)(d->n + 1) > d->mask + 1 ? dict_grow(d) : 0;
 }
 
+/* The cache is two-way: a string's pair of slots, the one found or
+ * filled last first. */
+static inline id_cached *cache_pair(id_dict *d, const char *s, size_t n, uint64_t head)
+{
+	return &d->cache[quick_hash(s, n, head) & (DICT_CACHE - 2)];
+}
+
+static inline void cache_fill(id_cached *c, id_cached x)
+{
+	c[1] = c[0];
+	c[0] = x;
+}
+
+int64_t id_dict_find(id_dict *d, const char *s, size_t n)
+{
+	uint64_t head = head8(s, n);
+	if (cached_is(d, &d->last, s, n, head))
+		return d->last.index;
+	id_cached *c = cache_pair(d, s, n, head);
+	if (cached_is(d, &c[0], s, n, head)) {
+		d->last = c[0];
+	} else if (cached_is(d, &c[1], s, n, head)) {
+		d->last = c[1];
+		cache_fill(c, d->last);
+	} else {
+		int64_t h = (int64_t)((uint64_t)id_hash(s, n) & d->id_mask);
+		int32_t k = d->table[dict_slot(d, d->table, d->mask, h)];
+		if (k < 0 || d->e[k].len != n || memcmp(d->arena + d->e[k].at, s, n) != 0)
+			return -1;
+		d->last = (id_cached){ head, (uint32_t)n, k };
+		cache_fill(c, d->last);
+	}
+	return d->last.index;
+}
+
 int id_dict_add(id_dict *d, const char *s, size_t n, int64_t *index, const char **other)
 {
-	if (d->last >= 0 && d->e[d->last].len == n &&
-	    same_bytes(d->arena + d->e[d->last].at, s, n)) {
-		*index = d->last;
+	if ((*index = id_dict_find(d, s, n)) >= 0)
 		return 0;
-	}
-	int32_t *c = &d->cache[quick_hash(s, n) & (DICT_CACHE - 1)];
-	if (*c >= 0 && d->e[*c].len == n && same_bytes(d->arena + d->e[*c].at, s, n)) {
-		*index = d->last = *c;
-		return 0;
-	}
 	int64_t h = (int64_t)((uint64_t)id_hash(s, n) & d->id_mask);
 	uint64_t i = dict_slot(d, d->table, d->mask, h);
 	if (d->table[i] >= 0) {
@@ -278,8 +317,10 @@ int id_dict_add(id_dict *d, const char *s, size_t n, int64_t *index, const char 
 		d->used += n + 1;
 		d->table[i] = (int32_t)d->n++;
 	}
-	*c = d->table[i];
-	*index = d->last = *c;
+	uint64_t head = head8(s, n);
+	d->last = (id_cached){ head, (uint32_t)n, d->table[i] };
+	cache_fill(cache_pair(d, s, n, head), d->last);
+	*index = d->table[i];
 	return 0;
 }
 

@@ -63,6 +63,9 @@ void id_dict_free(id_dict *d);
  * 0; -1 when another string has its id (*other that string); -2 out of
  * memory (or beyond 2^31 - 1 strings). */
 int id_dict_add(id_dict *d, const char *s, size_t n, int64_t *index, const char **other);
+/* The index of s, -1 when it is not there (or another string has its
+ * id, which id_dict_add says): added nothing. */
+int64_t id_dict_find(id_dict *d, const char *s, size_t n);
 int64_t id_dict_count(const id_dict *d);
 int64_t id_dict_id(const id_dict *d, int64_t index);
 const char *id_dict_name(const id_dict *d, int64_t index);

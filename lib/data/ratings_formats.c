@@ -838,11 +838,14 @@ static void rec_field(ratings_parser *p, const char *s, size_t n)
 		p->row_numbers++;
 	if (p->row_bad)
 		return;
+	/* one column may be several of them */
 	if (i == p->user.idx)
 		rec_id(p, 0, s, n);
-	else if (i == p->item.idx)
+	if (i == p->item.idx && !p->row_bad)
 		rec_id(p, 1, s, n);
-	else if (i == p->rating.idx && (rc = parse_rating(s, n, &p->row.rating)) != 0)
+	if (p->row_bad)
+		return;
+	if (i == p->rating.idx && (rc = parse_rating(s, n, &p->row.rating)) != 0)
 		record_bad(p, BAD_RATING, rating_bad(rc), s, n);
 	else if (i == p->time.idx) {
 		/* parsed when the row is kept: a row --where drops is not to put
@@ -995,6 +998,58 @@ static int csv_line(ratings_parser *p, const char *s, size_t n)
 	return 0;
 }
 
+/* Field i of a line s (n bytes) whose k separators are at seps. */
+static inline field nth_field(const char *s, size_t n, const char *const *seps, int k, int i)
+{
+	const char *b = i ? seps[i - 1] + 1 : s, *e = i < k ? seps[i] : s + n;
+	return (field){ b, (size_t)(e - b) };
+}
+
+/*
+ * The commonest csv record, taken whole or not at all: as many fields as
+ * the records have, no --where, ids that are integers of a numeric
+ * column or strings its dictionary has, a rating and an
+ * integer time (or none).  Anything else (a new string, a bad field, a
+ * time of another kind, the first record) returns 0 having changed
+ * nothing, and the line takes the record path, whose results these are.
+ */
+static int csv_plain_line(ratings_parser *p, const char *s, size_t n,
+	const char *const *seps, int k)
+{
+	rating_row r = { 0, 0, 0, 0 };
+	int is_int[2];
+	if (k + 1 != p->ncols || p->nwhere || p->line == p->first_data_line)
+		return 0;
+	for (int side = 0; side < 2; side++) {
+		field f = nth_field(s, n, seps, k, side ? p->item.idx : p->user.idx);
+		int64_t v, *to = side ? &r.item : &r.user;
+		is_int[side] = id_is_integer(f.s, f.n, &v);
+		if (!p->ids[side].textual && !is_int[side])
+			return 0;
+		if (!p->ids[side].textual)
+			*to = v;
+		else if ((*to = id_dict_find(p->ids[side].dict, f.s, f.n)) < 0)
+			return 0;
+	}
+	if (p->rating.idx >= 0) {
+		field f = nth_field(s, n, seps, k, p->rating.idx);
+		if (parse_rating(f.s, f.n, &r.rating) != 0)
+			return 0;
+	}
+	if (p->time.idx >= 0) {
+		field f = nth_field(s, n, seps, k, p->time.idx);
+		if (parse_i64(f.s, f.n, &r.time) != 0 || (p->time_ms && p->time_unit != TIME_MS &&
+		    to_ms(r.time, 0, 0, &r.time) != 0))
+			return 0;
+	}
+	if (rating_push(p->out, &r) != 0)
+		return 0; /* the record path says it */
+	for (int side = 0; side < 2; side++)
+		p->ids[side].integers += is_int[side];
+	p->file_lines++;
+	return 1;
+}
+
 /*
  * A csv line with nothing in it that libcsv would read as other than
  * fields between separators (no quote, no blank it trims, no CR or NUL):
@@ -1012,6 +1067,8 @@ static int csv_fast_line(ratings_parser *p, const char *s, size_t n)
 		if (c == 1)
 			seps[k++] = s + i;
 	}
+	if (csv_plain_line(p, s, n, seps, k))
+		return 1;
 	p->row_line = p->line;
 	p->fields_line = 0;
 	p->fields_stay = 1;
