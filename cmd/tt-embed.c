@@ -261,10 +261,12 @@ static void write_items(model *m, const prep *ids, tts_writer *w)
 	prep_free(&fresh);
 }
 
-/* The cold items of p alone, by their features, under p's item indices:
- * the candidates of tt-eval --cold, as the items would look to a model
- * that never trained on them, whatever this one did. */
-static void write_cold(model *m, uint64_t identity, const prep *p, tts_writer *w)
+/* The cold items of p alone, by their features: the candidates of
+ * tt-eval --cold, as the items would look to a model that never trained
+ * on them, whatever this one did.  Their indices are the model's, which
+ * the users' seen items are in (p's when the model was trained on p); an
+ * item the model lacks is numbered on from N, as --items numbers them. */
+static void write_cold(model *m, const prep *ids, const prep *p, tts_writer *w)
 {
 	const char *name = input_name(opt.prep);
 	if (!p->cold)
@@ -290,8 +292,9 @@ static void write_cold(model *m, uint64_t identity, const prep *p, tts_writer *w
 	g.index = malloc(C * sizeof *g.index);
 	g.vectors = malloc((size_t)C * g.dim * sizeof *g.vectors);
 	int32_t *none = malloc(C * sizeof *none);
+	int64_t *model_items = id_lookup_new(ids->item_ids, ids->n_items), fresh = ids->n_items;
 	if (!side.item_ids || (p->titles && !side.titles) || (G && !side.genres) ||
-	    (p->year && !side.year) || !g.index || !g.vectors || !none)
+	    (p->year && !side.year) || !g.index || !g.vectors || !none || !model_items)
 		die_oom("the cold items' features and vectors", (size_t)C * (sizeof *side.item_ids +
 			sizeof *side.titles + G + sizeof *side.year + sizeof *g.index +
 			g.dim * sizeof *g.vectors + sizeof *none));
@@ -305,13 +308,16 @@ static void write_cold(model *m, uint64_t identity, const prep *p, tts_writer *w
 			memcpy(side.genres + k * G, p->genres + i * G, G);
 		if (side.year)
 			side.year[k] = p->year[i];
-		g.index[k] = (int32_t)i;
+		int64_t x = id_lookup(model_items, ids->n_items, p->item_ids[i]);
+		g.index[k] = (int32_t)(x >= 0 ? x : fresh++);
 		none[k++] = -1;
 	}
+	free(model_items);
 	place_items(m, &side, none, g.vectors, name);
 	g.ids = side.item_ids;
 	g.titles = side.titles;
-	if (embed_write_meta(w, 0, g.dim, C, 0, NULL, identity) || embed_write_group(w, &g))
+	if (embed_write_meta(w, 0, g.dim, C, 0, NULL, model_identity(m, ids)) ||
+	    embed_write_group(w, &g))
 		die("%s: %s", opt.output ? opt.output : "standard output", tts_writer_error(w));
 	free(side.item_ids), free(side.titles), free(side.genres), free(side.year);
 	free(g.index), free(g.vectors), free(none);
@@ -477,7 +483,7 @@ int main(int argc, char **argv)
 		write_users(m, &ids, &p, w);
 	}
 	else if (opt.cold)
-		write_cold(m, model_identity(m, &ids), &p, w);
+		write_cold(m, &ids, &p, w);
 	else
 		write_items(m, &ids, w);
 	if (tts_writer_close(w, err, sizeof err))

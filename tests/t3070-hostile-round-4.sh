@@ -147,4 +147,20 @@ test_expect_success 'tt-fit --init: a genre the model does not have is refused' 
 	! test -e renamed.bin
 '
 
+# ---- cold items of a model of other data ----
+
+test_expect_success 'tt-embed --cold with a model numbered otherwise: no cold item is excluded as seen' '
+	ml-prep --items movies.dat --cold-items 0.1 r.txt >cold.tts 2>/dev/null &&
+	ml-prep --items movies.dat --min-item-count 40 r.txt >fewer.tts &&
+	tt-fit $TINY --max-steps 5 fewer.tts >fewer.bin 2>/dev/null &&
+	tt-embed --cold fewer.bin cold.tts >cold_items.tts &&
+	tt-embed --users fewer.bin cold.tts >cold_users.tts 2>/dev/null &&
+	# a cold item is in no history: excluding the seen items changes nothing
+	tt-topk -k 5 cold_items.tts cold_users.tts >want &&
+	tt-topk -k 5 --keep-seen cold_items.tts cold_users.tts >got &&
+	test_cmp want got &&
+	tt-topk -k 5 --format tts cold_items.tts cold_users.tts | tt-eval --cold --tsv cold.tts >eval &&
+	test_grep "^hr	5	" eval
+'
+
 test_done
