@@ -147,6 +147,17 @@ test_expect_success 'tt-fit --init: a genre the model does not have is refused' 
 	! test -e renamed.bin
 '
 
+# ---- similar items ----
+
+test_expect_success 'tt-rec --similar of several items: the scores are cosines, at most 1' '
+	tt-rec -k 5 --similar model.bin 1 2 3 >sim &&
+	test $(wc -l <sim) = 6 &&
+	awk "NF { if (\$4 > 1.000001 || \$4 < -1.000001) bad++ } END { exit bad > 0 }" sim &&
+	tt-rec -k 5 --similar model.bin 7 | cut -f2- >one &&
+	echo 7 | tt-topk -k 5 --similar items.tts | cut -f2- >want &&
+	awk NF one >got && test_cmp want got
+'
+
 # ---- cold items of a model of other data ----
 
 test_expect_success 'tt-embed --cold with a model numbered otherwise: no cold item is excluded as seen' '

@@ -152,5 +152,8 @@ int rec_similar(recommender *r, const int32_t *items, int64_t S, int k,
 	for (int64_t j = 0; j < n; j++)
 		for (int d = 0; d < c->E; d++)
 			r->user[d] += r->unit[(size_t)r->seen[j] * c->E + d];
+	/* at unit length, so that the scores are the cosines said (a sum of
+	 * S unit vectors scores up to S) */
+	topk_unit_rows(r->user, 1, c->E, r->user);
 	return search(r, r->user, r->unit, n, k, out_items, out_scores);
 }
