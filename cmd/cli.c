@@ -151,21 +151,16 @@ long long parse_int(const char *opt, const char *s, long long min, long long max
 	return v;
 }
 
-int parse_id_line(char *line, long long *ids, int max, const char *file, long lineno)
+int id_line(char *line, char **tok, int max, const char *file, long lineno)
 {
 	int n = 0;
-	for (char *save = NULL, *tok = strtok_r(line, " \t\r\n", &save); tok;
-	     tok = strtok_r(NULL, " \t\r\n", &save)) {
-		if (*tok == '#')
+	for (char *save = NULL, *t = strtok_r(line, " \t\r\n", &save); t;
+	     t = strtok_r(NULL, " \t\r\n", &save)) {
+		if (*t == '#')
 			break;
-		char *end;
-		errno = 0;
-		long long id = strtoll(tok, &end, 10);
-		if (*tok < '0' || *tok > '9' || *end || errno)
-			die("%s:%ld: '%.40s' is not an id", file, lineno, tok);
 		if (n == max)
 			die("%s:%ld: more than %d id%s", file, lineno, max, max > 1 ? "s" : "");
-		ids[n++] = id;
+		tok[n++] = t;
 	}
 	return n;
 }

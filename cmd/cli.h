@@ -40,9 +40,9 @@ void print_version(void) __attribute__((noreturn)); /* "prog (tt) VERSION", exit
 /* Numbers from option arguments, range-checked; die with the option name. */
 long long parse_int(const char *opt, const char *s, long long min, long long max);
 /* The blank-separated ids of a line of a list of ids (changed in place),
- * up to max of them before a '#' comment: how many; dies at anything
- * else, naming file and line. */
-int parse_id_line(char *line, long long *ids, int max, const char *file, long lineno);
+ * up to max of them before a '#' comment, into tok: how many; more dies,
+ * naming file and line.  Each is an id as a person types it (id_parse). */
+int id_line(char *line, char **tok, int max, const char *file, long lineno);
 double parse_double(const char *opt, const char *s, double min, double max);
 
 /* Thread counts, of -t/--threads and of $TT_THREADS alike: 1..THREADS_MAX. */

@@ -10,6 +10,7 @@
 #include "embed_stream.h"
 #include "evaluate.h"
 #include "id_lookup.h"
+#include "ids.h"
 #include "model.h"
 #include "prep.h"
 #include "side.h"
@@ -39,43 +40,26 @@ static const char usage_text[] =
 static struct {
 	int users, threads, level, split, cold, at_set;
 	const char *model, *prep, *output, *items;
-	int64_t *only, n_only; /* --user's ids, in the order given */
+	char **only;           /* --user's ids as given, in order (in one string) */
+	int64_t n_only;
 } opt = { .level = 3, .split = SPLIT_TEST };
 
-static int cmp_id(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-	return (x > y) - (x < y);
-}
-
-/* --user ID,...: at least one id, each once. */
+/* --user ID,...: at least one id; read as ids once the prep says
+ * whether its users' are strings (selected_users). */
 static void parse_user_list(const char *s)
 {
 	size_t n = 1;
 	for (const char *c = s; *c; c++)
 		n += *c == ',';
-	int64_t *ids = malloc(n * sizeof *ids), *sorted = malloc(n * sizeof *sorted);
-	if (!ids || !sorted)
-		die_oom("--user's ids", 2 * n * sizeof *ids);
-	const char *tok = s;
+	char *copy = strdup(s);
+	opt.only = malloc(n * sizeof *opt.only);
+	if (!copy || !opt.only)
+		die_oom("--user's ids", strlen(s) + n * sizeof *opt.only);
 	for (size_t k = 0; k < n; k++) {
-		size_t len = strcspn(tok, ",");
-		char *end;
-		errno = 0;
-		long long id = strtoll(tok, &end, 10);
-		if (len == 0)
+		opt.only[k] = strsep(&copy, ",");
+		if (!*opt.only[k])
 			usage_error("--user: %s", *s ? "an empty id in the list" : "no user ids");
-		if (*tok < '0' || *tok > '9' || end != tok + len || errno)
-			usage_error("--user: '%.*s' is not a user id", (int)len, tok);
-		ids[k] = sorted[k] = id;
-		tok += len + 1;
 	}
-	qsort(sorted, n, sizeof *sorted, cmp_id);
-	for (size_t k = 1; k < n; k++)
-		if (sorted[k] == sorted[k - 1])
-			usage_error("--user: user %lld given twice", (long long)sorted[k]);
-	free(sorted);
-	opt.only = ids;
 	opt.n_only = (int64_t)n;
 }
 
@@ -171,6 +155,11 @@ static void read_new_items(const prep *ids, prep *fresh)
 	if (item_side_read(f, opt.items, &s, err, sizeof err))
 		die("%s", err);
 	fclose(f);
+	/* a model of string ids matches the file's by their hashes */
+	int named = ids->item_names != NULL;
+	if (!named && s.textual)
+		die("%s: string item ids, but the model's are integers", opt.items);
+	const int64_t *sid = named ? s.keys : s.ids;
 	int64_t *known = id_lookup_new(ids->item_ids, ids->n_items), n = 0;
 	if (!known)
 		die_oom("the model's item ids", 2 * (size_t)ids->n_items * sizeof *known);
@@ -179,13 +168,19 @@ static void read_new_items(const prep *ids, prep *fresh)
 	fresh->titles = calloc(s.n ? s.n : 1, sizeof *fresh->titles);
 	fresh->year = malloc((s.n ? s.n : 1) * sizeof *fresh->year);
 	fresh->genres = malloc((s.n ? s.n : 1) * (s.n_genres ? s.n_genres : 1));
-	if (!fresh->item_ids || !fresh->titles || !fresh->year || !fresh->genres)
+	fresh->item_names = named ? calloc(s.n ? s.n : 1, sizeof *fresh->item_names) : NULL;
+	if (!fresh->item_ids || !fresh->titles || !fresh->year || !fresh->genres ||
+	    (named && !fresh->item_names))
 		die_oom("the new items' features", (size_t)(s.n ? s.n : 1) * (sizeof *fresh->item_ids +
 			sizeof *fresh->titles + sizeof *fresh->year + (s.n_genres ? s.n_genres : 1)));
 	for (int64_t i = 0; i < s.n; i++) {
-		if (id_lookup(known, ids->n_items, s.ids[i]) >= 0)
+		if (id_lookup(known, ids->n_items, sid[i]) >= 0)
 			continue;
-		fresh->item_ids[n] = s.ids[i];
+		fresh->item_ids[n] = sid[i];
+		if (named) {
+			fresh->item_names[n] = s.names[i];
+			s.names[i] = NULL;
+		}
 		fresh->titles[n] = s.titles[i];
 		s.titles[i] = NULL;
 		fresh->year[n] = s.year[i];
@@ -232,6 +227,7 @@ static void write_items(model *m, const prep *ids, tts_writer *w)
 	g.n = n;
 	g.dim = c->E;
 	g.ids = malloc(n * sizeof *g.ids);
+	g.names = ids->item_names ? malloc(n * sizeof *g.names) : NULL;
 	g.index = malloc(n * sizeof *g.index);
 	g.titles = calloc(n, sizeof *g.titles);
 	g.vectors = malloc((size_t)n * c->E * sizeof *g.vectors);
@@ -245,15 +241,19 @@ static void write_items(model *m, const prep *ids, tts_writer *w)
 		g.index[i] = (int32_t)i;
 		g.ids[i] = i < c->N ? ids->item_ids[i] : fresh.item_ids[i - c->N];
 		g.titles[i] = i < c->N ? (ids->titles ? ids->titles[i] : "") : fresh.titles[i - c->N];
+		if (g.names)
+			g.names[i] = i < c->N ? ids->item_names[i] : fresh.item_names[i - c->N];
 	}
 	if (fresh.n_items) {
 		for (int64_t i = 0; i < fresh.n_items; i++)
 			none[i] = -1;
 		place_items(m, &fresh, none, g.vectors + (size_t)c->N * c->E, opt.items);
 	}
-	if (embed_write_meta(w, 0, c->E, n, 0, NULL, model_identity(m, ids)) || embed_write_group(w, &g))
+	if (embed_write_meta(w, 0, c->E, n, 0, NULL, model_identity(m, ids), g.names != NULL) ||
+	    embed_write_group(w, &g))
 		die("%s: %s", opt.output ? opt.output : "standard output", tts_writer_error(w));
 	free(g.ids);
+	free(g.names);
 	free(g.index);
 	free(g.titles);
 	free(g.vectors);
@@ -293,7 +293,8 @@ static void write_cold(model *m, const prep *ids, const prep *p, tts_writer *w)
 	g.vectors = malloc((size_t)C * g.dim * sizeof *g.vectors);
 	int32_t *none = malloc(C * sizeof *none);
 	int64_t *model_items = id_lookup_new(ids->item_ids, ids->n_items), fresh = ids->n_items;
-	if (!side.item_ids || (p->titles && !side.titles) || (G && !side.genres) ||
+	char **cold_names = p->item_names ? malloc(C * sizeof *cold_names) : NULL;
+	if ((p->item_names && !cold_names) || !side.item_ids || (p->titles && !side.titles) || (G && !side.genres) ||
 	    (p->year && !side.year) || !g.index || !g.vectors || !none || !model_items)
 		die_oom("the cold items' features and vectors", (size_t)C * (sizeof *side.item_ids +
 			sizeof *side.titles + G + sizeof *side.year + sizeof *g.index +
@@ -302,6 +303,8 @@ static void write_cold(model *m, const prep *ids, const prep *p, tts_writer *w)
 		if (!prep_is_cold(p, i))
 			continue;
 		side.item_ids[k] = p->item_ids[i];
+		if (cold_names)
+			cold_names[k] = p->item_names[i];
 		if (side.titles)
 			side.titles[k] = p->titles[i];
 		if (G)
@@ -315,11 +318,12 @@ static void write_cold(model *m, const prep *ids, const prep *p, tts_writer *w)
 	free(model_items);
 	place_items(m, &side, none, g.vectors, name);
 	g.ids = side.item_ids;
+	g.names = cold_names;
 	g.titles = side.titles;
-	if (embed_write_meta(w, 0, g.dim, C, 0, NULL, model_identity(m, ids)) ||
+	if (embed_write_meta(w, 0, g.dim, C, 0, NULL, model_identity(m, ids), g.names != NULL) ||
 	    embed_write_group(w, &g))
 		die("%s: %s", opt.output ? opt.output : "standard output", tts_writer_error(w));
-	free(side.item_ids), free(side.titles), free(side.genres), free(side.year);
+	free(side.item_ids), free(side.titles), free(side.genres), free(side.year), free(cold_names);
 	free(g.index), free(g.vectors), free(none);
 }
 
@@ -331,9 +335,17 @@ static int64_t *selected_users(const prep *p, int64_t *n)
 	if (!pairs || !sel)
 		die_oom("the user ids", 2 * (size_t)p->n_users * sizeof *pairs +
 			opt.n_only * sizeof *sel);
-	for (int64_t k = 0; k < opt.n_only; k++)
-		if ((sel[k] = id_lookup(pairs, p->n_users, opt.only[k])) < 0)
-			die("%s: no user %lld", input_name(opt.prep), (long long)opt.only[k]);
+	char err[300];
+	for (int64_t k = 0; k < opt.n_only; k++) {
+		int64_t id;
+		if (id_parse(opt.only[k], p->user_names != NULL, "user", &id, err, sizeof err) < 0)
+			usage_error("--user: %s", err);
+		if ((sel[k] = id_lookup(pairs, p->n_users, id)) < 0)
+			die("%s: no user %s", input_name(opt.prep), opt.only[k]);
+		for (int64_t e = 0; e < k; e++)
+			if (sel[e] == sel[k])
+				usage_error("--user: user %s given twice", opt.only[k]);
+	}
 	free(pairs);
 	*n = opt.n_only;
 	return sel;
@@ -395,18 +407,19 @@ static void write_users(model *m, const prep *ids, const prep *p, tts_writer *w)
 	g.index = malloc(G * sizeof *g.index);
 	g.vectors = malloc((size_t)G * E * sizeof *g.vectors);
 	g.seen_offsets = malloc((G + 1) * sizeof *g.seen_offsets);
+	g.names = p->user_names ? malloc(G * sizeof *g.names) : NULL;
 	int32_t *muser = malloc(G * sizeof *muser);
 	int32_t *urows = malloc(G * USER_FEATURES * sizeof *urows);
 	int32_t *hist = malloc((size_t)G * L * sizeof *hist);
 	int64_t seen_cap = 1 << 16;
 	g.seen = malloc(seen_cap * sizeof *g.seen);
 	if (!g.ids || !g.index || !g.vectors || !g.seen_offsets || !muser || !urows || !hist ||
-	    !g.seen)
+	    !g.seen || (p->user_names && !g.names))
 		die_oom("a group of user vectors", (size_t)G * (sizeof *g.ids + sizeof *g.index +
 			E * sizeof *g.vectors + sizeof *g.seen_offsets + sizeof *muser + L * sizeof *hist) +
 			seen_cap * sizeof *g.seen);
 	if (embed_write_meta(w, 1, c->E, n, p->n_users, opt.split == SPLIT_TEST ? "test" : "valid",
-	    model_identity(m, ids)))
+	    model_identity(m, ids), g.names != NULL))
 		die("%s: %s", opt.output ? opt.output : "standard output", tts_writer_error(w));
 	for (int64_t i0 = 0; i0 < n; i0 += G) {
 		int64_t B = n - i0 < G ? n - i0 : G, S = 0;
@@ -425,6 +438,8 @@ static void write_users(model *m, const prep *ids, const prep *p, tts_writer *w)
 			muser[b] = mu < 0 ? 0 : (int32_t)mu;
 			model_user_rows(p, u, urows + b * USER_FEATURES);
 			g.ids[b] = p->user_ids[u];
+			if (g.names)
+				g.names[b] = p->user_names[u];
 			g.index[b] = (int32_t)u;
 			/* the history in the model's item numbering; unknown items dropped */
 			for (int64_t j = p->offsets[u]; j < end; j++) {
@@ -451,7 +466,7 @@ static void write_users(model *m, const prep *ids, const prep *p, tts_writer *w)
 		fprintf(stderr, "%s: %s: %lld history items of %lld items the model does not "
 			"know, left out\n", progname, input_name(opt.prep), (long long)dropped,
 			(long long)unknown);
-	free(g.ids); free(g.index); free(g.vectors); free(g.seen_offsets); free(g.seen);
+	free(g.ids); free(g.index); free(g.vectors); free(g.seen_offsets); free(g.seen); free(g.names);
 	free(muser); free(urows); free(hist); free(item_map);
 	free(model_users); free(model_items); free(users);
 }
@@ -495,6 +510,8 @@ int main(int argc, char **argv)
 	}
 	prep_free(&ids);
 	model_free(m);
+	if (opt.only)
+		free(opt.only[0]);
 	free(opt.only);
 	stdout_close();
 	return 0;

@@ -8,6 +8,7 @@
 
 #include "blas.h"
 #include "cli.h"
+#include "ids.h"
 #include "rec.h"
 
 static const char usage_text[] =
@@ -61,16 +62,17 @@ static void left_out_item(int64_t number, char *tok, int is_id)
 static void read_exclusions(recommender *r, const char *path)
 {
 	FILE *f = input_open(path);
-	char *line = NULL;
+	char *line = NULL, *tok, err[300];
 	size_t cap = 0;
-	long long id;
 	for (long lineno = 1; getline(&line, &cap, f) >= 0; lineno++) {
-		if (parse_id_line(line, &id, 1, path, lineno) == 0)
+		if (id_line(line, &tok, 1, path, lineno) == 0)
 			continue;
-		int64_t i = rec_item(r, id);
+		int64_t i = embed_items_parse(&r->items, tok, err, sizeof err);
+		if (i == -2)
+			die("%s:%ld: %s", path, lineno, err);
 		if (i < 0)
-			warnx_("%s:%ld: item %lld is not in the model, not excluded", path,
-				lineno, id);
+			warnx_("%s:%ld: item %s is not in the model, not excluded", path,
+				lineno, tok);
 		else if (rec_exclude(r, (int32_t)i) != 0)
 			die_oom("the excluded items", (size_t)r->n_excluded * sizeof(int32_t));
 	}
@@ -89,16 +91,10 @@ static int64_t parse_history(recommender *r, char *s, int64_t number,
 	int64_t n = 0;
 	for (char *save = NULL, *tok = strtok_r(s, " \t\r\n", &save); tok;
 	     tok = strtok_r(NULL, " \t\r\n", &save)) {
-		char *end;
-		errno = 0;
-		long long id = strtoll(tok, &end, 10);
-		if (*tok < '0' || *tok > '9' || *end || errno) {
-			left_out_item(number, tok, 0);
-			continue;
-		}
-		int64_t i = rec_item(r, id);
+		char err[300];
+		int64_t i = embed_items_parse(&r->items, tok, err, sizeof err);
 		if (i < 0) {
-			left_out_item(number, tok, 1);
+			left_out_item(number, tok, i == -1);
 			continue;
 		}
 		if ((size_t)n == *cap) {
@@ -151,8 +147,9 @@ static void answer(recommender *r, int64_t number, const int32_t *hist, int64_t 
 	if ((similar ? rec_similar : rec_query)(r, hist, n, k, items, scores) != 0)
 		die_oom("a query's history", (size_t)n * sizeof *hist);
 	for (int j = 0; j < k && items[j] >= 0; j++) {
-		printf("%" PRId64 "\t%d\t%" PRId64 "\t%.6g", number, j + 1,
-			r->items.ids[items[j]], scores[j]);
+		char buf[ID_BUF];
+		printf("%" PRId64 "\t%d\t%s\t%.6g", number, j + 1,
+			id_name(r->items.names, r->items.ids, items[j], buf), scores[j]);
 		if (r->items.titles) {
 			putchar('\t');
 			put_printable(stdout, r->items.titles[items[j]]);

@@ -10,6 +10,7 @@
 #include "blas.h"
 #include "cli.h"
 #include "embed_stream.h"
+#include "ids.h"
 #include "topk.h"
 
 static void usage(void)
@@ -59,38 +60,37 @@ static int cmp_pair(const void *a, const void *b)
 	return (x[1] > y[1]) - (x[1] < y[1]);
 }
 
-static int64_t item_index(embed_items *it, const char *file, long line,
-	long long id)
+/* The row of an item id typed in file at line, which must be one of it. */
+static int64_t item_row(embed_items *it, const char *file, long line, const char *tok)
 {
-	int64_t x = embed_items_find(it, id);
+	char err[300];
+	int64_t x = embed_items_parse(it, tok, err, sizeof err);
+	if (x == -2)
+		die("%s:%ld: %s", file, line, err);
 	if (x < 0)
-		die("%s:%ld: unknown item id %lld", file, line, id);
+		die("%s:%ld: unknown item id %s", file, line, tok);
 	return x;
 }
 
-static void read_exclusions(const char *path, embed_items *it, exclusions *ex)
+/* --exclude's lines: 'ITEM' for everyone, 'USER ITEM' for one user (of
+ * string ids when users_named). */
+static void read_exclusions(const char *path, embed_items *it, int users_named,
+	exclusions *ex)
 {
 	FILE *f = input_open(path);
-	char *line = NULL;
+	char *line = NULL, *tok[2], err[300];
 	size_t cap = 0, gcap = 0, pcap = 0;
-	long lineno = 0;
 	memset(ex, 0, sizeof *ex);
-	while (getline(&line, &cap, f) >= 0) {
-		lineno++;
-		long long ids[2] = { 0, 0 };
-		int n = parse_id_line(line, ids, 2, path, lineno);
-		long long a = ids[0], b = ids[1];
-		if (n == 0) {
-			continue;
-		} else if (n == 1) {
+	for (long lineno = 1; getline(&line, &cap, f) >= 0; lineno++) {
+		int n = id_line(line, tok, 2, path, lineno);
+		if (n == 1) {
 			if ((size_t)ex->n_global == gcap) {
 				gcap = gcap ? 2 * gcap : 64;
 				ex->global = realloc(ex->global, gcap * sizeof *ex->global);
 				if (!ex->global)
 					die_oom("the excluded items", gcap * sizeof *ex->global);
 			}
-			ex->global[ex->n_global++] =
-				(int32_t)item_index(it, path, lineno, a);
+			ex->global[ex->n_global++] = (int32_t)item_row(it, path, lineno, tok[0]);
 		} else if (n == 2) {
 			if ((size_t)ex->n_pairs == pcap) {
 				pcap = pcap ? 2 * pcap : 64;
@@ -98,8 +98,10 @@ static void read_exclusions(const char *path, embed_items *it, exclusions *ex)
 				if (!ex->pairs)
 					die_oom("the excluded pairs", pcap * 2 * sizeof *ex->pairs);
 			}
-			ex->pairs[2 * ex->n_pairs] = a;
-			ex->pairs[2 * ex->n_pairs + 1] = item_index(it, path, lineno, b);
+			if (id_parse(tok[0], users_named, "user", &ex->pairs[2 * ex->n_pairs], err,
+				sizeof err) < 0)
+				die("%s:%ld: %s", path, lineno, err);
+			ex->pairs[2 * ex->n_pairs + 1] = item_row(it, path, lineno, tok[1]);
 			ex->n_pairs++;
 		}
 	}
@@ -240,8 +242,9 @@ static void emit(sink *s, const recs_group *rg)
 			if (x < 0)
 				break;
 			x = (int32_t)embed_items_row(it, x);
-			fprintf(s->f, "%" PRId64 "\t%d\t%" PRId64 "\t%.6g", rg->user_ids[r],
-				k + 1, it->ids[x], rg->scores[r * rg->k + k]);
+			char ub[ID_BUF], ib[ID_BUF];
+			fprintf(s->f, "%s\t%d\t%s\t%.6g", id_name(rg->user_names, rg->user_ids, r, ub),
+				k + 1, id_name(it->names, it->ids, x, ib), rg->scores[r * rg->k + k]);
 			if (it->titles) {
 				fputc('\t', s->f);
 				put_printable(s->f, it->titles[x]);
@@ -295,11 +298,12 @@ static void load_items(const char *path, embed_items *it)
 /* The items searched and those --exclude leaves out; the K of the lists
  * (a query can get at most every item: a larger K would only pad). */
 static int load_candidates(const options *opt, const char *items_path,
-	embed_items *it, exclusions *ex)
+	embed_items *it, exclusions *ex, int users_named)
 {
 	load_items(items_path, it);
 	if (opt->exclude)
-		read_exclusions(opt->exclude, it, ex);
+		read_exclusions(opt->exclude, it, users_named < 0 ? it->names != NULL :
+			users_named, ex);
 	return opt->k < it->n ? opt->k : (int)it->n;
 }
 
@@ -327,9 +331,6 @@ static void check_same_model(const char *a, uint64_t ma, const char *b, uint64_t
 static void search(const options *opt, const char *items_path,
 	const char *users_path)
 {
-	embed_items it;
-	exclusions ex = { 0 };
-	int k = load_candidates(opt, items_path, &it, &ex);
 	const char *uname = input_name(users_path);
 	FILE *uf = input_open(users_path);
 	tts_reader *r = stream_reader(uf);
@@ -338,6 +339,9 @@ static void search(const options *opt, const char *items_path,
 		die("%s: %s", uname, er.g.err);
 	if (!er.users)
 		die("%s: embeddings of items, expected users", uname);
+	embed_items it;
+	exclusions ex = { 0 };
+	int k = load_candidates(opt, items_path, &it, &ex, er.named);
 	check_same_model(items_path, it.model, uname, er.g.model);
 	if (er.dim != it.dim)
 		die("dimension mismatch: %s has dim=%d, %s has dim=%d", items_path,
@@ -365,6 +369,7 @@ static void search(const options *opt, const char *items_path,
 		rows_to_items(&it, &rg);
 		memcpy(rg.users, g.index, g.n * sizeof *rg.users);
 		memcpy(rg.user_ids, g.ids, g.n * sizeof *rg.user_ids);
+		rg.user_names = g.names;
 		emit(&s, &rg);
 	}
 	if (rc < 0)
@@ -389,12 +394,14 @@ static int read_queries(FILE *f, const char *name, long *lineno, embed_items *it
 	g->n = 0;
 	g->seen_offsets[0] = 0;
 	while (g->n < EMBED_GROUP_ROWS && getline(line, cap, f) >= 0) {
-		long long ids[2];
+		char *tok;
 		++*lineno;
-		if (parse_id_line(*line, ids, 1, name, *lineno) == 0)
+		if (id_line(*line, &tok, 1, name, *lineno) == 0)
 			continue;
-		int64_t row = item_index(it, name, *lineno, ids[0]);
-		g->ids[g->n] = ids[0];
+		int64_t row = item_row(it, name, *lineno, tok);
+		g->ids[g->n] = it->ids[row];
+		if (it->names)
+			g->names[g->n] = it->names[row];
 		memcpy(g->vectors + g->n * it->dim, unit + row * it->dim, it->dim * sizeof *unit);
 		g->seen[g->n] = embed_items_index(it, row);
 		g->seen_offsets[g->n + 1] = g->n + 1;
@@ -409,7 +416,7 @@ static void similar(const options *opt, const char *items_path, const char *ids_
 {
 	embed_items it;
 	exclusions ex = { 0 };
-	int k = load_candidates(opt, items_path, &it, &ex);
+	int k = load_candidates(opt, items_path, &it, &ex, -1); /* its ids are items' */
 	int64_t G = EMBED_GROUP_ROWS, D = it.dim;
 	float *unit = malloc(((size_t)it.n * D + 1) * sizeof *unit);
 	embed_group g = { .dim = it.dim };
@@ -417,8 +424,10 @@ static void similar(const options *opt, const char *items_path, const char *ids_
 	g.vectors = malloc((size_t)G * D * sizeof *g.vectors);
 	g.seen_offsets = malloc((G + 1) * sizeof *g.seen_offsets);
 	g.seen = malloc(G * sizeof *g.seen);
+	g.names = it.names ? malloc(G * sizeof *g.names) : NULL;
 	topk_workspace *ws = topk_workspace_new(k, opt->threads);
-	if (!unit || !g.ids || !g.vectors || !g.seen_offsets || !g.seen || !ws)
+	if (!unit || !g.ids || !g.vectors || !g.seen_offsets || !g.seen || (it.names && !g.names) ||
+	    !ws)
 		die_oom("the unit item vectors and a group of queries", (size_t)it.n * D *
 			sizeof *unit + (size_t)G * (D * sizeof(float) + 20) +
 			topk_workspace_bytes(k, opt->threads));
@@ -441,13 +450,14 @@ static void similar(const options *opt, const char *items_path, const char *ids_
 			die("%s", topk_error(ws));
 		rows_to_items(&it, &rg);
 		memcpy(rg.user_ids, g.ids, g.n * sizeof *rg.user_ids);
+		rg.user_names = g.names;
 		emit(&s, &rg);
 	}
 	sink_close(&s);
 	if (f != stdin)
 		fclose(f);
 	free(line), free(unit);
-	free(g.ids), free(g.vectors), free(g.seen_offsets), free(g.seen);
+	free(g.ids), free(g.vectors), free(g.seen_offsets), free(g.seen), free(g.names);
 	recs_group_free(&rg);
 	free(el.off), free(el.items), free(ex.global), free(ex.pairs);
 	topk_workspace_free(ws);
@@ -584,6 +594,7 @@ static void merge(const options *opt, int k_given, const char *items_path,
 		}
 		memcpy(out.users, in[0].g.users, B * sizeof *out.users);
 		memcpy(out.user_ids, in[0].g.user_ids, B * sizeof *out.user_ids);
+		out.user_names = in[0].g.user_names;
 		for (int64_t i = 0; i < B * K; i++)
 			out.item_ids[i] = out.items[i] >= 0 ?
 				it.ids[embed_items_row(&it, out.items[i])] : 0;

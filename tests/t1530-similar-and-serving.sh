@@ -55,7 +55,7 @@ test_expect_success 'tt-rec --exclude: never recommended; an id the model lacks 
 	sed -n "2,5p" plain | cut -f3 >expect && sed -n "1,4p" ex | cut -f3 >actual &&
 	test_cmp expect actual &&
 	echo "x1" >bad && test_must_fail tt-rec --exclude bad model.bin 1 2>err &&
-	echo "tt-rec: bad:1: '"'"'x1'"'"' is not an id" >expect && test_cmp expect err
+	echo "tt-rec: bad:1: item id '"'"'x1'"'"' is not a non-negative integer (the data'"'"'s item ids are integers)" >expect && test_cmp expect err
 '
 
 test_expect_success 'tt-rec: the same answers on 1 and 2 threads' '

@@ -29,7 +29,7 @@ NAMES = {END: "end", U8: "u8", I32: "i32", I64: "i64", F32: "f32", F64: "f64", T
 SIZES = {END: 0, U8: 1, I32: 4, I64: 8, F32: 4, F64: 8, TEXT: 1}
 FORMATS = {U8: "B", I32: "i", I64: "q", F32: "f", F64: "d"}  # struct's, little-endian
 NUMPY = {U8: "u1", I32: "<i4", I64: "<i8", F32: "<f4", F64: "<f8", TEXT: "u1"}
-TEXTS = ("meta", "titles")  # the text records, by name, of a tt-dump --npy export
+TEXTS = ("meta", "titles", "names", "user_names", "item_names")  # text records, by name, of a tt-dump --npy export
 
 
 def _name(b):

@@ -172,6 +172,11 @@ static int embed_meta(embed_reader *er, tts_reader *r)
 	}
 	if (!tts_meta_get(meta, "at", er->at, sizeof er->at))
 		er->at[0] = '\0';
+	if (tts_meta_get(meta, "ids", v, sizeof v)) {
+		if (strcmp(v, "strings") != 0)
+			return fail(&er->g, "embeddings meta: ids=%s, expected ids=strings", v);
+		er->named = 1;
+	}
 	return 0;
 }
 
@@ -179,6 +184,19 @@ int embed_reader_open(embed_reader *er, tts_reader *r)
 {
 	memset(er, 0, sizeof *er);
 	return opened(&er->g, embed_meta(er, r));
+}
+
+/* A names record of the group's n rows (string ids), checked against
+ * their ids, into *text / *lines. */
+static int read_names(group_reader *g, const tts_header *h, const char *what,
+	const int64_t *ids, int64_t n, char **text, size_t *cap_text, char ***lines,
+	size_t *cap_lines)
+{
+	if (reserve(lines, cap_lines, (n + 1) * sizeof(char *)) < 0)
+		return no_memory(g, h->name);
+	if (titles_read(g->r, h, n, text, cap_text, *lines, g->err, sizeof g->err) < 0)
+		return -1;
+	return names_check(what, *lines, ids, n, g->err, sizeof g->err) < 0 ? -1 : 0;
 }
 
 /* Titles: B lines of text, split in place into grp->titles_buf. */
@@ -228,7 +246,7 @@ int embed_read_group(embed_reader *er, embed_group *grp)
 	group_reader *g = &er->g;
 	tts_header h;
 	int started = 0, have_vec = 0, have_index = 0, have_off = 0, have_seen = 0;
-	int have_titles = 0;
+	int have_titles = 0, have_names = 0;
 	int rc;
 	grp->dim = er->dim;
 	while ((rc = group_header(g, "ids", started, &h)) == 1) {
@@ -254,6 +272,11 @@ int embed_read_group(embed_reader *er, embed_group *grp)
 			if (read_titles(er, &h, grp) < 0)
 				return -1;
 			have_titles = 1;
+		} else if (strcmp(h.name, "names") == 0) {
+			if (read_names(g, &h, "names", grp->ids, grp->n, &grp->ntext,
+				&grp->cap_ntext, &grp->names_buf, &grp->cap_names) < 0)
+				return -1;
+			have_names = 1;
 		} else if (strcmp(h.name, "seen_offsets") == 0) {
 			if (read_array(g, &h, &(tts_shape){ TTS_I64, 1, { grp->n + 1 } },
 				&grp->offsets_buf, &grp->cap_offsets) < 0 ||
@@ -280,8 +303,13 @@ int embed_read_group(embed_reader *er, embed_group *grp)
 	if (have_off && !have_seen)
 		return fail(g, "group of %" PRId64 " rows: seen_offsets without seen",
 			grp->n);
+	if (have_names != er->named)
+		return fail(g, "group of %" PRId64 " rows: %s", grp->n, er->named ?
+			"no names record, though the meta says ids=strings" :
+			"a names record, though the meta does not say ids=strings");
 	if (check_rows(er, grp) < 0)
 		return -1;
+	grp->names = have_names ? grp->names_buf : NULL;
 	grp->titles = have_titles ? grp->titles_buf : NULL;
 	grp->seen_offsets = have_off ? grp->offsets_buf : NULL;
 	grp->seen = have_off ? grp->seen_buf : NULL;
@@ -301,6 +329,8 @@ void embed_group_free(embed_group *grp)
 	free(grp->vectors);
 	free(grp->text);
 	free(grp->titles_buf);
+	free(grp->ntext);
+	free(grp->names_buf);
 	free(grp->offsets_buf);
 	free(grp->seen_buf);
 	memset(grp, 0, sizeof *grp);
@@ -313,7 +343,7 @@ static int put_model(char *meta, size_t size, int n, uint64_t model)
 }
 
 int embed_write_meta(tts_writer *w, int users, int dim, int64_t count,
-	int64_t range, const char *at, uint64_t model)
+	int64_t range, const char *at, uint64_t model, int named)
 {
 	char meta[256];
 	int n = snprintf(meta, sizeof meta,
@@ -323,6 +353,8 @@ int embed_write_meta(tts_writer *w, int users, int dim, int64_t count,
 		n += snprintf(meta + n, sizeof meta - n, "users=%" PRId64 "\n", range);
 	if (at && *at)
 		n += snprintf(meta + n, sizeof meta - n, "at=%s\n", at);
+	if (named)
+		n += snprintf(meta + n, sizeof meta - n, "ids=strings\n");
 	put_model(meta, sizeof meta, n, model);
 	return tts_write_meta(w, meta);
 }
@@ -333,6 +365,8 @@ int embed_write_group(tts_writer *w, const embed_group *grp)
 	if (tts_write(w, "ids", TTS_I64, 1, &b, grp->ids) < 0 ||
 	    tts_write(w, "index", TTS_I32, 1, &b, grp->index) < 0 ||
 	    tts_write(w, "vectors", TTS_F32, 2, dims, grp->vectors) < 0)
+		return -1;
+	if (grp->names && names_write(w, "names", grp->names, grp->n) < 0)
 		return -1;
 	if (grp->titles && titles_write(w, grp->titles, grp->n) < 0)
 		return -1;
@@ -362,6 +396,12 @@ static int load_group(embed_items *it, int64_t at, const embed_group *grp,
 			if (!it->titles && !(it->titles = calloc(it->n, sizeof(char *))))
 				goto nomem;
 			if (!(it->titles[row] = strdup(grp->titles[i])))
+				goto nomem;
+		}
+		if (grp->names) {
+			if (!it->names && !(it->names = calloc(it->n, sizeof(char *))))
+				goto nomem;
+			if (!(it->names[row] = strdup(grp->names[i])))
 				goto nomem;
 		}
 	}
@@ -396,8 +436,9 @@ static int order_rows(embed_items *it, char *err, size_t errlen)
 		int64_t *ids = malloc((n + 1) * sizeof *ids);
 		float *vec = malloc(((size_t)n * d + 1) * sizeof *vec);
 		char **titles = it->titles ? malloc((n + 1) * sizeof *titles) : NULL;
-		if (!pairs || !ids || !vec || (it->titles && !titles)) {
-			free(pairs), free(ids), free(vec), free(titles);
+		char **names = it->names ? malloc((n + 1) * sizeof *names) : NULL;
+		if (!pairs || !ids || !vec || (it->titles && !titles) || (it->names && !names)) {
+			free(pairs), free(ids), free(vec), free(titles), free(names);
 			snprintf(err, errlen, "out of memory");
 			return -1;
 		}
@@ -413,12 +454,16 @@ static int order_rows(embed_items *it, char *err, size_t errlen)
 			memcpy(vec + i * d, it->vectors + from * d, d * sizeof *vec);
 			if (titles)
 				titles[i] = it->titles[from];
+			if (names)
+				names[i] = it->names[from];
 		}
 		free(pairs);
 		free(it->ids), it->ids = ids;
 		free(it->vectors), it->vectors = vec;
 		if (titles)
 			free(it->titles), it->titles = titles;
+		if (names)
+			free(it->names), it->names = names;
 	}
 	for (int64_t i = 1; i < n; i++)
 		if (it->index[i] == it->index[i - 1]) {
@@ -499,6 +544,7 @@ void embed_items_free(embed_items *it)
 		for (int64_t i = 0; i < it->n; i++)
 			free(it->titles[i]);
 	free(it->titles);
+	names_free(it->names, it->n);
 	free(it->ids);
 	free(it->index);
 	free(it->vectors);
@@ -512,6 +558,14 @@ int64_t embed_items_find(embed_items *it, int64_t id)
 	if (!it->by_id && !(it->by_id = id_lookup_new(it->ids, it->n)))
 		return -1;
 	return id_lookup(it->by_id, it->n, id);
+}
+
+int64_t embed_items_parse(embed_items *it, const char *s, char *err, size_t errlen)
+{
+	int64_t id;
+	if (id_parse(s, it->names != NULL, "item", &id, err, errlen) < 0)
+		return -2;
+	return embed_items_find(it, id);
 }
 
 static int cmp_i32(const void *a, const void *b)
@@ -554,6 +608,8 @@ void recs_group_free(recs_group *rg)
 	free(rg->items);
 	free(rg->item_ids);
 	free(rg->scores);
+	free(rg->ntext);
+	free(rg->names_buf);
 	memset(rg, 0, sizeof *rg);
 }
 
@@ -648,6 +704,7 @@ int recs_read_group(recs_reader *rr, recs_group *rg)
 			rg->n = (int64_t)h.dims[0];
 			rg->k = rr->k;
 			rg->has_item_ids = 0;
+			rg->user_names = NULL;
 			started = 1;
 		} else if (strcmp(h.name, "user_ids") == 0) {
 			if (read_array(g, &h, &(tts_shape){ TTS_I64, 1, { rg->n } },
@@ -659,6 +716,13 @@ int recs_read_group(recs_reader *rr, recs_group *rg)
 				&rg->items, &rg->cap_items) < 0)
 				return -1;
 			have |= 2;
+		} else if (strcmp(h.name, "user_names") == 0) {
+			if (!(have & 1))
+				return fail(g, "record user_names: before user_ids");
+			if (read_names(g, &h, "user_names", rg->user_ids, rg->n, &rg->ntext,
+				&rg->cap_ntext, &rg->names_buf, &rg->cap_names) < 0)
+				return -1;
+			rg->user_names = rg->names_buf;
 		} else if (strcmp(h.name, "item_ids") == 0) {
 			if (read_array(g, &h, &(tts_shape){ TTS_I64, 2, { rg->n, rg->k } },
 				&rg->item_ids, &rg->cap_item_ids) < 0)
@@ -706,6 +770,7 @@ int recs_write_group(tts_writer *w, const recs_group *rg)
 	uint64_t b = (uint64_t)rg->n, dims[2] = { b, (uint64_t)rg->k };
 	if (tts_write(w, "users", TTS_I32, 1, &b, rg->users) < 0 ||
 	    tts_write(w, "user_ids", TTS_I64, 1, &b, rg->user_ids) < 0 ||
+	    (rg->user_names && names_write(w, "user_names", rg->user_names, rg->n) < 0) ||
 	    tts_write(w, "items", TTS_I32, 2, dims, rg->items) < 0 ||
 	    (rg->has_item_ids && tts_write(w, "item_ids", TTS_I64, 2, dims, rg->item_ids) < 0) ||
 	    tts_write(w, "scores", TTS_F32, 2, dims, rg->scores) < 0)

@@ -12,6 +12,8 @@
  *	count=n            (rows in the whole stream)
  *	users=U            (users only: the prep's users; each index < U)
  *	at=test|valid      (users only: the split the history stops before)
+ *	ids=strings        (when the ids are string ids: then every group has
+ *	                   a names record)
  *	model=H            (the identity of the model that made it, 16 hex
  *	                   digits: see model_identity; absent in streams
  *	                   written by other tools, which are taken as they are)
@@ -21,6 +23,7 @@
  *	index         i32 (B)     user or item index in the prep numbering;
  *	                          distinct, any subset of the items (see embed_items)
  *	vectors       f32 (B,E)
+ *	names         text        B lines, the string ids (ids=strings)
  *	titles        text        items only, optional: B lines
  *	seen_offsets  i64 (B+1)   users only, optional: CSR row pointers
  *	seen          i32 (W)     item indices each user has seen
@@ -33,6 +36,7 @@
  * it ranks only the I-th of N item ranges), then groups of:
  *	users     i32 (B)    user index
  *	user_ids  i64 (B)    original user id
+ *	user_names text      B lines, the string ids (when the users had them)
  *	items     i32 (B,K)  item indices, best first; -1 pads a short list
  *	item_ids  i64 (B,K)  their original ids (optional; 0 where -1), by
  *	                     which tt-eval matches them, whatever numbering
@@ -59,14 +63,16 @@ typedef struct {
 	int64_t *ids;           /* (B) original ids */
 	int32_t *index;         /* (B) prep index */
 	float *vectors;         /* (B,E) */
+	char **names;           /* (B) string ids, or NULL */
 	char **titles;          /* (B) or NULL */
 	int64_t *seen_offsets;  /* (B+1) or NULL */
 	int32_t *seen;          /* (W), W = seen_offsets[B] */
 	/* buffers owned by the reader (the pointers above point into them,
 	 * or are NULL when the group lacks the record); capacities in bytes */
 	size_t cap_ids, cap_index, cap_offsets, cap_vec, cap_seen, cap_text, cap_titles;
-	char *text;
-	char **titles_buf;
+	size_t cap_ntext, cap_names;
+	char *text, *ntext;
+	char **titles_buf, **names_buf;
 	int64_t *offsets_buf;
 	int32_t *seen_buf;
 } embed_group;
@@ -95,6 +101,7 @@ typedef struct {
 	int64_t count;          /* from meta */
 	int64_t range;          /* users=, -1 when absent (older streams) */
 	char at[16];            /* "" for items */
+	int named;              /* ids=strings: every group has names */
 } embed_reader;
 
 /* Read and check the meta record (kind=embeddings).  -1: er->g.err, and
@@ -106,10 +113,11 @@ void embed_reader_close(embed_reader *er); /* frees meta; r stays open */
 void embed_group_free(embed_group *grp);
 
 /* Writing: the meta record once (range: the users of the numbering, for
- * users; at may be NULL; model 0 for none), then groups.  Titles
- * have newlines replaced by spaces.  -1: see tts_writer_error(). */
+ * users; at may be NULL; model 0 for none; named: the groups give names),
+ * then groups.  Titles have newlines replaced by spaces.  -1: see
+ * tts_writer_error(). */
 int embed_write_meta(tts_writer *w, int users, int dim, int64_t count,
-	int64_t range, const char *at, uint64_t model);
+	int64_t range, const char *at, uint64_t model, int named);
 int embed_write_group(tts_writer *w, const embed_group *grp);
 
 /* A whole items stream in memory, its rows in the order of their item
@@ -123,6 +131,7 @@ typedef struct {
 	int dim;                /* E */
 	int64_t *ids;           /* (N) original id of row i */
 	float *vectors;         /* (N,E) */
+	char **names;           /* (N) string ids, or NULL */
 	char **titles;          /* (N) or NULL */
 	int32_t *index;         /* (N) item index of row i, ascending; NULL: row i is index i */
 	char *meta;
@@ -135,6 +144,9 @@ void embed_items_free(embed_items *it);
 /* Row of an original id, or -1 (binary search in a sorted copy made on
  * first use). */
 int64_t embed_items_find(embed_items *it, int64_t id);
+/* Row of an id typed by a person (string ids when the items have names):
+ * -1 when the items lack it, -2 with err when s cannot be one of their ids. */
+int64_t embed_items_parse(embed_items *it, const char *s, char *err, size_t errlen);
 /* Row of an item index, or -1 when the stream does not hold it. */
 int64_t embed_items_row(const embed_items *it, int64_t index);
 static inline int32_t embed_items_index(const embed_items *it, int64_t row)
@@ -152,7 +164,10 @@ typedef struct {
 	int64_t *item_ids;      /* (B,K), meaningful when has_item_ids */
 	float *scores;          /* (B,K) */
 	int has_item_ids;       /* the group has (or, to write, gives) item_ids */
+	char **user_names;      /* (B) string ids, or NULL */
 	size_t cap_users, cap_user_ids, cap_items, cap_item_ids, cap_scores; /* bytes */
+	char *ntext, **names_buf;
+	size_t cap_ntext, cap_names;
 } recs_group;
 
 typedef struct {

@@ -28,6 +28,7 @@ int rec_open(recommender *r, tts_reader *in, int max_k, int threads, char *err,
 	r->items.dim = c->E;
 	r->items.ids = ids.item_ids, ids.item_ids = NULL;
 	r->items.titles = ids.titles, ids.titles = NULL;
+	r->items.names = ids.item_names, ids.item_names = NULL;
 	prep_free(&ids);
 	r->max_k = max_k;
 	r->items.vectors = malloc((size_t)c->N * c->E * sizeof *r->items.vectors);

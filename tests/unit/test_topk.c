@@ -324,7 +324,7 @@ static int fill_items(tts_writer *w)
 {
 	embed_group g = { .n = 5, .dim = 2, .ids = fx_item_ids, .index = fx_index,
 		.vectors = fx_items, .titles = fx_titles };
-	return embed_write_meta(w, 0, 2, 5, 0, NULL, 0) < 0 ? -1
+	return embed_write_meta(w, 0, 2, 5, 0, NULL, 0, 0) < 0 ? -1
 		: embed_write_group(w, &g);
 }
 
@@ -337,7 +337,7 @@ static int fill_users(tts_writer *w)
 	embed_group g2 = { .n = 1, .dim = 2, .ids = fx_user_ids + 2,
 		.index = fx_index + 2, .vectors = fx_users + 4, .seen_offsets = off2,
 		.seen = fx_seen + 4 };
-	if (embed_write_meta(w, 1, 2, 3, 3, "test", 0) < 0 ||
+	if (embed_write_meta(w, 1, 2, 3, 3, "test", 0, 0) < 0 ||
 	    embed_write_group(w, &g1) < 0 || tts_flush(w) < 0)
 		return -1;
 	return embed_write_group(w, &g2);
@@ -361,7 +361,7 @@ static int fill_many(tts_writer *w)
 	embed_group g2 = { .n = N - EMBED_GROUP_ROWS, .dim = 2,
 		.ids = ids + EMBED_GROUP_ROWS, .index = index + EMBED_GROUP_ROWS,
 		.vectors = v + 2 * EMBED_GROUP_ROWS };
-	return embed_write_meta(w, 1, 2, N, N, "test", 0) < 0 ||
+	return embed_write_meta(w, 1, 2, N, N, "test", 0, 0) < 0 ||
 		embed_write_group(w, &g1) < 0 ? -1 : embed_write_group(w, &g2);
 }
 
@@ -370,7 +370,7 @@ static int fill_users2(tts_writer *w)
 {
 	embed_group g = { .n = 2, .dim = 2, .ids = fx_user_ids, .index = fx_index,
 		.vectors = fx_users, .seen_offsets = fx_seen_off, .seen = fx_seen };
-	return embed_write_meta(w, 1, 2, 2, 2, "test", 0) < 0 ? -1
+	return embed_write_meta(w, 1, 2, 2, 2, "test", 0, 0) < 0 ? -1
 		: embed_write_group(w, &g);
 }
 
@@ -379,7 +379,7 @@ static int fill_users1(tts_writer *w)
 {
 	embed_group g = { .n = 3, .dim = 2, .ids = fx_user_ids, .index = fx_index,
 		.vectors = fx_users, .seen_offsets = fx_seen_off, .seen = fx_seen };
-	return embed_write_meta(w, 1, 2, 3, 3, "test", 0) < 0 ? -1
+	return embed_write_meta(w, 1, 2, 3, 3, "test", 0, 0) < 0 ? -1
 		: embed_write_group(w, &g);
 }
 
@@ -388,7 +388,7 @@ static int fill_users3(tts_writer *w)
 	float v[9] = { 1, 0, 0, 0, 1, 0, 0, 0, 1 };
 	embed_group g = { .n = 3, .dim = 3, .ids = fx_user_ids, .index = fx_index,
 		.vectors = v };
-	return embed_write_meta(w, 1, 3, 3, 3, "test", 0) < 0 ? -1
+	return embed_write_meta(w, 1, 3, 3, 3, "test", 0, 0) < 0 ? -1
 		: embed_write_group(w, &g);
 }
 
