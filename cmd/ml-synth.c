@@ -16,7 +16,8 @@ static void usage(void)
 		"  -i, --items N        items (default 3706)\n"
 		"  -r, --ratings N      ratings (default 1000209; at least 20 per user)\n"
 		"  -s, --seed S         random seed (default 1)\n"
-		"  -f, --format FMT     dat, tsv, csv or seq (default dat)\n"
+		"  -f, --format FMT     dat, tsv, csv, seq (default dat), or shop: an event\n"
+		"                       log with string ids and ISO times\n"
 		"      --per-user       seq: one line per user, 'user item1 item2 ...'\n"
 		"      --movies FILE    also write movies.dat-style metadata to FILE\n"
 		"      --users-out FILE also write users.dat-style metadata to FILE\n"
@@ -57,7 +58,7 @@ int main(int argc, char **argv)
 {
 	synth_options o = { 6040, 3706, 1000209, 1 };
 	const char *movies = NULL, *users_out = NULL, *out_path = NULL;
-	int format = RF_DAT, per_user = 0, c;
+	int format = RF_DAT, per_user = 0, shop = 0, c;
 	char err[256];
 
 	cli_init(argv);
@@ -68,8 +69,9 @@ int main(int argc, char **argv)
 		case 'r': o.ratings = parse_int("--ratings", optarg, 20, 2000000000); break;
 		case 's': o.seed = (uint64_t)parse_int("--seed", optarg, 0, INT64_MAX); break;
 		case 'f':
-			if ((format = rating_format_parse(optarg)) < 0)
-				usage_error("--format: '%s' is not dat, tsv, csv or seq", optarg);
+			shop = strcmp(optarg, "shop") == 0;
+			if (!shop && (format = rating_format_parse(optarg)) < 0)
+				usage_error("--format: '%s' is not dat, tsv, csv, seq or shop", optarg);
 			break;
 		case O_PER_USER: per_user = 1; break;
 		case O_MOVIES: movies = optarg; break;
@@ -92,7 +94,8 @@ int main(int argc, char **argv)
 	synth_data d;
 	if (synth_generate(&o, &d, err, sizeof err) != 0)
 		die("%s", err);
-	if (synth_write_ratings(output_file(out), &d, format, per_user) != 0)
+	if ((shop ? synth_write_shop(output_file(out), &d) :
+	     synth_write_ratings(output_file(out), &d, format, per_user)) != 0)
 		die_errno("%s: write failed", out_path ? out_path : "standard output");
 	write_file(mo, movies, &d, synth_write_movies);
 	write_file(uo, users_out, &d, synth_write_users);

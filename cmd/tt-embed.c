@@ -249,6 +249,10 @@ static void write_items(model *m, const prep *ids, tts_writer *w)
 			none[i] = -1;
 		place_items(m, &fresh, none, g.vectors + (size_t)c->N * c->E, opt.items);
 	}
+	if (!ids->titles && !fresh.n_items) { /* no titles: no empty column after the score */
+		free(g.titles);
+		g.titles = NULL;
+	}
 	if (embed_write_meta(w, 0, c->E, n, 0, NULL, model_identity(m, ids), g.names != NULL) ||
 	    embed_write_group(w, &g))
 		die("%s: %s", opt.output ? opt.output : "standard output", tts_writer_error(w));

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "ratings.h"
 
 const char *const synth_genre_names[18] = {
@@ -288,6 +289,30 @@ int synth_write_ratings(FILE *f, const synth_data *d, int format, int per_user)
 	free(buf);
 	free(order);
 	return rc;
+}
+
+int synth_write_shop(FILE *f, const synth_data *d)
+{
+	static const char *const channels[] = { "\"web, app\"", "store", "web" };
+	uint64_t s = d->seed ^ 0x5407c0ffeeULL;
+	if (fputs("event_time,event_type,sku,customer,price,rating,channel\n", f) == EOF)
+		return -1;
+	for (int64_t u = 0; u < d->n_users; u++)
+		for (int64_t k = d->offsets[u]; k < d->offsets[u + 1]; k++) {
+			time_t t = (time_t)d->time[k];
+			struct tm tm;
+			char when[32];
+			gmtime_r(&t, &tm);
+			strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+			int32_t i = d->item[k];
+			/* the well-liked are bought, the others only looked at */
+			if (fprintf(f, "%s,%s,sku-%d,c_%05lld,%d.%02d,%d,%s\n", when,
+				d->rating[k] >= 4 ? "purchase" : "view", i + 1, (long long)u + 1,
+				5 + (int)(i * 7919 % 95), (int)(i * 31 % 100), d->rating[k],
+				channels[below(&s, 3)]) < 0)
+				return -1;
+		}
+	return 0;
 }
 
 int synth_write_movies(FILE *f, const synth_data *d)

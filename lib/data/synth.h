@@ -37,6 +37,13 @@ void synth_free(synth_data *d);
  * only): one line per user, "user item1 item2 ...", as the Amazon
  * benchmark files.  -1 on write error. */
 int synth_write_ratings(FILE *f, const synth_data *d, int format, int per_user);
+/* The same interactions as a shop's event log: a CSV with a header
+ * "event_time,event_type,sku,customer,price,rating,channel", ISO 8601
+ * times, string ids (sku-I, c_0000U), purchases for the ratings of 4 and
+ * 5 and views for the others, a price per item and a channel, one of
+ * them a quoted field with a comma.  In user order, each user's in time
+ * order.  -1 on write error. */
+int synth_write_shop(FILE *f, const synth_data *d);
 int synth_write_movies(FILE *f, const synth_data *d);
 int synth_write_users(FILE *f, const synth_data *d);
 
