@@ -113,7 +113,8 @@ static int search(recommender *r, const float *query, const float *table, int64_
 	int k, int32_t *out_items, float *out_scores)
 {
 	const model_config *c = model_cfg(r->m);
-	memcpy(r->seen + n, r->excluded, r->n_excluded * sizeof *r->seen);
+	if (r->n_excluded) /* excluded is NULL when there are none */
+		memcpy(r->seen + n, r->excluded, r->n_excluded * sizeof *r->seen);
 	int64_t offsets[2] = { 0, n + r->n_excluded };
 	return topk_search(query, 1, table, c->N, c->E, k, offsets, r->seen, out_items,
 		out_scores, r->ws);
