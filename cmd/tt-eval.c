@@ -24,6 +24,8 @@ static void usage(void)
 		"      --cold            only the users whose test target is a cold item,\n"
 		"                        ranked among the cold items\n"
 "      --warm            only the users whose test target is not cold\n"
+		"      --history-max N   only the users with at most N items before their\n"
+		"                        targets (new users, say)\n"
 		"      --baseline NAME   also score pop (training popularity), recent (the\n"
 		"                        popularity of the days before a temporal cut-off),\n"
 		"                        genre (genre match with the history) or random;\n"
@@ -46,6 +48,7 @@ typedef struct {
 	int seeded;
 	uint64_t seed;
 	int64_t recent_days; /* 0: not given */
+	int64_t history_max; /* -1: every history */
 } options;
 
 /* How many targets user u is scored on, from *z in p->items, 0 when u is
@@ -57,6 +60,8 @@ static int64_t scored_targets(const options *opt, const prep *p, int64_t u, int6
 	int64_t n = prep_targets(p, u, !opt->valid, z), t = p->test[u];
 	if (n && (opt->cold || opt->warm) &&
 	    (t >= 0 && prep_is_cold(p, p->items[t])) != opt->cold)
+		return 0;
+	if (n && opt->history_max >= 0 && *z - p->offsets[u] > opt->history_max)
 		return 0;
 	return n;
 }
@@ -322,9 +327,12 @@ static int metric_rows(const prep *p, const char **names, const double **rows,
 static void print_table(const char *what, const options *opt, const prep *p,
 	const metrics_result *r)
 {
-	printf("%s (%s split%s, %" PRId64 " users)\n", what,
+	char hist[64] = "";
+	if (opt->history_max >= 0)
+		snprintf(hist, sizeof hist, ", histories of at most %" PRId64, opt->history_max);
+	printf("%s (%s split%s%s, %" PRId64 " users)\n", what,
 		opt->valid ? "valid" : "test",
-		opt->cold ? ", cold items" : opt->warm ? ", warm users" : "", r->users);
+		opt->cold ? ", cold items" : opt->warm ? ", warm users" : "", hist, r->users);
 	printf("%-10s", "");
 	for (int i = 0; i < r->nks; i++) {
 		char head[16];
@@ -370,7 +378,7 @@ static void report(const char *what, const char *prefix, const options *opt,
 int main(int argc, char **argv)
 {
 	enum { OPT_K = 256, OPT_SPLIT, OPT_TSV, OPT_BASELINE, OPT_COLD,
-		OPT_SEED, OPT_WARM, OPT_RECENT };
+		OPT_SEED, OPT_WARM, OPT_RECENT, OPT_HISTORY_MAX };
 	static const struct option longopts[] = {
 		{ "k", required_argument, NULL, OPT_K },
 		{ "split", required_argument, NULL, OPT_SPLIT },
@@ -380,11 +388,12 @@ int main(int argc, char **argv)
 		{ "warm", no_argument, NULL, OPT_WARM },
 		{ "seed", required_argument, NULL, OPT_SEED },
 		{ "recent-days", required_argument, NULL, OPT_RECENT },
+		{ "history-max", required_argument, NULL, OPT_HISTORY_MAX },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	options opt = { .ks = { 10, 20 }, .nks = 2, .seed = 1 };
+	options opt = { .ks = { 10, 20 }, .nks = 2, .seed = 1, .history_max = -1 };
 	int c;
 	cli_init(argv);
 	while ((c = getopt_long(argc, argv, "hV", longopts, NULL)) != -1) {
@@ -425,6 +434,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_RECENT:
 			opt.recent_days = parse_int("--recent-days", optarg, 1, 1 << 20);
+			break;
+		case OPT_HISTORY_MAX:
+			opt.history_max = parse_int("--history-max", optarg, 0, INT64_MAX);
 			break;
 		case 'h':
 			usage();
@@ -472,6 +484,12 @@ int main(int argc, char **argv)
 	if (split_users(&p, opt.valid ? SPLIT_VALID : SPLIT_TEST) == 0)
 		die("%s: no user has a %s target (split=%s): nothing to evaluate",
 			argv[0], opt.valid ? "validation" : "test", split_name(&p));
+	int64_t scored = 0, z;
+	for (int64_t u = 0; opt.history_max >= 0 && u < p.n_users; u++)
+		scored += scored_targets(&opt, &p, u, &z) > 0;
+	if (opt.history_max >= 0 && scored == 0)
+		die("%s: --history-max %" PRId64 ": no user with a target has so short a history",
+			argv[0], opt.history_max);
 	metrics m;
 	int first = 1;
 	if (argc == 2 || !any_baseline) {

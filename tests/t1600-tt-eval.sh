@@ -38,6 +38,24 @@ test_expect_success '--tsv, hand-computed: NDCG@2 = (1 + 2/log2(3))/3' '
 	test_cmp expect actual
 '
 
+test_expect_success '--history-max: only the users of short histories, hand-computed' '
+	tt-eval --k 1,2 --history-max 2 prep.tts recs.tts >table &&
+	test_grep "^recs \(test split, histories of at most 2, 2 users\)$" table &&
+	tt-eval --tsv --k 1,2 --history-max 2 prep.tts recs.tts | grep -v coverage >actual &&
+	cat >expect <<-EOF &&
+	hr	1	0.500000
+	hr	2	1.000000
+	ndcg	1	0.500000
+	ndcg	2	0.815465
+	mrr	1	0.500000
+	mrr	2	0.750000
+	EOF
+	test_cmp expect actual &&
+	test_must_fail tt-eval --history-max 1 prep.tts recs.tts 2>err &&
+	echo "tt-eval: prep.tts: --history-max 1: no user with a target has so short a history" >expect &&
+	test_cmp expect err
+'
+
 test_expect_success 'without --k, lists of 2: evaluated at 2, as --k 2' '
 	tt-eval --tsv --k 2 prep.tts recs.tts >expect &&
 	tt-eval --tsv prep.tts <recs.tts >actual &&
