@@ -58,6 +58,7 @@ void rec_close(recommender *r)
 	free(r->last_query);
 	free(r->user);
 	free(r->excluded);
+	free(r->is_excluded);
 	free(r->unit);
 	memset(r, 0, sizeof *r);
 }
@@ -69,13 +70,17 @@ int64_t rec_item(recommender *r, int64_t id)
 
 int rec_exclude(recommender *r, int32_t item)
 {
-	for (int64_t j = 0; j < r->n_excluded; j++)
-		if (r->excluded[j] == item)
-			return 0;
-	int32_t *x = realloc(r->excluded, (r->n_excluded + 1) * sizeof *x);
-	if (!x)
-		return -1;
-	r->excluded = x;
+	/* each item at most once: room for all of them, and a mark each */
+	int64_t N = model_cfg(r->m)->N;
+	if (!r->excluded) {
+		r->excluded = malloc((N ? N : 1) * sizeof *r->excluded);
+		r->is_excluded = calloc(N ? N : 1, 1);
+		if (!r->excluded || !r->is_excluded)
+			return -1;
+	}
+	if (item < 0 || item >= N || r->is_excluded[item])
+		return 0;
+	r->is_excluded[item] = 1;
 	r->excluded[r->n_excluded++] = item;
 	return 0;
 }

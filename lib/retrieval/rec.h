@@ -28,7 +28,8 @@ typedef struct {
 	uint32_t *last_query;/* (N) the query that last saw item i, for repeats */
 	uint32_t query;
 	float *user;         /* (E) */
-	int32_t *excluded;   /* items never recommended (rec_exclude) */
+	int32_t *excluded;   /* (N) items never recommended (rec_exclude), the first n_excluded */
+	uint8_t *is_excluded; /* (N) */
 	int64_t n_excluded;
 	float *unit;         /* (N,E) the item vectors at unit length, for rec_similar */
 	topk_workspace *ws;
