@@ -9,7 +9,7 @@ out=$top/bench/results.md
 raw=$(mktemp "${TMPDIR:-/tmp}/tt-bench.XXXXXX")
 [ -f "$out" ] && cp "$out" "$out.old"
 trap 'rm -f "$raw"' EXIT
-all="stream prep fit peer mpi topk scale rec quality ablation coldstart temporal"
+all="stream prep fit peer mpi topk scale rec quality ablation coldstart temporal warmstart userfeatures"
 scripts=${*:-$all}
 
 for s in $scripts; do
