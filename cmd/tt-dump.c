@@ -328,30 +328,31 @@ static const char *npy_descr(int dtype)
 	}
 }
 
-/* The .npy format version 1.0 header, padded to a multiple of 64 bytes. */
-static size_t npy_header(unsigned char *buf, const tts_header *h)
+/* The .npy format version 1.0 header of an array of dtype and dims
+ * (rank of them), padded with blanks to len bytes (a multiple of 64), so
+ * that it can be written again, once the rows are counted, in place. */
+#define NPY_HEADER 256
+static void npy_header(unsigned char *buf, int dtype, int rank, const uint64_t *dims)
 {
-	char dict[512], shape[TTS_MAX_RANK * 22 + 4];
+	char dict[NPY_HEADER], shape[TTS_MAX_RANK * 22 + 4];
 	size_t at = 0;
-	for (int i = 0; i < h->rank; i++)
+	for (int i = 0; i < rank; i++)
 		at += (size_t)snprintf(shape + at, sizeof shape - at, "%s%" PRIu64,
-			i ? ", " : "", h->dims[i]);
-	if (h->rank == 1)
+			i ? ", " : "", dims[i]);
+	if (rank == 1)
 		snprintf(shape + at, sizeof shape - at, ",");
-	if (h->rank == 0)
+	if (rank == 0)
 		shape[0] = '\0';
 	int n = snprintf(dict, sizeof dict,
 		"{'descr': '%s', 'fortran_order': False, 'shape': (%s), }",
-		npy_descr(h->dtype), shape);
-	size_t total = (10 + (size_t)n + 1 + 63) / 64 * 64;
-	size_t hlen = total - 10;
+		npy_descr(dtype), shape);
+	size_t hlen = NPY_HEADER - 10;
 	memcpy(buf, "\x93NUMPY\x01\x00", 8);
 	buf[8] = (unsigned char)(hlen & 0xff);
 	buf[9] = (unsigned char)(hlen >> 8);
 	memcpy(buf + 10, dict, (size_t)n);
 	memset(buf + 10 + n, ' ', hlen - (size_t)n - 1);
-	buf[total - 1] = '\n';
-	return total;
+	buf[NPY_HEADER - 1] = '\n';
 }
 
 /*
@@ -459,28 +460,136 @@ static void npy_write_failed(const char *file)
 	die_errno("%s/%s: write failed (nothing exported)", npy.dir, file);
 }
 
+/*
+ * One array per record name: the records of one name in a stream (a
+ * users stream's groups) are its rows one after another, the first
+ * dimension summed, so that vectors.npy holds every user's vector.  An
+ * offsets record (i64, rank 1, named *offsets) restarts at 0 in each
+ * group: each later one loses its leading 0 and is shifted by the rows
+ * before it, so that the offsets index the whole seen.npy.  A text
+ * record's pieces are joined by a newline.  A record of the same name and
+ * another shape starts a new array (NAME.1.npy).
+ */
+typedef struct {
+	char name[TTS_MAX_NAME + 1];
+	char file[TTS_MAX_NAME + 32];
+	FILE *f;
+	int dtype, rank;
+	uint64_t dims[TTS_MAX_RANK];
+	int64_t shift;          /* offsets: the last value written */
+	int last_newline;       /* text: the last byte written was '\n' */
+} npy_array;
+
+static struct {
+	npy_array *a;
+	size_t n, cap;
+} arrays;
+
+static int is_offsets(const tts_header *h)
+{
+	size_t n = strlen(h->name);
+	return h->dtype == TTS_I64 && h->rank == 1 && n >= 7 &&
+		strcmp(h->name + n - 7, "offsets") == 0;
+}
+
+static int same_shape(const npy_array *a, const tts_header *h)
+{
+	if (a->dtype != h->dtype || a->rank != h->rank || h->rank == 0)
+		return 0;
+	for (int i = 1; i < h->rank; i++)
+		if (a->dims[i] != h->dims[i])
+			return 0;
+	return 1;
+}
+
+static npy_array *array_for(const tts_header *h, table *names, int *fresh)
+{
+	for (size_t i = arrays.n; i-- > 0;)
+		if (strcmp(arrays.a[i].name, h->name) == 0) {
+			if (same_shape(&arrays.a[i], h)) {
+				*fresh = 0;
+				return &arrays.a[i];
+			}
+			break;
+		}
+	if (arrays.n == arrays.cap) {
+		arrays.cap = arrays.cap ? 2 * arrays.cap : 16;
+		if (!(arrays.a = realloc(arrays.a, arrays.cap * sizeof *arrays.a)))
+			die_oom("the arrays", arrays.cap * sizeof *arrays.a);
+	}
+	npy_array *a = &arrays.a[arrays.n++];
+	memset(a, 0, sizeof *a);
+	snprintf(a->name, sizeof a->name, "%s", h->name);
+	npy_file_name(names, h->name, a->file, sizeof a->file);
+	a->f = npy_file(a->file);
+	a->dtype = h->dtype;
+	a->rank = h->rank;
+	a->last_newline = 1;
+	unsigned char head[NPY_HEADER];
+	npy_header(head, a->dtype, a->rank, h->dims); /* a place for the final one */
+	if (fwrite(head, 1, NPY_HEADER, a->f) != NPY_HEADER)
+		npy_write_failed(a->file);
+	*fresh = 1;
+	return a;
+}
+
+static void put(npy_array *a, const void *p, size_t n)
+{
+	if (n && fwrite(p, 1, n, a->f) != n)
+		npy_write_failed(a->file);
+}
+
 static int write_npy(tts_reader *r, const tts_header *h, table *names)
 {
-	char file[TTS_MAX_NAME + 32];
-	unsigned char head[1024];
-	npy_file_name(names, h->name, file, sizeof file);
-	FILE *f = npy_file(file);
-	size_t n = npy_header(head, h);
-	if (fwrite(head, 1, n, f) != n)
-		npy_write_failed(file);
-	for (uint64_t left = h->nbytes; left > 0; ) {
-		size_t k = left < PIECE ? (size_t)left : PIECE;
-		if (tts_read_data(r, piece.bytes, k) < 0) {
-			fclose(f);
-			return -1;
-		}
-		if (fwrite(piece.bytes, 1, k, f) != k)
-			npy_write_failed(file);
-		left -= k;
+	int fresh;
+	npy_array *a = array_for(h, names, &fresh);
+	uint64_t rows = h->rank ? h->dims[0] : 0;
+	int offsets = is_offsets(h) && !fresh;
+	if (h->dtype == TTS_TEXT && !fresh && !a->last_newline && h->nbytes > 0) {
+		put(a, "\n", 1);
+		a->dims[0]++;
 	}
-	if (fflush(f) != 0 || fsync(fileno(f)) != 0 || fclose(f) != 0)
-		npy_write_failed(file);
+	for (uint64_t left = h->nbytes, first = 1; left > 0; first = 0) {
+		size_t k = left < PIECE ? (size_t)left : PIECE; /* whole i64s: PIECE is 8n */
+		if (tts_read_data(r, piece.bytes, k) < 0)
+			return -1;
+		left -= k;
+		unsigned char *p = piece.bytes;
+		if (offsets) { /* shifted, and the first group's 0 alone kept */
+			for (size_t i = 0; i < k; i += 8) {
+				int64_t v;
+				memcpy(&v, p + i, 8);
+				v += a->shift;
+				memcpy(p + i, &v, 8);
+			}
+			if (first)
+				p += 8, k -= 8, rows--;
+		}
+		put(a, p, k);
+		if (k && h->dtype == TTS_TEXT)
+			a->last_newline = p[k - 1] == '\n';
+		if (is_offsets(h) && k >= 8)
+			memcpy(&a->shift, p + k - 8, 8);
+	}
+	if (fresh)
+		memcpy(a->dims, h->dims, sizeof a->dims);
+	else
+		a->dims[0] += rows;
 	return 0;
+}
+
+/* The end of an input: each array's header with its rows, and the file shut. */
+static void npy_close_arrays(void)
+{
+	for (size_t i = 0; i < arrays.n; i++) {
+		npy_array *a = &arrays.a[i];
+		unsigned char head[NPY_HEADER];
+		npy_header(head, a->dtype, a->rank, a->dims);
+		if (fseek(a->f, 0, SEEK_SET) != 0 || fwrite(head, 1, NPY_HEADER, a->f) != NPY_HEADER ||
+		    fflush(a->f) != 0 || fsync(fileno(a->f)) != 0 || fclose(a->f) != 0)
+			npy_write_failed(a->file);
+	}
+	arrays.n = 0;
 }
 
 static int dump_npy(tts_reader *r, table *names)
@@ -490,6 +599,8 @@ static int dump_npy(tts_reader *r, table *names)
 	while ((rc = tts_next(r, &h)) == 1)
 		if (write_npy(r, &h, names) < 0)
 			return -1;
+	if (rc == 0)
+		npy_close_arrays();
 	return rc;
 }
 

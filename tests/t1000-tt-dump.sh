@@ -104,6 +104,27 @@ test_expect_success '--npy writes files numpy reads, repeated names numbered' '
 	test_cmp expect names
 '
 
+test_expect_success NUMPY '--npy: the groups of a users stream are one array each, the offsets running on' '
+	ml-synth --users 4500 --items 200 --ratings 100000 --seed 2 >u.dat &&
+	ml-prep u.dat >u.tts &&
+	tt-fit --dim 4 --hidden 4 --history 5 --blocks 1 --max-steps 2 -t 1 u.tts >u.bin 2>/dev/null &&
+	tt-embed --users u.bin u.tts >users.tts &&
+	tt-dump users.tts | grep -c "^vectors " >groups && test $(cat groups) = 2 &&
+	tt-dump --npy unpy users.tts && ls unpy >names &&
+	printf "ids.npy\nindex.npy\nmeta.npy\nseen.npy\nseen_offsets.npy\nvectors.npy\n" >expect &&
+	test_cmp expect names &&
+	tt-dump --tsv vectors users.tts >first &&
+	/usr/bin/python3 -c "
+import numpy
+v = numpy.load(\"unpy/vectors.npy\"); o = numpy.load(\"unpy/seen_offsets.npy\")
+s = numpy.load(\"unpy/seen.npy\"); ids = numpy.load(\"unpy/ids.npy\")
+first = numpy.loadtxt(\"first\", dtype=numpy.float32)
+assert v.shape == (4500, 4) and ids.shape == (4500,) and o.shape == (4501,), (v.shape, o.shape)
+assert (v[:4096] == first).all()
+assert o[0] == 0 and o[-1] == len(s) and (numpy.diff(o) >= 0).all()
+"
+'
+
 test_expect_success NUMPY '--npy: numpy.load gives the values' '
 	tt-dump --npy npy sample.tts &&
 	/usr/bin/python3 -c "
