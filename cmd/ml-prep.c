@@ -115,6 +115,33 @@ static void parse_where(where_opt *w, const char *arg)
 	}
 }
 
+/* --item-feature, --user-feature: one more column of the layout. */
+static void add_feature(side_layout *l, const char *opt, const char *arg)
+{
+	char err[512];
+	if (l->n == SIDE_COLUMNS_MAX)
+		usage_error("%s: more than %d", opt, SIDE_COLUMNS_MAX);
+	if (side_feature_parse(arg, &l->f[l->n], err, sizeof err))
+		usage_error("%s: %s", opt, err);
+	for (int k = 0; k < l->n; k++)
+		if (!strcmp(l->f[k].name, l->f[l->n].name))
+			usage_error("%s: column %s given twice", opt, l->f[k].name);
+	l->n++;
+}
+
+/* The layout options of one side: they need its id column and file. */
+static const side_layout *layout_given(const side_layout *l, const char *file,
+	const char *side)
+{
+	int any = l->id || l->title || l->n || l->sep;
+	if (any && !l->id)
+		usage_error("--%s-title, --%s-feature and --%s-sep need --%s-id", side, side,
+			side, side);
+	if (any && !file)
+		usage_error("--%s-id needs --%ss", side, side);
+	return any ? l : NULL;
+}
+
 /* --skip-bad skipped every line of a file: of one file, there is nothing
  * to read; of several, it is said. */
 static void all_bad(ratings_parser *rp, const char *name, int64_t lines, int only)
@@ -194,6 +221,15 @@ static void usage(void)
 		"      --users FILE        users.dat or u.user: gender, age, occupation\n"
 		"      --item-map FILE     'item MovieID' lines: input items to --items ids\n"
 		"      --user-map FILE     'user UserID' lines: input users to --users ids\n"
+		"      --item-id COL       --items is delimited text with a header, of any\n"
+		"                          shape: COL its id column (a name or a number)\n"
+		"      --item-title COL    its title column (default: none)\n"
+		"      --item-feature F    a feature column: NAME[:cat], NAME:multi[=SEP]\n"
+		"                          (default '|'), NAME:path[=SEP] (default '>'),\n"
+		"                          NAME:num[=K] (K quantile buckets, default 10)\n"
+		"                          or NAME:num=@C1,C2,... (cut points); repeated\n"
+		"      --item-sep C        --items' separator, as --sep's (default ',')\n"
+		"      --user-id COL, --user-feature F, --user-sep C  the same for --users\n"
 		"      --sep C             csv separated by C: comma, tab, semicolon, pipe,\n"
 		"                          space or any one byte (default ',')\n"
 		"      --header            the first line names the columns (csv's default)\n"
@@ -220,7 +256,8 @@ static void usage(void)
 
 enum { O_MINR = 256, O_MINI, O_MINU, O_KCORE, O_REPEATS, O_SPLIT, O_ITEMS, O_USERS,
 	O_IMAP, O_UMAP, O_UCOL, O_ICOL, O_RCOL, O_TCOL, O_SKIP, O_STATS, O_VERSION, O_COLD, O_SEED,
-	O_SEP, O_HEADER, O_NOHEADER, O_WHERE, O_TUNIT, O_CUTOFF, O_VCUTOFF, O_TARGETS };
+	O_SEP, O_HEADER, O_NOHEADER, O_WHERE, O_TUNIT, O_CUTOFF, O_VCUTOFF, O_TARGETS,
+	O_IID, O_ITITLE, O_IFEAT, O_ISEP, O_UID, O_UFEAT, O_USEP };
 
 static const struct option longopts[] = {
 	{ "format", required_argument, NULL, 'f' },
@@ -238,6 +275,13 @@ static const struct option longopts[] = {
 	{ "items", required_argument, NULL, O_ITEMS },
 	{ "users", required_argument, NULL, O_USERS },
 	{ "item-map", required_argument, NULL, O_IMAP },
+	{ "item-id", required_argument, NULL, O_IID },
+	{ "item-title", required_argument, NULL, O_ITITLE },
+	{ "item-feature", required_argument, NULL, O_IFEAT },
+	{ "item-sep", required_argument, NULL, O_ISEP },
+	{ "user-id", required_argument, NULL, O_UID },
+	{ "user-feature", required_argument, NULL, O_UFEAT },
+	{ "user-sep", required_argument, NULL, O_USEP },
 	{ "user-map", required_argument, NULL, O_UMAP },
 	{ "user-col", required_argument, NULL, O_UCOL },
 	{ "item-col", required_argument, NULL, O_ICOL },
@@ -286,6 +330,7 @@ static void side_matched(const char *path, const char *what, int64_t n,
 }
 
 static void attach_side(prep *p, const char *items, const char *users,
+	const side_layout *il, const side_layout *ul,
 	const char *imap_path, const char *umap_path, int64_t *miss_i, int64_t *miss_u)
 {
 	char err[512];
@@ -306,7 +351,8 @@ static void attach_side(prep *p, const char *items, const char *users,
 	if (items) {
 		item_side s;
 		f = input_open(items);
-		if (item_side_read(f, items, &s, err, sizeof err) != 0 ||
+		if ((il ? item_side_read_layout(f, items, il, &s, err, sizeof err) :
+		     item_side_read(f, items, &s, err, sizeof err)) != 0 ||
 		    side_attach_items(p, &s, imap_path ? &imap : NULL, miss_i, err, sizeof err) != 0)
 			die("%s", err);
 		close_input(f);
@@ -316,7 +362,8 @@ static void attach_side(prep *p, const char *items, const char *users,
 	if (users) {
 		user_side s;
 		f = input_open(users);
-		if (user_side_read(f, users, &s, err, sizeof err) != 0 ||
+		if ((ul ? user_side_read_layout(f, users, ul, &s, err, sizeof err) :
+		     user_side_read(f, users, &s, err, sizeof err)) != 0 ||
 		    side_attach_users(p, &s, umap_path ? &umap : NULL, miss_u, err, sizeof err) != 0)
 			die("%s", err);
 		close_input(f);
@@ -422,6 +469,7 @@ int main(int argc, char **argv)
 	const char *cutoff_arg = NULL, *vcutoff_arg = NULL, *targets_arg = NULL;
 	int seeded = 0, header = -1, time_unit = TIME_AUTO;
 	char sep = 0;
+	static side_layout ilay, ulay;
 	where_opt where[RATINGS_MAX_WHERE];
 	int nwhere = 0;
 	o.cold_seed = 1;
@@ -484,6 +532,13 @@ int main(int argc, char **argv)
 		case O_RCOL: cols.rating = column_arg("--rating-col", optarg); break;
 		case O_TCOL: cols.time = column_arg("--time-col", optarg); break;
 		case O_SEP: sep = parse_sep(optarg); break;
+		case O_IID: ilay.id = column_arg("--item-id", optarg); break;
+		case O_ITITLE: ilay.title = column_arg("--item-title", optarg); break;
+		case O_IFEAT: add_feature(&ilay, "--item-feature", optarg); break;
+		case O_ISEP: ilay.sep = parse_sep(optarg); break;
+		case O_UID: ulay.id = column_arg("--user-id", optarg); break;
+		case O_UFEAT: add_feature(&ulay, "--user-feature", optarg); break;
+		case O_USEP: ulay.sep = parse_sep(optarg); break;
 		case O_HEADER: header = 1; break;
 		case O_NOHEADER: header = 0; break;
 		case O_WHERE:
@@ -513,6 +568,8 @@ int main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
+	const side_layout *il = layout_given(&ilay, items, "item");
+	const side_layout *ul = layout_given(&ulay, users, "user");
 	if (imap && !items)
 		usage_error("--item-map needs --items");
 	if (umap && !users)
@@ -597,7 +654,7 @@ int main(int argc, char **argv)
 		die("%s", err);
 	name_ids(&p, names);
 	int64_t miss_i = 0, miss_u = 0;
-	attach_side(&p, items, users, imap, umap, &miss_i, &miss_u);
+	attach_side(&p, items, users, il, ul, imap, umap, &miss_i, &miss_u);
 
 	char cold[128] = "", *meta, *extra = NULL;
 	size_t nextra = 0;

@@ -37,7 +37,8 @@ int prep_write(tts_writer *w, const prep *p, const char *extra_meta)
 		return -1;
 	if (p->genres && genres_write(w, N, p->n_genres, p->genre_names, p->genres))
 		return -1;
-	return 0;
+	return side_columns_write(w, "item", &p->item_cols) ||
+		side_columns_write(w, "user", &p->user_cols) ? -1 : 0;
 }
 
 /* The records a prep stream may hold: name, dtype, length in units of
@@ -250,7 +251,9 @@ static int check(const prep *p, char *err, size_t errlen)
 		snprintf(err, errlen, "record genre_names: missing");
 		return -1;
 	}
-	if (ids_check_unique(p, err, errlen))
+	if (ids_check_unique(p, err, errlen) ||
+	    side_columns_check("item", &p->item_cols, 1, err, errlen) ||
+	    side_columns_check("user", &p->user_cols, 1, err, errlen))
 		return -1;
 	return check_cold(p, err, errlen) || check_side(p, err, errlen) ? -1 : 0;
 }
@@ -326,6 +329,12 @@ int prep_read_body(tts_reader *r, const char *meta, prep *p, char *err, size_t e
 			free(text);
 			if (!p->genre_names)
 				goto oom;
+		} else if ((rc = side_columns_read_record(r, &h, "item", &p->item_cols,
+				p->n_items, err, errlen)) != 0 ||
+			   (rc = side_columns_read_record(r, &h, "user", &p->user_cols,
+				p->n_users, err, errlen)) != 0) {
+			if (rc < 0)
+				goto fail;
 		} else if ((rc = ids_read_record(r, &h, p, err, errlen)) < 0) {
 			goto fail;
 		} /* else: a record of a later version; skipped */
@@ -411,8 +420,292 @@ void prep_free(prep *p)
 	free(p->gender);
 	free(p->age);
 	free(p->occupation);
+	side_columns_free(&p->item_cols);
+	side_columns_free(&p->user_cols);
 	free(p->meta);
 	memset(p, 0, sizeof *p);
+}
+
+/* ---- generic side columns ---- */
+
+const char *const side_kind_names[SIDE_KINDS] = { "cat", "multi", "path", "num" };
+
+int32_t side_column_of(const side_columns *c, int32_t v)
+{
+	int32_t lo = 0, hi = c->C - 1;
+	while (lo < hi) {
+		int32_t mid = (lo + hi + 1) / 2;
+		if (c->vocab_off[mid] <= v)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	return lo;
+}
+
+int side_columns_write(tts_writer *w, const char *prefix, const side_columns *c)
+{
+	char name[32], *text = NULL;
+	size_t len = 1;
+	if (!c->C)
+		return 0;
+	for (int32_t k = 0; k < c->C; k++)
+		len += strlen(c->names[k]) + strlen(c->seps[k]) + 9;
+	if (!(text = malloc(len)))
+		return -1;
+	size_t at = 0;
+	for (int32_t k = 0; k < c->C; k++)
+		at += (size_t)snprintf(text + at, len - at, "%s\t%s\t%s\n", c->names[k],
+			side_kind_names[c->kinds[k]], c->seps[k]);
+	uint64_t C1 = (uint64_t)c->C + 1, n1 = (uint64_t)c->n + 1;
+	uint64_t Q = c->off ? (uint64_t)c->off[c->n] : 0;
+	snprintf(name, sizeof name, "%s_columns", prefix);
+	int rc = tts_write(w, name, TTS_TEXT, 1, &(uint64_t){ at }, text);
+	free(text);
+	snprintf(name, sizeof name, "%s_vocab_offsets", prefix);
+	rc = rc || tts_write(w, name, TTS_I32, 1, &C1, c->vocab_off);
+	snprintf(name, sizeof name, "%s_vocab", prefix);
+	rc = rc || names_write(w, name, c->vocab, side_vocab_size(c));
+	if (rc || !c->off)
+		return rc ? -1 : 0;
+	snprintf(name, sizeof name, "%s_value_offsets", prefix);
+	rc = tts_write(w, name, TTS_I64, 1, &n1, c->off);
+	snprintf(name, sizeof name, "%s_values", prefix);
+	return rc || tts_write(w, name, TTS_I32, 1, &Q, c->val) ? -1 : 0;
+}
+
+/* The text of record h, its lines counted into *lines. */
+static char *read_lines(tts_reader *r, const tts_header *h, int64_t *lines, char *err,
+	size_t errlen)
+{
+	if (tts_check_shape(h, &(tts_shape){ TTS_TEXT, 1, { TTS_UPTO('T', TTS_MAX_DIM) } },
+		err, errlen) < 0)
+		return NULL;
+	char *text = tts_read_alloc(r, h, 1 << 30);
+	if (!text) {
+		snprintf(err, errlen, "%s", tts_reader_error(r));
+		return NULL;
+	}
+	*lines = 0;
+	for (const char *c = text; *c; c++)
+		*lines += *c == '\n';
+	if (*text && text[strlen(text) - 1] != '\n')
+		++*lines;
+	return text;
+}
+
+/* item_columns: "name\tkind\tseparator" lines. */
+static int read_column_names(tts_reader *r, const tts_header *h, side_columns *c,
+	char *err, size_t errlen)
+{
+	int64_t n;
+	char *text = read_lines(r, h, &n, err, errlen);
+	if (!text)
+		return -1;
+	int rc = -1;
+	if (n < 1 || n > SIDE_COLUMNS_MAX) {
+		snprintf(err, errlen, "record %s: %lld columns, expected 1 to %d", h->name,
+			(long long)n, SIDE_COLUMNS_MAX);
+		goto out;
+	}
+	c->C = (int32_t)n;
+	if (!(c->names = split_lines(text, n)) || !(c->kinds = calloc(n, 1)) ||
+	    !(c->seps = calloc(n, sizeof *c->seps))) {
+		snprintf(err, errlen, "record %s: out of memory", h->name);
+		goto out;
+	}
+	for (int32_t k = 0; k < c->C; k++) {
+		char *tab = strchr(c->names[k], '\t'), *tab2 = tab ? strchr(tab + 1, '\t') : NULL;
+		int kind = SIDE_KINDS;
+		if (tab2) {
+			*tab = *tab2 = '\0';
+			for (kind = 0; kind < SIDE_KINDS; kind++)
+				if (strcmp(tab + 1, side_kind_names[kind]) == 0)
+					break;
+		}
+		int multi = kind == SIDE_MULTI || kind == SIDE_PATH;
+		if (kind == SIDE_KINDS || !*c->names[k] || multi != !!tab2[1]) {
+			snprintf(err, errlen, "record %s: line %d is not 'name<TAB>kind<TAB>separator' "
+				"of kind cat, multi, path or num (a separator with multi and path only)",
+				h->name, k + 1);
+			goto out;
+		}
+		if (!(c->seps[k] = strdup(tab2 + 1))) {
+			snprintf(err, errlen, "record %s: out of memory", h->name);
+			goto out;
+		}
+		c->kinds[k] = (uint8_t)kind;
+	}
+	rc = 1;
+out:
+	free(text);
+	return rc;
+}
+
+/* Offsets of n+1 entries from 0 to last, not decreasing. */
+static int check_offsets(const char *name, const int64_t *off, int64_t n, int64_t last,
+	char *err, size_t errlen)
+{
+	if (off[0] != 0 || off[n] != last) {
+		snprintf(err, errlen, "record %s: must run from 0 to %lld", name, (long long)last);
+		return -1;
+	}
+	for (int64_t i = 0; i < n; i++)
+		if (off[i + 1] < off[i]) {
+			snprintf(err, errlen, "record %s: decreasing at %lld", name, (long long)i);
+			return -1;
+		}
+	return 0;
+}
+
+/* In the order written: columns, vocab_offsets, vocab, value_offsets,
+ * values, each checked against those before it. */
+int side_columns_read_record(tts_reader *r, const tts_header *h, const char *prefix,
+	side_columns *c, int64_t n, char *err, size_t errlen)
+{
+	static const char *const order[] = { "columns", "vocab_offsets", "vocab",
+		"value_offsets", "values" };
+	size_t k = strlen(prefix), cap = 0;
+	int at;
+	if (strncmp(h->name, prefix, k) != 0 || h->name[k] != '_')
+		return 0;
+	for (at = 0; at < 5 && strcmp(h->name + k + 1, order[at]) != 0; at++)
+		;
+	if (at == 5)
+		return 0;
+	const void *have[] = { c->names, c->vocab_off, c->vocab, c->off, c->val };
+	if (have[at] || (at > 0 && !have[at - 1])) {
+		snprintf(err, errlen, "record %s: %s", h->name, have[at] ? "appears twice" :
+			"out of order (columns, vocab_offsets, vocab, value_offsets, values)");
+		return -1;
+	}
+	if (at == 0)
+		return read_column_names(r, h, c, err, errlen);
+	if (at == 1) {
+		if (tts_read_shaped_into(r, h, &(tts_shape){ TTS_I32, 1, { (uint64_t)c->C + 1 } },
+			(void **)&c->vocab_off, &cap, err, errlen) < 0)
+			return -1;
+		for (int32_t j = 0; j < c->C; j++)
+			if (c->vocab_off[0] != 0 || c->vocab_off[j + 1] <= c->vocab_off[j] ||
+			    c->vocab_off[j + 1] > SIDE_VOCAB_MAX) {
+				snprintf(err, errlen, "record %s: not increasing from 0 to at most %d "
+					"at column %d", h->name, SIDE_VOCAB_MAX, j);
+				return -1;
+			}
+		return 1;
+	}
+	if (at == 2) {
+		int64_t lines, V = side_vocab_size(c);
+		char *text = read_lines(r, h, &lines, err, errlen);
+		if (!text)
+			return -1;
+		if (lines != V) {
+			free(text);
+			snprintf(err, errlen, "record %s: %lld lines, the vocab_offsets %lld",
+				h->name, (long long)lines, (long long)V);
+			return -1;
+		}
+		c->vocab = split_lines(text, V);
+		free(text);
+		if (!c->vocab) {
+			snprintf(err, errlen, "record %s: out of memory", h->name);
+			return -1;
+		}
+		return 1;
+	}
+	if (at == 3) {
+		c->n = n;
+		if (tts_read_shaped_into(r, h, &(tts_shape){ TTS_I64, 1, { (uint64_t)n + 1 } },
+			(void **)&c->off, &cap, err, errlen) < 0)
+			return -1;
+		return check_offsets(h->name, c->off, n, c->off[n], err, errlen) ||
+			c->off[n] > INT32_MAX * 16LL ? -1 : 1;
+	}
+	if (tts_read_shaped_into(r, h, &(tts_shape){ TTS_I32, 1, { (uint64_t)c->off[n] } },
+		(void **)&c->val, &cap, err, errlen) < 0)
+		return -1;
+	int32_t V = side_vocab_size(c);
+	for (int64_t i = 0; i < n; i++)
+		for (int64_t q = c->off[i]; q < c->off[i + 1]; q++) {
+			int32_t v = c->val[q];
+			if (v < 0 || v >= V || (q > c->off[i] && v <= c->val[q - 1]) ||
+			    (c->kinds[side_column_of(c, v)] == SIDE_CAT && q > c->off[i] &&
+			     side_column_of(c, c->val[q - 1]) == side_column_of(c, v))) {
+				snprintf(err, errlen, "record %s: entry %lld's value %d is %s", h->name,
+					(long long)i, v, v < 0 || v >= V ? "outside the vocabulary" :
+					v <= c->val[q - 1] ? "not after the one before it" :
+					"a second one of a categorical column");
+				return -1;
+			}
+		}
+	return 1;
+}
+
+int side_columns_check(const char *prefix, const side_columns *c, int values, char *err,
+	size_t errlen)
+{
+	const char *missing = !c->names ? NULL : !c->vocab_off ? "vocab_offsets" :
+		!c->vocab ? "vocab" : values && !c->off ? "value_offsets" :
+		values && !c->val ? "values" : NULL;
+	if (!missing)
+		return 0;
+	snprintf(err, errlen, "record %s_%s: missing", prefix, missing);
+	return -1;
+}
+
+static char **copy_names(char *const *from, int64_t n)
+{
+	char **to = calloc(n + 1, sizeof *to);
+	for (int64_t i = 0; to && i < n; i++)
+		if (!(to[i] = strdup(from[i]))) {
+			names_free(to, n);
+			return NULL;
+		}
+	return to;
+}
+
+int side_columns_copy(side_columns *to, const side_columns *from, int values)
+{
+	int32_t C = from->C, V = side_vocab_size(from);
+	memset(to, 0, sizeof *to);
+	if (!C)
+		return 0;
+	to->C = C;
+	to->names = copy_names(from->names, C);
+	to->vocab = copy_names(from->vocab, V);
+	to->seps = copy_names(from->seps, C);
+	to->kinds = malloc(C);
+	to->vocab_off = malloc((C + 1) * sizeof *to->vocab_off);
+	if (!to->names || !to->seps || !to->vocab || !to->kinds || !to->vocab_off)
+		goto oom;
+	memcpy(to->kinds, from->kinds, C);
+	memcpy(to->vocab_off, from->vocab_off, (C + 1) * sizeof *to->vocab_off);
+	if (values && from->off) {
+		int64_t n = from->n, Q = from->off[n];
+		to->n = n;
+		to->off = malloc((n + 1) * sizeof *to->off);
+		to->val = malloc((Q ? Q : 1) * sizeof *to->val);
+		if (!to->off || !to->val)
+			goto oom;
+		memcpy(to->off, from->off, (n + 1) * sizeof *to->off);
+		memcpy(to->val, from->val, Q * sizeof *to->val);
+	}
+	return 0;
+oom:
+	side_columns_free(to);
+	return -1;
+}
+
+void side_columns_free(side_columns *c)
+{
+	names_free(c->names, c->C);
+	names_free(c->seps, c->seps ? c->C : 0);
+	names_free(c->vocab, side_vocab_size(c));
+	free(c->kinds);
+	free(c->vocab_off);
+	free(c->off);
+	free(c->val);
+	memset(c, 0, sizeof *c);
 }
 
 /* ---- the records that name users and items ---- */

@@ -16,6 +16,53 @@
  * reader of a genres record or a model's genres= takes. */
 #define GENRES_MAX 4096
 
+/*
+ * Feature columns of a catalogue or users file of any shape (ml-prep
+ * --item-feature, --user-feature): C columns, each a kind, their values
+ * the rows of one vocabulary of V lines, column after column; each
+ * item's (or user's) values, CSR: entity i has val[off[i]..off[i+1]),
+ * vocabulary rows ascending (so column by column, none twice).  A
+ * categorical column gives an entity at most one value, a multi-valued
+ * or path column any number, a numeric column its bucket.  C == 0: none.
+ * Records (prefix "item_" or "user_"): columns, vocab, vocab_offsets,
+ * value_offsets, values (tt-stream(5)).
+ */
+enum side_kind { SIDE_CAT = 0, SIDE_MULTI = 1, SIDE_PATH = 2, SIDE_NUM = 3, SIDE_KINDS };
+extern const char *const side_kind_names[SIDE_KINDS]; /* "cat", "multi", "path", "num" */
+#define SIDE_COLUMNS_MAX 64
+#define SIDE_VOCAB_MAX (1 << 24)
+typedef struct {
+	int32_t C;
+	char **names;        /* (C) header names */
+	uint8_t *kinds;      /* (C) enum side_kind */
+	char **seps;         /* (C) multi, path: the separator between values; else "" */
+	int32_t *vocab_off;  /* (C+1) column c's values: vocab rows vocab_off[c]..vocab_off[c+1]-1 */
+	char **vocab;        /* (V) each value's text; a numeric bucket "[lo,hi)" */
+	int64_t n;           /* entities: N items or U users; 0 for a vocabulary alone */
+	int64_t *off;        /* (n+1) or NULL with n == 0 */
+	int32_t *val;        /* (off[n]) vocab rows */
+} side_columns;
+
+static inline int32_t side_vocab_size(const side_columns *c)
+{
+	return c->C && c->vocab_off ? c->vocab_off[c->C] : 0;
+}
+/* The column of vocabulary row v. */
+int32_t side_column_of(const side_columns *c, int32_t v);
+/* The records of c under prefix ("item" or "user"); with values only when c->off. */
+int side_columns_write(tts_writer *w, const char *prefix, const side_columns *c);
+/* If h is one of prefix's records, read it into c (n entities expected
+ * for the values) and return 1; 0 another record; -1 with err. */
+int side_columns_read_record(tts_reader *r, const tts_header *h, const char *prefix,
+	side_columns *c, int64_t n, char *err, size_t errlen);
+/* After reading: all records or none (values optional when values is 0),
+ * offsets monotone, values inside the vocabulary and ascending. */
+int side_columns_check(const char *prefix, const side_columns *c, int values, char *err,
+	size_t errlen);
+/* A deep copy of the vocabulary alone (values 0) or with the values. */
+int side_columns_copy(side_columns *to, const side_columns *from, int values);
+void side_columns_free(side_columns *c);
+
 typedef struct {
 	int64_t n_users;     /* U */
 	int64_t n_items;     /* N */
@@ -65,6 +112,8 @@ typedef struct {
 	uint8_t *gender;     /* (U) 0 unknown, 1 F, 2 M */
 	int32_t *age;        /* (U) */
 	int32_t *occupation; /* (U) */
+	side_columns item_cols; /* (N entities) generic catalogue columns, C 0 if none */
+	side_columns user_cols; /* (U entities) generic users-file columns */
 	char *meta;          /* the stream's meta text, kept for provenance */
 } prep;
 

@@ -31,6 +31,7 @@ typedef struct {
 	int32_t n_genres;      /* G, in order of first appearance */
 	char **genre_names;    /* (G) */
 	uint8_t *genres;       /* (n, G) */
+	side_columns cols;     /* a file of any shape: its feature columns (n entities) */
 } item_side;
 
 typedef struct {
@@ -43,12 +44,54 @@ typedef struct {
 	uint8_t *gender;       /* (n) 0 unknown, 1 F, 2 M */
 	int32_t *age;          /* (n) */
 	int32_t *occupation;   /* (n) */
+	side_columns cols;     /* as item_side's; gender, age, occupation NULL */
 } user_side;
 
 typedef struct {
 	int64_t n;
 	int64_t *pairs;        /* (n,2) (from, to) sorted by from: id_lookup.h */
 } id_map;
+
+/*
+ * A catalogue or users file of any shape (ml-prep --item-id and the like):
+ * delimited text with a header, RFC 4180 quoting, the id column, an
+ * optional title column, and feature columns, each one of:
+ *   NAME or NAME:cat     one value
+ *   NAME:multi[=SEP]     values separated by SEP (default "|")
+ *   NAME:path[=SEP]      a path "Toys > Puzzles" (default SEP ">"): each
+ *                        prefix a value ("Toys", "Toys > Puzzles")
+ *   NAME:num[=K]         a number in one of K quantile buckets (default
+ *                        SIDE_NUM_BUCKETS), or NAME:num=@C1,C2,... at the
+ *                        cut points given; an empty field no value
+ * Values are trimmed of blanks; an empty one is no value.
+ */
+#define SIDE_NUM_BUCKETS 10
+#define SIDE_CUTS_MAX 256
+typedef struct {
+	char name[256];
+	int kind;              /* enum side_kind */
+	char sep[16];          /* multi, path */
+	int buckets;           /* num: quantile buckets, 0 with cuts */
+	int n_cuts;
+	double cuts[SIDE_CUTS_MAX]; /* num: increasing */
+} side_feature;
+
+typedef struct {
+	const char *id, *title; /* column names; title NULL for none */
+	char sep;               /* the field separator; 0 is ',' */
+	int n;
+	side_feature f[SIDE_COLUMNS_MAX];
+} side_layout;
+
+/* --item-feature's argument into f; -1 and a reason. */
+int side_feature_parse(const char *arg, side_feature *f, char *err, size_t errlen);
+/* The layout that reads a file into a model's columns c (names, kinds,
+ * separators, a numeric column's cuts from its bucket names). */
+int side_layout_of(const side_columns *c, side_layout *l, char *err, size_t errlen);
+int item_side_read_layout(FILE *f, const char *name, const side_layout *l, item_side *s,
+	char *err, size_t errlen);
+int user_side_read_layout(FILE *f, const char *name, const side_layout *l, user_side *s,
+	char *err, size_t errlen);
 
 int item_side_read(FILE *f, const char *name, item_side *s, char *err, size_t errlen);
 int user_side_read(FILE *f, const char *name, user_side *s, char *err, size_t errlen);
