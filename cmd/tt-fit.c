@@ -496,8 +496,10 @@ int main(int argc, char **argv)
 	rp.bar.active &= lead();
 	if (from_batches) {
 		t.planned = opt.max_steps && opt.max_steps < bm.steps ? opt.max_steps : bm.steps;
+		t.stream.per_epoch = bm.examples_per_epoch;
 		check(train_batch_stream(&t, r, &p, opt.init ? &init_ids : NULL, err, sizeof err), err);
-		on_epoch(&rp, &t.stream);
+		if (t.stream.seen) /* an epoch cut short: by --max-steps or a signal */
+			on_epoch(&rp, &t.stream);
 	} else {
 		check(train_prep(&t, &p, err, sizeof err), err);
 	}

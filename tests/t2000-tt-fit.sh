@@ -122,6 +122,18 @@ test_expect_success 'tt-batch makes exactly the batches tt-fit makes' '
 	done
 '
 
+test_expect_success 'a batch stream of 2 epochs: a line for each, as from the prep stream' '
+	tt-fit $SMALL batches.tts 2>err >/dev/null &&
+	grep "^tt-fit: epoch" err | cut -d" " -f2-5 >actual &&
+	printf "epoch 1/2 loss %s\nepoch 2/2 loss %s\n" \
+		$(tt-fit $SMALL --epochs 2 ml.tts 2>&1 >/dev/null | sed -n "s/^tt-fit: epoch [12]\/2 loss \([^ ]*\).*/\1/p") >expect &&
+	test_cmp expect actual &&
+	steps=$(tt-dump batches.tts | grep -c "^users ") &&
+	tt-fit $SMALL --max-steps $((steps / 2 + 3)) batches.tts 2>err >/dev/null &&
+	grep "^tt-fit: epoch" err | cut -d" " -f2-3 >actual &&
+	printf "epoch 1/2\nepoch 2/2\n" >expect && test_cmp expect actual
+'
+
 test_expect_success '--history that contradicts a batch stream: usage error, no model' '
 	test_must_fail tt-fit $SMALL --history 10 -o contra.bin batches.tts 2>err &&
 	test_grep "history 10: the batch stream.s rows have 20 slots" err &&

@@ -149,15 +149,20 @@ void train_choose_features(model_config *c, const prep *p, train_note_fn note, v
 		c->user_features = 1;
 		say(note, ctx, "user features: gender, age band and occupation");
 	}
-	if (!p->genres && !p->year && !p->titles)
+	if (!p->genres && !p->year && !p->titles && !p->item_cols.C)
 		return;
 	c->genres = p->genres ? p->n_genres : 0;
 	c->year_buckets = p->year ? FEATURE_YEAR_BUCKETS : 0;
 	c->title_buckets = p->titles ? FEATURE_TITLE_BUCKETS : 0;
 	c->title_seed = FEATURE_TITLE_SEED;
 	c->id_dropout = FEATURE_ID_DROPOUT;
-	say(note, ctx, "item features: %d genres, years in %d buckets, title words in %d buckets; "
+	c->item_vocab = side_vocab_size(&p->item_cols);
+	if (c->genres || c->year_buckets || c->title_buckets)
+		say(note, ctx, "item features: %d genres, years in %d buckets, title words in %d buckets; "
 		"id dropout %g", c->genres, c->year_buckets, c->title_buckets, (double)c->id_dropout);
+	if (c->item_vocab)
+		say(note, ctx, "item features: %d catalogue columns, %d values", p->item_cols.C,
+			c->item_vocab);
 }
 
 int train_give_side_data(model *m, const prep *p, char *err, size_t errlen)
@@ -371,19 +376,34 @@ int train_step(trainer *t, const batch *bt, char *err, size_t errlen)
 	double loss;
 	train_progress *pr = &t->stream;
 	if (!t->batches)
-		t->stream_start = seconds_now();
-	if ((rc = step(t, bt, 1, &ex, &loss, err, errlen)) != 0)
+		t->stream_start = t->epoch_start = seconds_now();
+	if (!pr->epoch)
+		pr->epoch = 1;
+	if ((rc = step(t, bt, pr->epoch, &ex, &loss, err, errlen)) != 0)
 		return rc;
 	t->batches++;
-	t->stream_loss += loss;
-	pr->epoch = pr->epochs = 1;
+	t->epoch_batches++;
+	t->epoch_loss += loss;
+	pr->epochs = t->o->epochs > 0 ? t->o->epochs : 1;
 	pr->step = t->step;
 	pr->planned = t->planned;
 	pr->seen += ex;
-	pr->loss = t->stream_loss / t->batches;
-	pr->epoch_seconds = pr->seconds = seconds_now() - t->stream_start;
+	pr->loss = t->epoch_loss / t->epoch_batches;
+	double now = seconds_now();
+	pr->seconds = now - t->stream_start;
+	pr->epoch_seconds = now - t->epoch_start;
 	if (t->h.step)
 		t->h.step(t->h.ctx, pr);
+	/* tt-batch cuts no batch across epochs: an epoch ends on a batch */
+	if (pr->per_epoch > 0 && pr->seen >= pr->per_epoch) {
+		if (t->h.epoch)
+			t->h.epoch(t->h.ctx, pr);
+		pr->epoch++;
+		pr->seen = 0;
+		t->epoch_batches = 0;
+		t->epoch_loss = 0;
+		t->epoch_start = now;
+	}
 	return 0;
 }
 

@@ -134,9 +134,11 @@ typedef struct {
 	int best_epoch;
 	int threads;         /* the threads training uses (at most MODEL_THREADS_MAX) */
 	int interrupted;     /* a stop was seen: the run ended early */
-	/* train_step: batches taken, their summed loss, where the run is */
-	int64_t batches;
-	double stream_loss, stream_start;
+	/* train_step: batches taken, where the run is; the epoch's batches
+	 * and summed loss (stream.per_epoch, when the caller sets it, tells
+	 * where an epoch ends) */
+	int64_t batches, epoch_batches;
+	double epoch_loss, stream_start, epoch_start;
 	train_progress stream;
 } trainer;
 
@@ -147,7 +149,9 @@ void train_init(trainer *t, model *m, const train_options *o, const train_hooks 
 int train_prep(trainer *t, const prep *p, char *err, size_t errlen);
 /* One step on a batch of a batch stream (the sampled loss's negatives
  * drawn uniformly).  t->planned, when the caller knows it, is the
- * stream's steps; t->stream says where the run is. */
+ * stream's steps, and t->stream.per_epoch its examples per epoch (the
+ * epoch hook runs at each epoch's end); t->stream says where the run is,
+ * stream.seen the examples of the epoch not yet reported. */
 int train_step(trainer *t, const batch *bt, char *err, size_t errlen);
 /* Every batch of a batch stream after its meta, one step each: its id
  * maps (into ids, numbered from 1 when the stream has none) come before
