@@ -399,6 +399,15 @@ static int read_queries(FILE *f, const char *name, long *lineno, embed_items *it
 		if (id_line(*line, &tok, 1, name, *lineno) == 0)
 			continue;
 		int64_t row = item_row(it, name, *lineno, tok);
+		const float *u = unit + row * it->dim;
+		int zero = 1;
+		for (int d = 0; d < it->dim && zero; d++)
+			zero = u[d] == 0;
+		if (zero) { /* every cosine with it is 0: no order to give */
+			warnx_("%s:%ld: item %s has a zero vector: nothing is like it, no list",
+				name, *lineno, tok);
+			continue;
+		}
 		g->ids[g->n] = it->ids[row];
 		if (it->names)
 			g->names[g->n] = it->names[row];

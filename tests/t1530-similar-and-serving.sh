@@ -36,6 +36,21 @@ test_expect_success 'tt-topk --similar: --exclude, an unknown id, options that d
 	test_grep "^tt-topk: --similar takes no --merge, --shard, --keep-seen or --format tts$" err
 '
 
+test_expect_success 'tt-topk --similar of an item of a zero vector: said, no list, the others answered' '
+	zstd -q -dc items.tts | /usr/bin/python3 -c "
+import sys, struct, tts
+for r in tts.records(sys.stdin.buffer.read()):
+    if r.name == \"vectors\":
+        d = bytearray(r.data); d[:4 * r.dims[1]] = bytes(4 * r.dims[1])
+        r = tts.Record(r.name, r.dtype, r.dims, bytes(d), r.version)
+    sys.stdout.buffer.write(r.bytes())
+" | zstd -q -c >zero.tts &&
+	z=$(tt-dump --tsv ids zero.tts | sed -n 1p) &&
+	printf "%s\n5\n" "$z" | tt-topk --similar -k 3 zero.tts >out 2>err &&
+	echo "tt-topk: <stdin>:1: item $z has a zero vector: nothing is like it, no list" >expect &&
+	test_cmp expect err && test $(cut -f1 out | sort -u) = 5
+'
+
 test_expect_success 'tt-rec --similar: for one item, what tt-topk --similar gives' '
 	tt-rec --similar -k 4 model.bin 5 >one &&
 	grep "^5	" got | cut -f2- >expect && awk NF one | cut -f2- >actual &&
