@@ -27,6 +27,10 @@ static const char usage_text[] =
 "  -u, --users          user vectors instead of item vectors\n"
 "      --items FILE     also the items of FILE (movies.dat, movies.csv or u.item)\n"
 "                       that the model does not know, placed by their features\n"
+"      --item-id COL    FILE is a catalogue of any shape, its ids in COL, its\n"
+"                       feature columns the model's (ml-prep(1) --item-feature)\n"
+"      --item-title COL its titles (default: none)\n"
+"      --item-sep C     its separator (default ',')\n"
 "      --cold           only the cold items of PREP, placed by their features\n"
 "      --user ID,...    only these users (original ids)\n"
 "      --at SPLIT       history before the test target (test, the default:\n"
@@ -40,6 +44,8 @@ static const char usage_text[] =
 static struct {
 	int users, threads, level, split, cold, at_set;
 	const char *model, *prep, *output, *items;
+	const char *item_id, *item_title; /* --items of any shape */
+	char item_sep;
 	char **only;           /* --user's ids as given, in order (in one string) */
 	int64_t n_only;
 } opt = { .level = 3, .split = SPLIT_TEST };
@@ -65,11 +71,14 @@ static void parse_user_list(const char *s)
 
 static void parse_options(int argc, char **argv)
 {
-	enum { O_USER = 256, O_AT, O_ITEMS, O_COLD };
+	enum { O_USER = 256, O_AT, O_ITEMS, O_COLD, O_IID, O_ITITLE, O_ISEP };
 	static const struct option longopts[] = {
 		{ "users", no_argument, NULL, 'u' },
 		{ "items", required_argument, NULL, O_ITEMS },
 		{ "cold", no_argument, NULL, O_COLD },
+		{ "item-id", required_argument, NULL, O_IID },
+		{ "item-title", required_argument, NULL, O_ITITLE },
+		{ "item-sep", required_argument, NULL, O_ISEP },
 		{ "user", required_argument, NULL, O_USER },
 		{ "at", required_argument, NULL, O_AT },
 		{ "threads", required_argument, NULL, 't' },
@@ -86,6 +95,13 @@ static void parse_options(int argc, char **argv)
 		case O_USER: parse_user_list(optarg); opt.users = 1; break;
 		case O_ITEMS: opt.items = optarg; break;
 		case O_COLD: opt.cold = 1; break;
+		case O_IID: opt.item_id = optarg; break;
+		case O_ITITLE: opt.item_title = optarg; break;
+		case O_ISEP:
+			if (strlen(optarg) != 1 && strcmp(optarg, "tab"))
+				usage_error("--item-sep: '%s' is not one byte or tab", optarg);
+			opt.item_sep = strcmp(optarg, "tab") ? optarg[0] : '\t';
+			break;
 		case O_AT:
 			opt.at_set = 1;
 			if (strcmp(optarg, "test") == 0)
@@ -111,6 +127,10 @@ static void parse_options(int argc, char **argv)
 		usage_error("no model file");
 	if (opt.items && opt.users)
 		usage_error("--items is for item vectors, not with --users");
+	if ((opt.item_id || opt.item_title || opt.item_sep) && !opt.items)
+		usage_error("--item-id, --item-title and --item-sep describe --items FILE");
+	if ((opt.item_title || opt.item_sep) && !opt.item_id)
+		usage_error("--item-title and --item-sep need --item-id");
 	if (opt.at_set && !opt.users)
 		usage_error("--at picks the users' history, only with --users");
 	if (opt.cold && (opt.users || opt.items))
@@ -145,14 +165,23 @@ static model *load_model(prep *ids)
 
 /* The items of --items the model does not know, as a prep of their side
  * data; *n_new gets how many. */
-static void read_new_items(const prep *ids, prep *fresh)
+static void read_new_items(const model *m, const prep *ids, prep *fresh)
 {
 	char err[512];
 	item_side s;
+	static side_layout l;
 	FILE *f = fopen(opt.items, "rb");
 	if (!f)
 		die_errno("%s", opt.items);
-	if (item_side_read(f, opt.items, &s, err, sizeof err))
+	if (opt.item_id) { /* read by the model's columns */
+		if (side_layout_of(model_item_columns(m), &l, err, sizeof err))
+			die("%s: %s", opt.model, err);
+		l.id = opt.item_id;
+		l.title = opt.item_title;
+		l.sep = opt.item_sep;
+	}
+	if (opt.item_id ? item_side_read_layout(f, opt.items, &l, &s, err, sizeof err) :
+	    item_side_read(f, opt.items, &s, err, sizeof err))
 		die("%s", err);
 	fclose(f);
 	/* a model of string ids matches the file's by their hashes */
@@ -166,11 +195,12 @@ static void read_new_items(const prep *ids, prep *fresh)
 	memset(fresh, 0, sizeof *fresh);
 	fresh->item_ids = malloc((s.n ? s.n : 1) * sizeof *fresh->item_ids);
 	fresh->titles = calloc(s.n ? s.n : 1, sizeof *fresh->titles);
-	fresh->year = malloc((s.n ? s.n : 1) * sizeof *fresh->year);
-	fresh->genres = malloc((s.n ? s.n : 1) * (s.n_genres ? s.n_genres : 1));
+	fresh->year = s.year ? malloc((s.n ? s.n : 1) * sizeof *fresh->year) : NULL;
+	fresh->genres = s.genres ? malloc((s.n ? s.n : 1) * (s.n_genres ? s.n_genres : 1)) : NULL;
 	fresh->item_names = named ? calloc(s.n ? s.n : 1, sizeof *fresh->item_names) : NULL;
-	if (!fresh->item_ids || !fresh->titles || !fresh->year || !fresh->genres ||
-	    (named && !fresh->item_names))
+	int64_t *at = malloc((s.n ? s.n : 1) * sizeof *at);
+	if (!fresh->item_ids || !fresh->titles || (s.year && !fresh->year) ||
+	    (s.genres && !fresh->genres) || (named && !fresh->item_names) || !at)
 		die_oom("the new items' features", (size_t)(s.n ? s.n : 1) * (sizeof *fresh->item_ids +
 			sizeof *fresh->titles + sizeof *fresh->year + (s.n_genres ? s.n_genres : 1)));
 	for (int64_t i = 0; i < s.n; i++) {
@@ -181,13 +211,19 @@ static void read_new_items(const prep *ids, prep *fresh)
 			fresh->item_names[n] = s.names[i];
 			s.names[i] = NULL;
 		}
-		fresh->titles[n] = s.titles[i];
-		s.titles[i] = NULL;
-		fresh->year[n] = s.year[i];
-		memcpy(fresh->genres + n * s.n_genres, s.genres + i * s.n_genres, s.n_genres);
-		n++;
+		fresh->titles[n] = s.titles ? s.titles[i] : strdup("");
+		if (s.titles)
+			s.titles[i] = NULL;
+		if (s.year)
+			fresh->year[n] = s.year[i];
+		if (s.genres)
+			memcpy(fresh->genres + n * s.n_genres, s.genres + i * s.n_genres, s.n_genres);
+		at[n++] = i;
 	}
 	fresh->n_items = n;
+	if (side_columns_select(&fresh->item_cols, &s.cols, at, n))
+		die_oom("the new items' feature columns", (size_t)s.n * sizeof *at);
+	free(at);
 	fresh->n_genres = s.n_genres;
 	fresh->genre_names = s.genre_names;
 	s.genre_names = NULL;
@@ -203,13 +239,12 @@ static void read_new_items(const prep *ids, prep *fresh)
 static void place_items(model *m, const prep *side, const int32_t *known, float *out,
 	const char *source)
 {
-	char err[512];
-	int32_t unknown;
-	if (model_side_item_vectors(m, side, known, out, &unknown, err, sizeof err))
+	char err[512], unknown[300];
+	if (model_side_item_vectors(m, side, known, out, unknown, sizeof unknown, err, sizeof err))
 		die("%s: %s", opt.model, err);
-	if (unknown >= 0)
-		fprintf(stderr, "%s: %s: genre '%s' is not one the model knows: left out\n",
-			progname, source, side->genre_names[unknown]);
+	if (*unknown)
+		fprintf(stderr, "%s: %s: %s is not one the model knows: left out\n",
+			progname, source, unknown);
 }
 
 /* Every item of the model, then with --items the new ones, numbered on
@@ -220,7 +255,7 @@ static void write_items(model *m, const prep *ids, tts_writer *w)
 	prep fresh;
 	memset(&fresh, 0, sizeof fresh);
 	if (opt.items)
-		read_new_items(ids, &fresh);
+		read_new_items(m, ids, &fresh);
 	int64_t n = c->N + fresh.n_items;
 	embed_group g;
 	memset(&g, 0, sizeof g);
@@ -275,7 +310,7 @@ static void write_cold(model *m, const prep *ids, const prep *p, tts_writer *w)
 	const char *name = input_name(opt.prep);
 	if (!p->cold)
 		die("%s: no cold items (ml-prep --cold-items makes them)", name);
-	if (!p->genres && !p->year && !p->titles)
+	if (!p->genres && !p->year && !p->titles && !p->item_cols.C)
 		die("%s: no side data to place the cold items by (ml-prep --items adds it)", name);
 	int64_t C = 0, G = p->genres ? p->n_genres : 0;
 	for (int64_t i = 0; i < p->n_items; i++)
@@ -298,7 +333,8 @@ static void write_cold(model *m, const prep *ids, const prep *p, tts_writer *w)
 	int32_t *none = malloc(C * sizeof *none);
 	int64_t *model_items = id_lookup_new(ids->item_ids, ids->n_items), fresh = ids->n_items;
 	char **cold_names = p->item_names ? malloc(C * sizeof *cold_names) : NULL;
-	if ((p->item_names && !cold_names) || !side.item_ids || (p->titles && !side.titles) || (G && !side.genres) ||
+	int64_t *at = malloc((C ? C : 1) * sizeof *at);
+	if (!at || (p->item_names && !cold_names) || !side.item_ids || (p->titles && !side.titles) || (G && !side.genres) ||
 	    (p->year && !side.year) || !g.index || !g.vectors || !none || !model_items)
 		die_oom("the cold items' features and vectors", (size_t)C * (sizeof *side.item_ids +
 			sizeof *side.titles + G + sizeof *side.year + sizeof *g.index +
@@ -317,9 +353,13 @@ static void write_cold(model *m, const prep *ids, const prep *p, tts_writer *w)
 			side.year[k] = p->year[i];
 		int64_t x = id_lookup(model_items, ids->n_items, p->item_ids[i]);
 		g.index[k] = (int32_t)(x >= 0 ? x : fresh++);
+		at[k] = i;
 		none[k++] = -1;
 	}
 	free(model_items);
+	if (side_columns_select(&side.item_cols, &p->item_cols, at, C))
+		die_oom("the cold items' feature columns", (size_t)C * sizeof *at);
+	free(at);
 	place_items(m, &side, none, g.vectors, name);
 	g.ids = side.item_ids;
 	g.names = cold_names;
@@ -328,6 +368,7 @@ static void write_cold(model *m, const prep *ids, const prep *p, tts_writer *w)
 	    embed_write_group(w, &g))
 		die("%s: %s", opt.output ? opt.output : "standard output", tts_writer_error(w));
 	free(side.item_ids), free(side.titles), free(side.genres), free(side.year), free(cold_names);
+	side_columns_free(&side.item_cols);
 	free(g.index), free(g.vectors), free(none);
 }
 
@@ -365,13 +406,14 @@ static int64_t *selected_users(const prep *p, int64_t *n)
 static void check_user_side(const model *m, const prep *p)
 {
 	const char *name = input_name(opt.prep);
-	if (!model_cfg(m)->user_features)
+	const model_config *c = model_cfg(m);
+	if (!c->user_features)
 		return;
-	if (!p->gender)
+	if (c->user_vocab ? !p->user_cols.C : !p->gender)
 		fprintf(stderr, "%s: %s: no users' side data (ml-prep --users): the user vectors "
-			"are the tower's alone, without the gender, age and occupation %s adds\n",
-			progname, name, opt.model);
-	for (int64_t u = 0; p->occupation && u < p->n_users; u++)
+			"are the tower's alone, without the %s %s adds\n", progname, name,
+			c->user_vocab ? "users file's columns" : "gender, age and occupation", opt.model);
+	for (int64_t u = 0; !c->user_vocab && p->occupation && u < p->n_users; u++)
 		if (p->occupation[u] >= OCCUPATION_CODES)
 			die("%s: user %lld's occupation %d is not a code 0 to %d, which the model "
 				"has rows for", name, (long long)p->user_ids[u], (int)p->occupation[u],
@@ -413,7 +455,8 @@ static void write_users(model *m, const prep *ids, const prep *p, tts_writer *w)
 	g.seen_offsets = malloc((G + 1) * sizeof *g.seen_offsets);
 	g.names = p->user_names ? malloc(G * sizeof *g.names) : NULL;
 	int32_t *muser = malloc(G * sizeof *muser);
-	int32_t *urows = malloc(G * USER_FEATURES * sizeof *urows);
+	int32_t *urows = malloc((size_t)(p->n_users ? p->n_users : 1) * USER_FEATURES * sizeof *urows);
+	char unknown_value[300];
 	int32_t *hist = malloc((size_t)G * L * sizeof *hist);
 	int64_t seen_cap = 1 << 16;
 	g.seen = malloc(seen_cap * sizeof *g.seen);
@@ -422,6 +465,14 @@ static void write_users(model *m, const prep *ids, const prep *p, tts_writer *w)
 		die_oom("a group of user vectors", (size_t)G * (sizeof *g.ids + sizeof *g.index +
 			E * sizeof *g.vectors + sizeof *g.seen_offsets + sizeof *muser + L * sizeof *hist) +
 			seen_cap * sizeof *g.seen);
+	if (c->user_features && model_users_rows(m, p, urows, unknown_value, sizeof unknown_value))
+		die_oom("the users' feature rows", (size_t)p->n_users * USER_FEATURES * sizeof *urows);
+	if (c->user_features && *unknown_value)
+		fprintf(stderr, "%s: %s: %s is not one the model knows: left out\n", progname,
+			input_name(opt.prep), unknown_value);
+	int32_t *grows = malloc(G * USER_FEATURES * sizeof *grows);
+	if (!grows)
+		die_oom("a group of user rows", G * USER_FEATURES * sizeof *grows);
 	if (embed_write_meta(w, 1, c->E, n, p->n_users, opt.split == SPLIT_TEST ? "test" : "valid",
 	    model_identity(m, ids), g.names != NULL))
 		die("%s: %s", opt.output ? opt.output : "standard output", tts_writer_error(w));
@@ -440,7 +491,8 @@ static void write_users(model *m, const prep *ids, const prep *p, tts_writer *w)
 					"learned vector per user, so only training users can be embedded",
 					input_name(opt.prep), (long long)p->user_ids[u]);
 			muser[b] = mu < 0 ? 0 : (int32_t)mu;
-			model_user_rows(p, u, urows + b * USER_FEATURES);
+			memcpy(grows + b * USER_FEATURES, urows + u * USER_FEATURES,
+				USER_FEATURES * sizeof *grows);
 			g.ids[b] = p->user_ids[u];
 			if (g.names)
 				g.names[b] = p->user_names[u];
@@ -460,7 +512,7 @@ static void write_users(model *m, const prep *ids, const prep *p, tts_writer *w)
 			g.seen_offsets[b + 1] = S;
 		}
 		/* user features: of this data's users, whichever the model trained */
-		if (c->user_features ? model_user_vectors_of(m, urows, hist, B, g.vectors) :
+		if (c->user_features ? model_user_vectors_of(m, grows, hist, B, g.vectors) :
 		    model_user_vectors(m, muser, hist, B, g.vectors))
 			die_oom("the user tower's activations", (size_t)B * L * E * sizeof(float));
 		if (embed_write_group(w, &g))
@@ -471,7 +523,7 @@ static void write_users(model *m, const prep *ids, const prep *p, tts_writer *w)
 			"know, left out\n", progname, input_name(opt.prep), (long long)dropped,
 			(long long)unknown);
 	free(g.ids); free(g.index); free(g.vectors); free(g.seen_offsets); free(g.seen); free(g.names);
-	free(muser); free(urows); free(hist); free(item_map);
+	free(muser); free(urows); free(grows); free(hist); free(item_map);
 	free(model_users); free(model_items); free(users);
 }
 

@@ -708,6 +708,82 @@ void side_columns_free(side_columns *c)
 	memset(c, 0, sizeof *c);
 }
 
+int side_columns_select(side_columns *to, const side_columns *from, const int64_t *at,
+	int64_t n)
+{
+	if (!from->C)
+		return 0;
+	if (side_columns_copy(to, from, 0))
+		return -1;
+	int64_t Q = 0;
+	for (int64_t i = 0; i < n; i++)
+		Q += at[i] < 0 ? 0 : from->off[at[i] + 1] - from->off[at[i]];
+	to->n = n;
+	to->off = malloc((n + 1) * sizeof *to->off);
+	to->val = malloc((Q ? Q : 1) * sizeof *to->val);
+	if (!to->off || !to->val)
+		return -1;
+	to->off[0] = 0;
+	for (int64_t i = 0; i < n; i++) {
+		int64_t a = at[i] < 0 ? 0 : from->off[at[i]], b = at[i] < 0 ? 0 : from->off[at[i] + 1];
+		memcpy(to->val + to->off[i], from->val + a, (size_t)(b - a) * sizeof *to->val);
+		to->off[i + 1] = to->off[i] + (b - a);
+	}
+	return 0;
+}
+
+static int cmp_vocab(const void *a, const void *b, void *ctx)
+{
+	char *const *v = ctx;
+	return strcmp(v[*(const int32_t *)a], v[*(const int32_t *)b]);
+}
+
+int side_columns_map(const side_columns *to, const side_columns *from, int32_t *vmap,
+	char *unknown, size_t unknown_len)
+{
+	int32_t V = side_vocab_size(to);
+	int32_t *order = malloc((V ? V : 1) * sizeof *order);
+	if (!order)
+		return -1;
+	*unknown = '\0';
+	for (int32_t v = 0; v < V; v++)
+		order[v] = v;
+	for (int32_t k = 0; k < to->C; k++) /* each column's rows by name */
+		qsort_r(order + to->vocab_off[k], to->vocab_off[k + 1] - to->vocab_off[k],
+			sizeof *order, cmp_vocab, to->vocab);
+	for (int32_t k = 0; k < from->C; k++) {
+		int32_t j = 0;
+		while (j < to->C && strcmp(to->names[j], from->names[k]) != 0)
+			j++;
+		if (j < to->C && to->kinds[j] != from->kinds[k])
+			j = to->C; /* another column of the same name */
+		for (int32_t v = from->vocab_off[k]; v < from->vocab_off[k + 1]; v++) {
+			int32_t lo = j < to->C ? to->vocab_off[j] : 0, hi = j < to->C ? to->vocab_off[j + 1] : 0;
+			vmap[v] = -1;
+			while (lo < hi) {
+				int32_t mid = lo + (hi - lo) / 2;
+				int s = strcmp(to->vocab[order[mid]], from->vocab[v]);
+				if (s == 0) {
+					vmap[v] = order[mid];
+					break;
+				}
+				if (s < 0)
+					lo = mid + 1;
+				else
+					hi = mid;
+			}
+			if (vmap[v] < 0 && !*unknown) {
+				if (j == to->C)
+					snprintf(unknown, unknown_len, "column '%s'", from->names[k]);
+				else
+					snprintf(unknown, unknown_len, "%s '%s'", from->names[k], from->vocab[v]);
+			}
+		}
+	}
+	free(order);
+	return 0;
+}
+
 /* ---- the records that name users and items ---- */
 
 int ids_write(tts_writer *w, const prep *p)

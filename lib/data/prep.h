@@ -62,6 +62,15 @@ int side_columns_check(const char *prefix, const side_columns *c, int values, ch
 /* A deep copy of the vocabulary alone (values 0) or with the values. */
 int side_columns_copy(side_columns *to, const side_columns *from, int values);
 void side_columns_free(side_columns *c);
+/* to: from's vocabulary and the values of n entities, entity i from's
+ * at[i] (-1: no values).  -1 out of memory. */
+int side_columns_select(side_columns *to, const side_columns *from, const int64_t *at,
+	int64_t n);
+/* The rows of to's vocabulary for from's (vmap, V of from), by column and
+ * value name: -1 for a value or column to lacks.  unknown gets the first
+ * such ("brand 'zeta'", "column 'colour'"), or "".  -1 out of memory. */
+int side_columns_map(const side_columns *to, const side_columns *from, int32_t *vmap,
+	char *unknown, size_t unknown_len);
 
 typedef struct {
 	int64_t n_users;     /* U */

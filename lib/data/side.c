@@ -813,32 +813,6 @@ static int map_refused(const id_map *map, char *const *pnames, const char *file,
 		"takes integers", file, what);
 }
 
-/* The columns of p's n entities from the file's (from), entity i the
- * file's entry at[i] (-1: none, no values). */
-static int attach_columns(side_columns *to, const side_columns *from, const int64_t *at,
-	int64_t n)
-{
-	if (!from->C)
-		return 0;
-	if (side_columns_copy(to, from, 0))
-		return -1;
-	int64_t Q = 0;
-	for (int64_t i = 0; i < n; i++)
-		Q += at[i] < 0 ? 0 : from->off[at[i] + 1] - from->off[at[i]];
-	to->n = n;
-	to->off = malloc((n + 1) * sizeof *to->off);
-	to->val = malloc((Q ? Q : 1) * sizeof *to->val);
-	if (!to->off || !to->val)
-		return -1;
-	to->off[0] = 0;
-	for (int64_t i = 0; i < n; i++) {
-		int64_t a = at[i] < 0 ? 0 : from->off[at[i]], b = at[i] < 0 ? 0 : from->off[at[i] + 1];
-		memcpy(to->val + to->off[i], from->val + a, (size_t)(b - a) * sizeof *to->val);
-		to->off[i + 1] = to->off[i] + (b - a);
-	}
-	return 0;
-}
-
 int side_attach_items(prep *p, const item_side *s, const id_map *map,
 	int64_t *missing, char *err, size_t errlen)
 {
@@ -880,7 +854,7 @@ int side_attach_items(prep *p, const item_side *s, const id_map *map,
 		if (at[i] >= 0 && p->genres)
 			memcpy(p->genres + i * G, s->genres + at[i] * G, G);
 	}
-	if (attach_columns(&p->item_cols, &s->cols, at, N))
+	if (side_columns_select(&p->item_cols, &s->cols, at, N))
 		goto oom;
 	free(k);
 	free(at);
@@ -927,7 +901,7 @@ int side_attach_users(prep *p, const user_side *s, const id_map *map,
 			p->occupation[u] = s->occupation[at[u]];
 		}
 	}
-	if (attach_columns(&p->user_cols, &s->cols, at, U))
+	if (side_columns_select(&p->user_cols, &s->cols, at, U))
 		goto oom;
 	free(k);
 	free(at);

@@ -79,7 +79,8 @@ static void layout(model *m)
 		add_tensor(m, "lnf_g", 1, E, 0, INIT_ONE, 0);
 		add_tensor(m, "lnf_b", 1, E, 0, INIT_ZERO, 0);
 		if (c->user_features)
-			add_tensor(m, "user_feat_emb", 2, USER_FEATURE_ROWS, E, INIT_ZERO, 0);
+			add_tensor(m, "user_feat_emb", 2, c->user_vocab ? (uint64_t)c->user_vocab :
+				USER_FEATURE_ROWS, E, INIT_ZERO, 0);
 	} else {
 		add_tensor(m, "ufc1_w", 2, F, 2 * E, INIT_LINEAR, 2 * E);
 		add_tensor(m, "ufc1_b", 1, F, 0, INIT_LINEAR, 2 * E);
@@ -131,8 +132,8 @@ void point(model *m, params *p, float *base)
 	p->ifc1_b = find(m, base, "ifc1_b");
 	p->ifc2_w = find(m, base, "ifc2_w");
 	p->ifc2_b = find(m, base, "ifc2_b");
-	const char *feats[3] = { "genre_emb", "year_emb", "word_emb" };
-	for (int i = 0; i < 3 && !p->feat_emb; i++)
+	const char *feats[4] = { "genre_emb", "year_emb", "word_emb", "column_emb" };
+	for (int i = 0; i < 4 && !p->feat_emb; i++)
 		p->feat_emb = find(m, base, feats[i]);
 }
 
@@ -207,6 +208,7 @@ void model_free(model *m)
 	free(m->neg);
 	features_free(m);
 	free(m->ufeat);
+	side_columns_free(&m->ucols);
 	free(m->item_mem);
 	free(m->w);
 	free(m->g);

@@ -50,13 +50,18 @@ typedef struct {
 	int title_buckets; /* hashed title-word embeddings */
 	uint32_t title_seed;
 	float id_dropout;  /* share of the items whose id part a training step drops */
+	int item_vocab;    /* V: rows of the catalogue's feature columns (prep.h's
+	                      side_columns), after the title words' */
 	/* tt: user features (model_user.c), 0 when absent: the user vector
 	 * gets a learned row for each of the user's gender, age band and
-	 * occupation added. */
+	 * occupation added, or with user_vocab the mean of its rows of each
+	 * column of a users file of any shape (prep.h's side_columns). */
 	int user_features;
+	int user_vocab;   /* rows of user_feat_emb: the users file's values; 0 the fixed 73 */
 } model_config;
 
-#define USER_FEATURES 3       /* gender, age band, occupation */
+#define USER_FEATURES 16      /* a user's rows at most: gender, age band and
+                                 occupation, or its first 16 column values */
 #define USER_FEATURE_ROWS 73  /* F, M; 7 age bands; occupation codes 0..63 */
 
 #define FEATURE_YEAR_FROM 1900
@@ -87,8 +92,8 @@ typedef struct {
 	float *ufc2_w, *ufc2_b;        /* (E,F), (E) seed */
 	float *ifc1_w, *ifc1_b;        /* (F,E), (F) seed, tt with item_mlp */
 	float *ifc2_w, *ifc2_b;        /* (E,F), (E) */
-	/* item features: the genre, year and title-word tables, one after
-	 * another, so that one row number reaches any of them */
+	/* item features: the genre, year, title-word and column tables, one
+	 * after another, so that one row number reaches any of them */
 	float *feat_emb;
 	float *user_feat_emb;          /* (USER_FEATURE_ROWS,E) tt with user features */
 } params;
@@ -142,6 +147,14 @@ void model_user_rows(const prep *p, int64_t u, int32_t rows[USER_FEATURES]);
 /* The training users' features, for a model with user features: p's
  * side data, p the model's numbering.  Copied. */
 int model_set_user_side(model *m, const prep *p, char *err, size_t errlen);
+/* The rows of every user of p (U, USER_FEATURES) for model m: p's
+ * gender, age and occupation, or its user columns' values mapped to the
+ * model's by column and value name.  unknown gets the first value the
+ * model lacks (left out), or "".  -1 out of memory. */
+int model_users_rows(const model *m, const prep *p, int32_t *rows, char *unknown,
+	size_t unknown_len);
+/* The users file's columns a model has (C 0 for none): vocabulary only. */
+const side_columns *model_user_columns(const model *m);
 /* model_user_vectors for users outside the training data: rows (B,
  * USER_FEATURES) of model_user_rows, or NULL for none known.  A row of
  * no history gets its features' vector alone. */
@@ -150,8 +163,11 @@ int model_user_vectors_of(model *m, const int32_t *rows, const int32_t *hist, in
 
 static inline int model_has_features(const model_config *c)
 {
-	return c->genres || c->year_buckets || c->title_buckets;
+	return c->genres || c->year_buckets || c->title_buckets || c->item_vocab;
 }
+/* The catalogue's feature columns a model has (C 0 for none): their
+ * vocabulary names its rows, and a file of new items is read by them. */
+const side_columns *model_item_columns(const model *m);
 /* The items' side data, for a model with features: side's genres and
  * genre_names (G of them, as the model's), year and titles, each NULL
  * when the configuration has no such feature; seen (N) marks the items
@@ -159,13 +175,14 @@ static inline int model_has_features(const model_config *c)
  * their features alone, in training too.  Copied. */
 int model_set_item_side(model *m, const prep *side, const uint8_t *seen, char *err, size_t errlen);
 /* Vectors (n,E) of items given by side data (items: n_items, titles,
- * genres with its own genre_names matched by name, year), through the item
- * tower: the id part of the model's item known[i] when that is >= 0 and
- * seen, else the features alone.  *unknown_genre gets an index into
- * items->genre_names of a genre the model does not know (left out), or
- * -1.  -1 with a reason in err. */
+ * genres with its own genre_names matched by name, year, item_cols by
+ * column and value name), through the item tower: the id part of the
+ * model's item known[i] when that is >= 0 and seen, else the features
+ * alone.  unknown gets the first genre or column value the model does
+ * not know (left out), as "genre 'X'" or "brand 'Y'", or "".  -1 with a
+ * reason in err. */
 int model_side_item_vectors(model *m, const prep *items, const int32_t *known, float *out,
-	int32_t *unknown_genre, char *err, size_t errlen);
+	char *unknown, size_t unknown_len, char *err, size_t errlen);
 
 /* Warm start: a model of old's configuration for the users and items of
  * ids (a prep), its weights old's, the rows of users and items carried by

@@ -69,12 +69,49 @@ static int carry_genres(model *m, const model *old, const prep *ids, char *err,
 	return 0;
 }
 
+/* The rows of table name (column_emb, user_feat_emb of a users file) by
+ * column and value name, from the old model's columns to the data's: the
+ * values the old model has keep their rows, new ones their fresh start
+ * (a catalogue grows: a new brand is no error). */
+static int carry_columns(model *m, const model *old, const char *name,
+	const side_columns *from, const side_columns *to, char *err, size_t errlen)
+{
+	int32_t V = side_vocab_size(to);
+	const float *src = NULL;
+	float *dst = NULL;
+	for (size_t i = 0; i < m->n_tensors; i++)
+		if (!strcmp(m->spec[i].name, name))
+			dst = m->w + m->spec[i].offset;
+	for (size_t i = 0; i < old->n_tensors; i++)
+		if (!strcmp(old->spec[i].name, name))
+			src = old->w + old->spec[i].offset;
+	if (!dst || !src || !V)
+		return 0;
+	int32_t *vmap = malloc((V ? V : 1) * sizeof *vmap);
+	char unknown[300];
+	if (!vmap || side_columns_map(from, to, vmap, unknown, sizeof unknown)) {
+		free(vmap);
+		return nomemf(err, errlen, "the columns of --init", (size_t)V * sizeof *vmap);
+	}
+	size_t E = m->c.E;
+	for (int32_t v = 0; v < V; v++)
+		if (vmap[v] >= 0)
+			memcpy(dst + v * E, src + (size_t)vmap[v] * E, E * sizeof *dst);
+	free(vmap);
+	return 0;
+}
+
 model *model_carry(const model *old, const prep *old_ids, const prep *ids, uint64_t seed,
 	model_carried *n, char *err, size_t errlen)
 {
 	model_config c = old->c;
 	c.U = ids->n_users;
 	c.N = ids->n_items;
+	if (c.item_vocab) /* the data's values, carried by name */
+		c.item_vocab = side_vocab_size(&ids->item_cols);
+	if (c.user_vocab)
+		c.user_vocab = side_vocab_size(&ids->user_cols);
+	c.user_features = c.user_features && (!old->c.user_vocab || c.user_vocab);
 	memset(n, 0, sizeof *n);
 	model *m = model_new(&c, err, errlen);
 	if (!m)
@@ -87,6 +124,8 @@ model *model_carry(const model *old, const prep *old_ids, const prep *ids, uint6
 		int of_users, rc = 0;
 		int64_t kept = 0;
 		/* the same configuration but U and N: the same list of tensors */
+		if (!strcmp(t->name, "column_emb") || (c.user_vocab && !strcmp(t->name, "user_feat_emb")))
+			continue; /* carry_columns */
 		if (row_table(t->name, &of_users))
 			rc = of_users
 				? carry_rows(to, ids->user_ids, c.U, from, old_ids->user_ids, old->c.U,
@@ -120,7 +159,11 @@ model *model_carry(const model *old, const prep *old_ids, const prep *ids, uint6
 	n->items_new = c.N - n->items_kept;
 	n->users_gone = old->c.U - n->users_kept;
 	n->items_gone = old->c.N - n->items_kept;
-	if (carry_genres(m, old, ids, err, errlen)) {
+	if (carry_genres(m, old, ids, err, errlen) ||
+	    carry_columns(m, old, "column_emb", model_item_columns(old), &ids->item_cols, err,
+		errlen) ||
+	    carry_columns(m, old, "user_feat_emb", model_user_columns(old), &ids->user_cols, err,
+		errlen)) {
 		model_free(m);
 		return NULL;
 	}

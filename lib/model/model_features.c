@@ -6,6 +6,8 @@
  *   keep_i * item_emb[i] + mean of genre_emb[genres of i]
  *                        + year_emb[bucket of i's year]
  *                        + mean of word_emb[hash of each title word of i]
+ *                        + sum over columns c of the mean of
+ *                          column_emb[i's values in c]
  * and replaces item_emb for the towers (history and candidates alike).
  * Training drops the id part (keep_i = 0) of a share id_dropout of the
  * items each step, and always of the items it never saw, so that the
@@ -28,6 +30,13 @@ void features_layout(model *m)
 		add_tensor(m, "year_emb", 2, c->year_buckets, c->E, INIT_EMB, 0);
 	if (c->title_buckets)
 		add_tensor(m, "word_emb", 2, c->title_buckets, c->E, INIT_EMB, 0);
+	if (c->item_vocab)
+		add_tensor(m, "column_emb", 2, c->item_vocab, c->E, INIT_EMB, 0);
+}
+
+const side_columns *model_item_columns(const model *m)
+{
+	return &m->feat.cols;
 }
 
 int features_alloc(model *m)
@@ -65,6 +74,7 @@ void features_free(model *m)
 	free(f->wt);
 	free(f->keep);
 	free(f->table);
+	side_columns_free(&f->cols);
 	memset(f, 0, sizeof *f);
 }
 
@@ -106,13 +116,33 @@ static int title_words(const char *t, uint32_t seed, int H, int32_t *out, int ma
 
 #define MAX_WORDS 64
 
+/* Item i's rows of the columns cols (vmap: their vocabulary rows to the
+ * model's column rows, -1 for none), each column's the mean, into r, w. */
+static size_t column_rows(const model_config *c, const side_columns *cols,
+	const int32_t *vmap, int64_t i, int32_t *r, float *w)
+{
+	size_t k = 0, base = (size_t)c->genres + c->year_buckets + c->title_buckets;
+	int64_t q = cols->off[i], end = cols->off[i + 1];
+	while (q < end) {
+		int32_t col = side_column_of(cols, cols->val[q]);
+		size_t k0 = k;
+		for (; q < end && cols->val[q] < cols->vocab_off[col + 1]; q++)
+			if (vmap[cols->val[q]] >= 0)
+				r[k++] = (int32_t)(base + vmap[cols->val[q]]);
+		for (size_t j = k0; j < k; j++)
+			w[j] = 1.0f / (float)(k - k0);
+	}
+	return k;
+}
+
 /* The feature rows of n items, into off (n+1), *row, *wt (malloc'd).
  * gmap maps the items' genre columns (G_in of them) to the model's, -1
- * for none. */
+ * for none; vmap the vocabulary of cols (NULL or C 0: none) likewise. */
 static int feature_rows(const model_config *c, int64_t n, const uint8_t *genres, int G_in,
 	const int32_t *gmap, const int32_t *year, char *const *titles,
-	int64_t *off, int32_t **row, float **wt)
+	const side_columns *cols, const int32_t *vmap, int64_t *off, int32_t **row, float **wt)
 {
+	int with_cols = c->item_vocab && cols && cols->C && cols->off;
 	size_t cap = (size_t)n * (1 + (size_t)G_in + (titles ? 8 : 0)) + 1, k = 0;
 	int32_t *r = malloc(cap * sizeof *r);
 	float *w = malloc(cap * sizeof *w);
@@ -121,7 +151,8 @@ static int feature_rows(const model_config *c, int64_t n, const uint8_t *genres,
 		goto oom;
 	off[0] = 0;
 	for (int64_t i = 0; i < n; i++) {
-		size_t need = k + 1 + (size_t)G_in + MAX_WORDS;
+		size_t need = k + 1 + (size_t)G_in + MAX_WORDS +
+			(with_cols ? (size_t)(cols->off[i + 1] - cols->off[i]) : 0);
 		if (need > cap) {
 			cap = 2 * need;
 			int32_t *r2 = realloc(r, cap * sizeof *r);
@@ -152,6 +183,8 @@ static int feature_rows(const model_config *c, int64_t n, const uint8_t *genres,
 				w[k++] = 1.0f / (float)nw;
 			}
 		}
+		if (with_cols)
+			k += column_rows(c, cols, vmap, i, r + k, w + k);
 		off[i + 1] = (int64_t)k;
 	}
 	*row = r;
@@ -167,18 +200,25 @@ oom:
 static int build_rows(model *m, char **titles)
 {
 	item_features *f = &m->feat;
+	int32_t V = side_vocab_size(&f->cols);
 	int32_t *gmap = malloc((f->G ? f->G : 1) * sizeof *gmap);
-	if (!gmap)
-		return -1;
+	int32_t *vmap = malloc((V ? V : 1) * sizeof *vmap);
+	int rc = -1;
+	if (!gmap || !vmap)
+		goto out;
 	for (int32_t g = 0; g < f->G; g++)
 		gmap[g] = g;
+	for (int32_t v = 0; v < V; v++)
+		vmap[v] = v;
 	free(f->row);
 	free(f->wt);
 	f->row = NULL;
 	f->wt = NULL;
-	int rc = feature_rows(&m->c, m->c.N, f->genres, f->G, gmap, f->year, titles,
-		f->off, &f->row, &f->wt);
+	rc = feature_rows(&m->c, m->c.N, f->genres, f->G, gmap, f->year, titles,
+		&f->cols, vmap, f->off, &f->row, &f->wt);
+out:
 	free(gmap);
+	free(vmap);
 	return rc;
 }
 
@@ -192,12 +232,18 @@ int model_set_item_side(model *m, const prep *side, const uint8_t *seen, char *e
 		return -1;
 	}
 	if (side->n_items != c->N || (c->genres && (!side->genres || side->n_genres != c->genres)) ||
-	    (c->year_buckets && !side->year) || (c->title_buckets && !side->titles)) {
-		snprintf(err, errlen, "the side data is not the model's: %lld items, %d genres%s%s",
-			(long long)side->n_items, side->genres ? side->n_genres : 0,
-			side->year ? "" : ", no years", side->titles ? "" : ", no titles");
+	    (c->year_buckets && !side->year) || (c->title_buckets && !side->titles) ||
+	    side_vocab_size(&side->item_cols) != c->item_vocab) {
+		snprintf(err, errlen, "the side data is not the model's: %lld items, %d genres%s%s, "
+			"%d column values (the model %d)", (long long)side->n_items,
+			side->genres ? side->n_genres : 0, side->year ? "" : ", no years",
+			side->titles ? "" : ", no titles", side_vocab_size(&side->item_cols),
+			c->item_vocab);
 		return -1;
 	}
+	side_columns_free(&f->cols);
+	if (side_columns_copy(&f->cols, &side->item_cols, 1))
+		goto oom;
 	free_names(f->genre_names, f->G);
 	free(f->genres);
 	free(f->year);
@@ -311,20 +357,22 @@ void features_backward(model *m)
 }
 
 int model_side_item_vectors(model *m, const prep *items, const int32_t *known, float *out,
-	int32_t *unknown_genre, char *err, size_t errlen)
+	char *unknown, size_t unknown_len, char *err, size_t errlen)
 {
 	const model_config *c = &m->c;
 	item_features *f = &m->feat;
 	int64_t n = items->n_items;
 	size_t E = c->E;
 	int G_in = items->genres ? items->n_genres : 0;
-	*unknown_genre = -1;
+	int32_t unknown_genre = -1, V_in = side_vocab_size(&items->item_cols);
+	*unknown = '\0';
 	if (!model_has_features(c)) {
 		snprintf(err, errlen, "the model has no item features (trained with --no-features "
 			"or without side data): it cannot place new items");
 		return -1;
 	}
 	int32_t *gmap = malloc((G_in ? G_in : 1) * sizeof *gmap);
+	int32_t *vmap = malloc((V_in ? V_in : 1) * sizeof *vmap);
 	int64_t *off = malloc((n + 1) * sizeof *off);
 	uint8_t *keep = malloc(n ? n : 1);
 	float *table = malloc((n ? n : 1) * E * sizeof *table);
@@ -332,19 +380,24 @@ int model_side_item_vectors(model *m, const prep *items, const int32_t *known, f
 	int32_t *row = NULL, *ids = malloc((n ? n : 1) * sizeof *ids);
 	float *wt = NULL;
 	int rc = -1;
-	if (!gmap || !off || !keep || !table || !ids || (has_item_mlp(c) && !ih))
+	if (!gmap || !vmap || !off || !keep || !table || !ids || (has_item_mlp(c) && !ih))
 		goto oom;
 	for (int g = 0; g < G_in; g++) {
 		gmap[g] = -1;
 		for (int32_t j = 0; j < f->G; j++)
 			if (strcmp(items->genre_names[g], f->genre_names[j]) == 0)
 				gmap[g] = j;
-		if (gmap[g] < 0 && *unknown_genre < 0)
-			for (int64_t i = 0; i < n && *unknown_genre < 0; i++)
+		if (gmap[g] < 0 && unknown_genre < 0)
+			for (int64_t i = 0; i < n && unknown_genre < 0; i++)
 				if (items->genres[i * G_in + g])
-					*unknown_genre = g;
+					unknown_genre = g;
 	}
-	if (feature_rows(c, n, items->genres, G_in, gmap, items->year, items->titles, off, &row, &wt))
+	if (unknown_genre >= 0)
+		snprintf(unknown, unknown_len, "genre '%s'", items->genre_names[unknown_genre]);
+	else if (side_columns_map(&f->cols, &items->item_cols, vmap, unknown, unknown_len))
+		goto oom;
+	if (feature_rows(c, n, items->genres, G_in, gmap, items->year, items->titles,
+		&items->item_cols, vmap, off, &row, &wt))
 		goto oom;
 	for (int64_t i = 0; i < n; i++) {
 		keep[i] = known[i] >= 0 && known[i] < c->N && f->seen[known[i]];
@@ -364,7 +417,7 @@ int model_side_item_vectors(model *m, const prep *items, const int32_t *known, f
 oom:
 	snprintf(err, errlen, "out of memory");
 out:
-	free(gmap); free(off); free(keep); free(table); free(ih); free(row); free(wt); free(ids);
+	free(gmap); free(vmap); free(off); free(keep); free(table); free(ih); free(row); free(wt); free(ids);
 	return rc;
 }
 
@@ -380,14 +433,17 @@ int features_meta(const model *m, char *buf, size_t len)
 	return snprintf(buf, len, "genres=%d\nyear_buckets=%d\nyear_from=%d\nyear_step=%d\n"
 		"title_buckets=%d\ntitle_seed=%u\nid_dropout=%g\n", c->genres, c->year_buckets,
 		FEATURE_YEAR_FROM, FEATURE_YEAR_STEP, c->title_buckets, c->title_seed,
-		(double)c->id_dropout) >= (int)len ? -1 : 0;
+		(double)c->id_dropout) >= (int)len ||
+		(c->item_vocab && snprintf(buf + strlen(buf), len - strlen(buf), "item_vocab=%d\n",
+			c->item_vocab) >= (int)(len - strlen(buf))) ? -1 : 0;
 }
 
 int features_parse(const char *meta, model_config *c, char *err, size_t errlen)
 {
-	long long g, y, t, s, from, step;
+	long long g, y, t, s, from, step, v;
 	double id_dropout;
 	if (meta_long(meta, "genres", 0, GENRES_MAX, &g, err, errlen) ||
+	    meta_long(meta, "item_vocab", 0, SIDE_VOCAB_MAX, &v, err, errlen) ||
 	    meta_long(meta, "year_buckets", 0, 4096, &y, err, errlen) ||
 	    meta_long(meta, "title_buckets", 0, 1 << 24, &t, err, errlen) ||
 	    meta_long(meta, "title_seed", 0, UINT32_MAX, &s, err, errlen) ||
@@ -404,6 +460,7 @@ int features_parse(const char *meta, model_config *c, char *err, size_t errlen)
 	c->title_buckets = (int)t;
 	c->title_seed = (uint32_t)s;
 	c->id_dropout = (float)id_dropout;
+	c->item_vocab = (int)v;
 	return 0;
 }
 
@@ -418,6 +475,8 @@ int features_write(tts_writer *w, const model *m)
 		return -1;
 	if (c->year_buckets && tts_write(w, "year", TTS_I32, 1, &N, f->year))
 		return -1;
+	if (c->item_vocab && side_columns_write(w, "item", &f->cols))
+		return -1;
 	return tts_write(w, "item_seen", TTS_U8, 1, &N, f->seen) ? -1 : 0;
 }
 
@@ -428,8 +487,15 @@ int features_read_record(tts_reader *r, const tts_header *h, model *m, char *err
 	uint64_t N = c->N;
 	int is_genres = strcmp(h->name, "genres") == 0, is_names = strcmp(h->name, "genre_names") == 0;
 	int is_year = strcmp(h->name, "year") == 0, is_seen = strcmp(h->name, "item_seen") == 0;
-	if (!is_genres && !is_names && !is_year && !is_seen)
-		return 0;
+	if (!is_genres && !is_names && !is_year && !is_seen) {
+		int rc = side_columns_read_record(r, h, "item", &f->cols, c->N, err, errlen);
+		if (rc > 0 && !c->item_vocab) {
+			snprintf(err, errlen, "record %s: not that of a model without item_vocab=",
+				h->name);
+			return -1;
+		}
+		return rc;
+	}
 	if (!model_has_features(c) || ((is_genres || is_names) && !c->genres) ||
 	    (is_year && !c->year_buckets)) {
 		snprintf(err, errlen, "record %s: not that of a model with %d genres%s, %lld items",
@@ -493,8 +559,17 @@ int features_loaded(model *m, char **titles, char *err, size_t errlen)
 		missing = "year";
 	else if (c->title_buckets && !titles)
 		missing = "titles";
+	else if (c->item_vocab && !m->feat.cols.C)
+		missing = "item_columns";
 	if (missing) {
 		snprintf(err, errlen, "record %s: missing (the model has item features)", missing);
+		return -1;
+	}
+	if (side_columns_check("item", &f->cols, 1, err, errlen))
+		return -1;
+	if (c->item_vocab && side_vocab_size(&f->cols) != c->item_vocab) {
+		snprintf(err, errlen, "record item_vocab: %d values, the meta's item_vocab=%d",
+			side_vocab_size(&f->cols), c->item_vocab);
 		return -1;
 	}
 	if (build_rows(m, titles)) {

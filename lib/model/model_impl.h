@@ -172,6 +172,7 @@ typedef struct {
 	char **genre_names;  /* (G) */
 	uint8_t *genres;     /* (N,G) or NULL */
 	int32_t *year;       /* (N) or NULL */
+	side_columns cols;   /* (N entities) the catalogue's columns, C 0 if none */
 	uint8_t *seen;       /* (N) the id part was trained */
 	int64_t *off;        /* (N+1) item i's feature rows are row[off[i]..off[i+1]) */
 	int32_t *row;        /* rows of feat_emb */
@@ -208,6 +209,7 @@ struct model {
 	item_features feat;
 	int32_t *ufeat;      /* (U,USER_FEATURES) the training users' feature rows */
 	const int32_t *urows; /* the rows a pass's users index: ufeat, or a caller's */
+	side_columns ucols;  /* user_vocab: the users file's columns, vocabulary only */
 };
 
 /* model.c */

@@ -34,6 +34,8 @@ int model_write(tts_writer *w, const model *m, const prep *ids, const char *extr
 	size_t n = strlen(meta), extra = extra_meta ? strlen(extra_meta) : 0;
 	if (c->user_features)
 		n += snprintf(meta + n, sizeof meta - n, "user_features=%d\n", c->user_features);
+	if (c->user_vocab)
+		n += snprintf(meta + n, sizeof meta - n, "user_vocab=%d\n", c->user_vocab);
 	if (features_meta(m, meta + n, sizeof meta - n))
 		return -1;
 	n = strlen(meta);
@@ -51,7 +53,8 @@ int model_write(tts_writer *w, const model *m, const prep *ids, const char *extr
 		if (tts_write(w, t->name, TTS_F32, t->rank, t->dims, m->w + t->offset))
 			return -1;
 	}
-	return features_write(w, m) || ids_write(w, ids) ? -1 : 0;
+	return features_write(w, m) || (c->user_vocab && side_columns_write(w, "user", &m->ucols)) ||
+		ids_write(w, ids) ? -1 : 0;
 }
 
 static int meta_int(const char *meta, const char *key, int64_t *v, char *err, size_t errlen)
@@ -137,6 +140,9 @@ int model_config_parse(const char *meta, model_config *c, char *err, size_t errl
 	if (meta_long(meta, "user_features", 0, c->arch == ARCH_TT, &uf, err, errlen))
 		return -1;
 	c->user_features = (int)uf;
+	if (meta_long(meta, "user_vocab", 0, uf ? SIDE_VOCAB_MAX : 0, &uf, err, errlen))
+		return -1;
+	c->user_vocab = (int)uf;
 	return features_parse(meta, c, err, errlen);
 }
 
@@ -207,6 +213,8 @@ int model_read(tts_reader *r, model **out, prep *ids, char **meta_out, char *err
 		} else if (!m->w && model_alloc(m, err, errlen)) {
 			goto fail;
 		} else if ((rc = features_read_record(r, &h, m, err, errlen)) != 0 ||
+			   (c.user_vocab && (rc = side_columns_read_record(r, &h, "user", &m->ucols,
+				0, err, errlen)) != 0) ||
 			   (rc = ids_read_record(r, &h, ids, err, errlen)) != 0) {
 			if (rc < 0)
 				goto fail;
@@ -235,6 +243,15 @@ int model_read(tts_reader *r, model **out, prep *ids, char **meta_out, char *err
 	if (ids_check_unique(ids, err, errlen))
 		goto fail;
 	if (features_loaded(m, ids->titles, err, errlen))
+		goto fail;
+	if (c.user_vocab && (!m->ucols.C || m->ucols.off ||
+	    side_vocab_size(&m->ucols) != c.user_vocab)) {
+		snprintf(err, errlen, "record user_%s (the meta's user_vocab=%d)",
+			!m->ucols.C ? "columns: missing" : m->ucols.off ? "value_offsets: not part of a model" :
+			"vocab: not of that many values", c.user_vocab);
+		goto fail;
+	}
+	if (c.user_vocab && side_columns_check("user", &m->ucols, 0, err, errlen))
 		goto fail;
 	free(loaded);
 	*out = m;

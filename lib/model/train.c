@@ -148,6 +148,11 @@ void train_choose_features(model_config *c, const prep *p, train_note_fn note, v
 	if (p->gender && c->arch == ARCH_TT) {
 		c->user_features = 1;
 		say(note, ctx, "user features: gender, age band and occupation");
+	} else if (p->user_cols.C && c->arch == ARCH_TT) {
+		c->user_features = 1;
+		c->user_vocab = side_vocab_size(&p->user_cols);
+		say(note, ctx, "user features: %d columns of the users file, %d values",
+			p->user_cols.C, c->user_vocab);
 	}
 	if (!p->genres && !p->year && !p->titles && !p->item_cols.C)
 		return;
