@@ -54,8 +54,8 @@ static void refuse_output_over_input(const char *out, char **files, int nfiles,
 				side_opt[i], side[i]);
 }
 
-/* --sep's argument: a name or one byte. */
-static char parse_sep(const char *s)
+/* --sep's argument (or --item-sep's, --user-sep's): a name or one byte. */
+static char parse_sep(const char *opt, const char *s)
 {
 	static const char *const names[][2] = {
 		{ "comma", "," }, { "tab", "\t" }, { "\\t", "\t" }, { "semicolon", ";" },
@@ -65,9 +65,9 @@ static char parse_sep(const char *s)
 		if (strcmp(s, names[i][0]) == 0)
 			return names[i][1][0];
 	if (strlen(s) != 1)
-		usage_error("--sep: '%s' is not one byte, comma, tab, semicolon, pipe or space", s);
+		usage_error("%s: '%s' is not one byte, comma, tab, semicolon, pipe or space", opt, s);
 	if (*s == '"' || *s == '\n' || *s == '\r')
-		usage_error("--sep: a separator cannot be a quote or a line end");
+		usage_error("%s: a separator cannot be a quote or a line end", opt);
 	return *s;
 }
 
@@ -531,14 +531,14 @@ int main(int argc, char **argv)
 		case O_ICOL: cols.item = column_arg("--item-col", optarg); break;
 		case O_RCOL: cols.rating = column_arg("--rating-col", optarg); break;
 		case O_TCOL: cols.time = column_arg("--time-col", optarg); break;
-		case O_SEP: sep = parse_sep(optarg); break;
+		case O_SEP: sep = parse_sep("--sep", optarg); break;
 		case O_IID: ilay.id = column_arg("--item-id", optarg); break;
 		case O_ITITLE: ilay.title = column_arg("--item-title", optarg); break;
 		case O_IFEAT: add_feature(&ilay, "--item-feature", optarg); break;
-		case O_ISEP: ilay.sep = parse_sep(optarg); break;
+		case O_ISEP: ilay.sep = parse_sep("--item-sep", optarg); break;
 		case O_UID: ulay.id = column_arg("--user-id", optarg); break;
 		case O_UFEAT: add_feature(&ulay, "--user-feature", optarg); break;
-		case O_USEP: ulay.sep = parse_sep(optarg); break;
+		case O_USEP: ulay.sep = parse_sep("--user-sep", optarg); break;
 		case O_HEADER: header = 1; break;
 		case O_NOHEADER: header = 0; break;
 		case O_WHERE:
