@@ -125,4 +125,14 @@ test_expect_success 'an output that is also an input is refused before anything 
 	cmp mine.dat ratings.dat
 '
 
+test_expect_success 'users.dat: a gender that is not F or M is an error naming the line' '
+	ml-synth --users 30 --items 100 --ratings 800 --users-out users.dat >ur.dat &&
+	for g in X m ""; do
+		sed "2s/::[FM]::/::$g::/" users.dat >ux.dat &&
+		test_must_fail ml-prep --users ux.dat -o ux.tts ur.dat 2>err &&
+		echo "ml-prep: ux.dat:2: gender '"'"'$g'"'"': expected F or M" >expect &&
+		test_cmp expect err && ! test -e ux.tts || return 1
+	done
+'
+
 test_done

@@ -651,12 +651,17 @@ int user_side_read(FILE *f, const char *name, user_side *s, char *err, size_t er
 				"Occupation::Zip-code with numbers", name, (long long)ln);
 			goto bad;
 		}
+		if (strcmp(fl[1], "F") != 0 && strcmp(fl[1], "M") != 0) {
+			errorf(err, errlen, "%s:%lld: gender '%.40s': expected F or M", name,
+				(long long)ln, fl[1]);
+			goto bad;
+		}
 		lines[s->n] = ln;
 		if (!(s->names[s->n] = strdup(fl[0]))) {
 			errorf(err, errlen, "out of memory");
 			goto bad;
 		}
-		s->gender[s->n] = fl[1][0] == 'F' ? 1 : fl[1][0] == 'M' ? 2 : 0;
+		s->gender[s->n] = fl[1][0] == 'F' ? 1 : 2;
 		s->age[s->n] = (int32_t)age;
 		s->occupation[s->n] = (int32_t)occ;
 		s->n++;
