@@ -37,6 +37,10 @@ typedef struct {
 typedef struct {
 	float *scores; /* (TILE_USERS, TILE_ITEMS) */
 	entry *heaps;  /* (tile_users, K) */
+	/* with several threads: this thread's lists over its part of the
+	 * items, when a call's users are one tile (split_items) */
+	int32_t *part_items; /* (tile_users, K) */
+	float *part_scores;  /* (tile_users, K) */
 } thread_space;
 
 struct topk_workspace {
@@ -69,8 +73,9 @@ static int tile_users_for(int max_k)
 
 size_t topk_workspace_bytes(int max_k, int threads)
 {
+	size_t lists = threads > 1 ? 2 * sizeof(float) : 0;
 	return (size_t)threads * (sizeof(float) * TILE_USERS * TILE_ITEMS +
-		sizeof(entry) * tile_users_for(max_k) * max_k);
+		(sizeof(entry) + lists) * tile_users_for(max_k) * max_k);
 }
 
 topk_workspace *topk_workspace_new(int max_k, int threads)
@@ -91,6 +96,13 @@ topk_workspace *topk_workspace_new(int max_k, int threads)
 		ws->ts[t].heaps = malloc(sizeof(entry) * ws->tile_users * max_k);
 		if (!ws->ts[t].scores || !ws->ts[t].heaps)
 			goto fail;
+		if (threads > 1) {
+			size_t n = (size_t)ws->tile_users * max_k;
+			ws->ts[t].part_items = malloc(n * sizeof *ws->ts[t].part_items);
+			ws->ts[t].part_scores = malloc(n * sizeof *ws->ts[t].part_scores);
+			if (!ws->ts[t].part_items || !ws->ts[t].part_scores)
+				goto fail;
+		}
 	}
 	return ws;
 fail:
@@ -105,6 +117,8 @@ void topk_workspace_free(topk_workspace *ws)
 	for (int t = 0; ws->ts && t < ws->threads; t++) {
 		free(ws->ts[t].scores);
 		free(ws->ts[t].heaps);
+		free(ws->ts[t].part_items);
+		free(ws->ts[t].part_scores);
 	}
 	free(ws->ts);
 	free(ws);
@@ -248,6 +262,58 @@ static void *worker(void *p)
 	return NULL;
 }
 
+/* One thread's part of split_items: its item range, into its lists. */
+typedef struct {
+	job jb;
+	thread_space *ts;
+} part_arg;
+
+static void *part_worker(void *p)
+{
+	part_arg *a = p;
+	search_tile(&a->jb, a->ts, 0, a->jb.B);
+	return NULL;
+}
+
+/* Few users (one tile) over many items: each thread ranks a contiguous
+ * part of the items, and the parts' lists merge into the same lists one
+ * thread gives (the same order rule); a served query's latency falls
+ * with the threads. */
+static void split_items(const job *whole, int nt)
+{
+	topk_workspace *ws = whole->ws;
+	int64_t n = whole->end - whole->begin;
+	part_arg args[nt];
+	pthread_t tid[nt];
+	int ran[nt];
+	for (int t = 0; t < nt; t++) {
+		args[t] = (part_arg){ *whole, &ws->ts[t] };
+		args[t].jb.begin = whole->begin + n * t / nt;
+		args[t].jb.end = whole->begin + n * (t + 1) / nt;
+		args[t].jb.out_items = ws->ts[t].part_items;
+		args[t].jb.out_scores = ws->ts[t].part_scores;
+		ran[t] = t > 0 && pthread_create(&tid[t], NULL, part_worker, &args[t]) == 0;
+	}
+	part_worker(&args[0]);
+	for (int t = 1; t < nt; t++) {
+		if (ran[t])
+			pthread_join(tid[t], NULL);
+		else /* no thread: this one does the part */
+			part_worker(&args[t]);
+	}
+	const int32_t *lists[nt];
+	const float *scores[nt];
+	int K = whole->K;
+	for (int64_t r = 0; r < whole->B; r++) {
+		for (int t = 0; t < nt; t++) {
+			lists[t] = ws->ts[t].part_items + r * K;
+			scores[t] = ws->ts[t].part_scores + r * K;
+		}
+		topk_merge(lists, scores, nt, K, whole->out_items + r * K,
+			whole->out_scores + r * K);
+	}
+}
+
 int topk_search_range(const float *users, int64_t B, const float *items,
 	int64_t begin, int64_t end, int D, int K, const int64_t *seen_offsets,
 	const int32_t *seen, int32_t *out_items, float *out_scores,
@@ -265,6 +331,14 @@ int topk_search_range(const float *users, int64_t B, const float *items,
 		.ws = ws };
 	atomic_init(&jb.next_tile, 0);
 	int64_t tiles = (B + ws->tile_users - 1) / ws->tile_users;
+	int64_t item_tiles = (end - begin) / TILE_ITEMS;
+	if (tiles == 1 && ws->threads > 1 && item_tiles >= 2) {
+		int blas_threads = openblas_get_num_threads();
+		openblas_set_num_threads(1);
+		split_items(&jb, ws->threads < item_tiles ? ws->threads : (int)item_tiles);
+		openblas_set_num_threads(blas_threads);
+		return 0;
+	}
 	int nt = ws->threads < tiles ? ws->threads : (int)tiles;
 	if (nt <= 1) {
 		run(&jb, &ws->ts[0]);

@@ -440,6 +440,11 @@ int main(int argc, char **argv)
 	test_exact(200, 60, 4, 100, 1, 2); /* K > N */
 	test_exact(260, 3000, 8, 10, 1, 3);
 	test_exact(1100, 1500, 8, 5, 1, 2); /* several user tiles */
+	/* one user tile over many items: the threads split the items */
+	test_exact(1, 5000, 16, 10, 1, 2);
+	test_exact(7, 4100, 3, 50, 0, 3);
+	test_exact(200, 3000, 8, 10, 1, 2);
+	test_exact(3, 2048, 4, 1, 1, 8);
 	test_float(150, 2500, 32, 10);
 	test_errors();
 	test_metrics();
