@@ -178,6 +178,35 @@ test_expect_success 'tt-eval --warm --split valid: the same users, on their vali
 	test_grep "^recs \\(valid split, warm users, $n users\\)\$" warm-valid
 '
 
+# A feature value that fewer than five trained items have places no cold
+# item (tt-fit(1), COLD START): cold items alike but for such words get one
+# vector; a word of five trained items moves it.  The titles of three cold
+# items of one genre and year: "Rare" (in four trained titles), "Unseen"
+# (in none), "Drama" (in five); each also has its own number word.
+test_expect_success 'cold items are placed by feature values five trained items share' '
+	tt-dump --tsv cold ml.tts >is-cold &&
+	tt-dump --tsv item_ids ml.tts | paste - is-cold | awk "\$2 { print \$1 }" >cold-ids &&
+	head -3 cold-ids >cold3 &&
+	awk -F"::" "{ n[\$2]++ } END { for (i in n) if (n[i] >= 20) print i }" ratings.dat |
+		sort -n | awk "NR == FNR { c[\$1] = 1; next } !(\$1 in c)" cold-ids - | head -9 >warm9 &&
+	test $(wc -l <warm9) = 9 &&
+	awk -F"::" -v OFS="::" "
+		FILENAME == \"cold3\" { cold[\$1] = ++nc; next }
+		FILENAME == \"warm9\" { warm[\$1] = ++nw; next }
+		\$1 in cold { w = cold[\$1] == 1 ? \"Rare\" : cold[\$1] == 2 ? \"Unseen\" : \"Drama\"
+			\$2 = \"Synthetic Movie \" w \" \" \$1 \" (1990)\"; \$3 = \"Comedy\" }
+		\$1 in warm { \$2 = \"Synthetic Movie \" (warm[\$1] <= 4 ? \"Rare\" : \"Drama\") \" \" \$1 \" (1990)\" }
+		{ print }" cold3 warm9 movies.dat >movies-words.dat &&
+	ml-prep --items movies-words.dat --cold-items 0.1 ratings.dat >words.tts &&
+	tt-dump --tsv cold words.tts | cmp - is-cold &&
+	tt-fit $SMALL --epochs 2 words.tts >words.bin &&
+	tt-embed --cold words.bin words.tts >words-cold.tts &&
+	tt-dump --tsv ids words-cold.tts >ids3 &&
+	tt-dump --tsv vectors words-cold.tts | paste ids3 - |
+		awk "NR == FNR { c[\$1] = NR; next } \$1 in c { v[c[\$1]] = \$0; sub(/^[^\t]*\t/, \"\", v[c[\$1]]) }
+			END { exit !(v[1] == v[2] && v[1] != v[3]) }" cold3 -
+'
+
 test_expect_success 'errors' '
 	test_must_fail tt-embed --cold model.bin plain.tts >out 2>err &&
 	test_grep "^tt-embed: plain.tts: no cold items \\(ml-prep --cold-items makes them\\)\$" err &&

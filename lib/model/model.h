@@ -70,6 +70,9 @@ typedef struct {
 #define FEATURE_TITLE_BUCKETS 4096
 #define FEATURE_TITLE_SEED 0x9747b28cu
 #define FEATURE_ID_DROPOUT 0.15f
+/* A feature value fewer trained items share places no new item (as the
+ * 5-core filter keeps no item of fewer ratings). */
+#define FEATURE_MIN_ITEMS 5
 
 /* Pointers into one flat buffer; the same struct names the gradients. */
 typedef struct {

@@ -49,7 +49,9 @@ int features_alloc(model *m)
 	f->keep = malloc(c->N);
 	f->off = calloc(c->N + 1, sizeof *f->off);
 	f->table = malloc((size_t)c->N * c->E * sizeof *f->table);
-	if (!f->seen || !f->keep || !f->off || !f->table)
+	f->rows = c->genres + c->year_buckets + c->title_buckets + c->item_vocab;
+	f->support = malloc((size_t)f->rows * sizeof *f->support);
+	if (!f->seen || !f->keep || !f->off || !f->table || !f->support)
 		return -1;
 	memset(f->seen, 1, c->N);
 	return 0;
@@ -69,6 +71,7 @@ void features_free(model *m)
 	free(f->genres);
 	free(f->year);
 	free(f->seen);
+	free(f->support);
 	free(f->off);
 	free(f->row);
 	free(f->wt);
@@ -196,6 +199,38 @@ oom:
 	return -1;
 }
 
+/* An item whose id part was never trained (a new item, or one of no
+ * training row) takes no feature row that fewer than FEATURE_MIN_ITEMS
+ * trained items have: such a row names those items more than it
+ * describes this one, and a row no trained item has would move only as
+ * this item's negative.  Its weight goes to zero, not to the item's other
+ * rows, so the item's row keeps the scale training gives items of the
+ * same features.  The same in training and serving. */
+static void drop_unsupported(const item_features *f, int64_t lo, int64_t hi,
+	const int32_t *row, float *wt)
+{
+	for (int64_t k = lo; k < hi; k++)
+		if (f->support[row[k]] < FEATURE_MIN_ITEMS)
+			wt[k] = 0.0f;
+}
+
+/* How many trained items have each feature row, and the untrained
+ * items' rows by it. */
+static void count_support(item_features *f, int64_t N)
+{
+	memset(f->support, 0, (size_t)f->rows * sizeof *f->support);
+	for (int64_t i = 0; i < N; i++)
+		for (int64_t k = f->off[i]; f->seen[i] && k < f->off[i + 1]; k++) {
+			int again = 0;
+			for (int64_t j = f->off[i]; j < k && !again; j++)
+				again = f->row[j] == f->row[k];
+			f->support[f->row[k]] += !again;
+		}
+	for (int64_t i = 0; i < N; i++)
+		if (!f->seen[i])
+			drop_unsupported(f, f->off[i], f->off[i + 1], f->row, f->wt);
+}
+
 /* The model's feature rows from its side data and the titles. */
 static int build_rows(model *m, char **titles)
 {
@@ -216,6 +251,8 @@ static int build_rows(model *m, char **titles)
 	f->wt = NULL;
 	rc = feature_rows(&m->c, m->c.N, f->genres, f->G, gmap, f->year, titles,
 		&f->cols, vmap, f->off, &f->row, &f->wt);
+	if (rc == 0)
+		count_support(f, m->c.N);
 out:
 	free(gmap);
 	free(vmap);
@@ -404,6 +441,9 @@ int model_side_item_vectors(model *m, const prep *items, const int32_t *known, f
 		ids[i] = keep[i] ? known[i] : 0;
 	}
 	features_end(m);
+	for (int64_t i = 0; i < n; i++)
+		if (!keep[i])
+			drop_unsupported(f, off[i], off[i + 1], row, wt);
 	fill_table(m, m->p.item_emb, m->p.feat_emb, n, off, row, wt, ids, keep, table);
 	if (has_item_mlp(c)) {
 		swap_in(m, table);

@@ -177,6 +177,8 @@ typedef struct {
 	int64_t *off;        /* (N+1) item i's feature rows are row[off[i]..off[i+1]) */
 	int32_t *row;        /* rows of feat_emb */
 	float *wt;           /* their weights: the means' 1/count */
+	int32_t rows;        /* of feat_emb */
+	int32_t *support;    /* (rows) how many seen items have each row */
 	uint8_t *keep;       /* (N) this pass keeps the item's id part */
 	float *table;        /* (N,E) id part + features: the item table of a pass */
 	float *item_emb;     /* the id table while table stands in for it */
