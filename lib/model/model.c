@@ -203,6 +203,7 @@ void model_free(model *m)
 {
 	if (!m)
 		return;
+	pool_stop(m);
 	free_workers(m);
 	touched_free(&m->tr);
 	free(m->neg);

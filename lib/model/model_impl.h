@@ -192,6 +192,7 @@ struct model {
 	params p, dp;
 	int nworkers;
 	worker wk[MAX_THREADS];
+	struct worker_pool *pool; /* the workers' threads (model_workers.c) */
 	int part, parts;     /* this process's part of each training batch, of parts */
 	int64_t capacity;    /* rows each worker's activations hold */
 	int trainable;       /* the workers hold what training needs too */
@@ -281,6 +282,7 @@ void item_backward(model *m, params *dp, size_t lo, size_t hi);
 void slice(const worker *wk, size_t n, size_t *lo, size_t *hi);
 /* Run fn on every worker, on threads. */
 void run_workers(model *m, void *(*fn)(void *));
+void pool_stop(model *m); /* the workers' threads end */
 /* Zero, sum and update: the dense parameters and, with tr.on, the
  * touched rows of the item table, as spans of the flat parameters. */
 typedef void span_fn(model *m, worker *wk, size_t lo, size_t hi);

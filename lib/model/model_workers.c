@@ -3,6 +3,8 @@
 #include "model_impl.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
 #include "dist.h"
 #include "prof.h"
@@ -259,43 +261,143 @@ static void worker_step_timed(worker *wk)
 	user_backward(m, wk);
 }
 
-/* A thread's job: fn on worker wk, its time counted as wk's (prof.h). */
-typedef struct {
-	void *(*fn)(void *);
-	worker *wk;
-} job;
+/* The threads of workers 1..n, made once for a model: a step runs its
+ * workers three to five times, and making a thread costs about as much
+ * as a small batch's share of a step.  A thread that finished waits for
+ * the next run a little while awake (the caller's serial part between
+ * two runs is short), then asleep. */
+struct worker_pool {
+	model *m;
+	int workers;                /* the model's workers it was made for */
+	int n;                      /* threads made: workers 1..n */
+	pthread_t th[MAX_THREADS];
+	pthread_mutex_t mu;
+	pthread_cond_t go, done;
+	_Atomic uint64_t run;       /* how many runs were started */
+	_Atomic int pending;        /* threads of this run not yet done */
+	_Atomic int quit;
+	void *(*_Atomic fn)(void *);
+};
 
-static void *run_job(void *arg)
+#define POOL_SPINS 4096
+
+static void pause_a_little(void)
 {
-	job *j = arg;
-	prof_slot = j->wk->id;
-	return j->fn(j->wk);
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#endif
 }
 
-/* Run fn on every worker with a job, on threads, BLAS single-threaded
+typedef struct {
+	struct worker_pool *pool;
+	int id;
+} pool_seat;
+
+static void *pool_thread(void *arg)
+{
+	pool_seat seat = *(pool_seat *)arg;
+	struct worker_pool *p = seat.pool;
+	uint64_t seen = 0;
+	free(arg);
+	prof_slot = seat.id;
+	for (;;) {
+		for (int i = 0; i < POOL_SPINS && atomic_load(&p->run) == seen && !atomic_load(&p->quit); i++)
+			pause_a_little();
+		pthread_mutex_lock(&p->mu);
+		while (atomic_load(&p->run) == seen && !atomic_load(&p->quit))
+			pthread_cond_wait(&p->go, &p->mu);
+		pthread_mutex_unlock(&p->mu);
+		if (atomic_load(&p->quit))
+			return NULL;
+		seen = atomic_load(&p->run);
+		atomic_load(&p->fn)(&p->m->wk[seat.id]);
+		if (atomic_fetch_sub(&p->pending, 1) == 1) {
+			pthread_mutex_lock(&p->mu);
+			pthread_cond_signal(&p->done);
+			pthread_mutex_unlock(&p->mu);
+		}
+	}
+}
+
+void pool_stop(model *m)
+{
+	struct worker_pool *p = m->pool;
+	if (!p)
+		return;
+	pthread_mutex_lock(&p->mu);
+	atomic_store(&p->quit, 1);
+	pthread_cond_broadcast(&p->go);
+	pthread_mutex_unlock(&p->mu);
+	for (int i = 1; i <= p->n; i++)
+		pthread_join(p->th[i], NULL);
+	pthread_mutex_destroy(&p->mu);
+	pthread_cond_destroy(&p->go);
+	pthread_cond_destroy(&p->done);
+	free(p);
+	m->pool = NULL;
+}
+
+/* Threads for workers 1..nworkers-1, as many as can be had (the others
+ * run on the caller's). */
+static void pool_start(model *m)
+{
+	struct worker_pool *p = calloc(1, sizeof *p);
+	if (!p)
+		return;
+	p->m = m;
+	p->workers = m->nworkers;
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->go, NULL);
+	pthread_cond_init(&p->done, NULL);
+	for (int i = 1; i < m->nworkers; i++) {
+		pool_seat *seat = malloc(sizeof *seat);
+		if (!seat)
+			break;
+		*seat = (pool_seat){ p, i };
+		if (pthread_create(&p->th[i], NULL, pool_thread, seat) != 0) {
+			free(seat);
+			break;
+		}
+		p->n = i;
+	}
+	m->pool = p;
+}
+
+/* Run fn on every worker, on the pool's threads, BLAS single-threaded
  * inside each (the workers are the parallelism). */
 void run_workers(model *m, void *(*fn)(void *))
 {
-	pthread_t th[MAX_THREADS];
-	job jobs[MAX_THREADS];
-	int started[MAX_THREADS] = { 0 };
 	if (m->nworkers == 1) {
 		fn(&m->wk[0]);
 		return;
 	}
+	if (m->pool && m->pool->workers != m->nworkers)
+		pool_stop(m);
+	if (!m->pool)
+		pool_start(m);
+	struct worker_pool *p = m->pool;
+	int threads = p ? p->n : 0;
 	/* BLAS's own threads would spin beside ours: ours are the parallelism */
 	openblas_set_num_threads(1);
-	for (int i = 1; i < m->nworkers; i++) {
-		jobs[i] = (job){ fn, &m->wk[i] };
-		started[i] = pthread_create(&th[i], NULL, run_job, &jobs[i]) == 0;
+	if (threads) {
+		atomic_store(&p->fn, fn);
+		atomic_store(&p->pending, threads);
+		pthread_mutex_lock(&p->mu);
+		atomic_fetch_add(&p->run, 1);
+		pthread_cond_broadcast(&p->go);
+		pthread_mutex_unlock(&p->mu);
 	}
 	fn(&m->wk[0]);
+	for (int i = threads + 1; i < m->nworkers; i++)
+		fn(&m->wk[i]); /* no thread to be had: do it here */
 	double prof_t0 = PROF_BEGIN();
-	for (int i = 1; i < m->nworkers; i++) {
-		if (started[i])
-			pthread_join(th[i], NULL);
-		else
-			fn(&m->wk[i]); /* no thread to be had: do it here */
+	if (threads) {
+		for (int i = 0; i < POOL_SPINS && atomic_load(&p->pending); i++)
+			pause_a_little();
+		pthread_mutex_lock(&p->mu);
+		while (atomic_load(&p->pending))
+			pthread_cond_wait(&p->done, &p->mu);
+		pthread_mutex_unlock(&p->mu);
 	}
 	PROF_END(PROF_WAIT, prof_t0);
 }
