@@ -930,6 +930,12 @@ int side_feature_parse(const char *arg, side_feature *f, char *err, size_t errle
 		return errorf(err, errlen, "'%s': expected COLUMN[:cat|multi[=SEP]|path[=SEP]|"
 			"num[=K|=@C1,C2...]], a column name of 1 to 255 bytes", arg);
 	memcpy(f->name, arg, n);
+	/* the name is a field of a line of the columns' record: a tab or a
+	 * line end in it would make another column of the prep stream */
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)arg[i] < ' ' || arg[i] == 0x7f)
+			return errorf(err, errlen, "'%s': a control character in the column name",
+				arg);
 	for (f->kind = 0; f->kind < SIDE_KINDS; f->kind++)
 		if (strlen(side_kind_names[f->kind]) == kn &&
 		    !strncmp(kind, side_kind_names[f->kind], kn))
@@ -1080,9 +1086,16 @@ typedef struct {
 static int column_index(any_rows *a, char **f, int nf, const char *col, int64_t line,
 	char *err, size_t errlen)
 {
-	for (int i = 0; i < nf; i++)
-		if (strcmp(f[i], col) == 0)
-			return i;
+	for (int i = 0; i < nf; i++) {
+		if (strcmp(f[i], col) != 0)
+			continue;
+		/* which of two columns of one name was meant, nothing says */
+		for (int j = i + 1; j < nf; j++)
+			if (strcmp(f[j], col) == 0)
+				return errorf(err, errlen, "%s:%lld: column '%s' twice in the header "
+					"(columns %d and %d)", a->name, (long long)line, col, i + 1, j + 1);
+		return i;
+	}
 	size_t d = strspn(col, "0123456789");
 	if (d && !col[d] && atoi(col) >= 1 && atoi(col) <= nf)
 		return atoi(col) - 1;
@@ -1205,7 +1218,7 @@ static int num_cuts(const any_rows *a, int k, double *cuts, int *nc)
 }
 
 /* Column k's values of row i into the set (local numbers, appended to
- * *out, *no of them); -1 out of memory. */
+ * *out, *no of them); -1 out of memory, -2 more than max. */
 static int row_values(const any_rows *a, int k, int64_t i, const double *cuts, int nc,
 	str_set *set, int32_t *out, int *no, int max)
 {
@@ -1231,7 +1244,7 @@ static int row_values(const any_rows *a, int k, int64_t i, const double *cuts, i
 		return 0;
 	}
 	size_t k_sep = strlen(f->sep);
-	for (const char *p = s; *p && *no < max;) {
+	for (const char *p = s; *p;) {
 		const char *e = strstr(p, f->sep), *end = e ? e : p + strlen(p);
 		const char *b = f->kind == SIDE_PATH ? s : p;
 		size_t n = (size_t)(end - b);
@@ -1240,6 +1253,8 @@ static int row_values(const any_rows *a, int k, int64_t i, const double *cuts, i
 		size_t pn = (size_t)(end - p);
 		trim(&part, &pn);
 		if (pn) { /* an empty part adds nothing, an empty path step neither */
+			if (*no == max)
+				return -2;
 			int32_t v = str_index(set, b, n);
 			if (v < 0)
 				return -1;
@@ -1285,7 +1300,15 @@ static int any_columns(const any_rows *a, side_columns *c, char *err, size_t err
 		    !(loc[k] = malloc(cap * sizeof **loc)))
 			goto oom_set;
 		for (int64_t i = 0; i < n; i++) {
-			if (row_values(a, k, i, cuts, nc, &set, buf, &no, ROW_VALUES_MAX))
+			int rv = row_values(a, k, i, cuts, nc, &set, buf, &no, ROW_VALUES_MAX);
+			if (rv == -2) { /* the rest would be dropped, silently */
+				names_free(set.v, set.n);
+				free(set.slot);
+				errorf(err, errlen, "%s:%lld: column %s: more than %d values", a->name,
+					(long long)a->line[i], l->f[k].name, ROW_VALUES_MAX);
+				goto out;
+			}
+			if (rv)
 				goto oom_set;
 			if (total + no > cap) {
 				int32_t *g = realloc(loc[k], (cap = 2 * (total + no)) * sizeof *g);

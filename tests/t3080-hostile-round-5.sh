@@ -1,0 +1,45 @@
+#!/bin/sh
+test_description='hostile round 5: catalogue and users files of odd shapes, headers that are data, times of two kinds, --where values no row holds, warm starts of feature models, shards searched otherwise'
+. "$(dirname "$0")/test-lib.sh"
+
+# A shop's log (string ids, ISO times) and a catalogue of its 150 items.
+ml-synth -u 200 -i 150 -r 5000 --format shop -o shop.csv || exit 1
+SHOP="--user-col customer --item-col sku --time-col event_time"
+{
+	echo "sku,name,brand"
+	i=1
+	while [ $i -le 150 ]; do echo "sku-$i,Item $i,b$((i % 7))"; i=$((i + 1)); done
+} >cat.csv
+
+# ---- catalogue and users files ----
+
+test_expect_success 'a feature column name with a tab or a line end: refused, no prep its readers refuse' '
+	sed "1s/brand/\"br	and\"/" cat.csv >tab.csv &&
+	test_must_fail ml-prep $SHOP --items tab.csv --item-id sku \
+		--item-feature "$(printf "br\tand")" -o out.tts shop.csv 2>err &&
+	test_grep "^ml-prep: --item-feature: .*: a control character in the column name$" err &&
+	! test -e out.tts
+'
+
+test_expect_success 'a header naming a feature column twice: refused, naming both columns' '
+	sed "1s/\$/,brand/; 2,\$s/\$/,other/" cat.csv >twice.csv &&
+	test_must_fail ml-prep $SHOP --items twice.csv --item-id sku --item-feature brand \
+		-o out.tts shop.csv 2>err &&
+	test_grep "^ml-prep: twice.csv:1: column .brand. twice in the header \(columns 3 and 4\)$" err &&
+	! test -e out.tts
+'
+
+test_expect_success 'a multi-valued field of more than 1024 values: refused, not cut' '
+	tags=$(seq -s"|" 1 1500 | sed "s/[0-9][0-9]*/t&/g") &&
+	sed "1s/\$/,tags/; 2s/\$/,$tags/; 3,\$s/\$/,t1/" cat.csv >many.csv &&
+	test_must_fail ml-prep $SHOP --items many.csv --item-id sku --item-feature tags:multi \
+		-o out.tts shop.csv 2>err &&
+	test_grep "^ml-prep: many.csv:2: column tags: more than 1024 values$" err &&
+	! test -e out.tts &&
+	sed "1s/\$/,tags/; 2s/\$/,$(echo "$tags" | cut -d"|" -f1-1024)/; 3,\$s/\$/,t1/" cat.csv >most.csv &&
+	ml-prep $SHOP --items most.csv --item-id sku --item-feature tags:multi -o most.tts shop.csv &&
+	# 1024 values of sku-1 and one of each other item
+	test "$(tt-dump --tsv item_value_offsets most.tts | tail -1)" = 1173
+'
+
+test_done
