@@ -148,6 +148,9 @@ static void refuse_other_shape(const model_config *c)
 		{ O_ITEM_MLP, "--item-mlp", opt.cfg.item_mlp, c->item_mlp },
 		{ O_NO_POS, "--no-positions", opt.cfg.positions, c->positions },
 	};
+	if (no_features && model_has_features(c))
+		usage_error("--no-features contradicts the model of --init %s, which has item "
+			"features, whose architecture and sizes training keeps", init_path);
 	if (given['a'] && opt.cfg.arch != c->arch)
 		usage_error("--arch %s contradicts the model of --init %s (%s), whose "
 			"architecture and sizes training keeps", model_arch_name(opt.cfg.arch), init_path,

@@ -42,4 +42,35 @@ test_expect_success 'a multi-valued field of more than 1024 values: refused, not
 	test "$(tt-dump --tsv item_value_offsets most.tts | tail -1)" = 1173
 '
 
+# ---- warm starts of feature models ----
+
+# The log plain, with the catalogue's brand, with a users file's segment;
+# a model of each of the two.
+awk -F, 'NR > 1 && !seen[$4]++ { print $4 ",s" NR % 3 }' shop.csv | sed '1i cid,seg' >users.csv &&
+ml-prep $SHOP -o plain.tts shop.csv &&
+ml-prep $SHOP --items cat.csv --item-id sku --item-feature brand -o items.tts shop.csv &&
+ml-prep $SHOP --users users.csv --user-id cid --user-feature seg -o users.tts shop.csv &&
+tt-fit $TINY --max-steps 2 -o icols.bin items.tts 2>/dev/null &&
+tt-fit $TINY --max-steps 2 -o ucols.bin users.tts 2>/dev/null || exit 1
+
+test_expect_success 'tt-fit --init of a model of catalogue or users file columns: data without them refused' '
+	tt-dump ucols.bin | grep "^ *user_vocab=3$" &&
+	test_must_fail tt-fit $TINY --max-steps 1 --init ucols.bin -o u.bin plain.tts 2>err &&
+	test_grep "^tt-fit: ucols.bin: the model has user features \(3 users file column values\), the data none \(ml-prep --users with --user-feature\)$" err &&
+	! test -e u.bin &&
+	test_must_fail tt-fit $TINY --max-steps 1 --init icols.bin -o i.bin plain.tts 2>err &&
+	test_grep "^tt-fit: icols.bin: the model has item features \(7 catalogue column values\), the data none \(ml-prep --items with --item-feature\)$" err &&
+	! test -e i.bin &&
+	tt-fit $TINY --max-steps 1 --init ucols.bin -o u.bin users.tts 2>/dev/null &&
+	tt-dump u.bin | grep "^ *user_vocab=3$"
+'
+
+test_expect_success 'tt-fit --init of a model of item features with --no-features: a usage error' '
+	test_must_fail tt-fit $TINY --max-steps 1 --no-features --init icols.bin -o i.bin items.tts 2>err &&
+	test_grep "^tt-fit: --no-features contradicts the model of --init icols.bin, which has item features" err &&
+	! test -e i.bin &&
+	tt-fit $TINY --max-steps 1 --no-features -o ids.bin plain.tts 2>/dev/null &&
+	tt-fit $TINY --max-steps 1 --no-features --init ids.bin -o i.bin plain.tts 2>/dev/null
+'
+
 test_done

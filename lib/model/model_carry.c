@@ -105,6 +105,17 @@ model *model_carry(const model *old, const prep *old_ids, const prep *ids, uint6
 	model_carried *n, char *err, size_t errlen)
 {
 	model_config c = old->c;
+	/* a model of feature columns on data of none would train on without
+	 * them, its columns' rows dropped */
+	if ((old->c.item_vocab && !ids->item_cols.C) || (old->c.user_vocab && !ids->user_cols.C)) {
+		int items = old->c.item_vocab && !ids->item_cols.C;
+		errorf(err, errlen, "the model has %s features (%d %s column values), the data "
+			"none (ml-prep %s with %s)", items ? "item" : "user",
+			items ? old->c.item_vocab : old->c.user_vocab,
+			items ? "catalogue" : "users file", items ? "--items" : "--users",
+			items ? "--item-feature" : "--user-feature");
+		return NULL;
+	}
 	c.U = ids->n_users;
 	c.N = ids->n_items;
 	if (c.item_vocab) /* the data's values, carried by name */
