@@ -42,6 +42,19 @@ test_expect_success 'a multi-valued field of more than 1024 values: refused, not
 	test "$(tt-dump --tsv item_value_offsets most.tts | tail -1)" = 1173
 '
 
+# ---- the log's first line ----
+
+test_expect_success 'a csv without a header, columns by number: its first row is not eaten as the header' '
+	sed 1d shop.csv >nohead.csv &&
+	test_must_fail ml-prep --user-col 4 --item-col 3 --time-col 1 -o out.tts nohead.csv 2>err &&
+	test_grep "^ml-prep: nohead.csv:1: the first line, read as the header, holds the number .47.58. \(--no-header if it is data, --header if it names the columns\)$" err &&
+	! test -e out.tts &&
+	ml-prep --no-header --user-col 4 --item-col 3 --rating-col 6 --time-col 1 --stats -o out.tts nohead.csv 2>err &&
+	test_grep "^interactions: 5000$" err &&
+	ml-prep --user-col 4 --item-col 3 --rating-col 6 --time-col 1 --stats -o all.tts shop.csv 2>err &&
+	test_grep "^interactions: 5000$" err
+'
+
 # ---- warm starts of feature models ----
 
 # The log plain, with the catalogue's brand, with a users file's segment;

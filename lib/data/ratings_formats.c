@@ -721,6 +721,24 @@ int ratings_records_begin(ratings_parser *p)
 	return 0;
 }
 
+/* A header by default that names none of the columns taken but holds a
+ * number is the first row of data: taken as a header, it is lost. */
+static const char *header_is_data(const ratings_parser *p, int named)
+{
+	static char msg[200];
+	float r;
+	if (p->header_opt >= 0 || named)
+		return NULL;
+	for (int j = 0; j < p->nhdr; j++)
+		if (parse_rating(p->hdr[j], strlen(p->hdr[j]), &r) == 0) {
+			snprintf(msg, sizeof msg, "the first line, read as the header, holds the "
+				"number '%.40s' (--no-header if it is data, --header if it names the "
+				"columns)", p->hdr[j]);
+			return msg;
+		}
+	return NULL;
+}
+
 /* After the header: each column's place by its name or number. */
 static const char *resolve_header(ratings_parser *p)
 {
@@ -728,6 +746,7 @@ static const char *resolve_header(ratings_parser *p)
 	static const char *const what[] = { "user", "item", "rating", "time" };
 	static const char *const dflt[] = { "userId", "movieId", "rating", "timestamp" };
 	column *c[] = { &p->user, &p->item, &p->rating, &p->time };
+	int named = 0;
 	for (int i = 0; i < 4 + p->nwhere; i++) {
 		column *k = i < 4 ? c[i] : &p->where[i - 4].col;
 		const char *name = k->spec ? k->spec : dflt[i];
@@ -746,6 +765,7 @@ static const char *resolve_header(ratings_parser *p)
 				if (k->idx >= 0 && !p->col_twice)
 					p->col_twice = name;
 				k->idx = j;
+				named = 1;
 			}
 		if (k->idx < 0 && (i < 2 || i >= 4 || k->spec)) {
 			if (i < 4)
@@ -759,7 +779,7 @@ static const char *resolve_header(ratings_parser *p)
 		snprintf(msg, sizeof msg, "column '%s' twice in the header", p->col_twice);
 		return msg;
 	}
-	return NULL;
+	return header_is_data(p, named);
 }
 
 static void header_name(ratings_parser *p, const char *s, size_t n)
