@@ -85,7 +85,7 @@ static const char *column_arg(const char *opt, const char *s)
 /* --where COL=V1,V2: the rule, its values cut at the commas in place. */
 typedef struct {
 	char *col;
-	const char *vals[64];
+	const char *vals[RATINGS_MAX_WHERE_VALUES];
 	int n;
 	const char *text; /* as given, for the meta */
 } where_opt;
@@ -106,8 +106,9 @@ static void parse_where(where_opt *w, const char *arg)
 	w->text = arg;
 	w->n = 0;
 	for (char *v = eq + 1, *comma;; v = comma + 1) {
-		if (w->n == 64)
-			usage_error("--where: more than 64 values in '%s'", arg);
+		if (w->n == RATINGS_MAX_WHERE_VALUES)
+			usage_error("--where: more than %d values in '%s'", RATINGS_MAX_WHERE_VALUES,
+				arg);
 		w->vals[w->n++] = v;
 		if (!(comma = strchr(v, ',')))
 			break;
@@ -625,6 +626,10 @@ int main(int argc, char **argv)
 	if (ratings_skipped(rp) > 0)
 		say_skipped(rp);
 	say_mixed(rp);
+	for (int i = 0; i < nwhere; i++)
+		for (int v = 0; v < where[i].n; v++)
+			if (!ratings_where_held(rp, i, v))
+				warnx_("--where %s: no row holds '%s'", where[i].text, where[i].vals[v]);
 	id_dict *names[2] = { ratings_take_ids(rp, IDS_USER), ratings_take_ids(rp, IDS_ITEM) };
 	int time_ms = ratings_time_ms(rp), has_header = ratings_header(rp);
 	int64_t filtered = ratings_filtered(rp);

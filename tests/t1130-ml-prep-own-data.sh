@@ -49,7 +49,8 @@ test_expect_success '--where keeps the rows whose column holds a value; several 
 	tt-dump w4.tts >d && ! grep time_unit d &&
 	test_must_fail ml-prep --sep ";" --user-col customer --item-col sku --time-col event_time \
 		--where event_type=refund shop.csv >out 2>err &&
-	echo "ml-prep: shop.csv: no interactions: --where kept none of the 5 rows" >expect &&
+	printf "%s\n" "ml-prep: --where event_type=refund: no row holds '"'"'refund'"'"'" \
+		"ml-prep: shop.csv: no interactions: --where kept none of the 5 rows" >expect &&
 	test_cmp expect err &&
 	test_must_fail ml-prep --sep ";" --user-col customer --item-col sku --time-col event_time \
 		--where kind=refund shop.csv >out 2>err &&

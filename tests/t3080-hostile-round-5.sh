@@ -55,6 +55,20 @@ test_expect_success 'a csv without a header, columns by number: its first row is
 	test_grep "^interactions: 5000$" err
 '
 
+# ---- --where ----
+
+test_expect_success '--where: a value that no row holds is said, the rows of the others kept' '
+	ml-prep $SHOP --where event_type=purchse,view --stats -o w.tts shop.csv 2>err &&
+	test_grep "^ml-prep: --where event_type=purchse,view: no row holds .purchse.$" err &&
+	test $(grep -c "no row holds" err) = 1 &&
+	views=$(grep -c ",view," shop.csv) &&
+	test_grep "^interactions: $views$" err &&
+	ml-prep $SHOP --where "channel=web, app" -o w.tts shop.csv 2>err &&
+	test_grep "^ml-prep: --where channel=web, app: no row holds . app.$" err &&
+	ml-prep $SHOP --where event_type=purchase,view -o w.tts shop.csv 2>err &&
+	! test -s err
+'
+
 # ---- warm starts of feature models ----
 
 # The log plain, with the catalogue's brand, with a users file's segment;

@@ -122,12 +122,18 @@ void ratings_set_header(ratings_parser *p, int header) { p->header_opt = header 
 
 int ratings_add_where(ratings_parser *p, const char *col, const char *const *values, int n)
 {
-	if (p->nwhere == RATINGS_MAX_WHERE) {
-		snprintf(p->err, sizeof p->err, "more than %d column filters", RATINGS_MAX_WHERE);
+	if (p->nwhere == RATINGS_MAX_WHERE || n > RATINGS_MAX_WHERE_VALUES) {
+		snprintf(p->err, sizeof p->err, "more than %d column filters or %d values of one",
+			RATINGS_MAX_WHERE, RATINGS_MAX_WHERE_VALUES);
 		return -1;
 	}
-	p->where[p->nwhere++] = (where_rule){ { col, -1 }, values, n };
+	p->where[p->nwhere++] = (where_rule){ { col, -1 }, values, n, 0 };
 	return 0;
+}
+
+int ratings_where_held(const ratings_parser *p, int w, int v)
+{
+	return w < p->nwhere && v < p->where[w].nvals && (p->where[w].held >> v & 1);
 }
 
 void ratings_set_time_unit(ratings_parser *p, int unit)

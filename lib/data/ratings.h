@@ -105,7 +105,11 @@ void ratings_set_header(ratings_parser *p, int header);
  * n values exactly; several rules must all hold.  The strings are kept,
  * not copied. */
 #define RATINGS_MAX_WHERE 16
+#define RATINGS_MAX_WHERE_VALUES 64
 int ratings_add_where(ratings_parser *p, const char *col, const char *const *values, int n);
+/* Whether some row read held value v of rule w (0 from the first added):
+ * a value no row holds is most likely a typo, which filters silently. */
+int ratings_where_held(const ratings_parser *p, int w, int v);
 enum { TIME_AUTO, TIME_S, TIME_MS };
 void ratings_set_time_unit(ratings_parser *p, int unit);
 

@@ -804,7 +804,10 @@ static void where_field(ratings_parser *p, int i, const char *s, size_t n)
 			continue;
 		int hit = 0;
 		for (int v = 0; v < p->where[w].nvals && !hit; v++)
-			hit = strlen(p->where[w].vals[v]) == n && memcmp(p->where[w].vals[v], s, n) == 0;
+			if (strlen(p->where[w].vals[v]) == n && memcmp(p->where[w].vals[v], s, n) == 0) {
+				hit = 1;
+				p->where[w].held |= (uint64_t)1 << v;
+			}
 		p->row_out |= !hit;
 	}
 }

@@ -25,6 +25,7 @@ typedef struct {
 	column col;
 	const char *const *vals;
 	int nvals;
+	uint64_t held;        /* bit v: some row holds vals[v] */
 } where_rule;
 
 /* A user or item column's ids: integers until a value that is not one
