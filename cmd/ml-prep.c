@@ -618,7 +618,10 @@ int main(int argc, char **argv)
 		if (fl > 0 && ratings_file_skipped(rp) == fl)
 			all_bad(rp, input_name(path), fl, nfiles == 1);
 	}
-	if (ratings_settle_times(rp))
+	int settled = ratings_settle_times(rp);
+	if (settled < 0)
+		die("%s", ratings_error(rp));
+	if (settled)
 		warnx_("times taken as milliseconds: every one is at least 10^11 (as "
 			"seconds, after the year 5138); --time-unit s reads them as seconds");
 	else if (ratings_time_fraction(rp) && time_unit != TIME_MS)

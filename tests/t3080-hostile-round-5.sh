@@ -55,6 +55,27 @@ test_expect_success 'a csv without a header, columns by number: its first row is
 	test_grep "^interactions: 5000$" err
 '
 
+# ---- times ----
+
+test_expect_success 'integer times of milliseconds beside seconds, ISO 8601 or fractions: refused under auto' '
+	printf "1\t1\t4\t978229459\n1\t2\t4\t978229460000\n1\t3\t4\t978229461\n" >sizes.tsv &&
+	printf "1\t1\t4\t978229460000\n1\t2\t4\t2001-01-01T00:00:00Z\n" >iso.tsv &&
+	printf "1\t1\t4\t978229460000\n1\t2\t4\t978229459.5\n" >frac.tsv &&
+	for f in sizes:"other times are seconds" iso:"the input has ISO 8601 times or fractions of a second too" \
+		frac:"the input has ISO 8601 times or fractions of a second too"; do
+		test_must_fail ml-prep --split none -o ${f%%:*}.tts ${f%%:*}.tsv 2>err &&
+		test_grep "^ml-prep: time 978229460000 is milliseconds by its size \(at least 10\^11: as seconds after the year 5138\), but ${f#*:}: --time-unit ms or s says which the integer times are$" err &&
+		! test -e ${f%%:*}.tts || return 1
+	done &&
+	ml-prep --split none --time-unit ms -o iso.tts iso.tsv &&
+	tt-dump --tsv times iso.tts >actual &&
+	printf "978229460000\n978307200000\n" >expect && test_cmp expect actual &&
+	ml-prep --split none --time-unit s -o sizes.tts sizes.tsv &&
+	printf "1\t1\t4\t978229460000\n1\t2\t4\t978229461000\n" >ms.tsv &&
+	ml-prep --split none -o ms.tts ms.tsv 2>err &&
+	test_grep "times taken as milliseconds" err
+'
+
 # ---- --where ----
 
 test_expect_success '--where: a value that no row holds is said, the rows of the others kept' '

@@ -145,13 +145,28 @@ void ratings_set_time_unit(ratings_parser *p, int unit)
 int ratings_settle_times(ratings_parser *p)
 {
 	const rating_array *a = p->out;
-	if (p->time_unit != TIME_AUTO || p->time_ms || p->time_other || !p->has_time || a->n == 0)
+	if (p->time_unit != TIME_AUTO || !p->has_time || a->n == 0)
 		return 0;
+	/* 10^11 seconds, in the rows' unit */
+	int64_t lim = p->time_ms ? (int64_t)100000000000000 : (int64_t)100000000000, first = 0;
+	size_t big = 0;
 	for (size_t i = 0; i < a->n; i++)
-		if (a->v[i].time < (int64_t)100000000000 && a->v[i].time > -(int64_t)100000000000)
-			return 0;
-	p->time_ms = 1;
-	return 1;
+		if (a->v[i].time >= lim || a->v[i].time <= -lim)
+			first = big++ ? first : a->v[i].time;
+	if (big == a->n && !p->time_ms && !p->time_other) {
+		p->time_ms = 1;
+		return 1;
+	}
+	if (!big)
+		return 0;
+	/* milliseconds among seconds, ISO 8601 times or fractions: read as
+	 * seconds they would be after the year 5138, and sorted after the rest */
+	snprintf(p->err, sizeof p->err, "time %lld is milliseconds by its size (at least "
+		"10^11: as seconds after the year 5138), but %s: --time-unit ms or s says "
+		"which the integer times are", (long long)(p->time_ms ? first / 1000 : first),
+		p->time_other ? "the input has ISO 8601 times or fractions of a second too" :
+		"other times are seconds");
+	return -1;
 }
 
 int ratings_time_ms(const ratings_parser *p) { return p->time_ms; }

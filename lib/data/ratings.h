@@ -115,7 +115,9 @@ void ratings_set_time_unit(ratings_parser *p, int unit);
 
 /* After the last file: with TIME_AUTO, integer times every one of which
  * is at least 10^11 (as seconds, after the year 5138) are milliseconds.
- * Returns 1 when it decided so. */
+ * Returns 1 when it decided so; -1 (ratings_error) when some are and
+ * other times are not, or are ISO 8601 or fractions, which the rule
+ * cannot reconcile. */
 int ratings_settle_times(ratings_parser *p);
 int ratings_time_ms(const ratings_parser *p);      /* rows hold milliseconds */
 int ratings_time_fraction(const ratings_parser *p); /* because of a fraction */
