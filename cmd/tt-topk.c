@@ -10,6 +10,7 @@
 #include "blas.h"
 #include "cli.h"
 #include "embed_stream.h"
+#include "hash.h"
 #include "ids.h"
 #include "topk.h"
 
@@ -51,6 +52,12 @@ typedef struct {
 	int64_t *pairs;         /* (P,2) (user id, item index), sorted */
 	int64_t n_pairs;
 } exclusions;
+
+static int cmp_row(const void *a, const void *b)
+{
+	int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+	return (x > y) - (x < y);
+}
 
 static int cmp_pair(const void *a, const void *b)
 {
@@ -112,6 +119,25 @@ static void read_exclusions(const char *path, embed_items *it, int users_named,
 		fclose(f);
 	if (ex->n_pairs) /* qsort of NULL is undefined, even for none */
 		qsort(ex->pairs, ex->n_pairs, 2 * sizeof *ex->pairs, cmp_pair);
+	if (ex->n_global) /* in order, once: the same list in any order is one filter */
+		qsort(ex->global, ex->n_global, sizeof *ex->global, cmp_row);
+	int64_t w = 0;
+	for (int64_t i = 0; i < ex->n_global; i++)
+		if (!w || ex->global[i] != ex->global[w - 1])
+			ex->global[w++] = ex->global[i];
+	ex->n_global = w;
+}
+
+/* What a shard's search left out besides its items, for its meta: a
+ * merge of shards that left out different items would mix two searches. */
+static void left_out_text(const options *opt, const exclusions *ex, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "%s", opt->keep_seen ? "none" : "seen");
+	if (!opt->exclude)
+		return;
+	uint64_t h = fnv1a64(ex->global, ex->n_global * sizeof *ex->global, FNV1A64_START);
+	h = fnv1a64(ex->pairs, ex->n_pairs * 2 * sizeof *ex->pairs, h);
+	snprintf(buf + n, len - n, "+exclude:%016" PRIx64, h);
 }
 
 /* Exclusion lists for one group: seen (unless kept) + global + per user. */
@@ -256,7 +282,7 @@ static void emit(sink *s, const recs_group *rg)
 }
 
 static void sink_open(sink *s, const options *opt, embed_items *items,
-	int k, const char *at, uint64_t model)
+	int k, const char *at, uint64_t model, const char *left_out)
 {
 	memset(s, 0, sizeof *s);
 	s->o = output_open(opt->output);
@@ -267,7 +293,8 @@ static void sink_open(sink *s, const options *opt, embed_items *items,
 		return;
 	refuse_tty(s->f);
 	s->w = stream_writer(s->f, 0);
-	if (recs_write_meta(s->w, k, at, model, opt->shard, opt->merge ? 1 : opt->shards) < 0)
+	if (recs_write_meta(s->w, k, at, model, opt->shard, opt->merge ? 1 : opt->shards,
+		left_out) < 0)
 		write_failed(s, tts_writer_error(s->w));
 }
 
@@ -353,7 +380,9 @@ static void search(const options *opt, const char *items_path,
 		die_oom("the top-K heaps and score tiles",
 			topk_workspace_bytes(k, opt->threads));
 	sink s;
-	sink_open(&s, opt, &it, k, er.at, it.model ? it.model : er.g.model);
+	char left_out[64];
+	left_out_text(opt, &ex, left_out, sizeof left_out);
+	sink_open(&s, opt, &it, k, er.at, it.model ? it.model : er.g.model, left_out);
 	embed_group g = { 0 };
 	recs_group rg = { 0 };
 	excl_lists el = { 0 };
@@ -444,7 +473,7 @@ static void similar(const options *opt, const char *items_path, const char *ids_
 	const char *name = input_name(ids_path);
 	FILE *f = input_open(ids_path);
 	sink s;
-	sink_open(&s, opt, &it, k, NULL, it.model);
+	sink_open(&s, opt, &it, k, NULL, it.model, NULL);
 	recs_group rg = { 0 };
 	excl_lists el = { 0 };
 	char *line = NULL;
@@ -560,13 +589,18 @@ static void merge(const options *opt, int k_given, const char *items_path,
 		if (strcmp(in[m].rr.at, in[0].rr.at) != 0)
 			die("%s: at=%s, %s at=%s: recommendations of different splits", paths[m],
 				in[m].rr.at, paths[0], in[0].rr.at);
+		if (strcmp(in[m].rr.left_out, in[0].rr.left_out) != 0)
+			die("%s: left_out=%s, %s left_out=%s: shards of searches that left out "
+				"different items (--keep-seen, --exclude)", paths[m],
+				*in[m].rr.left_out ? in[m].rr.left_out : "(none given)", paths[0],
+				*in[0].rr.left_out ? in[0].rr.left_out : "(none given)");
 	}
 	check_shards(in, M);
 	uint64_t model = it.model;
 	for (int m = 0; m < M && !model; m++)
 		model = in[m].rr.g.model;
 	sink s;
-	sink_open(&s, opt, &it, K, in[0].rr.at, model);
+	sink_open(&s, opt, &it, K, in[0].rr.at, model, NULL);
 	recs_group out = { 0 };
 	const int32_t **lists = malloc(M * sizeof *lists);
 	const float **scores = malloc(M * sizeof *scores);

@@ -90,6 +90,28 @@ test_expect_success '--where: a value that no row holds is said, the rows of the
 	! test -s err
 '
 
+# ---- shards ----
+
+test_expect_success 'tt-topk --merge: shards that left out different items (--keep-seen, --exclude) are refused' '
+	ml-prep $SHOP -o sp.tts shop.csv && tt-fit $TINY --max-steps 2 -o sp.bin sp.tts 2>/dev/null &&
+	tt-embed -o it.tts sp.bin && tt-embed --users -o us.tts sp.bin sp.tts &&
+	tt-topk -k 3 --format tts --shard 0/2 --keep-seen -o kept0.tts it.tts us.tts &&
+	tt-topk -k 3 --format tts --shard 1/2 -o seen1.tts it.tts us.tts &&
+	test_must_fail tt-topk --merge -o out.txt it.tts kept0.tts seen1.tts 2>err &&
+	test_grep "^tt-topk: seen1.tts: left_out=seen, kept0.tts left_out=none: shards of searches that left out different items \(--keep-seen, --exclude\)$" err &&
+	! test -e out.txt &&
+	printf "sku-5\nsku-1\n" >ex1 && printf "sku-1\nsku-5\nsku-1\n" >ex2 &&
+	tt-topk -k 3 --format tts --shard 0/2 --exclude ex1 -o ex0.tts it.tts us.tts &&
+	tt-topk -k 3 --format tts --shard 1/2 --exclude ex2 -o ex1.tts it.tts us.tts &&
+	test_must_fail tt-topk --merge it.tts ex0.tts seen1.tts >out 2>err &&
+	test_grep "^tt-topk: seen1.tts: left_out=seen, ex0.tts left_out=seen\+exclude:[0-9a-f]{16}: shards" err &&
+	tt-topk --merge it.tts ex0.tts ex1.tts >got &&
+	tt-topk -k 3 --exclude ex1 it.tts us.tts >want && test_cmp want got &&
+	tt-topk -k 3 --format tts --shard 0/2 -o seen0.tts it.tts us.tts &&
+	tt-topk --merge it.tts seen0.tts seen1.tts >got &&
+	tt-topk -k 3 it.tts us.tts >want && test_cmp want got
+'
+
 # ---- warm starts of feature models ----
 
 # The log plain, with the catalogue's brand, with a users file's segment;

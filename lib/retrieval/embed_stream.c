@@ -635,6 +635,8 @@ static int recs_meta(recs_reader *rr, tts_reader *r)
 		rr->shard = i;
 		rr->shards = n;
 	}
+	if (!tts_meta_get(rr->g.meta, "left_out", rr->left_out, sizeof rr->left_out))
+		rr->left_out[0] = '\0';
 	return 0;
 }
 
@@ -752,16 +754,18 @@ void recs_reader_close(recs_reader *rr)
 }
 
 int recs_write_meta(tts_writer *w, int k, const char *at, uint64_t model,
-	int64_t shard, int64_t shards)
+	int64_t shard, int64_t shards, const char *left_out)
 {
-	char meta[192];
+	char meta[256];
 	int n = snprintf(meta, sizeof meta, "kind=recs\nk=%d\n", k);
 	if (at && *at)
 		n += snprintf(meta + n, sizeof meta - n, "at=%s\n", at);
 	n = put_model(meta, sizeof meta, n, model);
 	if (shards > 1)
-		snprintf(meta + n, sizeof meta - n, "shard=%" PRId64 "/%" PRId64 "\n",
+		n += snprintf(meta + n, sizeof meta - n, "shard=%" PRId64 "/%" PRId64 "\n",
 			shard, shards);
+	if (shards > 1 && left_out)
+		snprintf(meta + n, sizeof meta - n, "left_out=%.60s\n", left_out);
 	return tts_write_meta(w, meta);
 }
 

@@ -175,6 +175,7 @@ typedef struct {
 	int k;                  /* K */
 	char at[16];            /* "" when absent */
 	int64_t shard, shards;  /* shard=I/N, shards 0 when absent */
+	char left_out[64];      /* a shard's left_out=, "" when absent */
 } recs_reader;
 
 /* Ensure room for B rows of K; -1 when out of memory. */
@@ -183,9 +184,11 @@ void recs_group_free(recs_group *rg);
 int recs_reader_open(recs_reader *rr, tts_reader *r);
 int recs_read_group(recs_reader *rr, recs_group *rg);
 void recs_reader_close(recs_reader *rr);
-/* shards 0 (or 1) for recommendations over every item. */
+/* shards 0 (or 1) for recommendations over every item; left_out (a
+ * shard's, or NULL) what its search left out besides, which the shards of
+ * one search share. */
 int recs_write_meta(tts_writer *w, int k, const char *at, uint64_t model,
-	int64_t shard, int64_t shards);
+	int64_t shard, int64_t shards, const char *left_out);
 int recs_write_group(tts_writer *w, const recs_group *rg);
 
 #endif
