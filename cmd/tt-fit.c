@@ -71,8 +71,7 @@ static const char usage_text[] =
 
 /* Zero and -1 where train_choose() chooses by the data. */
 static train_options opt = {
-	.cfg = { .arch = ARCH_TT, .E = 64, .NH = 2, .L = HISTORY_DEFAULT, .dropout = -1,
-		.positions = -1 },
+	.cfg = { .arch = ARCH_AUTO, .dropout = -1, .positions = -1 },
 	.lr = -1, .weight_decay = -1, .schedule = SCHED_AUTO, .loss = LOSS_AUTO,
 	.patience = -1, .seed = 1,
 };
@@ -81,11 +80,7 @@ static const char *input, *out_path, *log_path, *init_path;
 
 enum { O_HIDDEN = 256, O_HEADS, O_BLOCKS, O_DROPOUT, O_ITEM_MLP, O_NO_POS, O_LR, O_WD,
 	O_MAX_STEPS, O_INIT, O_VALID, O_PATIENCE, O_TEST, O_LOG, O_LOSS, O_SCHEDULE,
-	O_NO_FEATURES, O_END };
-
-/* The options the command line gave, by getopt's code: an option that the
- * others make meaningless is refused rather than ignored. */
-static unsigned char given[O_END];
+	O_NO_FEATURES };
 
 /* A signal is seen by one process; the trainer stops all together after
  * the step in which any saw one. */
@@ -117,49 +112,6 @@ static int pick(const char *what, const char *arg, const char *const *names, int
 			return i;
 	usage_error("%s: '%s' is not %s%s%s%s%s", what, arg, names[0], n > 2 ? ", " : " or ",
 		names[1], n > 2 ? " or " : "", n > 2 ? names[2] : "");
-}
-
-/* An option that the others leave without effect is a usage error, not a
- * setting quietly dropped. */
-static void refuse_unused(void)
-{
-	static const struct { int code; const char *name; } tt_only[] = {
-		{ O_BLOCKS, "--blocks" }, { O_DROPOUT, "--dropout" },
-		{ O_ITEM_MLP, "--item-mlp" }, { O_NO_POS, "--no-positions" },
-	};
-	for (size_t i = 0; i < sizeof tt_only / sizeof *tt_only; i++)
-		if (opt.cfg.arch == ARCH_SEED && given[tt_only[i].code])
-			usage_error("%s is for --arch tt; the seed has no such part", tt_only[i].name);
-	if (opt.loss == LOSS_SOFTMAX && given['n'])
-		usage_error("--negatives is for --loss sampled; softmax draws none");
-}
-
-/* --init takes the model's architecture and sizes: a size the command
- * line gave that differs is refused, not overridden. */
-static void refuse_other_shape(const model_config *c)
-{
-	const struct { int code; const char *name; double given, model; } shape[] = {
-		{ 'd', "--dim", opt.cfg.E, c->E },
-		{ O_HIDDEN, "--hidden", opt.cfg.F, c->F },
-		{ O_HEADS, "--heads", opt.cfg.NH, c->NH },
-		{ 'L', "--history", opt.cfg.L, c->L },
-		{ O_BLOCKS, "--blocks", opt.cfg.blocks, c->blocks },
-		{ O_DROPOUT, "--dropout", opt.cfg.dropout, c->dropout },
-		{ O_ITEM_MLP, "--item-mlp", opt.cfg.item_mlp, c->item_mlp },
-		{ O_NO_POS, "--no-positions", opt.cfg.positions, c->positions },
-	};
-	if (no_features && model_has_features(c))
-		usage_error("--no-features contradicts the model of --init %s, which has item "
-			"features, whose architecture and sizes training keeps", init_path);
-	if (given['a'] && opt.cfg.arch != c->arch)
-		usage_error("--arch %s contradicts the model of --init %s (%s), whose "
-			"architecture and sizes training keeps", model_arch_name(opt.cfg.arch), init_path,
-			model_arch_name(c->arch));
-	for (size_t i = 0; i < sizeof shape / sizeof *shape; i++)
-		if (given[shape[i].code] && shape[i].given != shape[i].model)
-			usage_error("%s %g contradicts the model of --init %s (%g), whose "
-				"architecture and sizes training keeps", shape[i].name, shape[i].given,
-				init_path, shape[i].model);
 }
 
 static void parse_options(int argc, char **argv)
@@ -198,8 +150,6 @@ static void parse_options(int argc, char **argv)
 	};
 	int ch;
 	while ((ch = getopt_long(argc, argv, "a:d:L:e:b:n:s:t:o:hV", longopts, NULL)) != -1) {
-		if (ch > 0 && ch < O_END)
-			given[ch] = 1;
 		switch (ch) {
 		case 'a': opt.cfg.arch = pick("--arch", optarg, archs, 2) == 0 ? ARCH_TT : ARCH_SEED; break;
 		case 'd': opt.cfg.E = (int)parse_int("--dim", optarg, 1, 4096); break;
@@ -217,19 +167,13 @@ static void parse_options(int argc, char **argv)
 		case O_WD: opt.weight_decay = parse_double("--weight-decay", optarg, 0, 10); break;
 		case O_LOSS: opt.loss = pick("--loss", optarg, train_loss_names, LOSS_END); break;
 		case 'n': opt.negatives = (int)parse_int("--negatives", optarg, 1, 1 << 16); break;
-		case O_SCHEDULE:
-			opt.schedule = pick("--lr-schedule", optarg, train_schedule_names, SCHED_END);
-			opt.valid |= opt.schedule == SCHED_PLATEAU;
-			break;
+		case O_SCHEDULE: opt.schedule = pick("--lr-schedule", optarg, train_schedule_names, SCHED_END); break;
 		case 's': opt.seed = (uint64_t)parse_int("--seed", optarg, 0, INT64_MAX); break;
 		case 't': opt.threads = parse_threads(optarg); break;
 		case O_MAX_STEPS: opt.max_steps = parse_int("--max-steps", optarg, 1, INT64_MAX); break;
 		case O_INIT: init_path = optarg; break;
 		case O_VALID: opt.valid = 1; break;
-		case O_PATIENCE:
-			opt.patience = (int)parse_int("--patience", optarg, 0, 1000000);
-			opt.valid = 1;
-			break;
+		case O_PATIENCE: opt.patience = (int)parse_int("--patience", optarg, 0, 1000000); break;
 		case O_TEST: test = 1; break;
 		case 'o': out_path = optarg; break;
 		case O_LOG: log_path = optarg; break;
@@ -241,10 +185,9 @@ static void parse_options(int argc, char **argv)
 	if (argc - optind > 1)
 		usage_error("at most one input file");
 	input = optind < argc ? argv[optind] : NULL;
-	if (!given['t']) {
-		opt.threads = default_threads();
-		if (dist_local_size() > 1) /* the ranks here share the cores */
-			opt.threads = opt.threads / dist_local_size() > 0 ? opt.threads / dist_local_size() : 1;
+	if (!opt.threads) { /* the ranks of one machine share its cores */
+		int cores = default_threads();
+		opt.threads = cores / dist_local_size() > 0 ? cores / dist_local_size() : 1;
 	}
 	opt.init = init_path != NULL;
 	const char *inputs[] = { input, init_path, out_path };
@@ -252,9 +195,9 @@ static void parse_options(int argc, char **argv)
 		if (same_file(log_path, inputs[i]))
 			usage_error("--log %s is also %s: it would be overwritten", log_path,
 				i == 0 ? "the input" : i == 1 ? "the model of --init" : "the model written");
-	if (!opt.init && opt.cfg.E % opt.cfg.NH) /* --init: the model's sizes */
-		usage_error("--dim %d is not a multiple of --heads %d", opt.cfg.E, opt.cfg.NH);
-	refuse_unused();
+	char err[512];
+	if (train_options_given(&opt, err, sizeof err))
+		usage_error("%s", err);
 }
 
 /* Progress: a bar over the whole run on the lead's terminal, and a line
@@ -338,21 +281,6 @@ static void check(int rc, const char *err)
 		die("%s: %s", input_name(input), err);
 }
 
-/* A batch stream's sizes, from its meta; the id maps follow as records.
- * The rows were cut to the stream's history: an --history that says
- * otherwise is a mistake, not a wish. */
-static void take_batch_meta(const batch_meta *bm, prep *ids)
-{
-	if (given['L'] && bm->history != opt.cfg.L)
-		usage_error("--history %d: the batch stream's rows have %lld slots (tt-batch --history)",
-			opt.cfg.L, (long long)bm->history);
-	opt.cfg.U = ids->n_users = bm->users;
-	opt.cfg.N = ids->n_items = bm->items;
-	opt.cfg.L = (int)bm->history;
-	opt.epochs = (int)bm->epochs; /* for the model's meta: the stream's own */
-	opt.batch = (int)bm->batch;
-}
-
 /* The model of --init, whose shape training keeps, and its ids. */
 static model *read_init(prep *ids)
 {
@@ -367,7 +295,11 @@ static model *read_init(prep *ids)
 	if (bad)
 		die("%s: %s", init_path, err);
 	fclose(f);
-	refuse_other_shape(model_cfg(m));
+	if (no_features && model_has_features(model_cfg(m)))
+		usage_error("--no-features contradicts the model of --init %s, which has item "
+			"features, whose architecture and sizes training keeps", init_path);
+	if (train_keep_shape(&opt, model_cfg(m), init_path, err, sizeof err))
+		usage_error("%s", err);
 	return m;
 }
 
@@ -461,7 +393,8 @@ int main(int argc, char **argv)
 			die("%s: %s", input_name(input), err);
 		if (opt.valid || test)
 			usage_error("--valid, --patience, --test and --lr-schedule plateau need a prep stream, not batches");
-		take_batch_meta(&bm, &p);
+		if (train_take_batch_meta(&opt, &bm, err, sizeof err))
+			usage_error("%s", err);
 		train_choose(&opt, &(train_data){ bm.examples_per_epoch, bm.items, 1 }, note, NULL);
 	} else {
 		die("%s: expected a prep or batch stream, not kind=%s", input_name(input), kind);
@@ -498,9 +431,7 @@ int main(int argc, char **argv)
 	progress_start(&rp.bar, rp.what, (uint64_t)rp.run_examples);
 	rp.bar.active &= lead();
 	if (from_batches) {
-		t.planned = opt.max_steps && opt.max_steps < bm.steps ? opt.max_steps : bm.steps;
-		t.stream.per_epoch = bm.examples_per_epoch;
-		check(train_batch_stream(&t, r, &p, opt.init ? &init_ids : NULL, err, sizeof err), err);
+		check(train_batch_stream(&t, r, &bm, &p, opt.init ? &init_ids : NULL, err, sizeof err), err);
 		if (t.stream.seen) /* an epoch cut short: by --max-steps or a signal */
 			on_epoch(&rp, &t.stream);
 	} else {

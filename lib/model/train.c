@@ -125,9 +125,70 @@ static void choose_loss(train_options *o, int64_t N, train_note_fn note, void *c
 			(long long)most, o->negatives);
 }
 
+int train_options_given(train_options *o, char *err, size_t errlen)
+{
+	const model_config *c = &o->cfg;
+	static const char *const tt_only[] = { "--blocks", "--dropout", "--item-mlp", "--no-positions" };
+	const int tt_given[] = { c->blocks != 0, c->dropout >= 0, c->item_mlp, c->positions == 0 };
+	int E = c->E ? c->E : TRAIN_DIM, NH = c->NH ? c->NH : TRAIN_HEADS;
+	o->given = *c;
+	o->valid |= o->schedule == SCHED_PLATEAU || o->patience >= 0;
+	if (!o->init && E % NH) /* --init: the model's sizes */
+		return errorf(err, errlen, "--dim %d is not a multiple of --heads %d", E, NH);
+	for (size_t i = 0; c->arch == ARCH_SEED && i < sizeof tt_only / sizeof *tt_only; i++)
+		if (tt_given[i])
+			return errorf(err, errlen, "%s is for --arch tt; the seed has no such part", tt_only[i]);
+	if (o->loss == LOSS_SOFTMAX && o->negatives)
+		return errorf(err, errlen, "--negatives is for --loss sampled; softmax draws none");
+	return 0;
+}
+
+int train_keep_shape(const train_options *o, const model_config *m, const char *init_name,
+	char *err, size_t errlen)
+{
+	const model_config *g = &o->given;
+	const struct { int given; const char *name; double asked, model; } shape[] = {
+		{ g->E != 0, "--dim", g->E, m->E },
+		{ g->F != 0, "--hidden", g->F, m->F },
+		{ g->NH != 0, "--heads", g->NH, m->NH },
+		{ g->L != 0, "--history", g->L, m->L },
+		{ g->blocks != 0, "--blocks", g->blocks, m->blocks },
+		{ g->dropout >= 0, "--dropout", g->dropout, m->dropout },
+		{ g->item_mlp != 0, "--item-mlp", g->item_mlp, m->item_mlp },
+		{ g->positions >= 0, "--no-positions", g->positions, m->positions },
+	};
+	if (g->arch != ARCH_AUTO && g->arch != m->arch)
+		return errorf(err, errlen, "--arch %s contradicts the model of --init %s (%s), whose "
+			"architecture and sizes training keeps", model_arch_name(g->arch), init_name,
+			model_arch_name(m->arch));
+	for (size_t i = 0; i < sizeof shape / sizeof *shape; i++)
+		if (shape[i].given && shape[i].asked != shape[i].model)
+			return errorf(err, errlen, "%s %g contradicts the model of --init %s (%g), whose "
+				"architecture and sizes training keeps", shape[i].name, shape[i].asked,
+				init_name, shape[i].model);
+	return 0;
+}
+
+int train_take_batch_meta(train_options *o, const batch_meta *bm, char *err, size_t errlen)
+{
+	if (o->cfg.L && bm->history != o->cfg.L)
+		return errorf(err, errlen, "--history %d: the batch stream's rows have %lld slots "
+			"(tt-batch --history)", o->cfg.L, (long long)bm->history);
+	o->cfg.U = bm->users;
+	o->cfg.N = bm->items;
+	o->cfg.L = (int)bm->history;
+	o->epochs = (int)bm->epochs; /* for the model's meta: the stream's own */
+	o->batch = (int)bm->batch;
+	return 0;
+}
+
 void train_choose(train_options *o, const train_data *d, train_note_fn note, void *ctx)
 {
 	model_config *c = &o->cfg;
+	if (c->arch == ARCH_AUTO) c->arch = ARCH_TT;
+	if (!c->E) c->E = TRAIN_DIM;
+	if (!c->NH) c->NH = TRAIN_HEADS;
+	if (!c->L) c->L = HISTORY_DEFAULT;
 	if (c->arch == ARCH_SEED) {
 		choose_seed_recipe(o);
 	} else {
@@ -366,7 +427,10 @@ int train_prep(trainer *t, const prep *p, char *err, size_t errlen)
 	return rc;
 }
 
-int train_step(trainer *t, const batch *bt, char *err, size_t errlen)
+/* One step on a batch of a batch stream (the sampled loss's negatives
+ * drawn uniformly); t->stream says where the run is, stream.seen the
+ * examples of the epoch not yet reported. */
+static int train_step(trainer *t, const batch *bt, char *err, size_t errlen)
 {
 	const train_options *o = t->o;
 	const model_config *c = model_cfg(t->m);
@@ -434,8 +498,8 @@ static int same_ids(const prep *a, const prep *b)
 		!memcmp(a->item_ids, b->item_ids, (size_t)a->n_items * sizeof *a->item_ids);
 }
 
-int train_batch_stream(trainer *t, tts_reader *r, prep *ids, const prep *model_ids,
-	char *err, size_t errlen)
+int train_batch_stream(trainer *t, tts_reader *r, const batch_meta *bm, prep *ids,
+	const prep *model_ids, char *err, size_t errlen)
 {
 	const model_config *c = model_cfg(t->m);
 	const train_options *o = t->o;
@@ -444,6 +508,10 @@ int train_batch_stream(trainer *t, tts_reader *r, prep *ids, const prep *model_i
 	char why[256];
 	int rc = 0;
 	memset(&bt, 0, sizeof bt);
+	ids->n_users = bm->users;
+	ids->n_items = bm->items;
+	t->planned = o->max_steps && o->max_steps < bm->steps ? o->max_steps : bm->steps;
+	t->stream.per_epoch = bm->examples_per_epoch;
 	while (!t->interrupted && (rc = batch_read(r, &bt, &h, err, errlen)) != 0) {
 		if (rc < 0 && tts_reader_stopped(r)) { /* a signal while waiting for a batch */
 			t->interrupted = 1;

@@ -4,9 +4,10 @@
  * plateau, the best epoch's weights, and the loop over epochs and steps.
  *
  * The program fills a train_options (zero, or the *_AUTO values, where the
- * command line gave nothing), calls train_choose() with the data's counts,
- * and trains through a trainer: train_prep() runs every epoch over a prep
- * stream's training split; train_step() takes one batch of a batch stream.
+ * command line gave nothing), has train_options_given() check it, calls
+ * train_choose() with the data's counts, and trains through a trainer:
+ * train_prep() runs every epoch over a prep stream's training split;
+ * train_batch_stream() takes a step a batch of a batch stream.
  * What the policy decides, it says in lines given to the note hook; what it
  * measures after each step and epoch goes to the progress hooks.  The
  * program validates (retrieval is a later stage than the model) through
@@ -37,6 +38,12 @@ extern const char *const train_schedule_names[SCHED_END]; /* as --lr-schedule sp
 
 #define LOSS_AUTO -1 /* train_choose(): softmax or sampled by the catalogue */
 extern const char *const train_loss_names[LOSS_END];
+#define ARCH_AUTO -1 /* train_choose(): tt */
+
+/* The shape of either architecture where the options gave none; the
+ * history's default, HISTORY_DEFAULT, is tt-batch's too. */
+#define TRAIN_DIM 64
+#define TRAIN_HEADS 2
 
 /* With a validation split, stop after this many epochs without a better
  * NDCG@10: the epoch-to-epoch wiggle of a validation figure is a dip of
@@ -56,11 +63,14 @@ extern const char *const train_loss_names[LOSS_END];
 #define TRAIN_SPARSE_EPOCHS_BLIND 40
 
 typedef struct {
-	/* The model's shape: arch, E, NH and L as given; F, blocks 0, dropout
-	 * < 0 and positions < 0 are chosen by the architecture and the data.
-	 * With init (the shape of a model read), only the training settings
-	 * are chosen. */
+	/* The model's shape: arch ARCH_AUTO, E, NH, L, F and blocks 0,
+	 * dropout < 0 and positions < 0 are chosen by the architecture and
+	 * the data.  With init (the shape of a model read), only the training
+	 * settings are chosen. */
 	model_config cfg;
+	/* cfg as the options gave it (train_options_given): what the model
+	 * of --init must not contradict (train_keep_shape). */
+	model_config given;
 	int init;
 	int epochs, batch;   /* 0: chosen */
 	double lr;           /* < 0: chosen */
@@ -74,6 +84,22 @@ typedef struct {
 	uint64_t seed;
 	int threads;
 } train_options;
+
+/* The options as given, before anything is chosen: kept in o->given;
+ * the plateau and patience imply valid.  -1 with the reason in err when
+ * they contradict each other (--dim not a multiple of --heads) or one
+ * has no effect (a part of tt with the seed, negatives with the full
+ * softmax): refused, not quietly dropped. */
+int train_options_given(train_options *o, char *err, size_t errlen);
+/* The model of --init (its config m, read from init_name) keeps its
+ * architecture and sizes: -1 with the reason in err when o gave others. */
+int train_keep_shape(const train_options *o, const model_config *m, const char *init_name,
+	char *err, size_t errlen);
+/* A batch stream's sizes into o (its users, items and history) and, for
+ * the model's meta, its epochs and batch rows.  The rows were cut to the
+ * stream's history: -1 with the reason when o gave another, a mistake,
+ * not a wish. */
+int train_take_batch_meta(train_options *o, const batch_meta *bm, char *err, size_t errlen);
 
 /* What the policy needs to know of the data: its training examples per
  * epoch and its items; a batch stream's epochs are its own. */
@@ -134,9 +160,9 @@ typedef struct {
 	int best_epoch;
 	int threads;         /* the threads training uses (at most MODEL_THREADS_MAX) */
 	int interrupted;     /* a stop was seen: the run ended early */
-	/* train_step: batches taken, where the run is; the epoch's batches
-	 * and summed loss (stream.per_epoch, when the caller sets it, tells
-	 * where an epoch ends) */
+	/* train_batch_stream: batches taken, where the run is; the epoch's
+	 * batches and summed loss (stream.per_epoch, when the meta has it,
+	 * tells where an epoch ends) */
 	int64_t batches, epoch_batches;
 	double epoch_loss, stream_start, epoch_start;
 	train_progress stream;
@@ -147,19 +173,14 @@ void train_init(trainer *t, model *m, const train_options *o, const train_hooks 
 /* Every epoch over p's training split, with validation, the schedule,
  * patience and the plateau as o says; the best epoch's weights kept. */
 int train_prep(trainer *t, const prep *p, char *err, size_t errlen);
-/* One step on a batch of a batch stream (the sampled loss's negatives
- * drawn uniformly).  t->planned, when the caller knows it, is the
- * stream's steps, and t->stream.per_epoch its examples per epoch (the
- * epoch hook runs at each epoch's end); t->stream says where the run is,
- * stream.seen the examples of the epoch not yet reported. */
-int train_step(trainer *t, const batch *bt, char *err, size_t errlen);
-/* Every batch of a batch stream after its meta, one step each: its id
- * maps (into ids, numbered from 1 when the stream has none) come before
- * the batches.  model_ids, when not NULL (the model of --init's), must
- * be the stream's, id for id: batches hold row numbers, which carry no
- * ids to carry rows by.  Errors name the batch. */
-int train_batch_stream(trainer *t, tts_reader *r, prep *ids, const prep *model_ids,
-	char *err, size_t errlen);
+/* Every batch of a batch stream after its meta bm, one step each, the
+ * steps planned and the epochs' ends by bm: its id maps (into ids,
+ * numbered from 1 when the stream has none) come before the batches.
+ * model_ids, when not NULL (the model of --init's), must be the
+ * stream's, id for id: batches hold row numbers, which carry no ids to
+ * carry rows by.  Errors name the batch. */
+int train_batch_stream(trainer *t, tts_reader *r, const batch_meta *bm, prep *ids,
+	const prep *model_ids, char *err, size_t errlen);
 /* The weights the run ends with into the model: the best epoch's, when
  * there was a validation. */
 void train_finish(trainer *t);

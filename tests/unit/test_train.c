@@ -18,13 +18,22 @@ static void note(void *ctx, const char *line)
 		snprintf(said[n_said++], sizeof said[0], "%s", line);
 }
 
+/* The options as the command line leaves them: nothing given. */
+static train_options none_given(void)
+{
+	train_options o = { .cfg = { .arch = ARCH_AUTO, .dropout = -1, .positions = -1 },
+		.lr = -1, .weight_decay = -1, .schedule = SCHED_AUTO, .loss = LOSS_AUTO,
+		.patience = -1, .seed = 1, .threads = 1 };
+	return o;
+}
+
+/* Nothing given but a small shape of arch. */
 static train_options unset(int arch)
 {
-	train_options o = {
-		.cfg = { .arch = arch, .E = 8, .NH = 2, .L = 5, .dropout = -1, .positions = -1 },
-		.lr = -1, .weight_decay = -1, .schedule = SCHED_AUTO, .loss = LOSS_AUTO,
-		.patience = -1, .seed = 1, .threads = 1,
-	};
+	train_options o = none_given();
+	o.cfg.arch = arch;
+	o.cfg.E = 8;
+	o.cfg.L = 5;
 	return o;
 }
 
@@ -121,6 +130,103 @@ static void test_loss(void)
 	choose(&o, 1e6, 80, 0);
 	ok(o.loss == LOSS_SAMPLED && o.negatives == TRAIN_SHARED_NEGATIVES,
 		"a loss given stays");
+}
+
+static void test_options_given(void)
+{
+	char err[256] = "";
+	train_options o = none_given();
+	ok(train_options_given(&o, err, sizeof err) == 0 && !o.valid, "nothing given: nothing refused");
+	train_choose(&o, &(train_data){ 1000, 10, 0 }, NULL, NULL);
+	ok(o.cfg.arch == ARCH_TT && o.cfg.E == TRAIN_DIM && o.cfg.NH == TRAIN_HEADS &&
+		o.cfg.L == HISTORY_DEFAULT, "and chosen: tt, dim %d, %d heads, history %d", TRAIN_DIM,
+		TRAIN_HEADS, HISTORY_DEFAULT);
+
+	o = none_given();
+	o.patience = 0;
+	train_options_given(&o, err, sizeof err);
+	ok(o.valid, "--patience implies --valid");
+	o = none_given();
+	o.schedule = SCHED_PLATEAU;
+	train_options_given(&o, err, sizeof err);
+	ok(o.valid, "the plateau implies --valid");
+
+	o = none_given();
+	o.cfg.E = 15;
+	ok(train_options_given(&o, err, sizeof err) == -1 &&
+		strcmp(err, "--dim 15 is not a multiple of --heads 2") == 0, "%s", err);
+	o.init = 1;
+	ok(train_options_given(&o, err, sizeof err) == 0, "with --init the sizes are the model's");
+
+	static const struct { const char *name; int blocks, item_mlp, positions; float dropout; } part[] = {
+		{ "--blocks", 2, 0, -1, -1 }, { "--dropout", 0, 0, -1, 0.2f },
+		{ "--item-mlp", 0, 1, -1, -1 }, { "--no-positions", 0, 0, 0, -1 },
+	};
+	for (size_t i = 0; i < sizeof part / sizeof *part; i++) {
+		o = none_given();
+		o.cfg.arch = ARCH_SEED;
+		o.cfg.blocks = part[i].blocks;
+		o.cfg.item_mlp = part[i].item_mlp;
+		o.cfg.positions = part[i].positions;
+		o.cfg.dropout = part[i].dropout;
+		char want[128];
+		snprintf(want, sizeof want, "%s is for --arch tt; the seed has no such part", part[i].name);
+		ok(train_options_given(&o, err, sizeof err) == -1 && strcmp(err, want) == 0, "%s", err);
+	}
+	o = none_given();
+	o.loss = LOSS_SOFTMAX;
+	o.negatives = 5;
+	ok(train_options_given(&o, err, sizeof err) == -1 &&
+		strcmp(err, "--negatives is for --loss sampled; softmax draws none") == 0, "%s", err);
+	o.loss = LOSS_SAMPLED;
+	ok(train_options_given(&o, err, sizeof err) == 0, "negatives with the sampled loss");
+}
+
+static void test_keep_shape(void)
+{
+	char err[256] = "";
+	model_config m = { .arch = ARCH_TT, .E = 16, .F = 32, .NH = 2, .L = 20, .blocks = 2,
+		.positions = 1, .dropout = 0.1f };
+	train_options o = none_given();
+	o.init = 1;
+	o.cfg.E = 16;
+	o.cfg.L = 20;
+	train_options_given(&o, err, sizeof err);
+	train_choose(&o, &(train_data){ 1000, 10, 0 }, NULL, NULL);
+	ok(train_keep_shape(&o, &m, "old.bin", err, sizeof err) == 0,
+		"the model's sizes given again, the others chosen: kept");
+	o = none_given();
+	o.cfg.E = 64;
+	train_options_given(&o, err, sizeof err);
+	ok(train_keep_shape(&o, &m, "old.bin", err, sizeof err) == -1 &&
+		strcmp(err, "--dim 64 contradicts the model of --init old.bin (16), whose "
+		"architecture and sizes training keeps") == 0, "a default given is given: %s", err);
+	o = none_given();
+	o.cfg.positions = 0;
+	train_options_given(&o, err, sizeof err);
+	ok(train_keep_shape(&o, &m, "old.bin", err, sizeof err) == -1 &&
+		strncmp(err, "--no-positions 0 contradicts", 28) == 0, "%s", err);
+	o = none_given();
+	o.cfg.arch = ARCH_SEED;
+	train_options_given(&o, err, sizeof err);
+	ok(train_keep_shape(&o, &m, "old.bin", err, sizeof err) == -1 &&
+		strcmp(err, "--arch seed contradicts the model of --init old.bin (tt), whose "
+		"architecture and sizes training keeps") == 0, "%s", err);
+}
+
+static void test_batch_meta(void)
+{
+	char err[256] = "";
+	batch_meta bm = { .users = 7, .items = 9, .history = 20, .epochs = 3, .batch = 16 };
+	train_options o = none_given();
+	o.epochs = 5;
+	ok(train_take_batch_meta(&o, &bm, err, sizeof err) == 0 && o.cfg.U == 7 && o.cfg.N == 9 &&
+		o.cfg.L == 20 && o.epochs == 3 && o.batch == 16,
+		"a batch stream's sizes, epochs and batch rows are its own");
+	o = none_given();
+	o.cfg.L = 30;
+	ok(train_take_batch_meta(&o, &bm, err, sizeof err) == -1 && strcmp(err, "--history 30: "
+		"the batch stream's rows have 20 slots (tt-batch --history)") == 0, "%s", err);
 }
 
 /* Ten users of eight items each over twelve items: the last two of each
@@ -253,6 +359,9 @@ int main(void)
 {
 	test_regimes();
 	test_loss();
+	test_options_given();
+	test_keep_shape();
+	test_batch_meta();
 	small_prep(&p);
 	test_patience();
 	prep_free(&p);
