@@ -308,22 +308,10 @@ static model *carry_init(const prep *p)
 {
 	char err[512];
 	prep old_ids;
-	model_carried n;
 	model *old = read_init(&old_ids);
-	model *m = model_carry(old, &old_ids, p, opt.seed, &n, err, sizeof err);
+	model *m = train_carry(old, &old_ids, p, opt.seed, init_path, note, NULL, err, sizeof err);
 	if (!m)
 		die("%s: %s", init_path, err);
-	char line[512];
-	if (model_cfg(m)->arch == ARCH_SEED)
-		snprintf(line, sizeof line, "%s: by id, %lld users and %lld items carried, %lld "
-			"and %lld new, %lld and %lld gone", init_path, (long long)n.users_kept,
-			(long long)n.items_kept, (long long)n.users_new, (long long)n.items_new,
-			(long long)n.users_gone, (long long)n.items_gone);
-	else /* the users have no rows of their own */
-		snprintf(line, sizeof line, "%s: by id, %lld items carried, %lld new, %lld gone",
-			init_path, (long long)n.items_kept, (long long)n.items_new,
-			(long long)n.items_gone);
-	note(NULL, line);
 	model_free(old);
 	prep_free(&old_ids);
 	return m;

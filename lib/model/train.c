@@ -204,6 +204,22 @@ void train_choose(train_options *o, const train_data *d, train_note_fn note, voi
 	choose_loss(o, d->items, note, ctx);
 }
 
+model *train_carry(const model *old, const prep *old_ids, const prep *p, uint64_t seed,
+	const char *init_name, train_note_fn note, void *ctx, char *err, size_t errlen)
+{
+	model_carried n;
+	model *m = model_carry(old, old_ids, p, seed, &n, err, errlen);
+	if (m && model_cfg(m)->arch == ARCH_SEED)
+		say(note, ctx, "%s: by id, %lld users and %lld items carried, %lld and %lld new, "
+			"%lld and %lld gone", init_name, (long long)n.users_kept, (long long)n.items_kept,
+			(long long)n.users_new, (long long)n.items_new, (long long)n.users_gone,
+			(long long)n.items_gone);
+	else if (m) /* the users have no rows of their own */
+		say(note, ctx, "%s: by id, %lld items carried, %lld new, %lld gone", init_name,
+			(long long)n.items_kept, (long long)n.items_new, (long long)n.items_gone);
+	return m;
+}
+
 void train_choose_features(model_config *c, const prep *p, train_note_fn note, void *ctx)
 {
 	if (p->gender && c->arch == ARCH_TT) {

@@ -116,6 +116,13 @@ typedef void (*train_note_fn)(void *ctx, const char *line);
  * note (NULL: silent); a setting the options gave is kept. */
 void train_choose(train_options *o, const train_data *d, train_note_fn note, void *ctx);
 
+/* The model of --init, old (read from init_name; its ids old_ids), for
+ * training on p: its rows carried by id (model_carry), and a line to
+ * note saying how many were carried, new and gone.  NULL with the reason
+ * in err, as model_carry. */
+model *train_carry(const model *old, const prep *old_ids, const prep *p, uint64_t seed,
+	const char *init_name, train_note_fn note, void *ctx, char *err, size_t errlen);
+
 /* The item features p's side data allows (genres, years, titles) into c,
  * with one line to note saying which; none when p has no side data. */
 void train_choose_features(model_config *c, const prep *p, train_note_fn note, void *ctx);

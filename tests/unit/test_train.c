@@ -229,6 +229,41 @@ static void test_batch_meta(void)
 		"the batch stream's rows have 20 slots (tt-batch --history)") == 0, "%s", err);
 }
 
+/* Ids of n users or items from first on. */
+static int64_t *ids_from(int64_t first, int64_t n)
+{
+	int64_t *ids = malloc(n * sizeof *ids);
+	for (int64_t i = 0; i < n; i++)
+		ids[i] = first + i;
+	return ids;
+}
+
+static void test_carry(void)
+{
+	char err[256] = "";
+	prep old_ids = { .n_users = 10, .n_items = 12 }, ids = { .n_users = 10, .n_items = 12 };
+	old_ids.user_ids = ids_from(1, 10);
+	old_ids.item_ids = ids_from(1, 12);
+	ids.user_ids = ids_from(1, 10);
+	ids.item_ids = ids_from(3, 12); /* items 1 and 2 gone, 13 and 14 new */
+	for (int arch = ARCH_SEED; arch <= ARCH_TT; arch++) {
+		model_config c = { .arch = arch, .U = 10, .N = 12, .E = 4, .F = 4, .NH = 1, .L = 3,
+			.blocks = 1, .positions = 1 };
+		model *old = model_new(&c, err, sizeof err);
+		model_init_weights(old, 1);
+		n_said = 0;
+		model *m = train_carry(old, &old_ids, &ids, 2, "old.bin", note, NULL, err, sizeof err);
+		ok(m && n_said == 1 && strcmp(said[0], arch == ARCH_SEED
+			? "old.bin: by id, 10 users and 10 items carried, 0 and 2 new, 0 and 2 gone"
+			: "old.bin: by id, 10 items carried, 2 new, 2 gone") == 0,
+			"--init carried by id, and said: %s", said[0]);
+		model_free(m);
+		model_free(old);
+	}
+	prep_free(&old_ids);
+	prep_free(&ids);
+}
+
 /* Ten users of eight items each over twelve items: the last two of each
  * row are its validation and test targets. */
 static void small_prep(prep *p)
@@ -362,6 +397,7 @@ int main(void)
 	test_options_given();
 	test_keep_shape();
 	test_batch_meta();
+	test_carry();
 	small_prep(&p);
 	test_patience();
 	prep_free(&p);
