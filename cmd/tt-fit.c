@@ -331,7 +331,6 @@ int main(int argc, char **argv)
 	prep p;
 	trainer t;
 	report rp = { .p = &p };
-	memset(&p, 0, sizeof p);
 	cli_init(argv);
 	if (dist_init(&argc, &argv))
 		die("started by mpirun, but built without MPI: build with make MPI=1");
@@ -351,43 +350,21 @@ int main(int argc, char **argv)
 	static tts_reader *r;
 	r = stream_reader(in);
 	tts_reader_stop_on(r, &signalled);
-	tts_header h;
-	int rc = tts_next(r, &h);
-	if (rc <= 0 || strcmp(h.name, "meta") != 0)
-		die("%s: %s", input_name(input),
-			rc < 0 ? tts_reader_error(r) : "expected a prep or batch stream (no meta record)");
-	char *meta = tts_read_alloc(r, &h, 1 << 20), kind[32] = "";
-	if (!meta)
-		die("%s: %s", input_name(input), tts_reader_error(r));
-	tts_meta_get(meta, "kind", kind, sizeof kind);
-	int from_batches = strcmp(kind, "batch") == 0;
 	batch_meta bm;
-	if (strcmp(kind, "prep") == 0) {
-		if (prep_read_body(r, meta, &p, err, sizeof err))
-			die("%s: %s", input_name(input), err);
-		opt.cfg.U = p.n_users;
-		opt.cfg.N = p.n_items;
-		int64_t tested = 0;
-		for (int64_t u = 0; test && u < p.n_users; u++)
-			tested += p.test[u] >= 0;
-		if (test && !tested)
+	int from_batches = train_read_input(r, &p, &bm, err, sizeof err);
+	if (from_batches < 0)
+		die("%s: %s", input_name(input), err);
+	if (!from_batches) {
+		if (test && !split_users(&p, SPLIT_TEST))
 			die("%s: --test: no user has a test target (a prep stream of --split none?)",
 				input_name(input));
-		train_choose(&opt, &(train_data){ prep_train_examples(&p), p.n_items, 0 }, note, NULL);
-		if (!opt.init && !no_features)
-			train_choose_features(&opt.cfg, &p, note, NULL);
-	} else if (from_batches) {
-		if (batch_meta_parse(meta, &bm, err, sizeof err))
-			die("%s: %s", input_name(input), err);
+		train_choose_prep(&opt, &p, !no_features, note, NULL);
+	} else {
 		if (opt.valid || test)
 			usage_error("--valid, --patience, --test and --lr-schedule plateau need a prep stream, not batches");
-		if (train_take_batch_meta(&opt, &bm, err, sizeof err))
+		if (train_choose_batches(&opt, &bm, note, NULL, err, sizeof err))
 			usage_error("%s", err);
-		train_choose(&opt, &(train_data){ bm.examples_per_epoch, bm.items, 1 }, note, NULL);
-	} else {
-		die("%s: expected a prep or batch stream, not kind=%s", input_name(input), kind);
 	}
-	free(meta);
 
 	static prep init_ids; /* a batch stream's must be the model's */
 	model *m = !opt.init ? model_new(&opt.cfg, err, sizeof err)

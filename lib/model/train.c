@@ -169,7 +169,17 @@ int train_keep_shape(const train_options *o, const model_config *m, const char *
 	return 0;
 }
 
-int train_take_batch_meta(train_options *o, const batch_meta *bm, char *err, size_t errlen)
+void train_choose_prep(train_options *o, const prep *p, int features, train_note_fn note, void *ctx)
+{
+	o->cfg.U = p->n_users;
+	o->cfg.N = p->n_items;
+	train_choose(o, &(train_data){ prep_train_examples(p), p->n_items, 0 }, note, ctx);
+	if (!o->init && features) /* --init: the model's features */
+		train_choose_features(&o->cfg, p, note, ctx);
+}
+
+int train_choose_batches(train_options *o, const batch_meta *bm, train_note_fn note, void *ctx,
+	char *err, size_t errlen)
 {
 	if (o->cfg.L && bm->history != o->cfg.L)
 		return errorf(err, errlen, "--history %d: the batch stream's rows have %lld slots "
@@ -179,7 +189,31 @@ int train_take_batch_meta(train_options *o, const batch_meta *bm, char *err, siz
 	o->cfg.L = (int)bm->history;
 	o->epochs = (int)bm->epochs; /* for the model's meta: the stream's own */
 	o->batch = (int)bm->batch;
+	train_choose(o, &(train_data){ bm->examples_per_epoch, bm->items, 1 }, note, ctx);
 	return 0;
+}
+
+int train_read_input(tts_reader *r, prep *p, batch_meta *bm, char *err, size_t errlen)
+{
+	tts_header h;
+	char kind[32] = "";
+	memset(p, 0, sizeof *p);
+	int rc = tts_next(r, &h);
+	if (rc <= 0 || strcmp(h.name, "meta") != 0)
+		return errorf(err, errlen, "%s", rc < 0 ? tts_reader_error(r)
+			: "expected a prep or batch stream (no meta record)");
+	char *meta = tts_read_alloc(r, &h, 1 << 20);
+	if (!meta)
+		return errorf(err, errlen, "%s", tts_reader_error(r));
+	tts_meta_get(meta, "kind", kind, sizeof kind);
+	if (strcmp(kind, "prep") == 0)
+		rc = prep_read_body(r, meta, p, err, errlen) ? -1 : 0;
+	else if (strcmp(kind, "batch") == 0)
+		rc = batch_meta_parse(meta, bm, err, errlen) ? -1 : 1;
+	else
+		rc = errorf(err, errlen, "expected a prep or batch stream, not kind=%s", kind);
+	free(meta);
+	return rc;
 }
 
 void train_choose(train_options *o, const train_data *d, train_note_fn note, void *ctx)

@@ -95,12 +95,6 @@ int train_options_given(train_options *o, char *err, size_t errlen);
  * architecture and sizes: -1 with the reason in err when o gave others. */
 int train_keep_shape(const train_options *o, const model_config *m, const char *init_name,
 	char *err, size_t errlen);
-/* A batch stream's sizes into o (its users, items and history) and, for
- * the model's meta, its epochs and batch rows.  The rows were cut to the
- * stream's history: -1 with the reason when o gave another, a mistake,
- * not a wish. */
-int train_take_batch_meta(train_options *o, const batch_meta *bm, char *err, size_t errlen);
-
 /* What the policy needs to know of the data: its training examples per
  * epoch and its items; a batch stream's epochs are its own. */
 typedef struct {
@@ -122,6 +116,24 @@ void train_choose(train_options *o, const train_data *d, train_note_fn note, voi
  * in err, as model_carry. */
 model *train_carry(const model *old, const prep *old_ids, const prep *p, uint64_t seed,
 	const char *init_name, train_note_fn note, void *ctx, char *err, size_t errlen);
+
+/* A training input from r: a prep stream, whole, into p (0), or a batch
+ * stream's meta into bm (1), its batches left for train_batch_stream();
+ * -1 with the reason in err. */
+int train_read_input(tts_reader *r, prep *p, batch_meta *bm, char *err, size_t errlen);
+/* Every chosen setting for training on p: its sizes, train_choose() by its
+ * counts, and with features the item and user features its side data
+ * allows (train_choose_features; none for the model of --init, whose
+ * features are its own). */
+void train_choose_prep(train_options *o, const prep *p, int features, train_note_fn note,
+	void *ctx);
+/* Every chosen setting for training on a batch stream of meta bm: its
+ * users, items and history, its epochs and batch rows (for the model's
+ * meta), then train_choose() by its counts.  The rows were cut to the
+ * stream's history: -1 with the reason in err when o gave another, a
+ * mistake, not a wish. */
+int train_choose_batches(train_options *o, const batch_meta *bm, train_note_fn note, void *ctx,
+	char *err, size_t errlen);
 
 /* The item features p's side data allows (genres, years, titles) into c,
  * with one line to note saying which; none when p has no side data. */

@@ -220,12 +220,12 @@ static void test_batch_meta(void)
 	batch_meta bm = { .users = 7, .items = 9, .history = 20, .epochs = 3, .batch = 16 };
 	train_options o = none_given();
 	o.epochs = 5;
-	ok(train_take_batch_meta(&o, &bm, err, sizeof err) == 0 && o.cfg.U == 7 && o.cfg.N == 9 &&
-		o.cfg.L == 20 && o.epochs == 3 && o.batch == 16,
+	ok(train_choose_batches(&o, &bm, NULL, NULL, err, sizeof err) == 0 && o.cfg.U == 7 &&
+		o.cfg.N == 9 && o.cfg.L == 20 && o.epochs == 3 && o.batch == 16,
 		"a batch stream's sizes, epochs and batch rows are its own");
 	o = none_given();
 	o.cfg.L = 30;
-	ok(train_take_batch_meta(&o, &bm, err, sizeof err) == -1 && strcmp(err, "--history 30: "
+	ok(train_choose_batches(&o, &bm, NULL, NULL, err, sizeof err) == -1 && strcmp(err, "--history 30: "
 		"the batch stream's rows have 20 slots (tt-batch --history)") == 0, "%s", err);
 }
 
@@ -262,6 +262,45 @@ static void test_carry(void)
 	}
 	prep_free(&old_ids);
 	prep_free(&ids);
+}
+
+/* A stream of one meta record, text (or a record of another name,
+ * NULL), for reading back. */
+static tts_reader *stream_of(const char *text, FILE **f)
+{
+	*f = tmpfile();
+	tts_writer *w = tts_writer_open(*f, 1);
+	if (text)
+		tts_write_meta(w, text);
+	else
+		tts_write_text(w, "titles", "x");
+	tts_writer_close(w, NULL, 0);
+	rewind(*f);
+	return tts_reader_open(*f);
+}
+
+static void test_read_input(void)
+{
+	static const struct { const char *what, *meta; int rc; const char *err; } cases[] = {
+		{ "a batch stream", "kind=batch\nusers=7\nitems=9\nhistory=20\nsteps=4\n", 1, "" },
+		{ "a model", "kind=model\n", -1, "expected a prep or batch stream, not kind=model" },
+		{ "no meta", NULL, -1, "expected a prep or batch stream (no meta record)" },
+		{ "a batch meta without users", "kind=batch\nitems=9\nhistory=20\n", -1,
+			"batch stream meta: no users=" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		char err[256] = "";
+		prep ids;
+		batch_meta bm;
+		FILE *f;
+		tts_reader *r = stream_of(cases[i].meta, &f);
+		int rc = train_read_input(r, &ids, &bm, err, sizeof err);
+		ok(rc == cases[i].rc && strcmp(err, cases[i].err) == 0 &&
+			(rc != 1 || (bm.users == 7 && bm.items == 9 && bm.history == 20 && bm.steps == 4)),
+			"a training input: %s (%d%s%s)", cases[i].what, rc, *err ? ", " : "", err);
+		tts_reader_close(r);
+		fclose(f);
+	}
 }
 
 /* Ten users of eight items each over twelve items: the last two of each
@@ -398,6 +437,7 @@ int main(void)
 	test_keep_shape();
 	test_batch_meta();
 	test_carry();
+	test_read_input();
 	small_prep(&p);
 	test_patience();
 	prep_free(&p);
