@@ -151,6 +151,19 @@ long long parse_int(const char *opt, const char *s, long long min, long long max
 	return v;
 }
 
+int parse_choice(const char *opt, const char *s, const char *const *names, int n)
+{
+	char list[256] = "";
+	size_t len = 0;
+	for (int i = 0; i < n; i++)
+		if (strcmp(s, names[i]) == 0)
+			return i;
+	for (int i = 0; i < n && len < sizeof list; i++)
+		len += snprintf(list + len, sizeof list - len, "%s%s",
+			i == 0 ? "" : i == n - 1 ? " or " : ", ", names[i]);
+	usage_error("%s: '%s' is not %s", opt, s, list);
+}
+
 int id_line(char *line, char **tok, int max, const char *file, long lineno)
 {
 	int n = 0;
@@ -464,6 +477,15 @@ double now_seconds(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+void format_duration(char *buf, size_t n, double seconds)
+{
+	long t = (long)(seconds + 0.5);
+	if (t >= 3600)
+		snprintf(buf, n, "%ldh%02ldm", t / 3600, t / 60 % 60);
+	else
+		snprintf(buf, n, "%ldm%02lds", t / 60, t % 60);
 }
 
 void progress_start(progress *p, const char *what, uint64_t total)

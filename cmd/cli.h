@@ -44,6 +44,9 @@ long long parse_int(const char *opt, const char *s, long long min, long long max
  * naming file and line.  Each is an id as a person types it (id_parse). */
 int id_line(char *line, char **tok, int max, const char *file, long lineno);
 double parse_double(const char *opt, const char *s, double min, double max);
+/* Which of the n names s is; a usage error "OPT: 'S' is not A, B or C". */
+int parse_choice(const char *opt, const char *s, const char *const *names, int n)
+	__attribute__((nonnull));
 
 /* Thread counts, of -t/--threads and of $TT_THREADS alike: 1..THREADS_MAX. */
 #define THREADS_MAX 256
@@ -120,5 +123,7 @@ void progress_start(progress *p, const char *what, uint64_t total);
 void progress_update(progress *p, uint64_t done, const char *extra);
 void progress_end(progress *p);
 double now_seconds(void);
+/* A run's time as a person reads it: "1h05m", under an hour "4m07s". */
+void format_duration(char *buf, size_t n, double seconds);
 
 #endif

@@ -102,16 +102,7 @@ static void note(void *ctx, const char *line)
 {
 	(void)ctx;
 	if (lead())
-		fprintf(stderr, "%s: %s\n", progname, line);
-}
-
-static int pick(const char *what, const char *arg, const char *const *names, int n)
-{
-	for (int i = 0; i < n; i++)
-		if (strcmp(arg, names[i]) == 0)
-			return i;
-	usage_error("%s: '%s' is not %s%s%s%s%s", what, arg, names[0], n > 2 ? ", " : " or ",
-		names[1], n > 2 ? " or " : "", n > 2 ? names[2] : "");
+		warnx_("%s", line);
 }
 
 static void parse_options(int argc, char **argv)
@@ -151,7 +142,7 @@ static void parse_options(int argc, char **argv)
 	int ch;
 	while ((ch = getopt_long(argc, argv, "a:d:L:e:b:n:s:t:o:hV", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'a': opt.cfg.arch = pick("--arch", optarg, archs, 2) == 0 ? ARCH_TT : ARCH_SEED; break;
+		case 'a': opt.cfg.arch = parse_choice("--arch", optarg, archs, 2) == 0 ? ARCH_TT : ARCH_SEED; break;
 		case 'd': opt.cfg.E = (int)parse_int("--dim", optarg, 1, 4096); break;
 		case O_HIDDEN: opt.cfg.F = (int)parse_int("--hidden", optarg, 1, 65536); break;
 		case O_HEADS: opt.cfg.NH = (int)parse_int("--heads", optarg, 1, 64); break;
@@ -165,9 +156,9 @@ static void parse_options(int argc, char **argv)
 		case 'b': opt.batch = (int)parse_int("--batch", optarg, 1, 1 << 20); break;
 		case O_LR: opt.lr = parse_double("--lr", optarg, 0, 10); break;
 		case O_WD: opt.weight_decay = parse_double("--weight-decay", optarg, 0, 10); break;
-		case O_LOSS: opt.loss = pick("--loss", optarg, train_loss_names, LOSS_END); break;
+		case O_LOSS: opt.loss = parse_choice("--loss", optarg, train_loss_names, LOSS_END); break;
 		case 'n': opt.negatives = (int)parse_int("--negatives", optarg, 1, 1 << 16); break;
-		case O_SCHEDULE: opt.schedule = pick("--lr-schedule", optarg, train_schedule_names, SCHED_END); break;
+		case O_SCHEDULE: opt.schedule = parse_choice("--lr-schedule", optarg, train_schedule_names, SCHED_END); break;
 		case 's': opt.seed = (uint64_t)parse_int("--seed", optarg, 0, INT64_MAX); break;
 		case 't': opt.threads = parse_threads(optarg); break;
 		case O_MAX_STEPS: opt.max_steps = parse_int("--max-steps", optarg, 1, INT64_MAX); break;
@@ -210,15 +201,6 @@ typedef struct {
 	prep *p;              /* for validation */
 } report;
 
-static void format_time(char *buf, size_t n, double s)
-{
-	long t = (long)(s + 0.5);
-	if (t >= 3600)
-		snprintf(buf, n, "%ldh%02ldm", t / 3600, t / 60 % 60);
-	else
-		snprintf(buf, n, "%ldm%02lds", t / 60, t % 60);
-}
-
 static void on_step(void *ctx, const train_progress *pr)
 {
 	report *rp = ctx;
@@ -250,22 +232,27 @@ static void on_epoch(void *ctx, const train_progress *pr)
 	char valid[64] = "", spent[32], left[32];
 	if (pr->valid)
 		snprintf(valid, sizeof valid, " valid HR@10 %.4f NDCG@10 %.4f", pr->hr10, pr->ndcg10);
-	format_time(spent, sizeof spent, pr->seconds);
+	format_duration(spent, sizeof spent, pr->seconds);
 	/* the plan's steps: a validation split may stop the run sooner */
 	double togo = pr->step ? pr->seconds * (pr->planned - pr->step) / pr->step : 0;
-	format_time(left, sizeof left, togo > 0 ? togo : 0);
+	format_duration(left, sizeof left, togo > 0 ? togo : 0);
 	progress_end(&rp->bar);
-	fprintf(stderr, "%s: epoch %lld/%lld loss %.4f%s (%.0f examples/s; %s in, %s%s to go)\n",
-		progname, (long long)pr->epoch, (long long)pr->epochs, pr->loss, valid, rate, spent,
+	warnx_("epoch %lld/%lld loss %.4f%s (%.0f examples/s; %s in, %s%s to go)", (long long)pr->epoch,
+		(long long)pr->epochs, pr->loss, valid, rate, spent,
 		opt.valid && pr->epoch < pr->epochs ? "at most " : "", left);
+}
+
+/* HR@10 and NDCG@10 of m on a split of p. */
+static int at10(model *m, const prep *p, int split, metrics_result *res, char *err, size_t errlen)
+{
+	static const int k10 = 10;
+	return evaluate(m, p, split, &k10, 1, opt.threads, res, err, errlen);
 }
 
 static int validate(void *ctx, model *m, double *hr10, double *ndcg10, char *err, size_t errlen)
 {
-	report *rp = ctx;
-	static const int k10 = 10;
 	metrics_result res;
-	if (evaluate(m, rp->p, SPLIT_VALID, &k10, 1, opt.threads, &res, err, errlen))
+	if (at10(m, ((report *)ctx)->p, SPLIT_VALID, &res, err, errlen))
 		return -1;
 	*hr10 = res.hr[0];
 	*ndcg10 = res.ndcg[0];
@@ -397,8 +384,6 @@ int main(int argc, char **argv)
 	rp.bar.active &= lead();
 	if (from_batches) {
 		check(train_batch_stream(&t, r, &bm, &p, opt.init ? &init_ids : NULL, err, sizeof err), err);
-		if (t.stream.seen) /* an epoch cut short: by --max-steps or a signal */
-			on_epoch(&rp, &t.stream);
 	} else {
 		check(train_prep(&t, &p, err, sizeof err), err);
 	}
@@ -406,20 +391,19 @@ int main(int argc, char **argv)
 	train_finish(&t);
 	if (test && !t.interrupted && lead()) {
 		metrics_result res;
-		static const int k10 = 10;
-		if (evaluate(m, &p, SPLIT_TEST, &k10, 1, opt.threads, &res, err, sizeof err))
+		if (at10(m, &p, SPLIT_TEST, &res, err, sizeof err))
 			die("evaluation: %s", err);
-		fprintf(stderr, "%s: test HR@10 %.4f NDCG@10 %.4f (%lld users)\n", progname,
-			res.hr[0], res.ndcg[0], (long long)res.users);
+		warnx_("test HR@10 %.4f NDCG@10 %.4f (%lld users)", res.hr[0], res.ndcg[0],
+			(long long)res.users);
 	}
 	if (lead() && dist_size() > 1 && t.step > 0)
-		fprintf(stderr, "%s: %d processes, %lld steps, %.0f bytes summed per step\n", progname,
-			dist_size(), (long long)t.step, (double)dist_summed_bytes() / t.step);
+		warnx_("%d processes, %lld steps, %.0f bytes summed per step", dist_size(),
+			(long long)t.step, (double)dist_summed_bytes() / t.step);
 	if (lead())
 		write_model(&t, &p, out);
 	if (lead() && (t.interrupted || signalled))
-		fprintf(stderr, "%s: %s after %lld steps: %s written to %s\n", progname,
-			strsignal(signalled ? signalled : SIGINT), (long long)t.step,
+		warnx_("%s after %lld steps: %s written to %s", strsignal(signalled ? signalled : SIGINT),
+			(long long)t.step,
 			t.best ? "the best epoch's weights" : "the weights so far",
 			out_path && strcmp(out_path, "-") ? out_path : "standard output");
 	if (rp.log && fclose(rp.log) != 0)

@@ -588,7 +588,11 @@ int train_batch_stream(trainer *t, tts_reader *r, const batch_meta *bm, prep *id
 		return errorf(err, errlen, "no training examples: the batch stream has no batches");
 	if (rc == 0)
 		say_profile(t);
-	return rc < 0 ? rc : number_ids(ids, err, errlen);
+	if (rc < 0 || (rc = number_ids(ids, err, errlen)) != 0)
+		return rc;
+	if (t->stream.seen && t->h.epoch) /* an epoch cut short: by max_steps or a stop */
+		t->h.epoch(t->h.ctx, &t->stream);
+	return 0;
 }
 
 void train_meta(const trainer *t, char *buf, size_t n)

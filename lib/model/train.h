@@ -197,7 +197,8 @@ int train_prep(trainer *t, const prep *p, char *err, size_t errlen);
  * numbered from 1 when the stream has none) come before the batches.
  * model_ids, when not NULL (the model of --init's), must be the
  * stream's, id for id: batches hold row numbers, which carry no ids to
- * carry rows by.  Errors name the batch. */
+ * carry rows by.  An epoch cut short (max_steps, a stop) is reported to
+ * the epoch hook at the end.  Errors name the batch. */
 int train_batch_stream(trainer *t, tts_reader *r, const batch_meta *bm, prep *ids,
 	const prep *model_ids, char *err, size_t errlen);
 /* The weights the run ends with into the model: the best epoch's, when
