@@ -332,6 +332,23 @@ static void catch_fatal_signals(void)
 	}
 }
 
+static volatile sig_atomic_t *stop_flag;
+
+static void on_stop_signal(int sig)
+{
+	*stop_flag = sig;
+}
+
+void cli_stop_on(volatile sig_atomic_t *flag)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa); /* no SA_RESTART: a blocked read returns to see the flag */
+	sa.sa_handler = on_stop_signal;
+	stop_flag = flag;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
 void cli_at_cleanup(void (*fn)(void))
 {
 	cleanup = fn;

@@ -6,6 +6,7 @@
 #ifndef CLI_H
 #define CLI_H
 
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -83,6 +84,10 @@ void output_commit(output *o); /* flush, check, fsync, rename; dies on error */
  * temporaries are removed: a program's own temporary files.  It must be
  * async-signal-safe and may run more than once. */
 void cli_at_cleanup(void (*fn)(void));
+/* From now on SIGINT and SIGTERM set *flag to the signal instead of
+ * ending the program: a long run stops where it can and says what it
+ * wrote. */
+void cli_stop_on(volatile sig_atomic_t *flag);
 
 /* tts_reader_open and tts_writer_open, dying when they cannot (out of
  * memory, named with its size). */

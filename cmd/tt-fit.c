@@ -4,14 +4,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include "batch.h"
 #include "blas.h"
 #include "cli.h"
 #include "dist.h"
 #include "error.h"
 #include "evaluate.h"
-#include "ids.h"
 #include "model.h"
 #include "prep.h"
 #include "train.h"
@@ -85,11 +83,6 @@ enum { O_HIDDEN = 256, O_HEADS, O_BLOCKS, O_DROPOUT, O_ITEM_MLP, O_NO_POS, O_LR,
 /* A signal is seen by one process; the trainer stops all together after
  * the step in which any saw one. */
 static volatile sig_atomic_t signalled;
-
-static void on_signal(int sig)
-{
-	signalled = sig;
-}
 
 /* Rank 0 reads the input, writes the model and reports; in a job of one
  * process, that one. */
@@ -268,8 +261,9 @@ static void check(int rc, const char *err)
 		die("%s: %s", input_name(input), err);
 }
 
-/* The model of --init, whose shape training keeps, and its ids. */
-static model *read_init(prep *ids)
+/* The model of --init, whose shape training keeps, and its ids; for the
+ * data of a prep stream p, its rows carried to p's ids. */
+static model *read_init(prep *ids, const prep *p)
 {
 	char err[512];
 	model *m;
@@ -287,21 +281,14 @@ static model *read_init(prep *ids)
 			"features, whose architecture and sizes training keeps", init_path);
 	if (train_keep_shape(&opt, model_cfg(m), init_path, err, sizeof err))
 		usage_error("%s", err);
-	return m;
-}
-
-/* The model of --init for the data of p: its rows carried by id. */
-static model *carry_init(const prep *p)
-{
-	char err[512];
-	prep old_ids;
-	model *old = read_init(&old_ids);
-	model *m = train_carry(old, &old_ids, p, opt.seed, init_path, note, NULL, err, sizeof err);
-	if (!m)
+	model *carried = p ? train_carry(m, ids, p, opt.seed, init_path, note, NULL, err, sizeof err) : m;
+	if (!carried)
 		die("%s: %s", init_path, err);
-	model_free(old);
-	prep_free(&old_ids);
-	return m;
+	if (carried != m) {
+		model_free(m);
+		prep_free(ids);
+	}
+	return carried;
 }
 
 static void write_model(trainer *t, const prep *ids, output *out)
@@ -355,7 +342,7 @@ int main(int argc, char **argv)
 
 	static prep init_ids; /* a batch stream's must be the model's */
 	model *m = !opt.init ? model_new(&opt.cfg, err, sizeof err)
-		: from_batches ? read_init(&init_ids) : carry_init(&p);
+		: read_init(&init_ids, from_batches ? NULL : &p);
 	if (!m)
 		die("model: %s", err);
 	if (!opt.init)
@@ -369,11 +356,7 @@ int main(int argc, char **argv)
 	if (rp.log && (fputs("epoch\tstep\tloss\tvalid_hr10\tvalid_ndcg10\texamples_per_s\tseconds\n",
 	    rp.log) < 0 || fflush(rp.log) != 0))
 		die_errno("--log %s", log_path);
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	cli_stop_on(&signalled);
 
 	train_hooks hooks = { .ctx = &rp, .validate = validate, .step = on_step, .epoch = on_epoch,
 		.note = note, .stop = &signalled };
