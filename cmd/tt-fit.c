@@ -151,7 +151,9 @@ static void parse_options(int argc, char **argv)
 		case O_WD: opt.weight_decay = parse_double("--weight-decay", optarg, 0, 10); break;
 		case O_LOSS: opt.loss = parse_choice("--loss", optarg, train_loss_names, LOSS_END); break;
 		case 'n': opt.negatives = (int)parse_int("--negatives", optarg, 1, 1 << 16); break;
-		case O_SCHEDULE: opt.schedule = parse_choice("--lr-schedule", optarg, train_schedule_names, SCHED_END); break;
+		case O_SCHEDULE:
+			opt.schedule = parse_choice("--lr-schedule", optarg, train_schedule_names, SCHED_END);
+			break;
 		case 's': opt.seed = (uint64_t)parse_int("--seed", optarg, 0, INT64_MAX); break;
 		case 't': opt.threads = parse_threads(optarg); break;
 		case O_MAX_STEPS: opt.max_steps = parse_int("--max-steps", optarg, 1, INT64_MAX); break;

@@ -169,13 +169,42 @@ int train_keep_shape(const train_options *o, const model_config *m, const char *
 	return 0;
 }
 
+/* The item features p's side data allows (genres, years, titles) into c,
+ * with one line to note saying which; none when p has no side data. */
+static void choose_features(model_config *c, const prep *p, train_note_fn note, void *ctx)
+{
+	if (p->gender && c->arch == ARCH_TT) {
+		c->user_features = 1;
+		say(note, ctx, "user features: gender, age band and occupation");
+	} else if (p->user_cols.C && c->arch == ARCH_TT) {
+		c->user_features = 1;
+		c->user_vocab = side_vocab_size(&p->user_cols);
+		say(note, ctx, "user features: %d columns of the users file, %d values",
+			p->user_cols.C, c->user_vocab);
+	}
+	if (!p->genres && !p->year && !p->titles && !p->item_cols.C)
+		return;
+	c->genres = p->genres ? p->n_genres : 0;
+	c->year_buckets = p->year ? FEATURE_YEAR_BUCKETS : 0;
+	c->title_buckets = p->titles ? FEATURE_TITLE_BUCKETS : 0;
+	c->title_seed = FEATURE_TITLE_SEED;
+	c->id_dropout = FEATURE_ID_DROPOUT;
+	c->item_vocab = side_vocab_size(&p->item_cols);
+	if (c->genres || c->year_buckets || c->title_buckets)
+		say(note, ctx, "item features: %d genres, years in %d buckets, title words in %d buckets; "
+		"id dropout %g", c->genres, c->year_buckets, c->title_buckets, (double)c->id_dropout);
+	if (c->item_vocab)
+		say(note, ctx, "item features: %d catalogue columns, %d values", p->item_cols.C,
+			c->item_vocab);
+}
+
 void train_choose_prep(train_options *o, const prep *p, int features, train_note_fn note, void *ctx)
 {
 	o->cfg.U = p->n_users;
 	o->cfg.N = p->n_items;
 	train_choose(o, &(train_data){ prep_train_examples(p), p->n_items, 0 }, note, ctx);
 	if (!o->init && features) /* --init: the model's features */
-		train_choose_features(&o->cfg, p, note, ctx);
+		choose_features(&o->cfg, p, note, ctx);
 }
 
 int train_choose_batches(train_options *o, const batch_meta *bm, train_note_fn note, void *ctx,
@@ -252,33 +281,6 @@ model *train_carry(const model *old, const prep *old_ids, const prep *p, uint64_
 		say(note, ctx, "%s: by id, %lld items carried, %lld new, %lld gone", init_name,
 			(long long)n.items_kept, (long long)n.items_new, (long long)n.items_gone);
 	return m;
-}
-
-void train_choose_features(model_config *c, const prep *p, train_note_fn note, void *ctx)
-{
-	if (p->gender && c->arch == ARCH_TT) {
-		c->user_features = 1;
-		say(note, ctx, "user features: gender, age band and occupation");
-	} else if (p->user_cols.C && c->arch == ARCH_TT) {
-		c->user_features = 1;
-		c->user_vocab = side_vocab_size(&p->user_cols);
-		say(note, ctx, "user features: %d columns of the users file, %d values",
-			p->user_cols.C, c->user_vocab);
-	}
-	if (!p->genres && !p->year && !p->titles && !p->item_cols.C)
-		return;
-	c->genres = p->genres ? p->n_genres : 0;
-	c->year_buckets = p->year ? FEATURE_YEAR_BUCKETS : 0;
-	c->title_buckets = p->titles ? FEATURE_TITLE_BUCKETS : 0;
-	c->title_seed = FEATURE_TITLE_SEED;
-	c->id_dropout = FEATURE_ID_DROPOUT;
-	c->item_vocab = side_vocab_size(&p->item_cols);
-	if (c->genres || c->year_buckets || c->title_buckets)
-		say(note, ctx, "item features: %d genres, years in %d buckets, title words in %d buckets; "
-		"id dropout %g", c->genres, c->year_buckets, c->title_buckets, (double)c->id_dropout);
-	if (c->item_vocab)
-		say(note, ctx, "item features: %d catalogue columns, %d values", p->item_cols.C,
-			c->item_vocab);
 }
 
 int train_give_side_data(model *m, const prep *p, char *err, size_t errlen)
@@ -480,7 +482,7 @@ int train_prep(trainer *t, const prep *p, char *err, size_t errlen)
 /* One step on a batch of a batch stream (the sampled loss's negatives
  * drawn uniformly); t->stream says where the run is, stream.seen the
  * examples of the epoch not yet reported. */
-static int train_step(trainer *t, const batch *bt, char *err, size_t errlen)
+static int stream_step(trainer *t, const batch *bt, char *err, size_t errlen)
 {
 	const train_options *o = t->o;
 	const model_config *c = model_cfg(t->m);
@@ -579,7 +581,7 @@ int train_batch_stream(trainer *t, tts_reader *r, const batch_meta *bm, prep *id
 		else if (batch_check(&bt, c->U, c->N, c->L, why, sizeof why))
 			rc = errorf(err, errlen, "batch %lld: %s", (long long)t->batches + 1, why);
 		else
-			rc = train_step(t, &bt, err, errlen);
+			rc = stream_step(t, &bt, err, errlen);
 		if (rc < 0 || (o->max_steps && t->step >= o->max_steps))
 			break;
 	}

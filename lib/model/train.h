@@ -4,10 +4,11 @@
  * plateau, the best epoch's weights, and the loop over epochs and steps.
  *
  * The program fills a train_options (zero, or the *_AUTO values, where the
- * command line gave nothing), has train_options_given() check it, calls
- * train_choose() with the data's counts, and trains through a trainer:
- * train_prep() runs every epoch over a prep stream's training split;
- * train_batch_stream() takes a step a batch of a batch stream.
+ * command line gave nothing), has train_options_given() check it, reads
+ * its input with train_read_input(), lets train_choose_prep() or
+ * train_choose_batches() choose the rest by the data, and trains through
+ * a trainer: train_prep() runs every epoch over a prep stream's training
+ * split; train_batch_stream() takes a step a batch of a batch stream.
  * What the policy decides, it says in lines given to the note hook; what it
  * measures after each step and epoch goes to the progress hooks.  The
  * program validates (retrieval is a later stage than the model) through
@@ -91,10 +92,7 @@ typedef struct {
  * has no effect (a part of tt with the seed, negatives with the full
  * softmax): refused, not quietly dropped. */
 int train_options_given(train_options *o, char *err, size_t errlen);
-/* The model of --init (its config m, read from init_name) keeps its
- * architecture and sizes: -1 with the reason in err when o gave others. */
-int train_keep_shape(const train_options *o, const model_config *m, const char *init_name,
-	char *err, size_t errlen);
+
 /* What the policy needs to know of the data: its training examples per
  * epoch and its items; a batch stream's epochs are its own. */
 typedef struct {
@@ -110,20 +108,13 @@ typedef void (*train_note_fn)(void *ctx, const char *line);
  * note (NULL: silent); a setting the options gave is kept. */
 void train_choose(train_options *o, const train_data *d, train_note_fn note, void *ctx);
 
-/* The model of --init, old (read from init_name; its ids old_ids), for
- * training on p: its rows carried by id (model_carry), and a line to
- * note saying how many were carried, new and gone.  NULL with the reason
- * in err, as model_carry. */
-model *train_carry(const model *old, const prep *old_ids, const prep *p, uint64_t seed,
-	const char *init_name, train_note_fn note, void *ctx, char *err, size_t errlen);
-
 /* A training input from r: a prep stream, whole, into p (0), or a batch
  * stream's meta into bm (1), its batches left for train_batch_stream();
  * -1 with the reason in err. */
 int train_read_input(tts_reader *r, prep *p, batch_meta *bm, char *err, size_t errlen);
 /* Every chosen setting for training on p: its sizes, train_choose() by its
  * counts, and with features the item and user features its side data
- * allows (train_choose_features; none for the model of --init, whose
+ * allows, each said in a line (none for the model of --init, whose
  * features are its own). */
 void train_choose_prep(train_options *o, const prep *p, int features, train_note_fn note,
 	void *ctx);
@@ -135,9 +126,17 @@ void train_choose_prep(train_options *o, const prep *p, int features, train_note
 int train_choose_batches(train_options *o, const batch_meta *bm, train_note_fn note, void *ctx,
 	char *err, size_t errlen);
 
-/* The item features p's side data allows (genres, years, titles) into c,
- * with one line to note saying which; none when p has no side data. */
-void train_choose_features(model_config *c, const prep *p, train_note_fn note, void *ctx);
+/* The model of --init (its config m, read from init_name) keeps its
+ * architecture and sizes: -1 with the reason in err when o gave others. */
+int train_keep_shape(const train_options *o, const model_config *m, const char *init_name,
+	char *err, size_t errlen);
+/* The model of --init, old (read from init_name; its ids old_ids), for
+ * training on p: its rows carried by id (model_carry), and a line to
+ * note saying how many were carried, new and gone.  NULL with the reason
+ * in err, as model_carry. */
+model *train_carry(const model *old, const prep *old_ids, const prep *p, uint64_t seed,
+	const char *init_name, train_note_fn note, void *ctx, char *err, size_t errlen);
+
 /* A model with features learns its items' side data, and which items p's
  * training rows hold (the others are placed by their features alone). */
 int train_give_side_data(model *m, const prep *p, char *err, size_t errlen);

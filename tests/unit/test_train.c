@@ -158,7 +158,11 @@ static void test_options_given(void)
 	o.init = 1;
 	ok(train_options_given(&o, err, sizeof err) == 0, "with --init the sizes are the model's");
 
-	static const struct { const char *name; int blocks, item_mlp, positions; float dropout; } part[] = {
+	static const struct {
+		const char *name;
+		int blocks, item_mlp, positions;
+		float dropout;
+	} part[] = {
 		{ "--blocks", 2, 0, -1, -1 }, { "--dropout", 0, 0, -1, 0.2f },
 		{ "--item-mlp", 0, 1, -1, -1 }, { "--no-positions", 0, 0, 0, -1 },
 	};
