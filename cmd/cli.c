@@ -496,13 +496,24 @@ double now_seconds(void)
 	return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-void format_duration(char *buf, size_t n, double seconds)
+/* A run's time as a person reads it: "1h05m", under an hour "4m07s". */
+static void format_duration(char *buf, size_t n, double seconds)
 {
 	long t = (long)(seconds + 0.5);
 	if (t >= 3600)
 		snprintf(buf, n, "%ldh%02ldm", t / 3600, t / 60 % 60);
 	else
 		snprintf(buf, n, "%ldm%02lds", t / 60, t % 60);
+}
+
+void format_pace(char *buf, size_t n, double rate, const char *unit, double spent, double left,
+	int at_most)
+{
+	char in[32], to_go[32];
+	format_duration(in, sizeof in, spent);
+	format_duration(to_go, sizeof to_go, left > 0 ? left : 0);
+	snprintf(buf, n, "(%.0f %s/s; %s in, %s%s to go)", rate, unit, in, at_most ? "at most " : "",
+		to_go);
 }
 
 void progress_start(progress *p, const char *what, uint64_t total)

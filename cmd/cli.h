@@ -128,7 +128,10 @@ void progress_start(progress *p, const char *what, uint64_t total);
 void progress_update(progress *p, uint64_t done, const char *extra);
 void progress_end(progress *p);
 double now_seconds(void);
-/* A run's time as a person reads it: "1h05m", under an hour "4m07s". */
-void format_duration(char *buf, size_t n, double seconds);
+/* The pace of a long run, for the end of its lines: "(R UNIT/s; 4m07s
+ * in, [at most ]1h05m to go)", the times spent and left in seconds (left
+ * below 0, past the plan: 0). */
+void format_pace(char *buf, size_t n, double rate, const char *unit, double spent, double left,
+	int at_most);
 
 #endif

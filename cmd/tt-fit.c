@@ -224,17 +224,16 @@ static void on_epoch(void *ctx, const train_progress *pr)
 	}
 	if (!lead())
 		return;
-	char valid[64] = "", spent[32], left[32];
+	char valid[64] = "", pace[128];
 	if (pr->valid)
 		snprintf(valid, sizeof valid, " valid HR@10 %.4f NDCG@10 %.4f", pr->hr10, pr->ndcg10);
-	format_duration(spent, sizeof spent, pr->seconds);
 	/* the plan's steps: a validation split may stop the run sooner */
-	double togo = pr->step ? pr->seconds * (pr->planned - pr->step) / pr->step : 0;
-	format_duration(left, sizeof left, togo > 0 ? togo : 0);
+	format_pace(pace, sizeof pace, rate, "examples", pr->seconds,
+		pr->step ? pr->seconds * (pr->planned - pr->step) / pr->step : 0,
+		opt.valid && pr->epoch < pr->epochs);
 	progress_end(&rp->bar);
-	warnx_("epoch %lld/%lld loss %.4f%s (%.0f examples/s; %s in, %s%s to go)", (long long)pr->epoch,
-		(long long)pr->epochs, pr->loss, valid, rate, spent,
-		opt.valid && pr->epoch < pr->epochs ? "at most " : "", left);
+	warnx_("epoch %lld/%lld loss %.4f%s %s", (long long)pr->epoch, (long long)pr->epochs,
+		pr->loss, valid, pace);
 }
 
 /* HR@10 and NDCG@10 of m on a split of p. */
