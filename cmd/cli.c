@@ -10,8 +10,8 @@
 #include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
+#include "clock.h"
 
 const char *progname = "tt";
 
@@ -487,13 +487,6 @@ void stdout_close(void)
 			exit(0);
 		die_errno("standard output: write failed");
 	}
-}
-
-double now_seconds(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
 /* A run's time as a person reads it: "1h05m", under an hour "4m07s". */

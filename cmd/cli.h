@@ -127,7 +127,6 @@ typedef struct {
 void progress_start(progress *p, const char *what, uint64_t total);
 void progress_update(progress *p, uint64_t done, const char *extra);
 void progress_end(progress *p);
-double now_seconds(void);
 /* The pace of a long run, for the end of its lines: "(R UNIT/s; 4m07s
  * in, [at most ]1h05m to go)", the times spent and left in seconds (left
  * below 0, past the plan: 0). */

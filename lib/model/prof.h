@@ -8,7 +8,7 @@
 #define PROF_H
 
 #include <stddef.h>
-#include <time.h>
+#include "clock.h"
 
 enum prof_phase {
 	PROF_LOGITS,    /* softmax_xent, shared_xent: the logits, their softmax and gradients */
@@ -35,11 +35,7 @@ int prof_line(char *buf, size_t len);
 
 static inline double prof_now(void)
 {
-	struct timespec ts;
-	if (!prof_on)
-		return 0.0;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
+	return prof_on ? now_seconds() : 0.0;
 }
 
 /* double t0 = PROF_BEGIN(); ...; PROF_END(PROF_X, t0); */

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include "clock.h"
 #include "dist.h"
 #include "error.h"
 #include "prof.h"
@@ -324,13 +324,6 @@ static void say_profile(const trainer *t)
 		say(t->h.note, t->h.ctx, "%s", line);
 }
 
-static double seconds_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 /* One optimisation step.  Across ranks, the model sums the gradients and
  * the loss, and the stops seen are summed here: every rank takes the same
  * step and stops after it. */
@@ -396,10 +389,10 @@ static int run_epochs(trainer *t, const prep *p, batcher *bb, batch *bt, char *e
 	if (o->max_steps && o->max_steps < t->planned)
 		t->planned = o->max_steps;
 	pr.planned = t->planned;
-	double start = seconds_now();
+	double start = now_seconds();
 	int since_best = 0;
 	for (int64_t epoch = 1; epoch <= o->epochs && !t->interrupted; epoch++) {
-		double t0 = seconds_now(), loss_sum = 0;
+		double t0 = now_seconds(), loss_sum = 0;
 		int64_t nb = 0;
 		pr.epoch = epoch;
 		pr.seen = 0;
@@ -415,13 +408,13 @@ static int run_epochs(trainer *t, const prep *p, batcher *bb, batch *bt, char *e
 			pr.seen += ex;
 			pr.step = t->step;
 			pr.loss = loss_sum / nb;
-			pr.seconds = seconds_now() - start;
+			pr.seconds = now_seconds() - start;
 			if (t->h.step)
 				t->h.step(t->h.ctx, &pr);
 			if (o->max_steps && t->step >= o->max_steps)
 				break;
 		}
-		pr.epoch_seconds = seconds_now() - t0;
+		pr.epoch_seconds = now_seconds() - t0;
 		pr.loss = nb ? loss_sum / nb : 0;
 		if (o->valid && !t->interrupted) {
 			int rc = t->h.validate(t->h.ctx, t->m, &pr.hr10, &pr.ndcg10, err, errlen);
@@ -431,7 +424,7 @@ static int run_epochs(trainer *t, const prep *p, batcher *bb, batch *bt, char *e
 			if ((since_best = keep_best(t, epoch, pr.ndcg10, since_best, err, errlen)) < 0)
 				return since_best;
 		}
-		pr.seconds = seconds_now() - start;
+		pr.seconds = now_seconds() - start;
 		if (t->h.epoch)
 			t->h.epoch(t->h.ctx, &pr);
 		if (o->max_steps && t->step >= o->max_steps)
@@ -497,7 +490,7 @@ static int stream_step(trainer *t, const batch *bt, char *err, size_t errlen)
 	double loss;
 	train_progress *pr = &t->stream;
 	if (!t->batches)
-		t->stream_start = t->epoch_start = seconds_now();
+		t->stream_start = t->epoch_start = now_seconds();
 	if (!pr->epoch)
 		pr->epoch = 1;
 	if ((rc = step(t, bt, pr->epoch, &ex, &loss, err, errlen)) != 0)
@@ -510,7 +503,7 @@ static int stream_step(trainer *t, const batch *bt, char *err, size_t errlen)
 	pr->planned = t->planned;
 	pr->seen += ex;
 	pr->loss = t->epoch_loss / t->epoch_batches;
-	double now = seconds_now();
+	double now = now_seconds();
 	pr->seconds = now - t->stream_start;
 	pr->epoch_seconds = now - t->epoch_start;
 	if (t->h.step)
