@@ -54,6 +54,14 @@ static void refuse_output_over_input(const char *out, char **files, int nfiles,
 				side_opt[i], side[i]);
 }
 
+/* The choices of --split (by SPLIT_LOO, SPLIT_NONE, SPLIT_TIME), --targets
+ * (next first) and --time-unit (its names and their values), as the
+ * options, the meta and --stats spell them. */
+static const char *const split_names[] = { "loo", "none", "time" };
+static const char *const target_names[] = { "next", "all" };
+static const char *const time_unit_names[] = { "s", "ms", "auto" };
+static const int time_units[] = { TIME_S, TIME_MS, TIME_AUTO };
+
 /* --sep's argument (or --item-sep's, --user-sep's): a name or one byte. */
 static char parse_sep(const char *opt, const char *s)
 {
@@ -403,7 +411,7 @@ static void time_split_options(build_options *o, const char *cutoff, const char 
 static void time_split_meta(FILE *ex, const build_options *o, const build_stats *st)
 {
 	fprintf(ex, "targets=%s\ncutoff=%lld\nvalid_cutoff=%lld\ncutoff_given=%s\n",
-		o->targets_next ? "next" : "all", (long long)st->cutoff,
+		target_names[!o->targets_next], (long long)st->cutoff,
 		(long long)st->valid_cutoff, o->cutoff.text);
 	if (o->valid_cutoff.kind != CUT_NONE)
 		fprintf(ex, "valid_cutoff_given=%s\n", o->valid_cutoff.text);
@@ -434,7 +442,7 @@ static void print_stats(const prep *p, const build_stats *st, const build_option
 		(long long)st->hist_min, (long long)st->hist_median,
 		(long long)st->hist_p90, (long long)st->hist_max);
 	fprintf(stderr, "split: %s train %lld valid %lld test %lld train-only users %lld\n",
-		o->split == SPLIT_LOO ? "loo" : o->split == SPLIT_TIME ? "time" : "none",
+		split_names[o->split],
 		(long long)st->train, (long long)st->valid, (long long)st->test,
 		(long long)st->train_only_users);
 	if (o->split == SPLIT_TIME) {
@@ -444,7 +452,7 @@ static void print_stats(const prep *p, const build_stats *st, const build_option
 			"evaluated: %lld (%lld interactions left out)\n",
 			build_time_text(st->valid_cutoff, o->time_ms, tv, sizeof tv),
 			build_time_text(st->cutoff, o->time_ms, tc, sizeof tc),
-			o->targets_next ? "next" : "all", (long long)st->valid_targets,
+			target_names[!o->targets_next], (long long)st->valid_targets,
 			(long long)st->test_targets, (long long)st->no_history_users,
 			(long long)st->no_history_inter);
 	}
@@ -479,8 +487,8 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "f:o:l:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
-			if ((format = rating_format_parse(optarg)) < 0)
-				usage_error("--format: '%s' is not dat, tsv, csv or seq", optarg);
+			format = RF_DAT + parse_choice("--format", optarg,
+				rating_format_names + RF_DAT, RF_SEQ - RF_DAT + 1);
 			break;
 		case O_MINR:
 			o.has_min_rating = 1;
@@ -496,22 +504,13 @@ int main(int argc, char **argv)
 		case O_KCORE: o.k_core = 1; break;
 		case O_REPEATS: o.keep_repeats = 1; break;
 		case O_SPLIT:
-			if (strcmp(optarg, "loo") == 0)
-				o.split = SPLIT_LOO;
-			else if (strcmp(optarg, "none") == 0)
-				o.split = SPLIT_NONE;
-			else if (strcmp(optarg, "time") == 0)
-				o.split = SPLIT_TIME;
-			else
-				usage_error("--split: '%s' is not loo, none or time", optarg);
+			o.split = parse_choice("--split", optarg, split_names, 3);
 			break;
 		case O_CUTOFF: cutoff_arg = optarg; break;
 		case O_VCUTOFF: vcutoff_arg = optarg; break;
 		case O_TARGETS:
-			if (strcmp(optarg, "next") != 0 && strcmp(optarg, "all") != 0)
-				usage_error("--targets: '%s' is not next or all", optarg);
+			o.targets_next = parse_choice("--targets", optarg, target_names, 2) == 0;
 			targets_arg = optarg;
-			o.targets_next = strcmp(optarg, "next") == 0;
 			break;
 		case O_COLD:
 			cold_arg = meta_text("--cold-items", optarg);
@@ -548,14 +547,7 @@ int main(int argc, char **argv)
 			parse_where(&where[nwhere++], optarg);
 			break;
 		case O_TUNIT:
-			if (strcmp(optarg, "s") == 0)
-				time_unit = TIME_S;
-			else if (strcmp(optarg, "ms") == 0)
-				time_unit = TIME_MS;
-			else if (strcmp(optarg, "auto") == 0)
-				time_unit = TIME_AUTO;
-			else
-				usage_error("--time-unit: '%s' is not s, ms or auto", optarg);
+			time_unit = time_units[parse_choice("--time-unit", optarg, time_unit_names, 3)];
 			break;
 		case O_SKIP: skip_bad = 1; break;
 		case O_STATS: stats = 1; break;
@@ -689,7 +681,7 @@ int main(int argc, char **argv)
 	if (asprintf(&meta, "producer=ml-prep %s\nsplit=%s\nformat=%s\n%s%s%s%s%s%s%s"
 		"min_item_count=%lld\nmin_user_count=%lld\nk_core=%d\nkeep_repeats=%d\n"
 		"skipped_lines=%lld\ntrain_only_users=%lld\n%s",
-		TT_VERSION, o.split == SPLIT_LOO ? "loo" : o.split == SPLIT_TIME ? "time" : "none",
+		TT_VERSION, split_names[o.split],
 		rating_format_name(format), minr ? "min_rating=" : "", minr ? minr : "",
 		minr ? "\n" : "", p.cold ? "cold_fraction=" : "", p.cold ? cold_arg : "",
 		p.cold ? "\n" : "", cold, (long long)o.min_item_count,

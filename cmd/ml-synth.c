@@ -54,6 +54,19 @@ static void write_file(output *o, const char *path, const synth_data *d,
 		die_errno("%s: write failed", path ? path : "standard output");
 }
 
+/* --format: a ratings format, or shop (*shop set). */
+static int parse_format(const char *s, int *shop)
+{
+	const char *names[RF_SEQ - RF_DAT + 2];
+	int n = 0;
+	for (int f = RF_DAT; f <= RF_SEQ; f++)
+		names[n++] = rating_format_names[f];
+	names[n++] = "shop";
+	int i = parse_choice("--format", s, names, n);
+	*shop = i == n - 1;
+	return *shop ? RF_DAT : RF_DAT + i;
+}
+
 int main(int argc, char **argv)
 {
 	synth_options o = { 6040, 3706, 1000209, 1 };
@@ -69,9 +82,7 @@ int main(int argc, char **argv)
 		case 'r': o.ratings = parse_int("--ratings", optarg, 20, 2000000000); break;
 		case 's': o.seed = (uint64_t)parse_int("--seed", optarg, 0, INT64_MAX); break;
 		case 'f':
-			shop = strcmp(optarg, "shop") == 0;
-			if (!shop && (format = rating_format_parse(optarg)) < 0)
-				usage_error("--format: '%s' is not dat, tsv, csv, seq or shop", optarg);
+			format = parse_format(optarg, &shop);
 			break;
 		case O_PER_USER: per_user = 1; break;
 		case O_MOVIES: movies = optarg; break;

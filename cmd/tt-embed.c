@@ -104,12 +104,7 @@ static void parse_options(int argc, char **argv)
 			break;
 		case O_AT:
 			opt.at_set = 1;
-			if (strcmp(optarg, "test") == 0)
-				opt.split = SPLIT_TEST;
-			else if (strcmp(optarg, "valid") == 0)
-				opt.split = SPLIT_VALID;
-			else
-				usage_error("--at: '%s' is not test or valid", optarg);
+			opt.split = parse_choice("--at", optarg, split_names, 2) == 0 ? SPLIT_TEST : SPLIT_VALID;
 			break;
 		case 't': opt.threads = parse_threads(optarg); break;
 		case 'o': opt.output = optarg; break;
@@ -473,7 +468,7 @@ static void write_users(model *m, const prep *ids, const prep *p, tts_writer *w)
 	int32_t *grows = malloc(G * USER_FEATURES * sizeof *grows);
 	if (!grows)
 		die_oom("a group of user rows", G * USER_FEATURES * sizeof *grows);
-	if (embed_write_meta(w, 1, c->E, n, p->n_users, opt.split == SPLIT_TEST ? "test" : "valid",
+	if (embed_write_meta(w, 1, c->E, n, p->n_users, split_names[opt.split == SPLIT_VALID],
 	    model_identity(m, ids), g.names != NULL))
 		die("%s: %s", opt.output ? opt.output : "standard output", tts_writer_error(w));
 	for (int64_t i0 = 0; i0 < n; i0 += G) {

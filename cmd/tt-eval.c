@@ -178,7 +178,7 @@ static void eval_recs(options *opt, const prep *p, const char *path,
 	metrics *m)
 {
 	const char *name = input_name(path);
-	const char *split = opt->valid ? "valid" : "test";
+	const char *split = split_names[opt->valid];
 	FILE *f = input_open(path);
 	tts_reader *r = stream_reader(f);
 	recs_reader rr;
@@ -331,7 +331,7 @@ static void print_table(const char *what, const options *opt, const prep *p,
 	if (opt->history_max >= 0)
 		snprintf(hist, sizeof hist, ", histories of at most %" PRId64, opt->history_max);
 	printf("%s (%s split%s%s, %" PRId64 " users)\n", what,
-		opt->valid ? "valid" : "test",
+		split_names[opt->valid],
 		opt->cold ? ", cold items" : opt->warm ? ", warm users" : "", hist, r->users);
 	printf("%-10s", "");
 	for (int i = 0; i < r->nks; i++) {
@@ -406,22 +406,14 @@ int main(int argc, char **argv)
 					"in 1..%d", optarg, METRICS_MAX_KS, 1 << 20);
 			break;
 		case OPT_SPLIT:
-			if (strcmp(optarg, "test") != 0 && strcmp(optarg, "valid") != 0)
-				usage_error("--split: '%s' is not test or valid", optarg);
-			opt.valid = strcmp(optarg, "valid") == 0;
+			opt.valid = parse_choice("--split", optarg, split_names, 2) == 1;
 			break;
 		case OPT_TSV:
 			opt.tsv = 1;
 			break;
-		case OPT_BASELINE: {
-			int b = 0;
-			while (b < N_BASELINES && strcmp(optarg, baseline_names[b]) != 0)
-				b++;
-			if (b == N_BASELINES)
-				usage_error("--baseline: '%s' is not pop, recent, genre or random", optarg);
-			opt.baseline[b] = 1;
+		case OPT_BASELINE:
+			opt.baseline[parse_choice("--baseline", optarg, baseline_names, N_BASELINES)] = 1;
 			break;
-		}
 		case OPT_COLD:
 			opt.cold = 1;
 			break;

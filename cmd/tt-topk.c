@@ -701,9 +701,7 @@ int main(int argc, char **argv)
 			opt.exclude = optarg;
 			break;
 		case OPT_FORMAT:
-			if (strcmp(optarg, "tsv") != 0 && strcmp(optarg, "tts") != 0)
-				usage_error("--format: '%s' is not tsv or tts", optarg);
-			opt.tts = strcmp(optarg, "tts") == 0;
+			opt.tts = parse_choice("--format", optarg, (const char *const[]){ "tsv", "tts" }, 2) == 1;
 			break;
 		case OPT_SHARD:
 			parse_shard(optarg, &opt);

@@ -14,21 +14,13 @@
 #include <string.h>
 #include <sys/stat.h>
 
-static const char *format_names[] = { "auto", "dat", "tsv", "csv", "seq" };
+const char *const rating_format_names[RF_SEQ + 1] = { "auto", "dat", "tsv", "csv", "seq" };
 
 const char *rating_format_name(int format)
 {
 	if (format < 0 || format > RF_SEQ)
 		return "?";
-	return format_names[format];
-}
-
-int rating_format_parse(const char *name)
-{
-	for (int i = RF_DAT; i <= RF_SEQ; i++)
-		if (strcmp(name, format_names[i]) == 0)
-			return i;
-	return -1;
+	return rating_format_names[format];
 }
 
 void rating_array_free(rating_array *a)

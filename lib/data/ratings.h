@@ -48,8 +48,10 @@ enum rating_format { RF_AUTO = 0, RF_DAT, RF_TSV, RF_CSV, RF_SEQ };
  * filling memory. */
 #define RATINGS_MAX_LINE ((size_t)64 << 20)
 
-const char *rating_format_name(int format);  /* "dat", ...; "auto" */
-int rating_format_parse(const char *name);   /* -1 if unknown */
+/* The formats as --format spells them, by enum rating_format; from
+ * RF_DAT, those a program can be asked for. */
+extern const char *const rating_format_names[RF_SEQ + 1];
+const char *rating_format_name(int format);  /* "dat", ...; "auto"; "?" for no format */
 
 /* One interaction.  Rows are appended in input order, so a row's index in
  * the array is its input order (the tie-break of the time sort). */

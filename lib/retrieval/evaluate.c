@@ -6,6 +6,8 @@
 #include <string.h>
 #include "topk.h"
 
+const char *const split_names[2] = { "test", "valid" };
+
 #define EVAL_CHUNK 1024 /* users per top-K call */
 
 int64_t split_target(const prep *p, int64_t u, int split)

@@ -14,6 +14,9 @@
 #include "prep.h"
 
 enum split { SPLIT_VALID = 0, SPLIT_TEST = 1 };
+/* The splits as people name them (tt-eval --split, tt-embed --at, the
+ * streams' meta), the test split first: "test", "valid". */
+extern const char *const split_names[2];
 
 /* Where user u's slice of the split starts in p->items, -1 if it has
  * none: the user's history at the split is the row before it. */
