@@ -149,10 +149,8 @@ static model *load_model(prep *ids)
 	char err[512];
 	model *m;
 	FILE *f = input_open(opt.model);
-	tts_reader *r = stream_reader(f);
-	if (model_read(r, &m, ids, NULL, err, sizeof err))
+	if (model_load(f, &m, ids, err, sizeof err))
 		die("%s: %s", opt.model, err);
-	tts_reader_close(r);
 	if (f != stdin)
 		fclose(f);
 	return m;

@@ -271,10 +271,7 @@ static model *read_init(prep *ids, const prep *p)
 	FILE *f = dist_input(lead() ? input_open(init_path) : NULL);
 	if (!f)
 		die_errno("%s", init_path);
-	tts_reader *mr = stream_reader(f);
-	int bad = model_read(mr, &m, ids, NULL, err, sizeof err);
-	tts_reader_close(mr);
-	if (bad)
+	if (model_load(f, &m, ids, err, sizeof err))
 		die("%s: %s", init_path, err);
 	fclose(f);
 	if (no_features && model_has_features(model_cfg(m)))

@@ -221,6 +221,10 @@ uint64_t model_identity(const model *m, const prep *ids);
  * ids left empty; free with prep_free).  A stream of another kind, a
  * missing or misshapen weight is an error naming it. */
 int model_read(tts_reader *r, model **out, prep *ids, char **meta, char *err, size_t errlen);
+/* model_read of the model stream in f (its meta not kept), the reader
+ * opened and closed here: a program's reading of a model file.  f stays
+ * open, for the caller to close. */
+int model_load(FILE *f, model **out, prep *ids, char *err, size_t errlen);
 /* The configuration in a model stream's meta; -1 with a reason in err when
  * it is not a model's or a size is missing or out of range. */
 int model_config_parse(const char *meta, model_config *c, char *err, size_t errlen);

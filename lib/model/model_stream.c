@@ -269,3 +269,14 @@ fail:
 	prep_free(ids);
 	return -1;
 }
+
+int model_load(FILE *f, model **out, prep *ids, char *err, size_t errlen)
+{
+	tts_reader *r = tts_reader_open(f);
+	if (!r)
+		return errno == ENOTSUP ? errorf(err, errlen, "streams are little-endian, this host is not")
+			: nomemf(err, errlen, "a stream reader", tts_reader_bytes());
+	int rc = model_read(r, out, ids, NULL, err, errlen);
+	tts_reader_close(r);
+	return rc;
+}
