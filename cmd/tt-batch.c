@@ -15,7 +15,7 @@ static const char usage_text[] =
 "rows of up to L items, each slot's target the item that came next.\n"
 "\n"
 "  -L, --history L      slots per row (" HISTORY_DEFAULT_TEXT ", as tt-fit)\n"
-"  -b, --batch B        rows per batch (32; 16 for the seed architecture)\n"
+"  -b, --batch B        rows per batch (" BATCH_DEFAULT_TEXT ", as tt-fit's default architecture)\n"
 "  -e, --epochs E       passes over the data, each in a new order (1)\n"
 "  -s, --seed S         random seed of the order, as tt-fit --seed (1)\n"
 "  -o, --output FILE    write to FILE (atomically) instead of stdout\n"
@@ -36,7 +36,7 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int64_t L = HISTORY_DEFAULT, B = 32, epochs = 1;
+	int64_t L = HISTORY_DEFAULT, B = BATCH_DEFAULT, epochs = 1;
 	uint64_t seed = 1;
 	int level = 3, ch;
 	const char *outpath = NULL;

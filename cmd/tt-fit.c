@@ -35,7 +35,7 @@ static const char usage_text[] =
 "Training:\n"
 "  -e, --epochs N         passes over the training data (tt 24, seed 8; sparse\n"
 "                         200 stopped by --valid, else 40)\n"
-"  -b, --batch B          rows per step (tt 32, seed 16)\n"
+"  -b, --batch B          rows per step (tt " BATCH_DEFAULT_TEXT ", seed 16)\n"
 "      --lr RATE          Adam learning rate (tt 0.002, seed 0.001)\n"
 "      --weight-decay W   AdamW decoupled weight decay (0; sparse 0.3)\n"
 "      --lr-schedule S    constant; linear: decay to 0 by the last step; or\n"

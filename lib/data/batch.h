@@ -17,12 +17,16 @@
 #include "tts.h"
 
 /* The most history slots a row (and so a model) may have, and how many
- * when none are asked for (tt-batch, tt-fit). */
+ * when none are asked for (tt-batch, tt-fit); the rows of a batch when
+ * none are asked for (tt-batch, and tt-fit's tt architecture: the seed's
+ * recipe has its own, train.c's). */
 #define HISTORY_MAX 4096
 #define HISTORY_DEFAULT 50
-#define HISTORY_QUOTE_(n) #n
-#define HISTORY_QUOTE(n) HISTORY_QUOTE_(n)
-#define HISTORY_DEFAULT_TEXT HISTORY_QUOTE(HISTORY_DEFAULT) /* for help texts */
+#define BATCH_DEFAULT 32
+#define DEFAULT_QUOTE_(n) #n
+#define DEFAULT_QUOTE(n) DEFAULT_QUOTE_(n)
+#define HISTORY_DEFAULT_TEXT DEFAULT_QUOTE(HISTORY_DEFAULT) /* for help texts */
+#define BATCH_DEFAULT_TEXT DEFAULT_QUOTE(BATCH_DEFAULT)
 
 typedef struct {
 	int64_t B;          /* rows in this batch (<= capacity) */

@@ -258,7 +258,7 @@ void train_choose(train_options *o, const train_data *d, train_note_fn note, voi
 		if (!c->F) c->F = 256;
 		if (!c->blocks) c->blocks = 2;
 		if (c->positions < 0) c->positions = 1;
-		if (!o->batch) o->batch = 32;
+		if (!o->batch) o->batch = BATCH_DEFAULT;
 		if (o->lr < 0) o->lr = 2e-3;
 		choose_regime(o, d, note, ctx);
 	}

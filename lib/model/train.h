@@ -42,7 +42,8 @@ extern const char *const train_loss_names[LOSS_END];
 #define ARCH_AUTO -1 /* train_choose(): tt */
 
 /* The shape of either architecture where the options gave none; the
- * history's default, HISTORY_DEFAULT, is tt-batch's too. */
+ * history's default, HISTORY_DEFAULT, and tt's batch rows, BATCH_DEFAULT
+ * (batch.h), are tt-batch's too. */
 #define TRAIN_DIM 64
 #define TRAIN_HEADS 2
 

@@ -1,0 +1,17 @@
+#!/bin/sh
+test_description='hostile round 6: --init of a seed model trains by its recipe, a batch stream'"'"'s epochs and batch not overridden, the batch default said once, ids beginning with #, the pace of a run that cannot stop early'
+. "$(dirname "$0")/test-lib.sh"
+
+test_pipeline --plain --to prep || exit 1
+
+# ---- tt-batch's batch rows ----
+
+test_expect_success 'tt-batch --help says the batch rows it uses, not a seed architecture it has not' '
+	tt-batch --help >help &&
+	test_grep "^  -b, --batch B +rows per batch \(32, as tt-fit.s default architecture\)$" help &&
+	! grep seed.architecture help &&
+	tt-batch -o b.tts prep.tts &&
+	tt-dump b.tts | grep "^ *batch=32$"
+'
+
+test_done
