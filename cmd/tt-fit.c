@@ -227,10 +227,11 @@ static void on_epoch(void *ctx, const train_progress *pr)
 	char valid[64] = "", pace[128];
 	if (pr->valid)
 		snprintf(valid, sizeof valid, " valid HR@10 %.4f NDCG@10 %.4f", pr->hr10, pr->ndcg10);
-	/* the plan's steps: a validation split may stop the run sooner */
+	/* the plan's steps: patience (a validation split's, not --patience 0)
+	 * may stop the run sooner */
 	format_pace(pace, sizeof pace, rate, "examples", pr->seconds,
 		pr->step ? pr->seconds * (pr->planned - pr->step) / pr->step : 0,
-		opt.valid && pr->epoch < pr->epochs);
+		opt.patience > 0 && pr->epoch < pr->epochs);
 	progress_end(&rp->bar);
 	warnx_("epoch %lld/%lld loss %.4f%s %s", (long long)pr->epoch, (long long)pr->epochs,
 		pr->loss, valid, pace);

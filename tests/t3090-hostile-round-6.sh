@@ -14,4 +14,15 @@ test_expect_success 'tt-batch --help says the batch rows it uses, not a seed arc
 	tt-dump b.tts | grep "^ *batch=32$"
 '
 
+# ---- the pace of a run ----
+
+test_expect_success 'the epoch lines of a run nothing can stop early say the time left without "at most"' '
+	tt-fit $TINY --valid --patience 0 --epochs 3 -o p0.bin prep.tts 2>err &&
+	test $(grep -c "^tt-fit: epoch [123]/3 .* to go)$" err) = 3 &&
+	! grep "at most" err &&
+	tt-fit $TINY --valid --patience 2 --epochs 3 -o p2.bin prep.tts 2>err &&
+	test $(grep -c "^tt-fit: epoch [12]/3 .*, at most [0-9hms]* to go)$" err) = 2 &&
+	test_grep "^tt-fit: epoch 3/3 .*s in, [0-9hms]* to go\)$" err
+'
+
 test_done
