@@ -14,6 +14,21 @@ test_expect_success 'tt-batch --help says the batch rows it uses, not a seed arc
 	tt-dump b.tts | grep "^ *batch=32$"
 '
 
+# ---- a batch stream's own settings ----
+
+test_expect_success 'tt-fit on a batch stream: --epochs or --batch other than the stream'"'"'s a usage error, not replaced silently' '
+	tt-batch --history 10 --batch 16 --epochs 2 -o b2.tts prep.tts &&
+	{ tt-fit $TINY --epochs 3 -o e.bin b2.tts 2>err; test $? = 2; } &&
+	test_grep "^tt-fit: --epochs 3: the batch stream holds 2 epochs \(tt-batch --epochs\)$" err &&
+	! test -e e.bin &&
+	{ tt-fit --dim 8 --hidden 8 --blocks 1 --threads 1 --batch 32 -o e.bin b2.tts 2>err; test $? = 2; } &&
+	test_grep "^tt-fit: --batch 32: the batch stream.s batches have 16 rows \(tt-batch --batch\)$" err &&
+	! test -e e.bin &&
+	tt-fit $TINY --epochs 2 -o given.bin b2.tts 2>/dev/null &&
+	tt-fit --dim 8 --hidden 8 --blocks 1 --threads 1 -o own.bin b2.tts 2>/dev/null &&
+	cmp given.bin own.bin
+'
+
 # ---- the pace of a run ----
 
 test_expect_success 'the epoch lines of a run nothing can stop early say the time left without "at most"' '

@@ -213,6 +213,12 @@ int train_choose_batches(train_options *o, const batch_meta *bm, train_note_fn n
 	if (o->cfg.L && bm->history != o->cfg.L)
 		return errorf(err, errlen, "--history %d: the batch stream's rows have %lld slots "
 			"(tt-batch --history)", o->cfg.L, (long long)bm->history);
+	if (o->epochs && o->epochs != bm->epochs)
+		return errorf(err, errlen, "--epochs %d: the batch stream holds %lld epochs "
+			"(tt-batch --epochs)", o->epochs, (long long)bm->epochs);
+	if (o->batch && o->batch != bm->batch)
+		return errorf(err, errlen, "--batch %d: the batch stream's batches have %lld rows "
+			"(tt-batch --batch)", o->batch, (long long)bm->batch);
 	o->cfg.U = bm->users;
 	o->cfg.N = bm->items;
 	o->cfg.L = (int)bm->history;

@@ -121,9 +121,9 @@ void train_choose_prep(train_options *o, const prep *p, int features, train_note
 	void *ctx);
 /* Every chosen setting for training on a batch stream of meta bm: its
  * users, items and history, its epochs and batch rows (for the model's
- * meta), then train_choose() by its counts.  The rows were cut to the
- * stream's history: -1 with the reason in err when o gave another, a
- * mistake, not a wish. */
+ * meta), then train_choose() by its counts.  The stream was cut to its
+ * history, epochs and batch rows (tt-batch's options): -1 with the
+ * reason in err when o gave another of any, a mistake, not a wish. */
 int train_choose_batches(train_options *o, const batch_meta *bm, train_note_fn note, void *ctx,
 	char *err, size_t errlen);
 

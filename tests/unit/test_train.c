@@ -223,10 +223,22 @@ static void test_batch_meta(void)
 	char err[256] = "";
 	batch_meta bm = { .users = 7, .items = 9, .history = 20, .epochs = 3, .batch = 16 };
 	train_options o = none_given();
-	o.epochs = 5;
 	ok(train_choose_batches(&o, &bm, NULL, NULL, err, sizeof err) == 0 && o.cfg.U == 7 &&
 		o.cfg.N == 9 && o.cfg.L == 20 && o.epochs == 3 && o.batch == 16,
 		"a batch stream's sizes, epochs and batch rows are its own");
+	o = none_given();
+	o.epochs = 3;
+	o.batch = 16;
+	ok(train_choose_batches(&o, &bm, NULL, NULL, err, sizeof err) == 0 && o.epochs == 3 &&
+		o.batch == 16, "the stream's epochs and batch rows given again: taken");
+	o = none_given();
+	o.epochs = 5;
+	ok(train_choose_batches(&o, &bm, NULL, NULL, err, sizeof err) == -1 && strcmp(err, "--epochs 5: "
+		"the batch stream holds 3 epochs (tt-batch --epochs)") == 0, "%s", err);
+	o = none_given();
+	o.batch = 32;
+	ok(train_choose_batches(&o, &bm, NULL, NULL, err, sizeof err) == -1 && strcmp(err, "--batch 32: "
+		"the batch stream's batches have 16 rows (tt-batch --batch)") == 0, "%s", err);
 	o = none_given();
 	o.cfg.L = 30;
 	ok(train_choose_batches(&o, &bm, NULL, NULL, err, sizeof err) == -1 && strcmp(err, "--history 30: "
