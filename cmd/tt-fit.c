@@ -50,7 +50,8 @@ static const char usage_text[] =
 "  -s, --seed S           random seed (1)\n"
 "  -t, --threads N        threads (TT_THREADS or 2)\n"
 "      --max-steps N      stop after N steps\n"
-"      --init FILE        start from this model's weights, rows carried by id\n"
+"      --init FILE        start from this model's weights, rows carried by id;\n"
+"                         its architecture's defaults, as if --arch named it\n"
 "Validation:\n"
 "      --valid            HR@10 and NDCG@10 on the validation split each epoch\n"
 "      --patience N       stop after N epochs without a better validation NDCG@10\n"
@@ -263,9 +264,9 @@ static void check(int rc, const char *err)
 		die("%s: %s", input_name(input), err);
 }
 
-/* The model of --init, whose shape training keeps, and its ids; for the
- * data of a prep stream p, its rows carried to p's ids. */
-static model *read_init(prep *ids, const prep *p)
+/* The model of --init and its ids: its shape training keeps, and its
+ * architecture's recipe, chosen after it. */
+static model *read_init(prep *ids)
 {
 	char err[512];
 	model *m;
@@ -280,6 +281,14 @@ static model *read_init(prep *ids, const prep *p)
 			"features, whose architecture and sizes training keeps", init_path);
 	if (train_keep_shape(&opt, model_cfg(m), init_path, err, sizeof err))
 		usage_error("%s", err);
+	return m;
+}
+
+/* The model m of --init (its ids ids), for the data of a prep stream p:
+ * its rows carried to p's ids; for a batch stream (p NULL), m. */
+static model *carry_init(model *m, prep *ids, const prep *p)
+{
+	char err[512];
 	model *carried = p ? train_carry(m, ids, p, opt.seed, init_path, note, NULL, err, sizeof err) : m;
 	if (!carried)
 		die("%s: %s", init_path, err);
@@ -327,6 +336,8 @@ int main(int argc, char **argv)
 	int from_batches = train_read_input(r, &p, &bm, err, sizeof err);
 	if (from_batches < 0)
 		die("%s: %s", input_name(input), err);
+	static prep init_ids; /* a batch stream's must be the model's */
+	model *init = opt.init ? read_init(&init_ids) : NULL;
 	if (!from_batches) {
 		if (test && !split_users(&p, SPLIT_TEST))
 			die("%s: --test: no user has a test target (a prep stream of --split none?)",
@@ -339,9 +350,8 @@ int main(int argc, char **argv)
 			usage_error("%s", err);
 	}
 
-	static prep init_ids; /* a batch stream's must be the model's */
 	model *m = !opt.init ? model_new(&opt.cfg, err, sizeof err)
-		: read_init(&init_ids, from_batches ? NULL : &p);
+		: carry_init(init, &init_ids, from_batches ? NULL : &p);
 	if (!m)
 		die("model: %s", err);
 	if (!opt.init)

@@ -4,6 +4,21 @@ test_description='hostile round 6: --init of a seed model trains by its recipe, 
 
 test_pipeline --plain --to prep || exit 1
 
+# ---- --init of a seed model ----
+
+test_expect_success 'tt-fit --init of a seed model without --arch: the seed'"'"'s recipe, as with --arch seed' '
+	tt-fit --arch seed --dim 8 --hidden 8 --history 10 --threads 1 --max-steps 5 -o seed.bin prep.tts 2>/dev/null &&
+	tt-fit --threads 1 --max-steps 5 --init seed.bin -o auto.bin prep.tts 2>err &&
+	! grep "defaults" err &&
+	tt-dump auto.bin >dump &&
+	test_grep "^ *batch=16$" dump && test_grep "^ *lr=0.001$" dump && test_grep "^ *epochs=8$" dump &&
+	test_grep "^ *weight_decay=0$" dump &&
+	tt-fit --arch seed --threads 1 --max-steps 5 --init seed.bin -o named.bin prep.tts 2>/dev/null &&
+	cmp auto.bin named.bin &&
+	test_must_fail tt-fit --arch tt --threads 1 --max-steps 5 --init seed.bin -o tt.bin prep.tts 2>err &&
+	test_grep "^tt-fit: --arch tt contradicts the model of --init seed.bin \(seed\)" err
+'
+
 # ---- tt-batch's batch rows ----
 
 test_expect_success 'tt-batch --help says the batch rows it uses, not a seed architecture it has not' '

@@ -143,7 +143,7 @@ int train_options_given(train_options *o, char *err, size_t errlen)
 	return 0;
 }
 
-int train_keep_shape(const train_options *o, const model_config *m, const char *init_name,
+int train_keep_shape(train_options *o, const model_config *m, const char *init_name,
 	char *err, size_t errlen)
 {
 	const model_config *g = &o->given;
@@ -166,6 +166,7 @@ int train_keep_shape(const train_options *o, const model_config *m, const char *
 			return errorf(err, errlen, "%s %g contradicts the model of --init %s (%g), whose "
 				"architecture and sizes training keeps", shape[i].name, shape[i].asked,
 				init_name, shape[i].model);
+	o->cfg.arch = m->arch; /* its recipe, as if --arch named it */
 	return 0;
 }
 

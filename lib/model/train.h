@@ -128,8 +128,11 @@ int train_choose_batches(train_options *o, const batch_meta *bm, train_note_fn n
 	char *err, size_t errlen);
 
 /* The model of --init (its config m, read from init_name) keeps its
- * architecture and sizes: -1 with the reason in err when o gave others. */
-int train_keep_shape(const train_options *o, const model_config *m, const char *init_name,
+ * architecture and sizes: -1 with the reason in err when o gave others.
+ * Its architecture becomes o's, so that train_choose() (called after)
+ * follows its recipe, as if --arch had named it: a seed model trains as
+ * the seed does, not by tt's batch rows, rate and regime. */
+int train_keep_shape(train_options *o, const model_config *m, const char *init_name,
 	char *err, size_t errlen);
 /* The model of --init, old (read from init_name; its ids old_ids), for
  * training on p: its rows carried by id (model_carry), and a line to

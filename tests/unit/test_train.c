@@ -216,6 +216,16 @@ static void test_keep_shape(void)
 	ok(train_keep_shape(&o, &m, "old.bin", err, sizeof err) == -1 &&
 		strcmp(err, "--arch seed contradicts the model of --init old.bin (tt), whose "
 		"architecture and sizes training keeps") == 0, "%s", err);
+	model_config seed = { .arch = ARCH_SEED, .E = 16, .F = 32, .NH = 2, .L = 20, .blocks = 1 };
+	o = none_given();
+	o.init = 1;
+	train_options_given(&o, err, sizeof err);
+	ok(train_keep_shape(&o, &seed, "seed.bin", err, sizeof err) == 0 && o.cfg.arch == ARCH_SEED,
+		"no --arch: the model of --init's architecture is the options'");
+	train_choose(&o, &(train_data){ 1000, 10, 0 }, NULL, NULL);
+	ok(o.batch == 16 && o.lr == 1e-3 && o.epochs == 8 && o.schedule == SCHED_CONSTANT &&
+		o.weight_decay == 0, "a seed model of --init trains by the seed's recipe: batch %d, "
+		"lr %g, %d epochs", o.batch, o.lr, o.epochs);
 }
 
 static void test_batch_meta(void)
