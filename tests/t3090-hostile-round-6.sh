@@ -44,6 +44,22 @@ test_expect_success 'tt-fit on a batch stream: --epochs or --batch other than th
 	cmp given.bin own.bin
 '
 
+# ---- ids beginning with '#' ----
+
+test_expect_success 'a string id beginning with # (a comment in --exclude and --similar lists): refused, naming file and line' '
+	ml-synth -u 100 -i 60 -r 2000 --format shop -o shop.csv &&
+	sed "3s/,sku-[0-9]*,/,#A100,/" shop.csv >hash.csv &&
+	test_must_fail ml-prep --user-col customer --item-col sku --time-col event_time -o h.tts hash.csv 2>err &&
+	test_grep "^ml-prep: hash.csv:3: item id .#A100. begins with .#., which starts a comment in lists of ids$" err &&
+	! test -e h.tts &&
+	sed "3s/,c_[0-9]*,/,#c1,/" shop.csv >uhash.csv &&
+	test_must_fail ml-prep --user-col customer --item-col sku --time-col event_time -o h.tts uhash.csv 2>err &&
+	test_grep "^ml-prep: uhash.csv:3: user id .#c1. begins with .#." err &&
+	sed "3s/,sku-[0-9]*,/,A#100,/" shop.csv >inside.csv &&
+	ml-prep --user-col customer --item-col sku --time-col event_time -o in.tts inside.csv &&
+	tt-dump --tsv item_names in.tts | grep -x "A#100"
+'
+
 # ---- the pace of a run ----
 
 test_expect_success 'the epoch lines of a run nothing can stop early say the time left without "at most"' '

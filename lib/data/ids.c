@@ -44,6 +44,8 @@ const char *id_text_bad(const char *s, size_t n)
 		return "is empty";
 	if (n > ID_TEXT_MAX)
 		return "is longer than 255 bytes";
+	if (s[0] == '#') /* a list of ids (cli.h's id_line) could not hold it */
+		return "begins with '#', which starts a comment in lists of ids";
 	unsigned high = 0;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];

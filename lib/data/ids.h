@@ -9,7 +9,7 @@
  * decimal integer (digits, no sign, no leading zero but "0" itself, at
  * most 2^63 - 1) keeps those integers.  Any other side is textual: each
  * id is a string of 1 to ID_TEXT_MAX bytes of UTF-8 with no control
- * character, its int64 is id_hash() of its bytes, and the strings travel
+ * character, not beginning with '#', its int64 is id_hash() of its bytes, and the strings travel
  * beside the ids in a text record of one line per id (user_names beside
  * user_ids, item_names beside item_ids), whose presence is what makes the
  * side textual.  tt-stream(5) has the hash, for other languages.
@@ -33,8 +33,10 @@ int64_t id_hash(const char *s, size_t n);
  * its value in *v. */
 int id_is_integer(const char *s, size_t n, int64_t *v);
 /* Why s (n bytes) cannot be a string id, as a phrase ("is empty", "is
- * longer than 255 bytes", "is not valid UTF-8", "holds a control
- * character"); NULL when it can. */
+ * longer than 255 bytes", "begins with '#', ...", "is not valid UTF-8",
+ * "holds a control character"); NULL when it can.  A '#' first starts
+ * a comment in the lists of ids people write (--exclude files, tt-topk
+ * --similar's list), which would drop such an id silently. */
 const char *id_text_bad(const char *s, size_t n);
 /* Up to 40 bytes of s (n bytes) for a message in buf (ID_SHOWN bytes):
  * control characters, and every byte of text that is not UTF-8, as

@@ -48,6 +48,8 @@ static void test_text_bad(void)
 	ok(id_text_bad(longer, 256) && !strcmp(id_text_bad(longer, 256),
 		"is longer than 255 bytes"), "256 bytes is not");
 	ok(!strcmp(id_text_bad("", 0), "is empty"), "empty");
+	ok(!strcmp(id_text_bad("#A100", 5), "begins with '#', which starts a comment in lists of ids") &&
+		!id_text_bad("A#100", 5), "a '#' first, which lists of ids take for a comment; inside, a byte");
 	ok(!strcmp(id_text_bad("a\tb", 3), "holds a control character") &&
 		!strcmp(id_text_bad("a\nb", 3), "holds a control character") &&
 		!strcmp(id_text_bad("a\0b", 3), "holds a control character"),
