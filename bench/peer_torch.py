@@ -19,7 +19,10 @@ of causal multi-head self-attention (attention output projected, dropout,
 residual) and a ReLU feed-forward (dropout, residual), a final layer
 norm; the loss a full softmax over every item at each slot with a target,
 the mean over a batch's examples; Adam (0.9, 0.98, 1e-8), the learning
-rate decayed linearly to 0 by the last step.  Initialisation as tt's
+rate decayed linearly to 0 by the last step.  With rel_pos (tt-fit
+--rel-pos, experimental), each block's attention scores get a learned
+bias by the key's distance back from the query, rel_bias (NH,L), zero at
+the start.  Initialisation as tt's
 (embeddings N(0, 1/E), linear layers U(+-1/sqrt(fan_in)): PyTorch's own
 nn.Linear rule).  Histories are left-padded rows of L slots (-1 for
 none); the padded slots are computed and masked, as a PyTorch model does
@@ -42,9 +45,11 @@ import tts  # noqa: E402
 
 
 class Block(nn.Module):
-    def __init__(self, E, H, NH, dropout):
+    def __init__(self, E, H, NH, dropout, L=None):
+        """L: with a relative position bias of L distances (None: without)."""
         super().__init__()
         self.NH = NH
+        self.rel_bias = nn.Parameter(torch.zeros(NH, L)) if L else None
         self.ln1 = nn.LayerNorm(E)
         self.wq, self.wk, self.wv, self.wo = (nn.Linear(E, E) for _ in range(4))
         self.ln2 = nn.LayerNorm(E)
@@ -60,6 +65,10 @@ class Block(nn.Module):
         q, k, v = (w(h).view(B, L, self.NH, D).transpose(1, 2)
                    for w in (self.wq, self.wk, self.wv))
         s = (q @ k.transpose(-1, -2)) / math.sqrt(D)
+        if self.rel_bias is not None:
+            # query slot i, key slot j <= i: bias[h][i-j]; j > i is masked
+            i = torch.arange(L)
+            s = s + self.rel_bias[:, (i[:, None] - i[None, :]).clamp(min=0)]
         a = torch.softmax(s.masked_fill(~allowed, float("-inf")), dim=-1) @ v
         x = x + self.drop(self.wo(a.transpose(1, 2).reshape(B, L, E)))
         return x + self.drop(self.ff2(F.relu(self.ff1(self.ln2(x)))))
@@ -68,14 +77,15 @@ class Block(nn.Module):
 class TT(nn.Module):
     """tt-fit --arch tt: N items, E wide, H hidden, NH heads, L slots."""
 
-    def __init__(self, N, E=64, H=256, NH=2, L=50, blocks=2, dropout=0.1):
+    def __init__(self, N, E=64, H=256, NH=2, L=50, blocks=2, dropout=0.1, rel_pos=False):
         super().__init__()
         self.item_emb = nn.Embedding(N, E)
         self.pos_emb = nn.Embedding(L, E)
         for t in (self.item_emb, self.pos_emb):
             nn.init.normal_(t.weight, std=1.0 / math.sqrt(E))
         self.drop = nn.Dropout(dropout)
-        self.blocks = nn.ModuleList(Block(E, H, NH, dropout) for _ in range(blocks))
+        self.blocks = nn.ModuleList(Block(E, H, NH, dropout, L if rel_pos else None)
+                                    for _ in range(blocks))
         self.lnf = nn.LayerNorm(E)
 
     def user_vectors(self, hist, targets):
@@ -115,6 +125,8 @@ def tt_names(model):
             lin = getattr(b, f)
             names["block%d.%s_w" % (i, f)] = lin.weight
             names["block%d.%s_b" % (i, f)] = lin.bias
+        if b.rel_bias is not None:
+            names["block%d.rel_bias" % i] = b.rel_bias
     return names
 
 
@@ -123,7 +135,7 @@ def from_records(recs, dropout):
     meta = dict(line.split("=", 1) for line in recs["meta"].splitlines() if "=" in line)
     N, E = recs["item_emb"].shape
     model = TT(N, E, int(meta["hidden"]), int(meta["heads"]), int(meta["history"]),
-               int(meta["blocks"]), dropout)
+               int(meta["blocks"]), dropout, meta.get("rel_pos", "0") == "1")
     with torch.no_grad():
         for k, p in tt_names(model).items():
             p.copy_(torch.from_numpy(np.asarray(recs[k], dtype=np.float32)))
@@ -176,6 +188,8 @@ def main():
     ap.add_argument("--heads", type=int, default=2)
     ap.add_argument("--blocks", type=int, default=2)
     ap.add_argument("--dropout", type=float, default=0.1)
+    ap.add_argument("--rel-pos", action="store_true",
+                    help="a relative position bias in attention (tt-fit --rel-pos)")
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--warmup", type=int, default=3, help="steps before the clock starts")
     ap.add_argument("--seed", type=int, default=1)
@@ -198,7 +212,7 @@ def main():
         per, logits = flops(batches, a.dim, a.hidden, N, a.blocks)
         print("model MFLOP per example: %.3f (logits %.3f)" % (per / 1e6, logits / 1e6))
         return 0
-    model = TT(N, a.dim, a.hidden, a.heads, L, a.blocks, a.dropout)
+    model = TT(N, a.dim, a.hidden, a.heads, L, a.blocks, a.dropout, a.rel_pos)
     opt = torch.optim.Adam(model.parameters(), lr=a.lr, betas=(0.9, 0.98), eps=1e-8,
                            foreach=True)
     planned = a.steps  # tt-fit --max-steps N: linear to 0 over N steps

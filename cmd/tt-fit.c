@@ -30,6 +30,8 @@ static const char usage_text[] =
 "      --dropout P        tt: dropout rate (0.1; sparse 0.5)\n"
 "      --item-mlp         tt: an MLP on the item tower (the seed's)\n"
 "      --no-positions     tt: no slot embeddings\n"
+"      --rel-pos          tt, experimental: a learned bias in each attention by\n"
+"                         the key's distance back from the query (recency)\n"
 "      --no-features      ids only: no item features from the prep stream's\n"
 "                         genres, years and titles (used when it has them)\n"
 "Training:\n"
@@ -77,7 +79,7 @@ static train_options opt = {
 static int no_features, test;
 static const char *input, *out_path, *log_path, *init_path;
 
-enum { O_HIDDEN = 256, O_HEADS, O_BLOCKS, O_DROPOUT, O_ITEM_MLP, O_NO_POS, O_LR, O_WD,
+enum { O_HIDDEN = 256, O_HEADS, O_BLOCKS, O_DROPOUT, O_ITEM_MLP, O_NO_POS, O_REL_POS, O_LR, O_WD,
 	O_MAX_STEPS, O_INIT, O_VALID, O_PATIENCE, O_TEST, O_LOG, O_LOSS, O_SCHEDULE,
 	O_NO_FEATURES };
 
@@ -112,6 +114,7 @@ static void parse_options(int argc, char **argv)
 		{ "dropout", required_argument, NULL, O_DROPOUT },
 		{ "item-mlp", no_argument, NULL, O_ITEM_MLP },
 		{ "no-positions", no_argument, NULL, O_NO_POS },
+		{ "rel-pos", no_argument, NULL, O_REL_POS },
 		{ "no-features", no_argument, NULL, O_NO_FEATURES },
 		{ "epochs", required_argument, NULL, 'e' },
 		{ "batch", required_argument, NULL, 'b' },
@@ -145,6 +148,7 @@ static void parse_options(int argc, char **argv)
 		case O_DROPOUT: opt.cfg.dropout = (float)parse_double("--dropout", optarg, 0, 0.95); break;
 		case O_ITEM_MLP: opt.cfg.item_mlp = 1; break;
 		case O_NO_POS: opt.cfg.positions = 0; break;
+		case O_REL_POS: opt.cfg.rel_pos = 1; break;
 		case O_NO_FEATURES: no_features = 1; break;
 		case 'e': opt.epochs = (int)parse_int("--epochs", optarg, 1, 1000000); break;
 		case 'b': opt.batch = (int)parse_int("--batch", optarg, 1, 1 << 20); break;

@@ -6,7 +6,8 @@
 DIR holds the records of a kind=parity stream (tests/unit/test_parity.c)
 as exported by `tt-dump --npy DIR`: every weight under tt's name, every
 gradient as grad.NAME, the batch (users, hist, targets) and loss.  A
-stream with user_emb is the seed architecture's, else the tt one's.
+stream with user_emb is the seed architecture's, else the tt one's (with
+block0.rel_bias, with its relative position bias).
 
 The tt architecture is bench/peer_torch.py's model, the one bench/peer.sh
 times tt-fit against: it takes the padded batch as it is (every slot with
@@ -81,7 +82,8 @@ def main():
     else:
         blocks = len({k.split(".")[0] for k in recs if k.startswith("block")})
         model = peer_torch.TT(N, E, recs["block0.ff1_w"].shape[0], NH,
-                              recs["pos_emb"].shape[0], blocks, dropout=0.0).double()
+                              recs["pos_emb"].shape[0], blocks, dropout=0.0,
+                              rel_pos="block0.rel_bias" in recs).double()
         names = peer_torch.tt_names(model)
     failed = False
     weights = {k for k in recs

@@ -227,6 +227,29 @@ test_expect_success '--init resumes from a model' '
 	! cmp -s resumed.bin a.bin
 '
 
+# --rel-pos (experimental): a (heads, history) bias in each block, said in
+# the meta; validation, tt-embed --users and tt-rec use it as training
+# does, --init keeps it.  Without it, the models of before (t2100, test_model).
+test_expect_success '--rel-pos: a relative position bias in each block, served and carried' '
+	tt-fit $SMALL --blocks 2 --epochs 2 --valid --rel-pos ml.tts 2>err >rel.bin &&
+	tt-dump rel.bin >dump &&
+	test_grep "^    rel_pos=1$" dump &&
+	test_grep "^block0.rel_bias +f32 +\(2,20\)" dump &&
+	test_grep "^block1.rel_bias +f32 +\(2,20\)" dump &&
+	! tt-dump a.bin | grep -q "rel_pos\|rel_bias" &&
+	tt-embed rel.bin >items.tts &&
+	tt-embed --users --at valid rel.bin ml.tts >users.tts &&
+	tt-topk -k 10 --format tts items.tts users.tts >recs.tts &&
+	tt-eval --split valid --k 10 --tsv ml.tts recs.tts >eval.tsv &&
+	ndcg=$(awk -F"\t" "\$1==\"ndcg\" {printf \"%.4f\", \$3}" eval.tsv) &&
+	test -n "$ndcg" &&
+	test_grep "epoch 2/2 .*NDCG@10 $ndcg" err &&
+	tt-rec -k 3 rel.bin 1 2 3 >rec.txt &&
+	test $(grep -c . rec.txt) = 3 &&
+	tt-fit $SMALL --blocks 2 --max-steps 1 --init rel.bin ml.tts >rel2.bin &&
+	tt-dump rel2.bin | test_grep "^    rel_pos=1$" -
+'
+
 test_expect_success '--init on data of other counts carries the items by id (t2050 for more)' '
 	ml-synth --users 50 --items 100 --ratings 2000 --seed 4 --format seq | ml-prep >other.tts &&
 	tt-fit $SMALL --max-steps 1 --init a.bin other.tts >x.bin 2>err &&

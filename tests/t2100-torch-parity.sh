@@ -36,8 +36,22 @@ test_expect_success 'tt: loss and every gradient agree with PyTorch to 1e-4' '
 	test "$(grep -c "^grad\." report-tt)" = 36
 '
 
+test_expect_success 'a tt batch with the relative position bias (tt-fit --rel-pos)' '
+	"$UNIT/test_parity" --tt --rel-pos --dump rel.tts &&
+	tt-dump --npy npy-rel rel.tts &&
+	test -f npy-rel/grad.block1.rel_bias.npy
+'
+
+test_expect_success 'tt with the bias: loss and every gradient, the biases too, agree with PyTorch' '
+	/usr/bin/python3 "$TEST_DIR/parity_torch.py" npy-rel >report-rel &&
+	cat report-rel &&
+	test "$(grep -c "^grad\." report-rel)" = 38 &&
+	grep "^grad\.block0\.rel_bias  *ok" report-rel &&
+	grep "^grad\.block1\.rel_bias  *ok" report-rel
+'
+
 # the per-tensor errors, in the TAP output as comments
-for r in report report-tt; do
+for r in report report-tt report-rel; do
 	[ -f $r ] && sed -e 's/^/# /' $r
 done
 test_done

@@ -15,12 +15,13 @@ usage_is() {
 	test_grep "$pattern" err
 }
 
-test_expect_success 'the seed has no blocks, dropout, slot embeddings or item-MLP switch' '
+test_expect_success 'the seed has no blocks, dropout, slot embeddings, item-MLP or relative-position switch' '
 	usage_is "^tt-fit: --dropout is for --arch tt; the seed has no such part$" \
 		tt-fit --arch seed --dropout 0.3 --max-steps 1 prep.tts &&
 	usage_is "^tt-fit: --blocks is for --arch tt" tt-fit --arch seed --blocks 3 prep.tts &&
 	usage_is "^tt-fit: --no-positions is for --arch tt" tt-fit --arch seed --no-positions prep.tts &&
-	usage_is "^tt-fit: --item-mlp is for --arch tt" tt-fit --arch seed --item-mlp prep.tts
+	usage_is "^tt-fit: --item-mlp is for --arch tt" tt-fit --arch seed --item-mlp prep.tts &&
+	usage_is "^tt-fit: --rel-pos is for --arch tt" tt-fit --arch seed --rel-pos prep.tts
 '
 
 test_expect_success 'negatives for a loss that draws none' '
@@ -42,6 +43,8 @@ test_expect_success '--init with a size that is not the model.s: refused; the sa
 		tt-fit --init model.bin --history 20 --max-steps 1 prep.tts &&
 	usage_is "^tt-fit: --arch seed contradicts the model of --init model.bin \(tt\)" \
 		tt-fit --init model.bin --arch seed --max-steps 1 prep.tts &&
+	usage_is "^tt-fit: --rel-pos 1 contradicts the model of --init model.bin \(0\)" \
+		tt-fit --init model.bin --rel-pos --max-steps 1 prep.tts &&
 	tt-fit --init model.bin --dim 8 --blocks 1 --threads 1 --max-steps 1 prep.tts >again.bin &&
 	tt-dump again.bin >dump && test_grep "^ *dim=8$" dump
 '

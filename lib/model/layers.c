@@ -132,8 +132,8 @@ void layernorm_backward(float *dinp, float *dg, float *db, const float *dout,
 }
 
 void attention_forward(float *out, float *att, const float *q, const float *k,
-	const float *v, const int64_t *off, const int64_t *att_off, size_t B,
-	size_t E, size_t NH)
+	const float *v, const float *bias, const int64_t *off, const int64_t *att_off,
+	size_t B, size_t E, size_t NH, size_t L)
 {
 	double prof_t0 = PROF_BEGIN();
 	size_t D = E / NH;
@@ -146,7 +146,11 @@ void attention_forward(float *out, float *att, const float *q, const float *k,
 			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, n, D,
 				scale, q + base + h * D, E, k + base + h * D, E, 0.0f, P, n);
 			for (size_t t = 0; t < n; t++) {
-				float *row = P + t * n, mx = row[0], sum = 0.0f;
+				float *row = P + t * n;
+				if (bias) /* + bias[h][t-j]: key j is t-j slots back */
+					for (size_t j = 0; j <= t; j++)
+						row[j] += bias[h * L + t - j];
+				float mx = row[0], sum = 0.0f;
 				for (size_t j = 1; j <= t; j++)
 					mx = row[j] > mx ? row[j] : mx;
 				for (size_t j = 0; j <= t; j++) {
@@ -167,10 +171,10 @@ void attention_forward(float *out, float *att, const float *q, const float *k,
 	PROF_END(PROF_ATTENTION, prof_t0);
 }
 
-void attention_backward(float *dq, float *dk, float *dv, const float *dout,
+void attention_backward(float *dq, float *dk, float *dv, float *dbias, const float *dout,
 	const float *att, const float *q, const float *k, const float *v,
 	const int64_t *off, const int64_t *att_off, float *scratch, size_t B,
-	size_t E, size_t NH)
+	size_t E, size_t NH, size_t L)
 {
 	double prof_t0 = PROF_BEGIN();
 	size_t D = E / NH;
@@ -197,6 +201,9 @@ void attention_backward(float *dq, float *dk, float *dv, const float *dout,
 					d[j] = p[j] * (d[j] - dot);
 				for (size_t j = t + 1; j < n; j++)
 					d[j] = 0.0f;
+				if (dbias) /* S[t][j] holds bias[h][t-j] once */
+					for (size_t j = 0; j <= t; j++)
+						dbias[h * L + t - j] += d[j];
 			}
 			/* dQ += scale dS . K; dK += scale dS^T . Q */
 			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, D, n,
@@ -209,8 +216,8 @@ void attention_backward(float *dq, float *dk, float *dv, const float *dout,
 }
 
 void attention_query_forward(float *out, float *scratch, const float *q, const float *k,
-	const float *v, const int32_t *rows, const int64_t *first, size_t T,
-	size_t E, size_t NH)
+	const float *v, const float *bias, const int32_t *rows, const int64_t *first,
+	size_t T, size_t E, size_t NH, size_t L)
 {
 	size_t D = E / NH;
 	float scale = 1.0f / sqrtf((float)D), *w = scratch;
@@ -227,6 +234,8 @@ void attention_query_forward(float *out, float *scratch, const float *q, const f
 				for (size_t d = 0; d < D; d++)
 					s += qh[d] * kb[j * E + h * D + d];
 				w[j] = s * scale;
+				if (bias) /* the query is slot n-1: key j is n-1-j back */
+					w[j] += bias[h * L + n - 1 - j];
 				mx = w[j] > mx ? w[j] : mx;
 			}
 			for (size_t j = 0; j < n; j++) {

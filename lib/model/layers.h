@@ -48,25 +48,30 @@ void layernorm_backward(float *dinp, float *dg, float *db, const float *dout,
  * a row attends to the slots 0..t of the same row (causal).  att caches
  * the weights: row b's NH (n,n) matrices start at att_off[b], with
  * att_off[b+1] = att_off[b] + NH*n*n.
+ * bias (NH,L) or NULL, L at least the longest row: a relative position
+ * bias, the score of slot t against slot j of head h is
+ * q_t.k_j / sqrt(D) + bias[h][t-j] (t-j the key's distance back).
  */
 void attention_forward(float *out, float *att, const float *q, const float *k,
-	const float *v, const int64_t *off, const int64_t *att_off, size_t B,
-	size_t E, size_t NH);
-/* scratch holds (n,n) floats for the longest row. */
-void attention_backward(float *dq, float *dk, float *dv, const float *dout,
+	const float *v, const float *bias, const int64_t *off, const int64_t *att_off,
+	size_t B, size_t E, size_t NH, size_t L);
+/* scratch holds (n,n) floats for the longest row; dbias (NH,L) += the
+ * scores' gradients summed by distance, when not NULL. */
+void attention_backward(float *dq, float *dk, float *dv, float *dbias, const float *dout,
 	const float *att, const float *q, const float *k, const float *v,
 	const int64_t *off, const int64_t *att_off, float *scratch, size_t B,
-	size_t E, size_t NH);
+	size_t E, size_t NH, size_t L);
 
 /*
  * The same attention for T chosen queries only (inference: the last slot
  * of each row): query i, q (T,E), sits at slot rows[i] of k, v (S,E) and
- * attends to the slots first[i]..rows[i].  out is (T,E), scratch holds
- * the longest row's slots.  No backward.
+ * attends to the slots first[i]..rows[i], with bias (NH,L) or NULL as
+ * attention_forward's.  out is (T,E), scratch holds the longest row's
+ * slots.  No backward.
  */
 void attention_query_forward(float *out, float *scratch, const float *q, const float *k,
-	const float *v, const int32_t *rows, const int64_t *first, size_t T,
-	size_t E, size_t NH);
+	const float *v, const float *bias, const int32_t *rows, const int64_t *first,
+	size_t T, size_t E, size_t NH, size_t L);
 
 /* Inverted dropout: out = inp * mask / (1-p), mask (n) bytes drawn from rng. */
 void dropout_forward(float *out, uint8_t *mask, const float *inp, float p,

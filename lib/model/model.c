@@ -24,17 +24,18 @@ void add_tensor(model *m, const char *name, int rank, uint64_t d0,
 	m->n_params += d0 * (rank > 1 ? d1 : 1);
 }
 
-static const char *block_names[MAX_BLOCKS][16];
+static const char *block_names[MAX_BLOCKS][BLOCK_TENSORS];
 
 static void name_blocks(void)
 {
-	static char buf[MAX_BLOCKS][16][24];
-	static const char *suffix[16] = { "ln1_g", "ln1_b", "wq", "bq", "wk", "bk",
-		"wv", "bv", "wo", "bo", "ln2_g", "ln2_b", "ff1_w", "ff1_b", "ff2_w", "ff2_b" };
+	static char buf[MAX_BLOCKS][BLOCK_TENSORS][24];
+	static const char *suffix[BLOCK_TENSORS] = { "ln1_g", "ln1_b", "wq", "bq", "wk", "bk",
+		"wv", "bv", "wo", "bo", "ln2_g", "ln2_b", "ff1_w", "ff1_b", "ff2_w", "ff2_b",
+		"rel_bias" };
 	if (block_names[0][0])
 		return;
 	for (int i = 0; i < MAX_BLOCKS; i++)
-		for (int j = 0; j < 16; j++) {
+		for (int j = 0; j < BLOCK_TENSORS; j++) {
 			snprintf(buf[i][j], sizeof buf[i][j], "block%d.%s", i, suffix[j]);
 			block_names[i][j] = buf[i][j];
 		}
@@ -73,6 +74,10 @@ static void layout(model *m)
 			add_tensor(m, n[13], 1, F, 0, INIT_LINEAR, E);
 			add_tensor(m, n[14], 2, E, F, INIT_LINEAR, F);
 			add_tensor(m, n[15], 1, E, 0, INIT_LINEAR, F);
+			/* zero: a fresh model attends as one without it; it
+			 * draws nothing, so the other tensors start the same */
+			if (c->rel_pos)
+				add_tensor(m, n[16], 2, c->NH, c->L, INIT_ZERO, 0);
 		}
 	}
 	if (c->arch == ARCH_TT) {
@@ -115,10 +120,10 @@ void point(model *m, params *p, float *base)
 	p->pos_emb = find(m, base, "pos_emb");
 	for (int i = 0; i < MAX_BLOCKS; i++) {
 		block_params *b = &p->blk[i];
-		float **f[16] = { &b->ln1_g, &b->ln1_b, &b->wq, &b->bq, &b->wk, &b->bk,
+		float **f[BLOCK_TENSORS] = { &b->ln1_g, &b->ln1_b, &b->wq, &b->bq, &b->wk, &b->bk,
 			&b->wv, &b->bv, &b->wo, &b->bo, &b->ln2_g, &b->ln2_b,
-			&b->ff1_w, &b->ff1_b, &b->ff2_w, &b->ff2_b };
-		for (int j = 0; j < 16; j++)
+			&b->ff1_w, &b->ff1_b, &b->ff2_w, &b->ff2_b, &b->rel_bias };
+		for (int j = 0; j < BLOCK_TENSORS; j++)
 			*f[j] = find(m, base, block_names[i][j]);
 	}
 	p->lnf_g = find(m, base, "lnf_g");
@@ -151,6 +156,8 @@ model *model_plan(const model_config *c, char *err, size_t errlen)
 		why = "the embedding width must be a multiple of the number of heads";
 	else if (c->arch == ARCH_TT && (c->blocks < 1 || c->blocks > MAX_BLOCKS))
 		why = "blocks must be 1..8";
+	else if (c->rel_pos && c->arch != ARCH_TT)
+		why = "a relative position bias is for the tt architecture";
 	else if (!(c->dropout >= 0 && c->dropout < 1))
 		why = "dropout must be in [0,1)";
 	else if (c->U > INT32_MAX || c->N > INT32_MAX)

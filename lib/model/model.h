@@ -13,6 +13,9 @@
  *         feed-forward of width F, final layer norm; the user vector is the
  *         output at slot t.  The history shares the item tower's table;
  *         the item tower is the embedding (plus an MLP with item_mlp).
+ *         With rel_pos, each block's attention adds a learned bias by
+ *         the key's distance back from the query (rel_bias), so that a
+ *         slot's place means recency, wherever the query sits in the row.
  * Score = dot product of the two towers' E-vectors: retrieval stays an
  * inner-product search over item vectors that do not depend on the user.
  */
@@ -41,6 +44,8 @@ typedef struct {
 	int blocks;       /* tt: transformer blocks */
 	int item_mlp;     /* tt: item tower MLP (seed: always) */
 	int positions;    /* tt: slot embeddings */
+	int rel_pos;      /* tt: a learned relative position bias in each block's
+	                     attention (experimental; meta rel_pos=1, absent 0) */
 	float dropout;    /* tt: dropout after embeddings, attention, feed-forward */
 	/* Item features (model_features.c), 0 when absent: the item table's
 	 * row i becomes the id part plus the mean of the item's genre
@@ -82,6 +87,9 @@ typedef struct {
 	float *ln2_g, *ln2_b;          /* (E) tt only */
 	float *ff1_w, *ff1_b;          /* (F,E), (F) tt only */
 	float *ff2_w, *ff2_b;          /* (E,F), (E) tt only */
+	float *rel_bias;               /* (NH,L) tt with rel_pos: attention score
+	                                  bias by distance t-j of key j back from
+	                                  query t; zero at the start */
 } block_params;
 
 typedef struct {

@@ -19,7 +19,8 @@
 #include "layers.h"
 #include "model.h"
 
-#define MAX_TENSORS (8 + 16 * MAX_BLOCKS + 12)
+#define MAX_TENSORS (8 + BLOCK_TENSORS * MAX_BLOCKS + 12)
+#define BLOCK_TENSORS 17 /* a block's tensors at most: 16, and rel_bias */
 #define MAX_THREADS MODEL_THREADS_MAX
 #define LOGIT_CHUNK 512 /* rows of logits held at once: (512,N) floats */
 /* A matrix product's rounding depends on how many rows it is given, so the

@@ -32,6 +32,8 @@ int model_write(tts_writer *w, const model *m, const prep *ids, const char *extr
 		(long long)c->N, c->E, c->F, c->NH, c->L, c->blocks, c->item_mlp, c->positions,
 		(double)c->dropout, m->n_params);
 	size_t n = strlen(meta), extra = extra_meta ? strlen(extra_meta) : 0;
+	if (c->rel_pos) /* absent: off, as in the models written before it */
+		n += snprintf(meta + n, sizeof meta - n, "rel_pos=%d\n", c->rel_pos);
 	if (c->user_features)
 		n += snprintf(meta + n, sizeof meta - n, "user_features=%d\n", c->user_features);
 	if (c->user_vocab)
@@ -137,6 +139,9 @@ int model_config_parse(const char *meta, model_config *c, char *err, size_t errl
 		return -1;
 	c->dropout = (float)dropout;
 	long long uf;
+	if (meta_long(meta, "rel_pos", 0, c->arch == ARCH_TT, &uf, err, errlen))
+		return -1;
+	c->rel_pos = (int)uf;
 	if (meta_long(meta, "user_features", 0, c->arch == ARCH_TT, &uf, err, errlen))
 		return -1;
 	c->user_features = (int)uf;

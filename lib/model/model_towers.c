@@ -35,7 +35,8 @@ static void seed_forward(model *m, worker *wk)
 	linear_forward(a->qu, a->u, k->wq, k->bq, B, E, E);
 	for (size_t r = 0; r < S; r++) /* the user's query in every slot */
 		memcpy(a->q + r * E, a->qu + (size_t)a->slot_row[r] * E, E * sizeof *a->q);
-	attention_forward(a->a, a->att, a->q, a->k, a->v, a->off, a->att_off, B, E, c->NH);
+	attention_forward(a->a, a->att, a->q, a->k, a->v, NULL, a->off, a->att_off, B, E,
+		c->NH, c->L);
 	gather_rows(a->ag, a->a, a->rows, T, E);
 	linear_forward(a->o, a->ag, k->wo, k->bo, T, E, E);
 	for (size_t i = 0; i < T; i++) {
@@ -78,8 +79,8 @@ static void seed_backward(model *m, worker *wk)
 	memset(a->dq, 0, S * E * sizeof *a->dq);
 	memset(a->dk, 0, S * E * sizeof *a->dk);
 	memset(a->dv, 0, S * E * sizeof *a->dv);
-	attention_backward(a->dq, a->dk, a->dv, a->da, a->att, a->q, a->k, a->v, a->off,
-		a->att_off, a->scratch, B, E, c->NH);
+	attention_backward(a->dq, a->dk, a->dv, NULL, a->da, a->att, a->q, a->k, a->v, a->off,
+		a->att_off, a->scratch, B, E, c->NH, c->L);
 	/* the query is the same for every slot of a row */
 	memset(a->dqu, 0, B * E * sizeof *a->dqu);
 	for (size_t r = 0; r < S; r++) {
@@ -113,8 +114,8 @@ static void last_block_queries(model *m, worker *wk, int i)
 	linear_forward(b->q, b->xm, w->wq, w->bq, T, E, E);
 	for (size_t t = 0; t < T; t++)
 		a->first[t] = a->off[a->ubatch[t]];
-	attention_query_forward(b->a, a->qscratch, b->q, b->k, b->v, a->rows, a->first,
-		T, E, c->NH);
+	attention_query_forward(b->a, a->qscratch, b->q, b->k, b->v, w->rel_bias, a->rows,
+		a->first, T, E, c->NH, c->L);
 	linear_forward(b->ao, b->a, w->wo, w->bo, T, E, E);
 	gather_rows(b->xm, b->x, a->rows, T, E);
 	for (size_t j = 0; j < T * E; j++)
@@ -158,7 +159,8 @@ static void tt_forward(model *m, worker *wk)
 		linear_forward(b->q, b->ln1, w->wq, w->bq, S, E, E);
 		linear_forward(b->k, b->ln1, w->wk, w->bk, S, E, E);
 		linear_forward(b->v, b->ln1, w->wv, w->bv, S, E, E);
-		attention_forward(b->a, b->att, b->q, b->k, b->v, a->off, a->att_off, wk->B, E, c->NH);
+		attention_forward(b->a, b->att, b->q, b->k, b->v, w->rel_bias, a->off, a->att_off,
+			wk->B, E, c->NH, c->L);
 		linear_forward(b->ao, b->a, w->wo, w->bo, S, E, E);
 		dropout_forward(b->ao, b->mask_a, b->ao, pd, rng, S * E);
 		for (size_t j = 0; j < S * E; j++)
@@ -207,7 +209,7 @@ static void tt_backward(model *m, worker *wk)
 		linear_backward(g->dln2, dw->ff1_w, dw->ff1_b, g->df1_pre, b->ln2, w->ff1_w, S, E, F);
 		layernorm_backward(a->dx, dw->ln2_g, dw->ln2_b, g->dln2, b->xm, w->ln2_g,
 			b->mean2, b->rstd2, S, E);
-		/* xm = x + dropout(wo . attention(q, k, v)) */
+		/* xm = x + dropout(wo . attention(q, k, v, rel_bias)) */
 		memset(g->dao, 0, S * E * sizeof *g->dao);
 		dropout_backward(g->dao, a->dx, b->mask_a, pd, S * E);
 		memset(g->da, 0, S * E * sizeof *g->da);
@@ -215,8 +217,8 @@ static void tt_backward(model *m, worker *wk)
 		memset(g->dq, 0, S * E * sizeof *g->dq);
 		memset(g->dk, 0, S * E * sizeof *g->dk);
 		memset(g->dv, 0, S * E * sizeof *g->dv);
-		attention_backward(g->dq, g->dk, g->dv, g->da, b->att, b->q, b->k, b->v, a->off,
-			a->att_off, a->scratch, wk->B, E, c->NH);
+		attention_backward(g->dq, g->dk, g->dv, dw->rel_bias, g->da, b->att, b->q, b->k,
+			b->v, a->off, a->att_off, a->scratch, wk->B, E, c->NH, c->L);
 		memset(g->dln1, 0, S * E * sizeof *g->dln1);
 		linear_backward(g->dln1, dw->wq, dw->bq, g->dq, b->ln1, w->wq, S, E, E);
 		linear_backward(g->dln1, dw->wk, dw->bk, g->dk, b->ln1, w->wk, S, E, E);

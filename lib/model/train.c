@@ -128,8 +128,10 @@ static void choose_loss(train_options *o, int64_t N, train_note_fn note, void *c
 int train_options_given(train_options *o, char *err, size_t errlen)
 {
 	const model_config *c = &o->cfg;
-	static const char *const tt_only[] = { "--blocks", "--dropout", "--item-mlp", "--no-positions" };
-	const int tt_given[] = { c->blocks != 0, c->dropout >= 0, c->item_mlp, c->positions == 0 };
+	static const char *const tt_only[] = { "--blocks", "--dropout", "--item-mlp", "--no-positions",
+		"--rel-pos" };
+	const int tt_given[] = { c->blocks != 0, c->dropout >= 0, c->item_mlp, c->positions == 0,
+		c->rel_pos };
 	int E = c->E ? c->E : TRAIN_DIM, NH = c->NH ? c->NH : TRAIN_HEADS;
 	o->given = *c;
 	o->valid |= o->schedule == SCHED_PLATEAU || o->patience >= 0;
@@ -156,6 +158,7 @@ int train_keep_shape(train_options *o, const model_config *m, const char *init_n
 		{ g->dropout >= 0, "--dropout", g->dropout, m->dropout },
 		{ g->item_mlp != 0, "--item-mlp", g->item_mlp, m->item_mlp },
 		{ g->positions >= 0, "--no-positions", g->positions, m->positions },
+		{ g->rel_pos != 0, "--rel-pos", g->rel_pos, m->rel_pos },
 	};
 	if (g->arch != ARCH_AUTO && g->arch != m->arch)
 		return errorf(err, errlen, "--arch %s contradicts the model of --init %s (%s), whose "

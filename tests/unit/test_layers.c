@@ -299,24 +299,25 @@ static void test_layernorm(void)
 /* ---- attention ---- */
 
 typedef struct {
-	size_t B, E, NH, S;
+	size_t B, E, NH, S, L;
 	int64_t *off, *att_off;
 	float *q, *k, *v, *dq, *dk, *dv, *out, *att, *scratch, *G;
+	float *bias, *dbias; /* (NH,L) or NULL */
 } att_ctx;
 
 static double att_loss(void *c)
 {
 	att_ctx *x = c;
-	attention_forward(x->out, x->att, x->q, x->k, x->v, x->off, x->att_off,
-		x->B, x->E, x->NH);
+	attention_forward(x->out, x->att, x->q, x->k, x->v, x->bias, x->off, x->att_off,
+		x->B, x->E, x->NH, x->L);
 	return dot(x->out, x->G, x->S * x->E);
 }
 
 static void att_backward(void *c)
 {
 	att_ctx *x = c;
-	attention_backward(x->dq, x->dk, x->dv, x->G, x->att, x->q, x->k, x->v,
-		x->off, x->att_off, x->scratch, x->B, x->E, x->NH);
+	attention_backward(x->dq, x->dk, x->dv, x->dbias, x->G, x->att, x->q, x->k, x->v,
+		x->off, x->att_off, x->scratch, x->B, x->E, x->NH, x->L);
 }
 
 /* Reference: out[s] of slot t of a row, in double, from the definition. */
@@ -334,7 +335,8 @@ static double att_reference_error(const att_ctx *x)
 					for (size_t d = 0; d < D; d++)
 						e += (double)x->q[(o + t) * x->E + h * D + d] *
 							x->k[(o + j) * x->E + h * D + d];
-					w[j] = e / sqrt((double)D);
+					w[j] = e / sqrt((double)D) +
+						(x->bias ? x->bias[h * x->L + t - j] : 0.0);
 					mx = w[j] > mx ? w[j] : mx;
 				}
 				for (size_t j = 0; j <= t; j++)
@@ -351,14 +353,16 @@ static double att_reference_error(const att_ctx *x)
 	return worst;
 }
 
-static void test_attention(void)
+/* with_bias: a relative position bias (NH,L) of its own gradient; the
+ * query-only attention of inference then agrees with the last slots. */
+static void test_attention(int with_bias)
 {
 	/* rows of a batch with L = 5 slots, stored without padding: row 0 is
 	 * full, rows 1 and 3 are left-padded (start 3 and 1), row 2 is all
 	 * padding (no slots), row 4 has one item */
 	enum { L = 5 };
 	int64_t start[] = { 0, 3, L, 1, 4 };
-	att_ctx x = { .B = 5, .E = 6, .NH = 2 };
+	att_ctx x = { .B = 5, .E = 6, .NH = 2, .L = L };
 	int64_t off[6], att_off[6];
 	off[0] = att_off[0] = 0;
 	for (size_t b = 0; b < x.B; b++) {
@@ -380,19 +384,46 @@ static void test_attention(void)
 	x.att = zeros(att_off[x.B]);
 	x.scratch = zeros(L * L);
 	x.G = random_array(SE, -1, 1);
+	if (with_bias) {
+		x.bias = random_array(x.NH * L, -1, 1);
+		x.dbias = zeros(x.NH * L);
+	}
 	input in[] = {
 		{ "q", x.q, x.dq, SE },
 		{ "k", x.k, x.dk, SE },
 		{ "v", x.v, x.dv, SE },
+		{ "bias", x.bias, x.dbias, x.NH * L },
 	};
 	att_loss(&x);
 	double ref = att_reference_error(&x);
-	ok(ref < 1e-5, "attention: forward matches a double-precision causal "
-		"softmax(q k^T / sqrt(D)) v (worst %.2g)", ref);
-	check_layer("attention (padded and empty rows)",
-		(layer){ att_loss, att_backward, &x }, in, 3);
+	ok(ref < 1e-5, "attention%s: forward matches a double-precision causal "
+		"softmax(q k^T / sqrt(D)%s) v (worst %.2g)", with_bias ? " with bias" : "",
+		with_bias ? " + bias[t-j]" : "", ref);
+	check_layer(with_bias ? "attention with a relative position bias" :
+		"attention (padded and empty rows)",
+		(layer){ att_loss, att_backward, &x }, in, with_bias ? 4 : 3);
+	/* inference: each non-empty row's last slot as the only query */
+	float *qo = zeros(x.B * x.E), *qq = zeros(x.B * x.E), *w = zeros(L);
+	int32_t rows[5];
+	int64_t first[5];
+	size_t T = 0;
+	for (size_t b = 0; b < x.B; b++)
+		if (off[b + 1] > off[b]) {
+			rows[T] = (int32_t)(off[b + 1] - 1);
+			first[T] = off[b];
+			memcpy(qq + T * x.E, x.q + rows[T] * x.E, x.E * sizeof *qq);
+			T++;
+		}
+	attention_query_forward(qo, w, qq, x.k, x.v, x.bias, rows, first, T, x.E, x.NH, L);
+	double far = 0.0;
+	for (size_t i = 0; i < T; i++)
+		for (size_t e = 0; e < x.E; e++)
+			far = fmax(far, fabs(qo[i * x.E + e] - x.out[rows[i] * x.E + e]));
+	ok(far < 1e-6, "attention%s: the query-only form gives the last slots' output "
+		"(worst %.2g)", with_bias ? " with bias" : "", far);
+	free(qo); free(qq); free(w);
 	free(x.q); free(x.k); free(x.v); free(x.dq); free(x.dk); free(x.dv);
-	free(x.out); free(x.att); free(x.scratch); free(x.G);
+	free(x.out); free(x.att); free(x.scratch); free(x.G); free(x.bias); free(x.dbias);
 }
 
 /* ---- dropout ---- */
@@ -647,7 +678,8 @@ int main(void)
 	test_linear(0);
 	test_relu();
 	test_layernorm();
-	test_attention();
+	test_attention(0);
+	test_attention(1);
 	test_dropout(0.3f);
 	test_dropout(0.0f);
 	test_softmax_xent();

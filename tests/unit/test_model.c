@@ -70,6 +70,20 @@ static float *tensor_of(model *m, const char *name, size_t *n)
 	return NULL;
 }
 
+/* The relative position biases (zero at the start) away from zero, a
+ * bias of each head and distance its own, so that they count. */
+static void give_rel_bias(model *m)
+{
+	char name[32];
+	for (int i = 0; i < MAX_BLOCKS; i++) {
+		size_t n;
+		snprintf(name, sizeof name, "block%d.rel_bias", i);
+		float *b = tensor_of(m, name, &n);
+		for (size_t j = 0; b && j < n; j++)
+			b[j] = 0.25f * (float)((int)((j * 7 + (size_t)i * 3) % 9) - 4);
+	}
+}
+
 /* Users' side data: user 0 unknown (no users file line), the others of
  * both genders, several age bands and occupations. */
 static void give_users(model *m, int64_t U)
@@ -109,6 +123,8 @@ static void check_loss(const char *what, model_config c, int loss, int64_t M)
 	uint64_t rng = 11;
 	for (size_t i = 0; i < P; i++)
 		w[i] += 0.1f * (float)(rng_uniform(&rng) - 0.5);
+	if (c.rel_pos)
+		give_rel_bias(m);
 	batch bt;
 	random_batch(&bt, 3, c.L, c.U, c.N, &rng);
 	if (!ok(model_train_alloc(m, 3, 1, err, sizeof err) == 0, "%s: working memory (%s)", what, err))
@@ -125,8 +141,9 @@ static void check_loss(const char *what, model_config c, int loss, int64_t M)
 		size_t off;
 		const char *name = model_tensor(m, t, &rank, dims, &off);
 		size_t n = dims[0] * (rank > 1 ? dims[1] : 1);
-		/* the user features' rows: every entry, most of them unused */
-		int every = strcmp(name, "user_feat_emb") == 0;
+		/* the user features' rows: every entry, most of them unused;
+		 * the relative position biases: every head and distance */
+		int every = strcmp(name, "user_feat_emb") == 0 || strstr(name, "rel_bias");
 		for (size_t k = 0; k < (every ? n : 6); k++) {
 			size_t i = off + (every ? k : rng_next(&rng) % n);
 			float save = w[i];
@@ -197,6 +214,8 @@ static void check_inference(model_config c)
 	float *uf = c.user_features ? tensor_of(m, "user_feat_emb", &n_uf) : NULL;
 	for (size_t j = 0; uf && j < n_uf; j++)
 		uf[j] = 0.05f * (float)((j * 7919) % 13) - 0.3f;
+	if (c.rel_pos)
+		give_rel_bias(m);
 	model_train_alloc(m, 4, 1, err, sizeof err);
 	int64_t n;
 	double train_loss = model_step_grad(m, &bt, &rng, &n);
@@ -218,11 +237,73 @@ static void check_inference(model_config c)
 	}
 	loss /= 4;
 	ok(n == 4 && fabs(loss - train_loss) < 1e-5 * fabs(train_loss),
-		"%s%s%s: recommendation vectors give the training loss (%.7f, %.7f)",
+		"%s%s%s%s: recommendation vectors give the training loss (%.7f, %.7f)",
 		c.arch == ARCH_SEED ? "seed" : "tt", model_has_features(&c) ? " with features" : "",
-		c.user_features ? " with user features" : "", loss, train_loss);
+		c.user_features ? " with user features" : "",
+		c.rel_pos ? " with a relative position bias" : "", loss, train_loss);
 	batch_free(&bt);
 	model_free(m);
+}
+
+/* A fresh model with the relative position bias (zero at the start) is
+ * the model without it: the same loss and the same gradients of every
+ * other tensor, bit for bit, and the same initial weights. */
+static void check_rel_pos_fresh(model_config c)
+{
+	char err[256];
+	model *m[2];
+	double loss[2];
+	batch bt;
+	uint64_t rng = 21;
+	random_batch(&bt, 3, c.L, c.U, c.N, &rng);
+	for (int k = 0; k < 2; k++) {
+		c.rel_pos = k;
+		m[k] = model_new(&c, err, sizeof err);
+		model_init_weights(m[k], 9);
+		model_train_alloc(m[k], 3, 1, err, sizeof err);
+		loss[k] = loss_at(m[k], &bt, 5);
+	}
+	int same = loss[0] == loss[1], tensors = 0, biases = 0;
+	for (size_t i = 0; i < model_num_tensors(m[1]); i++) {
+		int rank;
+		uint64_t dims[2];
+		size_t off, n, n0;
+		const char *name = model_tensor(m[1], i, &rank, dims, &off);
+		n = dims[0] * (rank > 1 ? dims[1] : 1);
+		if (strstr(name, "rel_bias")) {
+			biases++;
+			for (size_t j = 0; j < n; j++)
+				same &= model_weights(m[1])[off + j] == 0.0f;
+			continue;
+		}
+		const float *w0 = tensor_of(m[0], name, &n0);
+		size_t off0 = w0 ? (size_t)(w0 - model_weights(m[0])) : 0;
+		same &= w0 && n0 == n &&
+			memcmp(w0, model_weights(m[1]) + off, n * sizeof *w0) == 0 &&
+			memcmp(model_grads(m[0]) + off0, model_grads(m[1]) + off, n * sizeof *w0) == 0;
+		tensors++;
+	}
+	ok(same && biases == c.blocks && tensors == (int)model_num_tensors(m[0]),
+		"relative position bias: a fresh model's weights, loss and gradients are the "
+		"model's without it, bit for bit (%d tensors, %d zero biases)", tensors, biases);
+	model_free(m[0]);
+	model_free(m[1]);
+	batch_free(&bt);
+}
+
+/* A part of the tt tower (c without dropout): its gradients under both
+ * losses and with dropout, and its recommendation vectors. */
+static void check_part(const char *what, model_config c)
+{
+	char name[128];
+	check(what, c);
+	snprintf(name, sizeof name, "%s, sampled softmax", what);
+	check_loss(name, c, LOSS_SAMPLED, 4);
+	snprintf(name, sizeof name, "%s and dropout", what);
+	c.dropout = 0.3f;
+	check(name, c);
+	c.dropout = 0;
+	check_inference(c);
 }
 
 /* Users outside the training data: their rows given, the same vectors as
@@ -404,13 +485,15 @@ int main(void)
 	check_inference(feat);
 	model_config users = tt;
 	users.user_features = 1;
-	check("tt tower with user features", users);
-	check_loss("user features, sampled softmax", users, LOSS_SAMPLED, 4);
-	users.dropout = 0.3f;
-	check("tt tower with user features and dropout", users);
-	users.dropout = 0;
-	check_inference(users);
+	check_part("tt tower with user features", users);
 	check_user_vectors_of(users);
+	model_config rel = tt;
+	rel.rel_pos = 1;
+	check_part("tt tower with a relative position bias", rel);
+	rel.blocks = 1; /* the last block is inference's query-only one */
+	check_inference(rel);
+	rel.blocks = 2;
+	check_rel_pos_fresh(rel);
 	check_item_chunks();
 	check_touched_rows();
 	return done();

@@ -1,8 +1,9 @@
 /* test_parity.c - one batch through the seed architecture (or, with
- * --tt, the tt one: two blocks, slot embeddings, no dropout), written out
- * for tests/parity_torch.py to replay in PyTorch.
+ * --tt, the tt one: two blocks, slot embeddings, no dropout; with
+ * --rel-pos too, each block's relative position bias), written out for
+ * tests/parity_torch.py to replay in PyTorch.
  *
- *   test_parity [--tt] --dump FILE
+ *   test_parity [--tt [--rel-pos]] --dump FILE
  *
  * writes a tensor stream (kind=parity): every weight under its model
  * name, every gradient as grad.NAME, the batch (users, hist, targets) and
@@ -50,7 +51,7 @@ static int write_tensors(tts_writer *w, model *m, const float *base, const char 
 	return 0;
 }
 
-static int dump(const char *path, int tt)
+static int dump(const char *path, int tt, int rel_pos)
 {
 	char err[256];
 	model_config c = { .arch = ARCH_SEED, .U = 20, .N = 50, .E = 16, .F = 24,
@@ -59,6 +60,7 @@ static int dump(const char *path, int tt)
 		c.arch = ARCH_TT;
 		c.blocks = 2;
 		c.positions = 1;
+		c.rel_pos = rel_pos;
 	}
 	int64_t B = 6, L = c.L;
 	model *m = model_new(&c, err, sizeof err);
@@ -72,6 +74,16 @@ static int dump(const char *path, int tt)
 	uint64_t rng = 2024;
 	for (size_t i = 0; i < model_num_params(m); i++)
 		w[i] += 0.2f * (float)(rng_uniform(&rng) - 0.5);
+	/* the biases (zero at the start) of either sign, as large as trained
+	 * ones: each head and distance its own */
+	for (size_t i = 0; i < model_num_tensors(m); i++) {
+		int rank;
+		uint64_t dims[2];
+		size_t off;
+		if (strstr(model_tensor(m, i, &rank, dims, &off), "rel_bias"))
+			for (size_t j = 0; j < dims[0] * dims[1]; j++)
+				w[off + j] = 0.3f * (float)((int)((j * 5 + i) % 7) - 3);
+	}
 	batch bt;
 	if (batch_alloc(&bt, B, L) || model_train_alloc(m, B, 1, NULL, 0)) {
 		fprintf(stderr, "test_parity: out of memory\n");
@@ -120,10 +132,12 @@ static int dump(const char *path, int tt)
 int main(int argc, char **argv)
 {
 	int tt = argc > 1 && strcmp(argv[1], "--tt") == 0;
-	if (argc == 3 + tt && strcmp(argv[1 + tt], "--dump") == 0)
-		return dump(argv[2 + tt], tt);
+	int rel = tt && argc > 2 && strcmp(argv[2], "--rel-pos") == 0;
+	int n = tt + rel;
+	if (argc == 3 + n && strcmp(argv[1 + n], "--dump") == 0)
+		return dump(argv[2 + n], tt, rel);
 	if (argc != 1) {
-		fprintf(stderr, "usage: test_parity [--tt] --dump FILE\n");
+		fprintf(stderr, "usage: test_parity [--tt [--rel-pos]] --dump FILE\n");
 		return 2;
 	}
 	printf("1..0 # skip run by tests/t2100-torch-parity.sh\n");
