@@ -74,6 +74,8 @@ for s in $seeds; do
 done
 
 awk -v n="$(echo $seeds | wc -w)" '
+	$1 == "genre" { seed_g[++ng] = $2 }
+	$1 == "features-cold" { seed_f[++nf] = $2 }
 	{ h[$1] += $2; hh[$1] += $2 * $2; d[$1] += $3; dd[$1] += $3 * $3
 	  if (!($1 in hmin) || $2 < hmin[$1]) hmin[$1] = $2
 	  if (!($1 in hmax) || $2 > hmax[$1]) hmax[$1] = $2 }
@@ -88,6 +90,10 @@ awk -v n="$(echo $seeds | wc -w)" '
 		row("ids-cold", "cold users, id-only model (untrained rows)")
 		row("features-cold", "cold users, features model (tt-embed --cold)")
 		printf "cold users, features model HR@10 over the genre baseline: %.2f times\n", h["features-cold"] / h["genre"]
+		printf "cold users, the same seed by seed:"
+		for (i = 1; i <= n; i++)
+			printf " %.2f", seed_f[i] / seed_g[i]
+		printf " times\n"
 		row("ids-warm", "warm users, id-only model (all items)")
 		row("features-warm", "warm users, features model (all items)")
 	}' all
