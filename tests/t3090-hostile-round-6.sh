@@ -71,4 +71,15 @@ test_expect_success 'the epoch lines of a run nothing can stop early say the tim
 	test_grep "^tt-fit: epoch 3/3 .*s in, [0-9hms]* to go\)$" err
 '
 
+test_expect_success 'tt-fit --init of an id-only model on data with item features says the features go unused' '
+	ml-synth -u 200 -i 150 -r 5000 --movies movies.dat -o feat.dat &&
+	ml-prep feat.dat >bare.tts &&
+	ml-prep --items movies.dat feat.dat >feat.tts &&
+	tt-fit -d 8 --epochs 1 bare.tts >ids.bin 2>/dev/null &&
+	tt-fit -d 8 --epochs 1 --init ids.bin feat.tts >warm.bin 2>err &&
+	test_grep "^tt-fit: ids.bin has no item features: the data.s item side data is not used" err &&
+	tt-fit -d 8 --epochs 1 --init ids.bin bare.tts >warm2.bin 2>err2 &&
+	! grep "no item features" err2
+'
+
 test_done

@@ -290,6 +290,11 @@ model *train_carry(const model *old, const prep *old_ids, const prep *p, uint64_
 	else if (m) /* the users have no rows of their own */
 		say(note, ctx, "%s: by id, %lld items carried, %lld new, %lld gone", init_name,
 			(long long)n.items_kept, (long long)n.items_new, (long long)n.items_gone);
+	/* the model's shape is kept: side data it has no rows for goes unused */
+	if (m && !model_has_features(model_cfg(m)) &&
+	    (p->genres || p->year || p->titles || p->item_cols.C))
+		say(note, ctx, "%s has no item features: the data's item side data is not used "
+			"(a model of features trains from scratch)", init_name);
 	return m;
 }
 
