@@ -206,12 +206,13 @@ oom:
  * this item's negative.  Its weight goes to zero, not to the item's other
  * rows, so the item's row keeps the scale training gives items of the
  * same features.  The same in training and serving. */
-static void drop_unsupported(const item_features *f, int64_t lo, int64_t hi,
-	const int32_t *row, float *wt)
+static void drop_unsupported(const item_features *f, int64_t n, const uint8_t *trained,
+	const int64_t *off, const int32_t *row, float *wt)
 {
-	for (int64_t k = lo; k < hi; k++)
-		if (f->support[row[k]] < FEATURE_MIN_ITEMS)
-			wt[k] = 0.0f;
+	for (int64_t i = 0; i < n; i++)
+		for (int64_t k = off[i]; !trained[i] && k < off[i + 1]; k++)
+			if (f->support[row[k]] < FEATURE_MIN_ITEMS)
+				wt[k] = 0.0f;
 }
 
 /* How many trained items have each feature row, and the untrained
@@ -226,9 +227,7 @@ static void count_support(item_features *f, int64_t N)
 				again = f->row[j] == f->row[k];
 			f->support[f->row[k]] += !again;
 		}
-	for (int64_t i = 0; i < N; i++)
-		if (!f->seen[i])
-			drop_unsupported(f, f->off[i], f->off[i + 1], f->row, f->wt);
+	drop_unsupported(f, N, f->seen, f->off, f->row, f->wt);
 }
 
 /* The model's feature rows from its side data and the titles. */
@@ -441,9 +440,7 @@ int model_side_item_vectors(model *m, const prep *items, const int32_t *known, f
 		ids[i] = keep[i] ? known[i] : 0;
 	}
 	features_end(m);
-	for (int64_t i = 0; i < n; i++)
-		if (!keep[i])
-			drop_unsupported(f, off[i], off[i + 1], row, wt);
+	drop_unsupported(f, n, keep, off, row, wt);
 	fill_table(m, m->p.item_emb, m->p.feat_emb, n, off, row, wt, ids, keep, table);
 	if (has_item_mlp(c)) {
 		swap_in(m, table);

@@ -267,7 +267,6 @@ static void worker_step_timed(worker *wk)
  * the next run a little while awake (the caller's serial part between
  * two runs is short), then asleep. */
 struct worker_pool {
-	model *m;
 	int workers;                /* the model's workers it was made for */
 	int n;                      /* threads made: workers 1..n */
 	pthread_t th[MAX_THREADS];
@@ -288,18 +287,13 @@ static void pause_a_little(void)
 #endif
 }
 
-typedef struct {
-	struct worker_pool *pool;
-	int id;
-} pool_seat;
-
+/* Worker wk's thread: the pool is its model's. */
 static void *pool_thread(void *arg)
 {
-	pool_seat seat = *(pool_seat *)arg;
-	struct worker_pool *p = seat.pool;
+	worker *wk = arg;
+	struct worker_pool *p = wk->m->pool;
 	uint64_t seen = 0;
-	free(arg);
-	prof_slot = seat.id;
+	prof_slot = wk->id;
 	for (;;) {
 		for (int i = 0; i < POOL_SPINS && atomic_load(&p->run) == seen && !atomic_load(&p->quit); i++)
 			pause_a_little();
@@ -310,7 +304,7 @@ static void *pool_thread(void *arg)
 		if (atomic_load(&p->quit))
 			return NULL;
 		seen = atomic_load(&p->run);
-		atomic_load(&p->fn)(&p->m->wk[seat.id]);
+		atomic_load(&p->fn)(wk);
 		if (atomic_fetch_sub(&p->pending, 1) == 1) {
 			pthread_mutex_lock(&p->mu);
 			pthread_cond_signal(&p->done);
@@ -344,23 +338,16 @@ static void pool_start(model *m)
 	struct worker_pool *p = calloc(1, sizeof *p);
 	if (!p)
 		return;
-	p->m = m;
 	p->workers = m->nworkers;
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->go, NULL);
 	pthread_cond_init(&p->done, NULL);
+	m->pool = p; /* before the threads, which find it there */
 	for (int i = 1; i < m->nworkers; i++) {
-		pool_seat *seat = malloc(sizeof *seat);
-		if (!seat)
+		if (pthread_create(&p->th[i], NULL, pool_thread, &m->wk[i]) != 0)
 			break;
-		*seat = (pool_seat){ p, i };
-		if (pthread_create(&p->th[i], NULL, pool_thread, seat) != 0) {
-			free(seat);
-			break;
-		}
 		p->n = i;
 	}
-	m->pool = p;
 }
 
 /* Run fn on every worker, on the pool's threads, BLAS single-threaded
