@@ -46,37 +46,51 @@ summary() {
 }
 median() { sort -n | awk '{ v[NR] = $1 } END { print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-# the same start: tt's initial weights (a step at rate 0), no dropout
-tt-fit -t 1 --lr 0 --max-steps 1 --dropout 0 --log "$dir/log0" <"$dir/ml.tts" \
-	>"$dir/init" 2>"$dir/err"
+# the same start: tt's initial weights (a step at rate 0), no dropout; the
+# float products, as PyTorch's, and bf16's where tt uses them
+tt-fit -t 1 --lr 0 --max-steps 1 --dropout 0 --precision fp32 --log "$dir/log0" \
+	<"$dir/ml.tts" >"$dir/init" 2>"$dir/err"
 tt_first=$(awk -F'\t' 'NR == 2 { print $3 }' "$dir/log0")
+precision=$(tt-fit -t 1 --max-steps 1 <"$dir/ml.tts" 2>/dev/null | tt-dump - |
+	sed -n 's/^ *precision=//p')
+precision=${precision:-fp32}
 torch_first=$($py "$peer" --first-loss "$dir/init" "$dir/batches.tts" |
 	sed -n 's/^torch first loss: \([0-9.]*\).*/\1/p')
-echo "step 1 loss, tt-fit: $tt_first"
+echo "step 1 loss, tt-fit --precision fp32: $tt_first"
+if [ "$precision" = bf16 ]; then
+	tt-fit -t 1 --lr 0 --max-steps 1 --dropout 0 --log "$dir/log0" <"$dir/ml.tts" \
+		>/dev/null 2>"$dir/err"
+	echo "step 1 loss, tt-fit --precision bf16 (its default here): $(awk -F'\t' 'NR == 2 { print $3 }' "$dir/log0")"
+fi
 echo "step 1 loss, PyTorch from tt's weights: $torch_first"
 
 flops=$($py "$peer" --flops "$dir/batches.tts")
 mflop=$(echo "$flops" | sed -n 's/^model MFLOP per example: \([0-9.]*\).*/\1/p')
 echo "model MFLOP per example (forward and backward): $(echo "$flops" | sed 's/^model MFLOP per example: //')"
 
-cc -O2 $(pkg-config --cflags openblas) -o "$dir/peer_gemm" "$top/bench/peer_gemm.c" \
-	$(pkg-config --libs openblas) -ldl
+cc -O2 $(pkg-config --cflags openblas) -I"$top/lib/model" -o "$dir/peer_gemm" \
+	"$top/bench/peer_gemm.c" "$top/lib/libtt.a" $(pkg-config --libs openblas) -ldl -lm
 "$dir/peer_gemm" >"$dir/gemm"
 gemm=$(sed -n "s/^sgemm GFLOP\/s: //p" "$dir/gemm")
 echo "sgemm GFLOP/s, 1 thread, the logits' three products (512 x 3416 x 64), best of 5: $gemm"
 echo "sbgemm GFLOP/s, the same: $(sed -n "s/^sbgemm GFLOP\/s: //p" "$dir/gemm")"
+bf16=$(sed -n "s/^tt bf16 GFLOP\/s: //p" "$dir/gemm")
+echo "tt's bf16 kernel GFLOP/s, the same (lib/model/bf16.c, operands packed): $bf16"
 
-: >"$dir/tt1"; : >"$dir/torch1"; : >"$dir/tt2"
+: >"$dir/tt1"; : >"$dir/torch1"; : >"$dir/tt2"; : >"$dir/tt1_fp32"
 : >"$dir/torch2_1"; : >"$dir/torch1_2"; : >"$dir/torch2_2"
 for r in $(seq "$reps"); do
 	tt_rate 1 >>"$dir/tt1"
+	[ "$precision" = fp32 ] || tt_rate 1 --precision fp32 >>"$dir/tt1_fp32"
 	torch_rate 1 1 >>"$dir/torch1"
 	tt_rate 2 >>"$dir/tt2"
 	torch_rate 2 1 >>"$dir/torch2_1"
 	torch_rate 1 2 >>"$dir/torch1_2"
 	torch_rate 2 2 >>"$dir/torch2_2"
 done
+echo "tt-fit precision (its default on this CPU): $precision"
 echo "tt-fit examples/s, 1 thread: $(summary <"$dir/tt1")"
+[ -s "$dir/tt1_fp32" ] && echo "tt-fit --precision fp32 examples/s, 1 thread: $(summary <"$dir/tt1_fp32")"
 echo "PyTorch examples/s, 1 thread (1 BLAS thread): $(summary <"$dir/torch1")"
 echo "tt-fit examples/s, 2 threads: $(summary <"$dir/tt2")"
 echo "PyTorch examples/s, 2 torch threads, 1 BLAS thread: $(summary <"$dir/torch2_1")"

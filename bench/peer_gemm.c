@@ -7,13 +7,16 @@
  *   peer_gemm [R N E [REPS]]       (default 512 3416 64 200)
  *
  * prints "sgemm GFLOP/s: X" and "sbgemm GFLOP/s: Y" (or that it is
- * absent), the best of 5 runs of REPS repetitions each (the machine may be
+ * absent), and "tt bf16 GFLOP/s: Z", tt's own bf16 kernel (lib/model/bf16.h)
+ * on the same three products, operands packed beforehand as sgemm's are
+ * not (or that this CPU has no AVX-512 BF16), the best of 5 runs of REPS repetitions each (the machine may be
  * shared: the best is the rate the core allows). */
 #include <cblas.h>
 #include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+#include "bf16.h"
 
 void openblas_set_num_threads(int);
 typedef void sbgemm_fn(enum CBLAS_ORDER, enum CBLAS_TRANSPOSE, enum CBLAS_TRANSPOSE,
@@ -93,5 +96,36 @@ int main(int argc, char **argv)
 		}
 		printf("%s GFLOP/s: %.1f\n", prec ? "sbgemm" : "sgemm", flops / best / 1e9);
 	}
+	if (!bf16_supported()) {
+		printf("tt bf16 GFLOP/s: absent (this CPU has no AVX-512 BF16)\n");
+		return 0;
+	}
+	/* the products of softmax_xent_bf16: logits = z . v^T, dz += G . v,
+	 * dv^T += z^T . G, each operand in its packing */
+	size_t ke = bf16_pairs(E), kn = bf16_pairs(N), kr = bf16_pairs(R), pn = bf16_panels(N);
+	uint32_t *vp = malloc(4 * pn * BF16_PANEL * ke), *vq = malloc(4 * bf16_panels(E) * BF16_PANEL * kn);
+	uint32_t *zr = malloc(4 * R * ke), *zt = malloc(4 * E * kr), *gr = malloc(4 * R * kn);
+	uint32_t *gp = malloc(4 * pn * BF16_PANEL * kr);
+	float *dvt = calloc((size_t)E * N, sizeof *dvt);
+	if (!vp || !vq || !zr || !zt || !gr || !gp || !dvt)
+		return 1;
+	bf16_pack_panels_t(vp, v, E, E, N);
+	bf16_pack_panels(vq, BF16_PANEL * kn, v, E, N, E);
+	bf16_pack_rows(zr, ke, z, E, R, E);
+	bf16_pack_rows_t(zt, kr, z, E, E, R);
+	bf16_pack_rows(gr, kn, g, N, R, N);
+	bf16_pack_panels(gp, BF16_PANEL * kr, g, N, R, N);
+	double best = 1e30;
+	for (int run = 0; run < 5; run++) {
+		double t0 = now();
+		for (int r = 0; r < reps; r++) {
+			bf16_gemm(g, N, zr, ke, vp, BF16_PANEL * ke, R, N, ke, 0);
+			bf16_gemm(dz, E, gr, kn, vq, BF16_PANEL * kn, R, E, kn, 1);
+			bf16_gemm(dvt, N, zt, kr, gp, BF16_PANEL * kr, E, N, kr, 1);
+		}
+		double t = now() - t0;
+		best = t < best ? t : best;
+	}
+	printf("tt bf16 GFLOP/s: %.1f\n", flops / best / 1e9);
 	return 0;
 }

@@ -49,6 +49,9 @@ static const char usage_text[] =
 "                         default: softmax up to twice the negatives, sampled\n"
 "                         beyond (6,000 items)\n"
 "  -n, --negatives M      sampled: negatives shared by a batch (3000)\n"
+"      --precision P      the logits' products: bf16 (bfloat16 operands, float\n"
+"                         sums) or fp32; default bf16 where the CPU has\n"
+"                         AVX-512 BF16\n"
 "  -s, --seed S           random seed (1)\n"
 "  -t, --threads N        threads (TT_THREADS or 2)\n"
 "      --max-steps N      stop after N steps\n"
@@ -74,13 +77,13 @@ static const char usage_text[] =
 static train_options opt = {
 	.cfg = { .arch = ARCH_AUTO, .dropout = -1, .positions = -1 },
 	.lr = -1, .weight_decay = -1, .schedule = SCHED_AUTO, .loss = LOSS_AUTO,
-	.patience = -1, .seed = 1,
+	.precision = PRECISION_AUTO, .patience = -1, .seed = 1,
 };
 static int no_features, test;
 static const char *input, *out_path, *log_path, *init_path;
 
 enum { O_HIDDEN = 256, O_HEADS, O_BLOCKS, O_DROPOUT, O_ITEM_MLP, O_NO_POS, O_REL_POS, O_LR, O_WD,
-	O_MAX_STEPS, O_INIT, O_VALID, O_PATIENCE, O_TEST, O_LOG, O_LOSS, O_SCHEDULE,
+	O_MAX_STEPS, O_INIT, O_VALID, O_PATIENCE, O_TEST, O_LOG, O_LOSS, O_PRECISION, O_SCHEDULE,
 	O_NO_FEATURES };
 
 /* A signal is seen by one process; the trainer stops all together after
@@ -121,6 +124,7 @@ static void parse_options(int argc, char **argv)
 		{ "lr", required_argument, NULL, O_LR },
 		{ "weight-decay", required_argument, NULL, O_WD },
 		{ "loss", required_argument, NULL, O_LOSS },
+		{ "precision", required_argument, NULL, O_PRECISION },
 		{ "lr-schedule", required_argument, NULL, O_SCHEDULE },
 		{ "negatives", required_argument, NULL, 'n' },
 		{ "seed", required_argument, NULL, 's' },
@@ -155,6 +159,10 @@ static void parse_options(int argc, char **argv)
 		case O_LR: opt.lr = parse_double("--lr", optarg, 0, 10); break;
 		case O_WD: opt.weight_decay = parse_double("--weight-decay", optarg, 0, 10); break;
 		case O_LOSS: opt.loss = parse_choice("--loss", optarg, train_loss_names, LOSS_END); break;
+		case O_PRECISION:
+			opt.precision = parse_choice("--precision", optarg, train_precision_names,
+				PRECISION_END);
+			break;
 		case 'n': opt.negatives = (int)parse_int("--negatives", optarg, 1, 1 << 16); break;
 		case O_SCHEDULE:
 			opt.schedule = parse_choice("--lr-schedule", optarg, train_schedule_names, SCHED_END);

@@ -1,5 +1,6 @@
 /* layers.c - forward/backward pairs of the model's layers (see layers.h). */
 #include "layers.h"
+#include "bf16.h"
 #include "prof.h"
 
 #include <cblas.h>
@@ -388,6 +389,111 @@ double softmax_xent(float *dz, float *dv, float *logits, const float *z,
 	return loss;
 }
 
+/* Lays out (or, at NULL, measures) w's buffers: a cache line each. */
+static size_t bf16_layout(bf16_work *w, char *mem, size_t n, size_t E)
+{
+	size_t kn = bf16_pairs(n), ke = bf16_pairs(E), kc = bf16_pairs(BF16_CHUNK), used = 0;
+#define PART(p, count) (used = (used + 63) & ~(size_t)63, \
+	(p) = mem ? (void *)(mem + used) : NULL, used += (count) * sizeof *(p))
+	PART(w->vp, bf16_panels(n) * BF16_PANEL * ke);
+	PART(w->vq, bf16_panels(E) * BF16_PANEL * kn);
+	PART(w->zr, BF16_CHUNK * ke);
+	PART(w->zt, E * kc);
+	PART(w->gr, BF16_CHUNK * kn);
+	PART(w->gp, bf16_panels(n) * BF16_PANEL * kc);
+	PART(w->rows, BF16_ROWS * n);
+	PART(w->dvt, E * n);
+#undef PART
+	return used;
+}
+
+size_t bf16_work_bytes(size_t n, size_t E)
+{
+	bf16_work w;
+	return bf16_layout(&w, NULL, n, E);
+}
+
+void bf16_work_point(bf16_work *w, void *mem, size_t n, size_t E)
+{
+	bf16_layout(w, mem, n, E);
+}
+
+/* The bf16 products' steps, shared by softmax_xent_bf16 and
+ * shared_xent_bf16: v packed once a call; a chunk of z packed; its
+ * logits made BF16_ROWS rows at a time, and their gradient packed while
+ * in cache; the chunk's products into dz and dv^T; dv^T added to dv. */
+static void bf16_begin(bf16_work *w, const float *v, size_t N, size_t E, int dz, int dv)
+{
+	bf16_pack_panels_t(w->vp, v, E, E, N);
+	if (dz)
+		bf16_pack_panels(w->vq, BF16_PANEL * bf16_pairs(N), v, E, N, E);
+	if (dv)
+		memset(w->dvt, 0, E * N * sizeof *w->dvt);
+}
+
+/* rows (m,N) = z (m,E) . v^T for the chunk's rows i.. */
+static void bf16_logits(bf16_work *w, size_t i, size_t m, size_t N, size_t E)
+{
+	size_t ke = bf16_pairs(E);
+	bf16_gemm(w->rows, N, w->zr + i * ke, ke, w->vp, BF16_PANEL * ke, m, N, ke, 0);
+}
+
+/* the rows' gradient G, packed as dz's left operand and dv^T's right one */
+static void bf16_keep(bf16_work *w, size_t i, size_t m, size_t N, int dz, int dv)
+{
+	size_t kn = bf16_pairs(N);
+	if (dz)
+		bf16_pack_rows(w->gr + i * kn, kn, w->rows, N, m, N);
+	if (dv) /* i is even: its rows are pair i/2 of the panels */
+		bf16_pack_panels(w->gp + BF16_PANEL * (i / 2), BF16_PANEL * bf16_pairs(BF16_CHUNK),
+			w->rows, N, m, N);
+}
+
+static void bf16_chunk_grads(bf16_work *w, float *dz, int dv, const float *zc, size_t c,
+	size_t N, size_t E)
+{
+	size_t kn = bf16_pairs(N);
+	if (dz) /* dz (c,E) += G (c,N) . v (N,E) */
+		bf16_gemm(dz, E, w->gr, kn, w->vq, BF16_PANEL * kn, c, E, kn, 1);
+	if (dv) { /* dv^T (E,N) += z^T (E,c) . G (c,N) */
+		size_t kr = bf16_pairs(c);
+		bf16_pack_rows_t(w->zt, kr, zc, E, E, c);
+		bf16_gemm(w->dvt, N, w->zt, kr, w->gp, BF16_PANEL * bf16_pairs(BF16_CHUNK),
+			E, N, kr, 1);
+	}
+}
+
+static void bf16_end(bf16_work *w, float *dv, size_t N, size_t E)
+{
+	if (dv) /* dv (N,E) += dv^T's transpose */
+		for (size_t n = 0; n < N; n++)
+			for (size_t e = 0; e < E; e++)
+				dv[n * E + e] += w->dvt[e * N + n];
+}
+
+double softmax_xent_bf16(float *dz, float *dv, bf16_work *w, const float *z,
+	const float *v, const int32_t *target, float scale, size_t R, size_t N,
+	size_t E)
+{
+	double prof_t0 = PROF_BEGIN();
+	double loss = 0.0;
+	bf16_begin(w, v, N, E, dz != NULL, dv != NULL);
+	for (size_t r0 = 0; r0 < R; r0 += BF16_CHUNK) {
+		size_t c = R - r0 < BF16_CHUNK ? R - r0 : BF16_CHUNK;
+		bf16_pack_rows(w->zr, bf16_pairs(E), z + r0 * E, E, c, E);
+		for (size_t i = 0; i < c; i += BF16_ROWS) {
+			size_t m = c - i < BF16_ROWS ? c - i : BF16_ROWS;
+			bf16_logits(w, i, m, N, E);
+			loss += softmax_rows(w->rows, target + r0 + i, scale, m, N);
+			bf16_keep(w, i, m, N, dz != NULL, dv != NULL);
+		}
+		bf16_chunk_grads(w, dz ? dz + r0 * E : NULL, dv != NULL, z + r0 * E, c, N, E);
+	}
+	bf16_end(w, dv, N, E);
+	PROF_END(PROF_LOGITS, prof_t0);
+	return loss;
+}
+
 /* The rows of shared_xent's logits (c,M) against the negatives neg (M),
  * lt (c) the target logits, each row's log-Q already applied: rows become
  * scale * softmax over [target, negatives], a negative equal to the
@@ -418,6 +524,42 @@ static double shared_rows(float *logits, float *lt, const int32_t *target,
 	return loss;
 }
 
+/* shared_rows of rows z (c,E), their logits against the negatives made:
+ * the targets' logits lt (c) and the log-Q correction first */
+static double shared_rows_of(float *logits, float *lt, const float *z, const float *v,
+	const int32_t *target, const int32_t *neg, const float *log_q, float scale,
+	size_t c, size_t M, size_t E)
+{
+	for (size_t i = 0; i < c; i++) {
+		const float *zi = z + i * E, *vt = v + (size_t)target[i] * E;
+		float s = 0.0f;
+		for (size_t e = 0; e < E; e++)
+			s += zi[e] * vt[e];
+		lt[i] = s;
+		if (log_q) {
+			float *row = logits + i * M;
+			lt[i] -= log_q[target[i]];
+			for (size_t j = 0; j < M; j++)
+				row[j] -= log_q[neg[j]];
+		}
+	}
+	return shared_rows(logits, lt, target, neg, scale, c, M);
+}
+
+/* the targets' part of the gradient, row by row: lt (c) from shared_rows */
+static void shared_target_grads(float *dz, float *dv, const float *lt, const float *z,
+	const float *v, const int32_t *target, size_t c, size_t E)
+{
+	for (size_t i = 0; i < c; i++) {
+		const float *zi = z + i * E, *vt = v + (size_t)target[i] * E;
+		float *dzi = dz + i * E, *dvt = dv + (size_t)target[i] * E;
+		for (size_t e = 0; e < E; e++) {
+			dzi[e] += lt[i] * vt[e];
+			dvt[e] += lt[i] * zi[e];
+		}
+	}
+}
+
 double shared_xent(float *dz, float *dv, float *logits, float *vn, float *dvn,
 	const float *z, const float *v, const int32_t *target, const int32_t *neg,
 	const float *log_q, float scale, size_t T, size_t M, size_t E, size_t chunk)
@@ -435,36 +577,45 @@ double shared_xent(float *dz, float *dv, float *logits, float *vn, float *dvn,
 		/* logits (c,M) = z (c,E) . vn^T */
 		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, c, M, E,
 			1.0f, zc, E, vn, E, 0.0f, logits, M);
-		for (size_t i = 0; i < c; i++) {
-			const float *zi = zc + i * E, *vt = v + (size_t)target[r0 + i] * E;
-			float s = 0.0f;
-			for (size_t e = 0; e < E; e++)
-				s += zi[e] * vt[e];
-			lt[i] = s;
-			if (log_q) {
-				float *row = logits + i * M;
-				lt[i] -= log_q[target[r0 + i]];
-				for (size_t j = 0; j < M; j++)
-					row[j] -= log_q[neg[j]];
-			}
-		}
-		loss += shared_rows(logits, lt, target + r0, neg, scale, c, M);
-		/* the target's part of the gradient, row by row */
-		for (size_t i = 0; i < c; i++) {
-			const float *zi = zc + i * E;
-			float *dzi = dz + (r0 + i) * E, *dvt = dv + (size_t)target[r0 + i] * E;
-			const float *vt = v + (size_t)target[r0 + i] * E;
-			for (size_t e = 0; e < E; e++) {
-				dzi[e] += lt[i] * vt[e];
-				dvt[e] += lt[i] * zi[e];
-			}
-		}
+		loss += shared_rows_of(logits, lt, zc, v, target + r0, neg, log_q, scale, c, M, E);
+		shared_target_grads(dz + r0 * E, dv, lt, zc, v, target + r0, c, E);
 		/* dz (c,E) += G (c,M) . vn (M,E); dvn (M,E) += G^T (M,c) . z (c,E) */
 		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, c, E, M,
 			1.0f, logits, M, vn, E, 1.0f, dz + r0 * E, E);
 		cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, M, E, c,
 			1.0f, logits, M, zc, E, 1.0f, dvn, E);
 	}
+	embedding_backward(dv, dvn, neg, M, E);
+	PROF_END(PROF_LOGITS, prof_t0);
+	return loss;
+}
+
+double shared_xent_bf16(float *dz, float *dv, bf16_work *w, float *vn, float *dvn,
+	const float *z, const float *v, const int32_t *target, const int32_t *neg,
+	const float *log_q, float scale, size_t T, size_t M, size_t E)
+{
+	double prof_t0 = PROF_BEGIN();
+	double loss = 0.0;
+	float lt[BF16_ROWS];
+	embedding_forward(vn, neg, v, M, E);
+	memset(dvn, 0, M * E * sizeof *dvn);
+	bf16_begin(w, vn, M, E, 1, 1);
+	for (size_t r0 = 0; r0 < T; r0 += BF16_CHUNK) {
+		size_t c = T - r0 < BF16_CHUNK ? T - r0 : BF16_CHUNK;
+		const float *zc = z + r0 * E;
+		bf16_pack_rows(w->zr, bf16_pairs(E), zc, E, c, E);
+		for (size_t i = 0; i < c; i += BF16_ROWS) {
+			size_t m = c - i < BF16_ROWS ? c - i : BF16_ROWS;
+			bf16_logits(w, i, m, M, E);
+			loss += shared_rows_of(w->rows, lt, zc + i * E, v, target + r0 + i, neg,
+				log_q, scale, m, M, E);
+			shared_target_grads(dz + (r0 + i) * E, dv, lt, zc + i * E, v,
+				target + r0 + i, m, E);
+			bf16_keep(w, i, m, M, 1, 1);
+		}
+		bf16_chunk_grads(w, dz + r0 * E, 1, zc, c, M, E);
+	}
+	bf16_end(w, dvn, M, E);
 	embedding_backward(dv, dvn, neg, M, E);
 	PROF_END(PROF_LOGITS, prof_t0);
 	return loss;

@@ -33,6 +33,8 @@
 enum arch { ARCH_SEED = 0, ARCH_TT = 1 };
 const char *model_arch_name(int arch); /* "seed" or "tt", as --arch and the meta spell it */
 enum loss { LOSS_SOFTMAX = 0, LOSS_SAMPLED = 1, LOSS_END };
+/* The logits' products in training: float, or bf16 with float sums (bf16.h) */
+enum precision { PRECISION_FP32 = 0, PRECISION_BF16 = 1, PRECISION_END };
 /* The most threads a step or a forward pass splits into: a larger count
  * uses this many (and train.c says so). */
 #define MODEL_THREADS_MAX 16
@@ -131,6 +133,11 @@ int model_infer_alloc(model *m, int64_t B, int threads);
 int model_set_loss(model *m, int loss, int64_t M, const sampler *q, char *err, size_t errlen);
 /* Adam's moments, before the first model_adam(); ERR_NOMEM. */
 int model_adam_alloc(model *m, char *err, size_t errlen);
+/* The precision of the logits' products (enum precision), before
+ * model_train_alloc(); PRECISION_FP32 at first.  -1 for bf16 on a CPU
+ * without it. */
+int model_set_precision(model *m, int precision, char *err, size_t errlen);
+
 /* One batch: forward, loss, backward into the gradient buffer (zeroed
  * first).  Returns the mean loss over the batch's examples; *examples
  * gets their count.  rng drives dropout. */

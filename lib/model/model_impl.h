@@ -116,6 +116,7 @@ typedef struct {
 	float *div;          /* (N,E) item vectors' gradient from this share,
 	                        with an item MLP */
 	float *logits;       /* (LOGIT_CHUNK,N) softmax, (SHARED_CHUNK,M) sampled */
+	bf16_work bw;        /* the bf16 products' buffers, instead of logits */
 	float *vn, *dvn;     /* (M,E) sampled: the shared negatives' vectors */
 	/* training only: the seed tower's gradients */
 	float *dh1, *dh1_pre; /* (T,F) after, before ReLU */
@@ -205,6 +206,7 @@ struct model {
 	float *dih, *dih_pre; /* (N,F) after, before ReLU */
 	const float *iv_now; /* this step's item vectors: iv or the table */
 	int loss;            /* enum loss */
+	int precision;       /* enum precision */
 	int64_t M;           /* sampled: negatives shared by a step */
 	const sampler *q;    /* what negatives are drawn from, or NULL */
 	int32_t *neg;        /* (M) sampled: this step's shared negatives */

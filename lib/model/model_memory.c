@@ -1,5 +1,6 @@
 /* model_memory.c - the model's working memory: each worker's activations
  * and gradients, and the item MLP's, each in one block (model_impl.h). */
+#include "bf16.h"
 #include "model_impl.h"
 
 #include <stdlib.h>
@@ -22,7 +23,7 @@ static void *take(carver *cv, size_t n, size_t size)
 /* Lay out the activations of B rows; with train, also what the backward
  * pass and the loss need. */
 static void acts_layout(carver *cv, const model_config *c, acts *a, int64_t B,
-	int loss, int64_t M, int train)
+	int loss, int precision, int64_t M, int train)
 {
 	size_t L = c->L, E = c->E, F = c->F, N = c->N, NH = c->NH;
 	size_t S = B * L, T = S; /* the most a batch of B rows has */
@@ -88,9 +89,14 @@ static void acts_layout(carver *cv, const model_config *c, acts *a, int64_t B,
 		a->div = take(cv, N * E, sizeof *a->div);
 	/* a row's candidates: every item, or the shared negatives */
 	if (loss == LOSS_SAMPLED) {
-		a->logits = take(cv, SHARED_CHUNK * (size_t)M, sizeof *a->logits);
 		a->vn = take(cv, M * E, sizeof *a->vn);
 		a->dvn = take(cv, M * E, sizeof *a->dvn);
+		if (precision == PRECISION_BF16)
+			bf16_work_point(&a->bw, take(cv, bf16_work_bytes(M, E), 1), M, E);
+		else
+			a->logits = take(cv, SHARED_CHUNK * (size_t)M, sizeof *a->logits);
+	} else if (precision == PRECISION_BF16) {
+		bf16_work_point(&a->bw, take(cv, bf16_work_bytes(N, E), 1), N, E);
 	} else {
 		a->logits = take(cv, LOGIT_CHUNK * N, sizeof *a->logits);
 	}
@@ -127,16 +133,16 @@ static void acts_layout(carver *cv, const model_config *c, acts *a, int64_t B,
 }
 
 static int acts_alloc(const model_config *c, acts *a, int64_t B, int loss,
-	int64_t M, int train, size_t *bytes)
+	int precision, int64_t M, int train, size_t *bytes)
 {
 	carver cv = { NULL, 0 };
-	acts_layout(&cv, c, a, B, loss, M, train);
+	acts_layout(&cv, c, a, B, loss, precision, M, train);
 	*bytes = cv.used;
 	if (!(cv.base = calloc(1, cv.used)))
 		return -1;
 	void *mem = cv.base;
 	cv.used = 0;
-	acts_layout(&cv, c, a, B, loss, M, train);
+	acts_layout(&cv, c, a, B, loss, precision, M, train);
 	a->mem = mem;
 	return 0;
 }
@@ -218,7 +224,7 @@ int alloc_workers(model *m, int64_t B, int threads, int train, char *err, size_t
 	m->nworkers = threads;
 	for (int i = 0; i < threads; i++) {
 		worker *wk = &m->wk[i];
-		if (acts_alloc(c, &wk->a, B, m->loss, m->M, train, &bytes))
+		if (acts_alloc(c, &wk->a, B, m->loss, m->precision, m->M, train, &bytes))
 			return nomemf(err, errlen, train ? "a thread's activations of a batch"
 				: "a thread's activations", bytes);
 		if (!(wk->g = calloc(m->n_params, sizeof *wk->g)))
@@ -245,6 +251,18 @@ int model_train_alloc(model *m, int64_t B, int threads, char *err, size_t errlen
 int model_infer_alloc(model *m, int64_t B, int threads)
 {
 	return alloc_workers(m, B, threads, 0, NULL, 0);
+}
+
+int model_set_precision(model *m, int precision, char *err, size_t errlen)
+{
+	if (precision < 0 || precision >= PRECISION_END)
+		return errorf(err, errlen, "precision %d: not a precision of the model", precision);
+	if (precision == PRECISION_BF16 && !bf16_supported())
+		return errorf(err, errlen, "bf16 products need a CPU with AVX-512 BF16; this one has none");
+	if (precision != m->precision)
+		m->capacity = 0; /* other buffers: reallocate */
+	m->precision = precision;
+	return 0;
 }
 
 int model_set_loss(model *m, int loss, int64_t M, const sampler *q, char *err, size_t errlen)

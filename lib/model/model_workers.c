@@ -250,10 +250,21 @@ static void worker_step_timed(worker *wk)
 	memset(a->dz, 0, wk->T * c->E * sizeof *a->dz);
 	switch (m->loss) {
 	case LOSS_SOFTMAX:
+		if (m->precision == PRECISION_BF16) {
+			wk->loss = softmax_xent_bf16(a->dz, div, &a->bw, a->z, m->iv_now,
+				a->tgt, wk->scale, wk->T, c->N, c->E);
+			break;
+		}
 		wk->loss = softmax_xent(a->dz, div, a->logits, a->z, m->iv_now, a->tgt,
 			wk->scale, wk->T, c->N, c->E, LOGIT_CHUNK);
 		break;
 	default: /* LOSS_SAMPLED; uniform draws' log-Q is a constant: no softmax sees it */
+		if (m->precision == PRECISION_BF16) {
+			wk->loss = shared_xent_bf16(a->dz, div, &a->bw, a->vn, a->dvn, a->z,
+				m->iv_now, a->tgt, m->neg, m->q->cdf ? m->q->log_q : NULL,
+				wk->scale, wk->T, m->M, c->E);
+			break;
+		}
 		wk->loss = shared_xent(a->dz, div, a->logits, a->vn, a->dvn, a->z,
 			m->iv_now, a->tgt, m->neg, m->q->cdf ? m->q->log_q : NULL,
 			wk->scale, wk->T, m->M, c->E, SHARED_CHUNK);

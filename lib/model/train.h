@@ -40,6 +40,8 @@ extern const char *const train_schedule_names[SCHED_END]; /* as --lr-schedule sp
 #define LOSS_AUTO -1 /* train_choose(): softmax or sampled by the catalogue */
 extern const char *const train_loss_names[LOSS_END];
 #define ARCH_AUTO -1 /* train_choose(): tt */
+#define PRECISION_AUTO -1 /* train_choose(): bf16 where the CPU has it */
+extern const char *const train_precision_names[PRECISION_END];
 
 /* The shape of either architecture where the options gave none; the
  * history's default, HISTORY_DEFAULT, and tt's batch rows, BATCH_DEFAULT
@@ -80,6 +82,7 @@ typedef struct {
 	int schedule;        /* SCHED_AUTO: chosen */
 	int loss;            /* LOSS_AUTO: chosen */
 	int negatives;       /* 0: chosen (sampled's shared negatives) */
+	int precision;       /* PRECISION_AUTO: chosen */
 	int valid;           /* validate after every epoch (validate hook) */
 	int patience;        /* epochs without a better validation; < 0: chosen */
 	int64_t max_steps;   /* 0: no limit */

@@ -8,6 +8,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include "bf16.h"
 #include "layers.h"
 #include "tap.h"
 
@@ -671,6 +672,70 @@ static void test_shared(int with_log_q)
 	free(x.trash_v); free(x.logits); free(x.vn); free(x.dvn);
 }
 
+/* ---- the logits in bf16 (softmax_xent_bf16, shared_xent_bf16) ----
+ * Their float versions are checked above against finite differences; a
+ * bf16 version must give the same loss and gradients to bf16's precision
+ * (operands rounded to 8 bits of mantissa: about 0.4% each, less once
+ * summed). */
+
+static double rel_diff(const float *a, const float *b, size_t n)
+{
+	double d = 0.0, m = 0.0;
+	for (size_t i = 0; i < n; i++) {
+		d += ((double)a[i] - b[i]) * ((double)a[i] - b[i]);
+		m += (double)b[i] * b[i];
+	}
+	return sqrt(d / (m > 0 ? m : 1));
+}
+
+static void test_bf16_xent(size_t R, size_t N, size_t E, int sampled)
+{
+	size_t M = sampled ? N / 2 + 1 : N;
+	float *z = random_array(R * E, -1, 1), *v = random_array(N * E, -1, 1);
+	float *dz = zeros(R * E), *dv = zeros(N * E), *dz16 = zeros(R * E), *dv16 = zeros(N * E);
+	float *logits = zeros((sampled ? SHARED_CHUNK : R) * M);
+	float *vn = zeros(M * E), *dvn = zeros(M * E), log_q[512];
+	int32_t *target = malloc(R * sizeof *target), neg[512];
+	for (size_t r = 0; r < R; r++)
+		target[r] = (int32_t)(rng_next(&test_rng) % N);
+	if (!sampled) /* a row without an example */
+		target[R / 2] = -1;
+	for (size_t j = 0; j < M; j++)
+		neg[j] = (int32_t)(rng_next(&test_rng) % N);
+	neg[0] = target[0]; /* an accidental hit */
+	for (size_t i = 0; i < N; i++)
+		log_q[i] = -1.0f - 0.01f * (float)i;
+	bf16_work w;
+	void *mem = malloc(bf16_work_bytes(M, E));
+	bf16_work_point(&w, mem, M, E);
+	double want, got;
+	if (sampled) {
+		want = shared_xent(dz, dv, logits, vn, dvn, z, v, target, neg, log_q, 0.5f,
+			R, M, E, SHARED_CHUNK);
+		got = shared_xent_bf16(dz16, dv16, &w, vn, dvn, z, v, target, neg, log_q, 0.5f,
+			R, M, E);
+	} else {
+		want = softmax_xent(dz, dv, logits, z, v, target, 0.5f, R, N, E, R);
+		got = softmax_xent_bf16(dz16, dv16, &w, z, v, target, 0.5f, R, N, E);
+	}
+	double ez = rel_diff(dz16, dz, R * E), ev = rel_diff(dv16, dv, N * E);
+	ok(fabs(got - want) < 2e-3 * fabs(want) && ez < 1e-2 && ev < 1e-2,
+		"%s (%zu rows, %zu %s, E %zu): loss %.6g against float's %.6g, gradients "
+		"%.2g and %.2g apart", sampled ? "shared_xent_bf16" : "softmax_xent_bf16", R, M,
+		sampled ? "negatives" : "items", E, got, want, ez, ev);
+	if (!sampled) {
+		int quiet = 1;
+		for (size_t e = 0; e < E; e++)
+			quiet &= dz16[R / 2 * E + e] == 0.0f;
+		ok(quiet, "softmax_xent_bf16: the row with target -1 gets no gradient");
+		/* the loss alone, no gradient asked */
+		double alone = softmax_xent_bf16(NULL, NULL, &w, z, v, target, 0.5f, R, N, E);
+		ok(alone == got, "softmax_xent_bf16 without gradients: the same loss");
+	}
+	free(z), free(v), free(dz), free(dv), free(dz16), free(dv16), free(logits);
+	free(vn), free(dvn), free(target), free(mem);
+}
+
 int main(void)
 {
 	test_embedding();
@@ -685,5 +750,13 @@ int main(void)
 	test_softmax_xent();
 	test_shared(1);
 	test_shared(0);
+	if (!bf16_supported()) {
+		ok(1, "# SKIP this CPU has no AVX-512 BF16: the bf16 logits are not used");
+		return done();
+	}
+	test_bf16_xent(7, 9, 4, 0);       /* a row tile, short */
+	test_bf16_xent(300, 217, 70, 0);  /* chunks of rows, partial panels */
+	test_bf16_xent(301, 300, 64, 1);
+	test_bf16_xent(5, 40, 20, 1);
 	return done();
 }
