@@ -6,7 +6,8 @@
 # FLOPs per example, examples/s at 1 and 2 threads, tt's share of the
 # core's measured sgemm rate at the logits' shape (bench/peer_gemm.c),
 # and tt-fit's TT_PROFILE line.  On ../shared/data/ml-1m/ml-1m.txt, or
-# ml-synth data of its shape.
+# ml-synth data of its shape; then the sampled loss on Toys (where
+# ../shared/data/amazon has it) and at ML-25M's shape.
 #   sh bench/peer.sh [FILE]
 # PEER_STEPS (default 300) steps a run, PEER_REPS (default 3) repetitions;
 # tt and PyTorch run alternately (A B A B), so a shared machine's load
@@ -109,3 +110,52 @@ sed -n 's/^tt-fit: profile (TT_PROFILE, thread 0)/tt-fit -t 1 profile (thread 0)
 TT_PROFILE=1 tt-fit -t 2 --max-steps "$steps" <"$dir/ml.tts" >"$dir/model" 2>"$dir/err"
 sed -n 's/^tt-fit: profile (TT_PROFILE, thread 0)/tt-fit -t 2 profile (thread 0)/p' "$dir/err"
 echo "$steps steps a run, $reps runs of each, tt and PyTorch alternating; the machine (2 cores) may be shared with other work: compare the medians and the run-by-run ratios"
+
+# The sampled loss (3,000 negatives shared by a batch), where the default
+# is not the full softmax: on Toys (its sparse defaults), and at ML-25M's
+# shape (59,047 items, 154 ratings a user; a tenth of its 162,541 users,
+# which changes an epoch's length, not a step's; its dense defaults given,
+# as ML-25M's density would choose them).  sampled LABEL TTS "TT OPTIONS"
+# "PYTORCH OPTIONS": tt 1 and 2 threads, PyTorch 1 thread and its best
+# 2-thread setting of the three above, alternating.
+sampled() {
+	label=$1 tts=$2 ttopt=$3 pyopt=$4
+	tt-batch <"$tts" >"$dir/sb.tts"
+	: >"$dir/s_tt1"; : >"$dir/s_py1"; : >"$dir/s_tt2"; : >"$dir/s_py2"
+	for r in $(seq "$reps"); do
+		tt-fit -t 1 --max-steps "$steps" --log "$dir/log" $ttopt <"$tts" >/dev/null 2>"$dir/err" &&
+			awk -F'\t' 'NR == 2 { print $6 }' "$dir/log" >>"$dir/s_tt1"
+		OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $py "$peer" --steps "$steps" --threads 1 \
+			$pyopt "$dir/sb.tts" | sed -n 's/^torch examples\/s: \([0-9]*\).*/\1/p' >>"$dir/s_py1"
+		tt-fit -t 2 --max-steps "$steps" --log "$dir/log" $ttopt <"$tts" >/dev/null 2>"$dir/err" &&
+			awk -F'\t' 'NR == 2 { print $6 }' "$dir/log" >>"$dir/s_tt2"
+		best2=0
+		for tb in "2 1" "1 2" "2 2"; do
+			set -- $tb
+			x=$(OPENBLAS_NUM_THREADS=$2 OMP_NUM_THREADS=$1 $py "$peer" --steps "$steps" \
+				--threads "$1" $pyopt "$dir/sb.tts" | sed -n 's/^torch examples\/s: \([0-9]*\).*/\1/p')
+			[ "${x:-0}" -gt "$best2" ] && best2=$x
+		done
+		echo "$best2" >>"$dir/s_py2"
+	done
+	echo "$label MFLOP per example: $($py "$peer" --flops $pyopt "$dir/sb.tts" | sed 's/^model MFLOP per example: //')"
+	echo "$label tt-fit examples/s, 1 thread: $(summary <"$dir/s_tt1")"
+	echo "$label PyTorch examples/s, 1 thread: $(summary <"$dir/s_py1")"
+	echo "$label tt-fit examples/s, 2 threads: $(summary <"$dir/s_tt2")"
+	echo "$label PyTorch examples/s, its best 2-thread setting each run: $(summary <"$dir/s_py2")"
+	a=$(median <"$dir/s_tt1") b=$(median <"$dir/s_py1") c=$(median <"$dir/s_tt2") d=$(median <"$dir/s_py2")
+	echo "$a $b $c $d" | awk -v l="$label" '{ printf "%s tt-fit vs PyTorch (medians), 1 thread / 2 threads: %.2f / %.2f\n", l, $1 / $2, $3 / $4 }'
+}
+
+toys=$top/../shared/data/amazon/Toys_and_Games.txt
+if [ -f "$toys" ]; then
+	ml-prep -f seq "$toys" >"$dir/toys.tts"
+	sampled "toys (sampled, sparse defaults)" "$dir/toys.tts" "" \
+		"--negatives 3000 --dropout 0.5 --weight-decay 0.3 --constant"
+else
+	echo "toys: Toys_and_Games.txt is absent, skipped"
+fi
+ml-synth --format seq --users 16254 --items 59047 --ratings 2500000 --seed 1 >"$dir/m25.txt"
+ml-prep "$dir/m25.txt" >"$dir/m25.tts"
+sampled "ml-25m shape (sampled)" "$dir/m25.tts" \
+	"--loss sampled --dropout 0.1 --weight-decay 0 --lr-schedule linear" "--negatives 3000"

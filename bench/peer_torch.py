@@ -4,6 +4,8 @@ peer that bench/peer.sh times tt against, and that tests/parity_torch.py
 checks against tt layer by layer.
 
     peer_torch.py --steps N [--threads T] BATCHES     examples/s over N steps
+                  [--negatives M --dropout P --weight-decay W --constant]
+                                                       the sampled loss, as on Toys
     peer_torch.py --first-loss MODEL BATCHES          the loss of step 1
     peer_torch.py --flops BATCHES                     model FLOPs per example
 
@@ -103,10 +105,20 @@ class TT(nn.Module):
         at = valid & (targets >= 0)
         return self.lnf(x[at]), targets[at]
 
-    def loss(self, hist, targets):
-        """Mean softmax cross-entropy over every item, and the examples."""
+    def loss(self, hist, targets, negatives=0):
+        """Mean softmax cross-entropy over every item, and the examples;
+        with negatives, over the target and that many items drawn
+        uniformly for the batch (tt-fit --loss sampled: log-Q is a
+        constant for uniform draws; a negative that is the row's own
+        target is left out of that row)."""
         z, t = self.user_vectors(hist, targets)
-        return F.cross_entropy(z @ self.item_emb.weight.t(), t), len(t)
+        W = self.item_emb.weight
+        if not negatives:
+            return F.cross_entropy(z @ W.t(), t), len(t)
+        neg = torch.randint(0, W.shape[0], (negatives,))
+        ln = (z @ W[neg].t()).masked_fill(neg[None, :] == t[:, None], float("-inf"))
+        logits = torch.cat([(z * W[t]).sum(-1, keepdim=True), ln], 1)
+        return F.cross_entropy(logits, torch.zeros(len(t), dtype=torch.long)), len(t)
 
 
 def tt_names(model):
@@ -159,7 +171,7 @@ def read_batches(path, n=None):
     return meta, out
 
 
-def flops(batches, E, H, N, blocks):
+def flops(batches, E, H, N, blocks, negatives=0):
     """Training FLOPs (forward and backward: 3 forward products) per
     example, counted as tt computes them: the filled slots only, a row's
     attention as full (n,n) products."""
@@ -169,9 +181,10 @@ def flops(batches, E, H, N, blocks):
         n = valid.sum(1)
         S, T = n.sum(), (valid & (targets >= 0).numpy()).sum()
         block = S * (4 * 2 * E * E + 2 * 2 * E * H) + (n ** 2).sum() * 2 * 2 * E
-        total += 3 * (blocks * block + T * 2 * E * N)
+        scored = negatives + 1 if negatives else N
+        total += 3 * (blocks * block + T * 2 * E * scored)
         examples += T
-    return total / examples, 3 * 2 * E * N * 1.0
+    return total / examples, 3 * 2 * E * (negatives + 1 if negatives else N) * 1.0
 
 
 def main():
@@ -191,6 +204,10 @@ def main():
     ap.add_argument("--rel-pos", action="store_true",
                     help="a relative position bias in attention (tt-fit --rel-pos)")
     ap.add_argument("--lr", type=float, default=2e-3)
+    ap.add_argument("--negatives", type=int, default=0,
+                    help="the sampled loss over M shared negatives (0: the full softmax)")
+    ap.add_argument("--weight-decay", type=float, default=0.0, help="AdamW's, decoupled")
+    ap.add_argument("--constant", action="store_true", help="a constant rate, not linear to 0")
     ap.add_argument("--warmup", type=int, default=3, help="steps before the clock starts")
     ap.add_argument("--seed", type=int, default=1)
     a = ap.parse_args()
@@ -209,20 +226,21 @@ def main():
     N = a.items or int(meta["items"])
     L = int(meta["history"])
     if a.flops:
-        per, logits = flops(batches, a.dim, a.hidden, N, a.blocks)
+        per, logits = flops(batches, a.dim, a.hidden, N, a.blocks, a.negatives)
         print("model MFLOP per example: %.3f (logits %.3f)" % (per / 1e6, logits / 1e6))
         return 0
     model = TT(N, a.dim, a.hidden, a.heads, L, a.blocks, a.dropout, a.rel_pos)
-    opt = torch.optim.Adam(model.parameters(), lr=a.lr, betas=(0.9, 0.98), eps=1e-8,
-                           foreach=True)
+    opt = torch.optim.AdamW(model.parameters(), lr=a.lr, betas=(0.9, 0.98), eps=1e-8,
+                            weight_decay=a.weight_decay, foreach=True)
     planned = a.steps  # tt-fit --max-steps N: linear to 0 over N steps
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 1.0 - min(s, planned - 1) / planned)
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: 1.0 if a.constant else 1.0 - min(s, planned - 1) / planned)
     examples, t0 = 0, None
     for i, (hist, targets) in enumerate(batches):
         if i == a.warmup:
             t0 = time.perf_counter()
         opt.zero_grad(set_to_none=True)
-        loss, T = model.loss(hist, targets)
+        loss, T = model.loss(hist, targets, a.negatives)
         loss.backward()
         opt.step()
         sched.step()

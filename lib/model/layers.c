@@ -77,8 +77,18 @@ void relu_forward(float *out, const float *inp, size_t n)
 
 void relu_backward(float *dinp, const float *dout, const float *out, size_t n)
 {
-	for (size_t i = 0; i < n; i++) /* a select: the signs are random */
-		dinp[i] += out[i] > 0.0f ? dout[i] : 0.0f;
+	/* a select, the signs being random; dout read always, so that the
+	 * compiler need not branch around the read */
+	for (size_t i = 0; i < n; i++) {
+		float d = dout[i];
+		dinp[i] += out[i] > 0.0f ? d : 0.0f;
+	}
+}
+
+void relu_backward_in_place(float *d, const float *out, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		d[i] = out[i] > 0.0f ? 0.0f + d[i] : 0.0f;
 }
 
 void layernorm_forward(float *out, float *mean, float *rstd, const float *inp,
@@ -276,9 +286,10 @@ void dropout_backward(float *dinp, const float *dout, const uint8_t *mask,
 	float p, size_t n)
 {
 	float keep = p > 0.0f ? 1.0f / (1.0f - p) : 1.0f;
-	for (size_t i = 0; i < n; i++)
-		if (mask[i])
-			dinp[i] += dout[i] * keep;
+	for (size_t i = 0; i < n; i++) { /* a select, as relu_backward's */
+		float d = dout[i] * keep, x = dinp[i];
+		dinp[i] = mask[i] ? x + d : x;
+	}
 }
 
 /* exp(x) for x <= 0 in softmax: a polynomial the compiler vectorises;

@@ -33,6 +33,9 @@ void linear_backward(float *dinp, float *dw, float *db, const float *dout,
 void relu_forward(float *out, const float *inp, size_t n);
 /* dinp += dout where out > 0.  out is the forward output. */
 void relu_backward(float *dinp, const float *dout, const float *out, size_t n);
+/* d becomes relu_backward's dinp from zero: d where out > 0, else 0
+ * (+0, as 0 + d would be), without a second buffer. */
+void relu_backward_in_place(float *d, const float *out, size_t n);
 
 /* Per row of inp (R,E): out = (x - mean) * rstd * g + b; caches mean, rstd (R). */
 void layernorm_forward(float *out, float *mean, float *rstd, const float *inp,

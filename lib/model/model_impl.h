@@ -61,8 +61,7 @@ typedef struct {
 /* The gradients of one tt block's activations, reused by every block. */
 typedef struct {
 	float *df2;          /* (S,E) feed-forward output, before dropout */
-	float *df1;          /* (S,F) feed-forward hidden, after ReLU */
-	float *df1_pre;      /* (S,F) before ReLU */
+	float *df1;          /* (S,F) feed-forward hidden: after ReLU, then before (in place) */
 	float *dln2;         /* (S,E) */
 	float *dao;          /* (S,E) output projection, before dropout */
 	float *da;           /* (S,E) attention output */

@@ -120,7 +120,6 @@ static void acts_layout(carver *cv, const model_config *c, acts *a, int64_t B,
 		a->dx = take(cv, S * E, sizeof *a->dx);
 		g->df2 = take(cv, S * E, sizeof *g->df2);
 		g->df1 = take(cv, S * F, sizeof *g->df1);
-		g->df1_pre = take(cv, S * F, sizeof *g->df1_pre);
 		g->dln2 = take(cv, S * E, sizeof *g->dln2);
 		g->dao = take(cv, S * E, sizeof *g->dao);
 		g->da = take(cv, S * E, sizeof *g->da);

@@ -203,10 +203,9 @@ static void tt_backward(model *m, worker *wk)
 		dropout_backward(g->df2, a->dx, b->mask_f, pd, S * E);
 		memset(g->df1, 0, S * F * sizeof *g->df1);
 		linear_backward(g->df1, dw->ff2_w, dw->ff2_b, g->df2, b->f1, w->ff2_w, S, F, E);
-		memset(g->df1_pre, 0, S * F * sizeof *g->df1_pre);
-		relu_backward(g->df1_pre, g->df1, b->f1, S * F);
+		relu_backward_in_place(g->df1, b->f1, S * F);
 		memset(g->dln2, 0, S * E * sizeof *g->dln2);
-		linear_backward(g->dln2, dw->ff1_w, dw->ff1_b, g->df1_pre, b->ln2, w->ff1_w, S, E, F);
+		linear_backward(g->dln2, dw->ff1_w, dw->ff1_b, g->df1, b->ln2, w->ff1_w, S, E, F);
 		layernorm_backward(a->dx, dw->ln2_g, dw->ln2_b, g->dln2, b->xm, w->ln2_g,
 			b->mean2, b->rstd2, S, E);
 		/* xm = x + dropout(wo . attention(q, k, v, rel_bias)) */

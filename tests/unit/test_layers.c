@@ -250,6 +250,15 @@ static void test_relu(void)
 	memcpy(y, x.inp, x.n * sizeof *y);
 	relu_forward(y, y, x.n);
 	ok(memcmp(y, x.out, x.n * sizeof *y) == 0, "relu: in place gives the same output");
+	/* the backward pass in place: relu_backward's from zero, bit for bit */
+	float *d = zeros(x.n), *want = zeros(x.n);
+	memcpy(d, x.G, x.n * sizeof *d);
+	d[0] = -0.0f;
+	relu_backward(want, d, x.out, x.n);
+	relu_backward_in_place(d, x.out, x.n);
+	ok(memcmp(d, want, x.n * sizeof *d) == 0, "relu_backward_in_place: relu_backward's "
+		"gradient from zero, bit for bit");
+	free(d); free(want);
 	free(y); free(x.inp); free(x.dinp); free(x.out); free(x.G);
 }
 
