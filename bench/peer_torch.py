@@ -76,6 +76,25 @@ class Block(nn.Module):
         return x + self.drop(self.ff2(F.relu(self.ff1(self.ln2(x)))))
 
 
+class BF16Logits(torch.autograd.Function):
+    """z . W^T as tt-fit --precision bf16 makes it (lib/model/bf16.h): the
+    operands rounded to bfloat16 (to nearest even), the sums in the
+    operands' own precision; the gradient rounded to bfloat16 from float
+    before both of its products."""
+
+    @staticmethod
+    def forward(ctx, z, W):
+        zb, Wb = (t.float().bfloat16().to(t.dtype) for t in (z, W))
+        ctx.save_for_backward(zb, Wb)
+        return zb @ Wb.t()
+
+    @staticmethod
+    def backward(ctx, g):
+        zb, Wb = ctx.saved_tensors
+        gb = g.float().bfloat16().to(g.dtype)
+        return gb @ Wb, gb.t() @ zb
+
+
 class TT(nn.Module):
     """tt-fit --arch tt: N items, E wide, H hidden, NH heads, L slots."""
 
@@ -89,6 +108,7 @@ class TT(nn.Module):
         self.blocks = nn.ModuleList(Block(E, H, NH, dropout, L if rel_pos else None)
                                     for _ in range(blocks))
         self.lnf = nn.LayerNorm(E)
+        self.bf16 = False  # the logits as tt-fit --precision bf16 makes them
 
     def user_vectors(self, hist, targets):
         """hist (B,L) items, -1 padding; z (T,E) at the slots with a target."""
@@ -114,7 +134,8 @@ class TT(nn.Module):
         z, t = self.user_vectors(hist, targets)
         W = self.item_emb.weight
         if not negatives:
-            return F.cross_entropy(z @ W.t(), t), len(t)
+            logits = BF16Logits.apply(z, W) if self.bf16 else z @ W.t()
+            return F.cross_entropy(logits, t), len(t)
         neg = torch.randint(0, W.shape[0], (negatives,))
         ln = (z @ W[neg].t()).masked_fill(neg[None, :] == t[:, None], float("-inf"))
         logits = torch.cat([(z * W[t]).sum(-1, keepdim=True), ln], 1)

@@ -22,7 +22,10 @@ dot-product energy per head, and padded history slots masked; so the
 parity also vouches for the benchmark's PyTorch reference.  The batch runs
 in the seed's per-example form: each slot (b, t) with a target is one
 example whose history is hist[b, :t+1].  Loss and every gradient must agree with tt's to 1e-4, relative to the largest
-magnitude of each tensor.  Exit status 1 on any mismatch.
+magnitude of each tensor.  Exit status 1 on any mismatch.  A stream whose
+meta says precision=bf16 (test_parity --bf16) had tt's logits made in
+bf16 (lib/model/bf16.h): PyTorch then makes them the same way
+(peer_torch.BF16Logits), and the same tolerance holds.
 """
 import os
 import sys
@@ -43,9 +46,10 @@ TOLERANCE = 1e-4
 
 
 def load(d):
+    """The records, and whether tt made the logits in bf16."""
     recs = tts.load_npy(d)
-    recs.pop("meta", None)
-    return recs
+    meta = recs.pop("meta", None)
+    return recs, meta is not None and "precision=bf16" in str(meta)
 
 
 def seed_loss(model, users, hist, targets):
@@ -71,7 +75,7 @@ def main():
     if len(sys.argv) != 2:
         sys.exit("usage: parity_torch.py DIR")
     torch.set_num_threads(1)
-    recs = load(sys.argv[1])
+    recs, bf16 = load(sys.argv[1])
     seed = "user_emb" in recs
     N, E = recs["item_emb"].shape
     NH = 2  # tests/unit/test_parity.c's
@@ -84,6 +88,7 @@ def main():
         model = peer_torch.TT(N, E, recs["block0.ff1_w"].shape[0], NH,
                               recs["pos_emb"].shape[0], blocks, dropout=0.0,
                               rel_pos="block0.rel_bias" in recs).double()
+        model.bf16 = bf16
         names = peer_torch.tt_names(model)
     failed = False
     weights = {k for k in recs

@@ -50,8 +50,30 @@ test_expect_success 'tt with the bias: loss and every gradient, the biases too, 
 	grep "^grad\.block1\.rel_bias  *ok" report-rel
 '
 
+# tt-fit --precision bf16 where the CPU has it: the logits' products in
+# bf16, made the same way in PyTorch (peer_torch.BF16Logits)
+test_expect_success BF16 'a tt batch with the logits in bf16' '
+	"$UNIT/test_parity" --tt --bf16 --dump bf16.tts 2>bf16.err &&
+	tt-dump --npy npy-bf16 bf16.tts &&
+	tt-dump bf16.tts >dump-bf16 && test_grep "precision=bf16" dump-bf16
+'
+
+test_expect_success BF16 'bf16: loss and every gradient agree with PyTorch making them alike' '
+	/usr/bin/python3 "$TEST_DIR/parity_torch.py" npy-bf16 >report-bf16 &&
+	cat report-bf16 &&
+	test "$(grep -c "^grad\." report-bf16)" = 36
+'
+
+# so that the check above sees bf16: float logits give another loss,
+# further from it than the tolerance (1e-4)
+test_expect_success BF16 'the bf16 loss is not the float one' '
+	"$UNIT/test_parity" --tt --dump tt2.tts 2>float.err &&
+	a=$(sed -n "s/.*loss //p" bf16.err) b=$(sed -n "s/.*loss //p" float.err) &&
+	awk -v a="$a" -v b="$b" "BEGIN { d = (a - b) / b; exit !(d > 1e-4 || d < -1e-4) }"
+'
+
 # the per-tensor errors, in the TAP output as comments
-for r in report report-tt report-rel; do
+for r in report report-tt report-rel report-bf16; do
 	[ -f $r ] && sed -e 's/^/# /' $r
 done
 test_done

@@ -1,9 +1,10 @@
 /* test_parity.c - one batch through the seed architecture (or, with
  * --tt, the tt one: two blocks, slot embeddings, no dropout; with
- * --rel-pos too, each block's relative position bias), written out for
+ * --rel-pos too, each block's relative position bias; with --bf16, the
+ * logits in bf16, as tt-fit --precision bf16), written out for
  * tests/parity_torch.py to replay in PyTorch.
  *
- *   test_parity [--tt [--rel-pos]] --dump FILE
+ *   test_parity [--tt [--rel-pos] [--bf16]] --dump FILE
  *
  * writes a tensor stream (kind=parity): every weight under its model
  * name, every gradient as grad.NAME, the batch (users, hist, targets) and
@@ -51,7 +52,7 @@ static int write_tensors(tts_writer *w, model *m, const float *base, const char 
 	return 0;
 }
 
-static int dump(const char *path, int tt, int rel_pos)
+static int dump(const char *path, int tt, int rel_pos, int bf16)
 {
 	char err[256];
 	model_config c = { .arch = ARCH_SEED, .U = 20, .N = 50, .E = 16, .F = 24,
@@ -85,6 +86,10 @@ static int dump(const char *path, int tt, int rel_pos)
 				w[off + j] = 0.3f * (float)((int)((j * 5 + i) % 7) - 3);
 	}
 	batch bt;
+	if (bf16 && model_set_precision(m, PRECISION_BF16, err, sizeof err)) {
+		fprintf(stderr, "test_parity: %s\n", err);
+		return 1;
+	}
 	if (batch_alloc(&bt, B, L) || model_train_alloc(m, B, 1, NULL, 0)) {
 		fprintf(stderr, "test_parity: out of memory\n");
 		return 1;
@@ -101,7 +106,7 @@ static int dump(const char *path, int tt, int rel_pos)
 	}
 	tts_writer *tw = tts_writer_open(f, 0);
 	uint64_t d1[1] = { (uint64_t)B }, d2[2] = { (uint64_t)B, (uint64_t)L };
-	int rc = !tw || tts_write_meta(tw, "kind=parity\n") ||
+	int rc = !tw || tts_write_meta(tw, bf16 ? "kind=parity\nprecision=bf16\n" : "kind=parity\n") ||
 		write_tensors(tw, m, model_weights(m), "") ||
 		write_tensors(tw, m, model_grads(m), "grad.") ||
 		tts_write(tw, "users", TTS_I32, 1, d1, bt.users) ||
@@ -133,11 +138,12 @@ int main(int argc, char **argv)
 {
 	int tt = argc > 1 && strcmp(argv[1], "--tt") == 0;
 	int rel = tt && argc > 2 && strcmp(argv[2], "--rel-pos") == 0;
-	int n = tt + rel;
+	int bf16 = tt && argc > 2 + rel && strcmp(argv[2 + rel], "--bf16") == 0;
+	int n = tt + rel + bf16;
 	if (argc == 3 + n && strcmp(argv[1 + n], "--dump") == 0)
-		return dump(argv[2 + n], tt, rel);
+		return dump(argv[2 + n], tt, rel, bf16);
 	if (argc != 1) {
-		fprintf(stderr, "usage: test_parity [--tt [--rel-pos]] --dump FILE\n");
+		fprintf(stderr, "usage: test_parity [--tt [--rel-pos] [--bf16]] --dump FILE\n");
 		return 2;
 	}
 	printf("1..0 # skip run by tests/t2100-torch-parity.sh\n");
