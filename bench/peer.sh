@@ -109,6 +109,10 @@ TT_PROFILE=1 tt-fit -t 1 --max-steps "$steps" <"$dir/ml.tts" >"$dir/model" 2>"$d
 sed -n 's/^tt-fit: profile (TT_PROFILE, thread 0)/tt-fit -t 1 profile (thread 0)/p' "$dir/err"
 TT_PROFILE=1 tt-fit -t 2 --max-steps "$steps" <"$dir/ml.tts" >"$dir/model" 2>"$dir/err"
 sed -n 's/^tt-fit: profile (TT_PROFILE, thread 0)/tt-fit -t 2 profile (thread 0)/p' "$dir/err"
+if [ "$precision" = bf16 ]; then # before bf16: the float products
+	TT_PROFILE=1 tt-fit -t 1 --precision fp32 --max-steps "$steps" <"$dir/ml.tts" >"$dir/model" 2>"$dir/err"
+	sed -n 's/^tt-fit: profile (TT_PROFILE, thread 0)/tt-fit -t 1 --precision fp32 profile (thread 0)/p' "$dir/err"
+fi
 echo "$steps steps a run, $reps runs of each, tt and PyTorch alternating; the machine (2 cores) may be shared with other work: compare the medians and the run-by-run ratios"
 
 # The sampled loss (3,000 negatives shared by a batch), where the default
