@@ -86,14 +86,18 @@ static void choose_regime(train_options *o, const train_data *d, train_note_fn n
 		SET(c->dropout < 0, c->dropout, r->dropout, " --dropout %g", (double)r->dropout);
 	SET(o->weight_decay < 0, o->weight_decay, r->weight_decay, " --weight-decay %g",
 		(double)r->weight_decay);
-	int sched = r->schedule == SCHED_PLATEAU && !o->valid ? SCHED_CONSTANT : r->schedule;
+	/* the plateau and the sparse epochs wait for validation to stall,
+	 * which --patience 0 never lets it */
+	int stops = o->valid && o->patience != 0;
+	int sched = r->schedule == SCHED_PLATEAU && !stops ? SCHED_CONSTANT : r->schedule;
 	SET(o->schedule == SCHED_AUTO, o->schedule, sched, " --lr-schedule %s",
 		train_schedule_names[sched]);
 	int linear = r->schedule == SCHED_LINEAR;
-	int epochs = linear || o->valid ? r->epochs : TRAIN_SPARSE_EPOCHS_BLIND;
+	int epochs = linear || stops ? r->epochs : TRAIN_SPARSE_EPOCHS_BLIND;
 	if (!d->from_batches) /* a batch stream's epochs are its own */
 		SET(!o->epochs, o->epochs, epochs, " --epochs %d%s", epochs, linear ? ""
-			: o->valid ? " (the validation split stops it)" : " (no validation split to stop it)");
+			: stops ? " (the validation split stops it)" : o->valid ?
+			" (--patience 0: validation does not stop it)" : " (no validation split to stop it)");
 #undef SET
 	if (n)
 		say(note, ctx, "%.1f training examples per item, %s %g: the %s defaults:%s", per_item,

@@ -70,6 +70,18 @@ static void test_regimes(void)
 		"sparse with a validation split: the plateau, up to %d epochs, patience %d",
 		TRAIN_SPARSE_EPOCHS, TRAIN_PATIENCE);
 
+	/* --patience 0: validation reports, never stops: as without it */
+	o = unset(ARCH_TT);
+	o.valid = 1;
+	o.patience = 0;
+	n_said = 0;
+	choose(&o, 4999, 100, 0);
+	ok(o.schedule == SCHED_CONSTANT && o.epochs == TRAIN_SPARSE_EPOCHS_BLIND && o.patience == 0 &&
+		n_said == 1 && strstr(said[0], "--lr-schedule constant --epochs 40 (--patience 0: "
+		"validation does not stop it)") != NULL,
+		"sparse with --patience 0: constant rate over %d epochs, not a plateau that never "
+		"comes: %s", TRAIN_SPARSE_EPOCHS_BLIND, said[0]);
+
 	o = unset(ARCH_TT);
 	o.cfg.dropout = 0.2f;
 	o.weight_decay = 0.05;
