@@ -1,6 +1,7 @@
 /* cli.c - messages, numbers, atomic output files and progress for the programs. */
 #define _POSIX_C_SOURCE 200809L
 #include "cli.h"
+#include "error.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -91,10 +92,9 @@ void die(const char *fmt, ...)
 
 void die_oom(const char *what, size_t bytes)
 {
-	if (bytes < 100000)
-		fprintf(stderr, "%s: out of memory for %s (%zu bytes)\n", progname, what, bytes);
-	else
-		fprintf(stderr, "%s: out of memory for %s (%.1f MB)\n", progname, what, bytes / 1e6);
+	char msg[256];
+	nomemf(msg, sizeof msg, what, bytes); /* the library's wording */
+	fprintf(stderr, "%s: %s\n", progname, msg);
 	fatal_exit();
 }
 
