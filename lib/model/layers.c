@@ -8,6 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Loops compiled assuming no float operation traps (-fno-trapping-math,
+ * which changes no result): GCC then computes both sides of a select
+ * and vectorises, where otherwise it branches element by element around
+ * any float operation under a condition. */
+#define NO_TRAPS __attribute__((optimize("no-trapping-math")))
+
 void embedding_forward(float *out, const int32_t *idx, const float *table,
 	size_t R, size_t E)
 {
@@ -85,7 +91,7 @@ void relu_backward(float *dinp, const float *dout, const float *out, size_t n)
 	}
 }
 
-void relu_backward_in_place(float *d, const float *out, size_t n)
+NO_TRAPS void relu_backward_in_place(float *d, const float *out, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		d[i] = out[i] > 0.0f ? 0.0f + d[i] : 0.0f;
@@ -282,7 +288,7 @@ void dropout_forward(float *out, uint8_t *mask, const float *inp, float p,
 	}
 }
 
-void dropout_backward(float *dinp, const float *dout, const uint8_t *mask,
+NO_TRAPS void dropout_backward(float *dinp, const float *dout, const uint8_t *mask,
 	float p, size_t n)
 {
 	float keep = p > 0.0f ? 1.0f / (1.0f - p) : 1.0f;
@@ -293,12 +299,10 @@ void dropout_backward(float *dinp, const float *dout, const uint8_t *mask,
 }
 
 /* exp(x) for x <= 0 in softmax: a polynomial the compiler vectorises;
- * relative error about 2e-7, exact enough for float training.
- * The softmaxes' loops are compiled assuming no float operation traps
- * (-fno-trapping-math, which changes no result): otherwise GCC keeps the
- * NaN test below as a branch and floorf as a call, and leaves the loops
- * around exp_neg scalar; they were a third of a training step. */
-#define NO_TRAPS __attribute__((optimize("no-trapping-math")))
+ * relative error about 2e-7, exact enough for float training.  (The
+ * softmaxes are NO_TRAPS: otherwise GCC keeps the NaN test below as a
+ * branch and floorf as a call, and leaves the loops around exp_neg
+ * scalar; they were a third of a training step.) */
 NO_TRAPS static inline float exp_neg(float x)
 {
 	if (x < -87.0f)
