@@ -34,10 +34,12 @@ tt_rate() {
 		>"$dir/model" 2>"$dir/err" || { cat "$dir/err" >&2; return 1; }
 	awk -F'\t' 'NR == 2 { print $6 }' "$dir/log"
 }
-# PyTorch's at $1 torch threads, $2 BLAS threads
+# PyTorch's at $1 torch threads, $2 BLAS threads, more options after
 torch_rate() {
-	OPENBLAS_NUM_THREADS=$2 OMP_NUM_THREADS=$1 $py "$peer" --steps "$steps" \
-		--threads "$1" "$dir/batches.tts" | sed -n 's/^torch examples\/s: \([0-9]*\).*/\1/p'
+	tn=$1 bn=$2
+	shift 2
+	OPENBLAS_NUM_THREADS=$bn OMP_NUM_THREADS=$tn $py "$peer" --steps "$steps" \
+		--threads "$tn" "$@" "$dir/batches.tts" | sed -n 's/^torch examples\/s: \([0-9]*\).*/\1/p'
 }
 # "median (min-max)" of the numbers on standard input
 summary() {
@@ -78,12 +80,13 @@ echo "sbgemm GFLOP/s, the same: $(sed -n "s/^sbgemm GFLOP\/s: //p" "$dir/gemm")"
 bf16=$(sed -n "s/^tt bf16 GFLOP\/s: //p" "$dir/gemm")
 echo "tt's bf16 kernel GFLOP/s, the same (lib/model/bf16.c, operands packed): $bf16"
 
-: >"$dir/tt1"; : >"$dir/torch1"; : >"$dir/tt2"; : >"$dir/tt1_fp32"
+: >"$dir/tt1"; : >"$dir/torch1"; : >"$dir/tt2"; : >"$dir/tt1_fp32"; : >"$dir/torch1_bf16"
 : >"$dir/torch2_1"; : >"$dir/torch1_2"; : >"$dir/torch2_2"
 for r in $(seq "$reps"); do
 	tt_rate 1 >>"$dir/tt1"
 	[ "$precision" = fp32 ] || tt_rate 1 --precision fp32 >>"$dir/tt1_fp32"
 	torch_rate 1 1 >>"$dir/torch1"
+	torch_rate 1 1 --autocast >>"$dir/torch1_bf16"
 	tt_rate 2 >>"$dir/tt2"
 	torch_rate 2 1 >>"$dir/torch2_1"
 	torch_rate 1 2 >>"$dir/torch1_2"
@@ -93,6 +96,7 @@ echo "tt-fit precision (its default on this CPU): $precision"
 echo "tt-fit examples/s, 1 thread: $(summary <"$dir/tt1")"
 [ -s "$dir/tt1_fp32" ] && echo "tt-fit --precision fp32 examples/s, 1 thread: $(summary <"$dir/tt1_fp32")"
 echo "PyTorch examples/s, 1 thread (1 BLAS thread): $(summary <"$dir/torch1")"
+echo "PyTorch examples/s, 1 thread, its own bf16 (torch.autocast): $(summary <"$dir/torch1_bf16")"
 echo "tt-fit examples/s, 2 threads: $(summary <"$dir/tt2")"
 echo "PyTorch examples/s, 2 torch threads, 1 BLAS thread: $(summary <"$dir/torch2_1")"
 echo "PyTorch examples/s, 1 torch thread, 2 BLAS threads: $(summary <"$dir/torch1_2")"

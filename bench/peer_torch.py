@@ -229,6 +229,8 @@ def main():
                     help="the sampled loss over M shared negatives (0: the full softmax)")
     ap.add_argument("--weight-decay", type=float, default=0.0, help="AdamW's, decoupled")
     ap.add_argument("--constant", action="store_true", help="a constant rate, not linear to 0")
+    ap.add_argument("--autocast", action="store_true",
+                    help="the forward pass under torch.autocast(cpu, bfloat16): PyTorch's own bf16")
     ap.add_argument("--warmup", type=int, default=3, help="steps before the clock starts")
     ap.add_argument("--seed", type=int, default=1)
     a = ap.parse_args()
@@ -261,7 +263,8 @@ def main():
         if i == a.warmup:
             t0 = time.perf_counter()
         opt.zero_grad(set_to_none=True)
-        loss, T = model.loss(hist, targets, a.negatives)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=a.autocast):
+            loss, T = model.loss(hist, targets, a.negatives)
         loss.backward()
         opt.step()
         sched.step()
