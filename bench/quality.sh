@@ -14,7 +14,8 @@
 # SEEDS: how many seeds, 1..SEEDS (default 3); DATASETS: the default
 # rows of some of "ml1m toys sports" (the default; "" none); ABLATE: what
 # to ablate, SET for every part, SET:PART for one (dense, dropout, blocks,
-# decay, constant); default "toys sports:decay sports:constant", "" none;
+# decay, constant; and fp32, the float logits where the default is bf16);
+# default "toys sports:decay sports:constant ml1m:fp32", "" none;
 # EPOCHS: tt-fit --epochs (default: its own); DATA: the folder of ml-1m/
 # and amazon/ (default ../shared/data).
 # Without ml-1m.txt: generated data of its shape (the published rows then
@@ -25,7 +26,7 @@ PATH="$top/bin:$PATH"
 data_dir=${DATA:-$top/../shared/data}
 seeds=$(seq "${SEEDS:-3}")
 datasets=${DATASETS-ml1m toys sports}
-ablate=${ABLATE-toys sports:decay sports:constant}
+ablate=${ABLATE-toys sports:decay sports:constant ml1m:fp32}
 epochs=${EPOCHS:+--epochs $EPOCHS}
 work=$(mktemp -d "${TMPDIR:-/tmp}/tt-quality.XXXXXX")
 trap 'rm -rf "$work"' EXIT INT TERM
@@ -162,6 +163,8 @@ job() {
 	*:decay) fit "${1%:*}" "ablation: no weight decay" "$seeds" --weight-decay 0 ;;
 	*:constant) fit "${1%:*}" "ablation: a constant rate, stopped (no plateau)" "$seeds" \
 			--lr-schedule constant ;;
+	# what the bf16 logits cost (tt-fit --precision), where they are the default
+	*:fp32) fit "${1%:*}" "ablation: --precision fp32 (float logits)" "$seeds" --precision fp32 ;;
 	esac
 }
 
