@@ -52,6 +52,7 @@ test_expect_success 'tt with the bias: loss and every gradient, the biases too, 
 
 # tt-fit --precision bf16 where the CPU has it: the logits' products in
 # bf16, made the same way in PyTorch (peer_torch.BF16Logits)
+"$UNIT/test_parity" --tt --bf16 --dump probe.tts 2>/dev/null && test_set_prereq BF16
 test_expect_success BF16 'a tt batch with the logits in bf16' '
 	"$UNIT/test_parity" --tt --bf16 --dump bf16.tts 2>bf16.err &&
 	tt-dump --npy npy-bf16 bf16.tts &&

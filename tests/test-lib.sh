@@ -47,8 +47,6 @@ test_have_prereq() { eval "[ -n \"\$prereq_$1\" ]"; }
 
 command -v /usr/bin/python3 >/dev/null && /usr/bin/python3 -c 'import numpy' 2>/dev/null && test_set_prereq NUMPY
 [ -f "$ML1M/ml-1m.txt" ] && test_set_prereq ML1M
-# tt-fit's bf16 products (lib/model/bf16.h) where the CPU has them
-grep -qw avx512_bf16 /proc/cpuinfo 2>/dev/null && test_set_prereq BF16
 [ -f "$AMAZON/Toys_and_Games.txt" ] && [ -f "$AMAZON/Sports_and_Outdoors.txt" ] && test_set_prereq AMAZON
 
 test_ok_() { test_count=$((test_count + 1)); echo "ok $test_count - $1"; }
