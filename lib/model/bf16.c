@@ -44,11 +44,16 @@ static uint32_t pair(float lo, float hi)
 	return to_bf16(lo) | to_bf16(hi) << 16;
 }
 
+/* the first n of 16 lanes */
+static inline __mmask16 lanes(size_t n)
+{
+	return n >= 16 ? 0xffff : (__mmask16)((1u << n) - 1);
+}
+
 /* 16 floats at x (the first `n` of them, the rest zero) as 16 bf16 */
 BF16_TARGET static inline __m256i cvt16(const float *x, size_t n)
 {
-	__mmask16 k = n >= 16 ? 0xffff : (__mmask16)((1u << n) - 1);
-	return (__m256i)_mm512_cvtneps_pbh(_mm512_maskz_loadu_ps(k, x));
+	return (__m256i)_mm512_cvtneps_pbh(_mm512_maskz_loadu_ps(lanes(n), x));
 }
 
 BF16_TARGET void bf16_pack_rows(uint32_t *dst, size_t ldd, const float *x,
@@ -62,11 +67,8 @@ BF16_TARGET void bf16_pack_rows(uint32_t *dst, size_t ldd, const float *x,
 		/* 32 floats become 16 pairs, in order */
 		for (; j + 16 <= kp; j += 16) {
 			size_t k = 2 * j, left = K - k;
-			__m512 lo = _mm512_maskz_loadu_ps(left >= 16 ? 0xffff :
-				(__mmask16)((1u << left) - 1), xr + k);
-			size_t left2 = left > 16 ? left - 16 : 0;
-			__m512 hi = _mm512_maskz_loadu_ps(left2 >= 16 ? 0xffff :
-				(__mmask16)((1u << left2) - 1), xr + k + 16);
+			__m512 lo = _mm512_maskz_loadu_ps(lanes(left), xr + k);
+			__m512 hi = _mm512_maskz_loadu_ps(lanes(left > 16 ? left - 16 : 0), xr + k + 16);
 			_mm512_storeu_si512(d + j, (__m512i)_mm512_cvtne2ps_pbh(hi, lo));
 		}
 		for (; j < kp; j++)
@@ -145,8 +147,7 @@ BF16_TARGET __attribute__((always_inline)) static inline void tile(int mr, int n
 		}
 	}
 	for (int p = 0; p < np; p++) {
-		size_t left = cols - (size_t)p * BF16_PANEL;
-		__mmask16 k = left >= 16 ? 0xffff : (__mmask16)((1u << left) - 1);
+		__mmask16 k = lanes(cols - (size_t)p * BF16_PANEL);
 		for (int i = 0; i < mr; i++) {
 			float *cp = c + i * ldc + p * BF16_PANEL;
 			__m512 v = acc[i][p];

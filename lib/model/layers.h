@@ -103,12 +103,18 @@ double softmax_xent(float *dz, float *dv, float *logits, const float *z,
  * SHARED_CHUNK.  Returns the summed loss; adds scale * the gradient to
  * dz (T,E) and dv (N,E).
  */
+#define SHARED_CHUNK 64 /* rows of logits at once: (64,M) stays in cache */
+double shared_xent(float *dz, float *dv, float *logits, float *vn, float *dvn,
+	const float *z, const float *v, const int32_t *target, const int32_t *neg,
+	const float *log_q, float scale, size_t T, size_t M, size_t E, size_t chunk);
+
 /*
  * softmax_xent and shared_xent with the three products of the logits in
  * bf16 with float sums (bf16.h): the same loss and gradients to bf16's
- * precision, about a third of their time.  The logits are made a few
- * rows at a time (BF16_ROWS) and turned into their gradient, in bf16,
- * while in cache; w's buffers are sized by bf16_work_layout.
+ * precision, in about 0.6 of their time (ML-1M, bench/peer.sh's
+ * profiles).  The logits are made a few rows at a time (BF16_ROWS) and
+ * turned into their gradient, in bf16, while in cache; w's buffers are
+ * sized by bf16_work_bytes.
  */
 typedef struct {
 	uint32_t *vp, *vq;   /* v packed: for the logits (v^T), for dz (v) */
@@ -126,11 +132,6 @@ void bf16_work_point(bf16_work *w, void *mem, size_t n, size_t E);
 double softmax_xent_bf16(float *dz, float *dv, bf16_work *w, const float *z,
 	const float *v, const int32_t *target, float scale, size_t R, size_t N,
 	size_t E);
-
-#define SHARED_CHUNK 64 /* rows of logits at once: (64,M) stays in cache */
-double shared_xent(float *dz, float *dv, float *logits, float *vn, float *dvn,
-	const float *z, const float *v, const int32_t *target, const int32_t *neg,
-	const float *log_q, float scale, size_t T, size_t M, size_t E, size_t chunk);
 
 double shared_xent_bf16(float *dz, float *dv, bf16_work *w, float *vn, float *dvn,
 	const float *z, const float *v, const int32_t *target, const int32_t *neg,
